@@ -21,7 +21,7 @@ std::string format(WallTime t, bool micro) {
   std::string out = buf;
   if (micro) {
     auto us = duration_cast<microseconds>(t - secs).count();
-    char frac[16];
+    char frac[32];
     std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(us));
     out += frac;
   }
