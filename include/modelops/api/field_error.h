@@ -1,0 +1,21 @@
+// Field-level input errors: what is wrong and where, as the Kubernetes API reports Invalid causes
+// ("spec.strategy.canary.steps[2].setWeight: must be between 0 and 100").
+// Thread-safety: plain value types and pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace modelops::api {
+
+struct FieldError {
+  std::string field;    // path from the object root: "spec.analysis.metrics[0].accuracy.min"
+  std::string message;  // "must be between 0 and 1"
+  bool operator==(const FieldError&) const = default;
+};
+using FieldErrors = std::vector<FieldError>;
+
+// "field: message; field: message" in the given order; "" for no errors.
+std::string formatFieldErrors(const FieldErrors& errors);
+
+}  // namespace modelops::api
