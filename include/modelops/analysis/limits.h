@@ -1,0 +1,88 @@
+// Limits across measurements: turns the verdicts of each interval into the analysis outcome the rollout
+// engine acts on (running / passed / failed / paused / aborted), applying failureLimit, inconclusiveLimit,
+// consecutiveErrorLimit and maxDuration with onTimeout. Pure: the caller keeps AnalysisProgress (e.g. in
+// status, via toJson/progressFromJson), passes the time, and gets the new progress back.
+// Thread-safety: pure functions on values.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "modelops/analysis/verdict.h"
+#include "modelops/common/result.h"
+#include "modelops/common/time.h"
+
+namespace modelops::analysis {
+
+// spec.analysis.metrics[]: failureLimit, inconclusiveLimit, consecutiveErrorLimit.
+struct MetricLimits {
+  int failureLimit = 0;           // failures tolerated: the analysis fails when failures > failureLimit
+  int inconclusiveLimit = 10;     // inconclusives tolerated: the analysis pauses when inconclusives > limit
+  int consecutiveErrorLimit = 4;  // errors in a row that abort the analysis (values < 1 count as 1)
+};
+
+struct MetricPolicy {
+  std::string metric;
+  MetricLimits limits;
+};
+
+enum class OnTimeout { Rollback, Hold, Promote };
+
+struct AnalysisPolicy {
+  std::vector<MetricPolicy> metrics;                  // every metric that must pass
+  std::optional<std::chrono::milliseconds> maxDuration;  // measured from the first measurement
+  OnTimeout onTimeout = OnTimeout::Rollback;
+};
+
+enum class AnalysisOutcome {
+  Running,  // keep measuring
+  Passed,   // every metric's latest verdict passed (or timeout with Promote)
+  Failed,   // a metric exceeded its failureLimit (or timeout with Rollback): roll back
+  Paused,   // a metric exceeded its inconclusiveLimit (or timeout with Hold): pause, say why, wait for a human
+  Aborted,  // a metric's provider failed consecutiveErrorLimit times in a row: abort
+};
+std::string_view to_string(AnalysisOutcome outcome);  // "Running", "Passed", ...
+
+struct MetricProgress {
+  std::string metric;
+  int measurements = 0;
+  int failures = 0;
+  int inconclusives = 0;
+  int errors = 0;
+  int consecutiveErrors = 0;
+  std::optional<Verdict> latest;  // the latest verdict (evidence for status and for the reason)
+};
+
+// State carried between intervals. Start with a default-constructed value.
+struct AnalysisProgress {
+  std::optional<WallTime> startedAt;  // set on the first call to decide()
+  std::vector<MetricProgress> metrics;
+  AnalysisOutcome outcome = AnalysisOutcome::Running;  // terminal outcomes are sticky
+  bool timedOut = false;
+  std::string reason;
+};
+
+struct AnalysisDecision {
+  AnalysisProgress progress;  // the new state to keep
+  AnalysisOutcome outcome = AnalysisOutcome::Running;
+  bool timedOut = false;  // the outcome comes from maxDuration + onTimeout
+  std::string reason;     // one human line: "accuracy failed 1 time (limit 0): accuracy upper bound ..."
+  std::string metric;     // the metric that decided, when one did
+};
+
+// Folds this interval's verdicts (one per metric measured now; metrics not measured keep their state)
+// into the progress and decides. Order: a failure over its limit fails; else consecutive errors abort;
+// else inconclusives over the limit pause; else all metrics' latest verdicts passing passes; else
+// maxDuration elapsed applies onTimeout; else running. Once terminal, the outcome does not change.
+AnalysisDecision decide(const AnalysisProgress& progress, const std::vector<Verdict>& latest,
+                        const AnalysisPolicy& policy, WallTime now);
+
+// Persistence of progress (for status). progressFromJson reports malformed input with a field path.
+nlohmann::json toJson(const AnalysisProgress& progress);
+Result<AnalysisProgress> progressFromJson(const nlohmann::json& json);
+
+}  // namespace modelops::analysis
