@@ -1,0 +1,69 @@
+// Rate limiters for the work queue, as client-go's default controller rate limiter:
+// per-key exponential backoff (5 ms doubling up to 1000 s, reset by forget()) combined with an
+// overall token bucket (10 qps, burst 100); the delay for a key is the larger of the two.
+// Thread-safety: all classes are safe to call from any thread (internal mutex).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "modelops/common/clock.h"
+
+namespace modelops::runtime {
+
+using Duration = std::chrono::nanoseconds;
+
+struct RateLimiterConfig {
+  Duration baseDelay = std::chrono::milliseconds(5);
+  Duration maxDelay = std::chrono::seconds(1000);
+  double qps = 10.0;
+  int burst = 100;
+};
+
+// Delay = baseDelay * 2^(failures so far), capped at maxDelay.
+class ItemExponentialBackoff {
+ public:
+  ItemExponentialBackoff(Duration base, Duration max) : base_(base), max_(max) {}
+  Duration when(const std::string& key);
+  void forget(const std::string& key);
+  int failures(const std::string& key) const;
+
+ private:
+  Duration base_, max_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, int> failures_;
+};
+
+// Classic token bucket on the injected monotonic clock. reserve() always succeeds and returns how
+// long the caller must wait for its token (zero while the burst lasts).
+class TokenBucket {
+ public:
+  TokenBucket(Clock& clock, double qps, int burst);
+  Duration reserve();
+
+ private:
+  Clock& clock_;
+  double qps_;
+  double burst_;
+  std::mutex mu_;
+  double tokens_;
+  Clock::MonoTime last_;
+};
+
+class DefaultRateLimiter {
+ public:
+  DefaultRateLimiter(Clock& clock, const RateLimiterConfig& config)
+      : backoff_(config.baseDelay, config.maxDelay), bucket_(clock, config.qps, config.burst) {}
+  Duration when(const std::string& key);
+  void forget(const std::string& key) { backoff_.forget(key); }
+  int numRequeues(const std::string& key) const { return backoff_.failures(key); }
+
+ private:
+  ItemExponentialBackoff backoff_;
+  TokenBucket bucket_;
+};
+
+}  // namespace modelops::runtime

@@ -1,0 +1,115 @@
+// FakeClock: a manual Clock (and runtime::Sleeper) for tests. Time only moves when the test calls
+// advance() or set(); code that sleeps through the Sleeper interface wakes when the fake time
+// reaches its deadline. Tests can wait (with a real-time bound) until some thread is asleep, and
+// read the deadlines sleepers are waiting for, to assert backoff schedules without real sleeping.
+// Thread-safety: all members are safe to call from any thread.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "modelops/common/clock.h"
+#include "modelops/runtime/sleeper.h"
+
+namespace modelops::testing {
+
+class FakeClock final : public Clock, public runtime::Sleeper {
+ public:
+  FakeClock()
+      : wall_(std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + std::chrono::hours{10}),
+        mono_(std::chrono::hours{1000}) {}
+
+  WallTime now() const override {
+    std::lock_guard lock(mu_);
+    return wall_;
+  }
+  MonoTime monotonic() const override {
+    std::lock_guard lock(mu_);
+    return mono_;
+  }
+
+  // Moves both clocks forward and wakes every sleeper whose deadline has come.
+  void advance(std::chrono::nanoseconds d) {
+    std::vector<std::condition_variable*> wake;
+    {
+      std::lock_guard lock(mu_);
+      wall_ += std::chrono::duration_cast<WallTime::duration>(d);
+      mono_ += d;
+      for (auto& w : waiters_) wake.push_back(w.cv);
+      // notify while holding mu_: a waiter deregisters under mu_, so its cv is still alive here.
+      for (auto* cv : wake) cv->notify_all();
+    }
+    changed_.notify_all();
+  }
+  // Advances to the given monotonic time (no-op when already past it).
+  void advanceTo(MonoTime t) {
+    auto now = monotonic();
+    if (t > now) advance(t - now);
+  }
+
+  bool sleepUntil(MonoTime deadline, const CancelToken& cancel) override {
+    std::unique_lock lock(mu_);
+    auto it = sleeping_.insert(deadline);
+    changed_.notify_all();
+    // Cancellation has no way to notify this condition variable, so re-check it every few ms.
+    while (mono_ < deadline && !cancel.cancelled()) changed_.wait_for(lock, std::chrono::milliseconds(2));
+    sleeping_.erase(it);
+    changed_.notify_all();
+    return !cancel.cancelled();
+  }
+
+  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, MonoTime deadline) override {
+    {
+      std::lock_guard g(mu_);
+      if (mono_ >= deadline) return;
+      waiters_.push_back({&cv, deadline});
+      changed_.notify_all();
+    }
+    // The short real timeout covers a notify that lands between registering and waiting.
+    cv.wait_for(lock, std::chrono::milliseconds(5));
+    std::lock_guard g(mu_);
+    auto it = std::find_if(waiters_.begin(), waiters_.end(), [&](const Waiter& w) { return w.cv == &cv; });
+    if (it != waiters_.end()) waiters_.erase(it);
+  }
+
+  // Number of threads inside sleepUntil right now.
+  std::size_t sleepers() const {
+    std::lock_guard lock(mu_);
+    return sleeping_.size();
+  }
+  // Deadlines of the threads inside sleepUntil, earliest first.
+  std::vector<MonoTime> sleeperDeadlines() const {
+    std::lock_guard lock(mu_);
+    return {sleeping_.begin(), sleeping_.end()};
+  }
+  // Waits (real time, bounded) until at least n threads are inside sleepUntil.
+  bool waitForSleepers(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] { return sleeping_.size() >= n; });
+  }
+  // Advances time to the earliest sleeper's deadline; false when nobody sleeps.
+  bool advanceToNextSleeper() {
+    auto d = sleeperDeadlines();
+    if (d.empty()) return false;
+    advanceTo(d.front());
+    return true;
+  }
+
+ private:
+  struct Waiter {
+    std::condition_variable* cv;
+    MonoTime deadline;
+  };
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  WallTime wall_;
+  MonoTime mono_;
+  std::multiset<MonoTime> sleeping_;
+  std::vector<Waiter> waiters_;
+};
+
+}  // namespace modelops::testing
