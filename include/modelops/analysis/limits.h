@@ -63,7 +63,8 @@ struct AnalysisProgress {
   std::vector<MetricProgress> metrics;
   AnalysisOutcome outcome = AnalysisOutcome::Running;  // terminal outcomes are sticky
   bool timedOut = false;
-  std::string reason;
+  std::string reason;     // why the outcome is what it is (kept with terminal outcomes)
+  std::string decidedBy;  // the metric that decided a terminal outcome, when one did
 };
 
 struct AnalysisDecision {
@@ -77,7 +78,9 @@ struct AnalysisDecision {
 // Folds this interval's verdicts (one per metric measured now; metrics not measured keep their state)
 // into the progress and decides. Order: a failure over its limit fails; else consecutive errors abort;
 // else inconclusives over the limit pause; else all metrics' latest verdicts passing passes; else
-// maxDuration elapsed applies onTimeout; else running. Once terminal, the outcome does not change.
+// maxDuration elapsed applies onTimeout; else running. Once terminal, the outcome does not change
+// (after a pause, resuming starts a new analysis from a default progress). Verdicts of metrics not in
+// the policy are ignored; a policy without metrics aborts (there is nothing to pass on).
 AnalysisDecision decide(const AnalysisProgress& progress, const std::vector<Verdict>& latest,
                         const AnalysisPolicy& policy, WallTime now);
 

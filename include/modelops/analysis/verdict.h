@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelops/common/result.h"
+
 namespace modelops::analysis {
 
 enum class VerdictPhase { Pass, Fail, Inconclusive, Error };
@@ -77,5 +79,8 @@ Verdict errorVerdict(const std::string& metric, const std::string& reason, const
 // JSON as written into status (camelCase keys, absent optionals omitted, phase as to_string).
 nlohmann::json toJson(const SegmentVerdict& segment);
 nlohmann::json toJson(const Verdict& verdict);
+// The inverse of toJson (for progress kept in status). Unknown keys are ignored; a wrong type or an
+// unknown phase is an error naming the field path, relative to `path`.
+Result<Verdict> verdictFromJson(const nlohmann::json& json, const std::string& path = "verdict");
 
 }  // namespace modelops::analysis
