@@ -15,13 +15,18 @@ namespace {
 // Strictly increasing (h'(y) = y + phi(y)/Phi(y) > 0), so h(y) = target has one root.
 double mixtureExponent(double y) { return 0.5 * y * y + logNormalCdf(y); }
 
+// h is increasing and convex (h'' is the variance of a truncated normal, in (0, 1)), so Newton's method
+// started right of the root converges monotonically. y0 = sqrt(2 max(target, 0)) + 1 is right of it:
+// h(y0) >= y0^2/2 + ln Phi(1) >= target + 0.5 - 0.173.
 double solveMixtureExponent(double target) {
-  double lo = -50.0, hi = 60.0;  // h(-50) ~ -4.8, h(60) = 1800: brackets every target we produce
-  for (int i = 0; i < 100 && hi - lo > 1e-12; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (mixtureExponent(mid) < target ? lo : hi) = mid;
+  double y = std::sqrt(2.0 * std::max(target, 0.0)) + 1.0;
+  for (int i = 0; i < 100; ++i) {
+    const double slope = y + std::exp(-0.5 * y * y - logNormalCdf(y)) / std::sqrt(2.0 * std::numbers::pi);
+    const double step = (mixtureExponent(y) - target) / slope;
+    y -= step;
+    if (std::abs(step) < 1e-13) break;
   }
-  return 0.5 * (lo + hi);
+  return y;
 }
 
 // Shrunk proportion (s+1)/(n+2): keeps the plug-in variance positive at 0 or n successes.
