@@ -1,0 +1,93 @@
+// KubeClientImpl: the KubeClient that talks HTTP(S) to a real API server (or the dev server).
+// Every request: client-side rate limit (token bucket), credentials (token, token file, exec
+// plugin, client certificate), `User-Agent: modelops/<version>`, `Accept: application/json`, and
+// retries with backoff (see retry.h). A 401 triggers one credential refresh and one more try.
+// Each watch uses its own HTTP connection and can be cancelled from another thread.
+// Thread-safety: all verbs may be called from many threads at once. Destroying the client while
+// calls are in flight is not allowed; close() first wakes requests that are waiting to retry.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <random>
+
+#include "modelops/common/cancel.h"
+#include "modelops/common/clock.h"
+#include "modelops/kube/auth.h"
+#include "modelops/kube/client.h"
+#include "modelops/kube/config.h"
+#include "modelops/kube/rate_limiter.h"
+#include "modelops/kube/retry.h"
+
+namespace modelops::kube {
+
+// Waits between attempts and for rate-limit tokens. Returns false when cancelled.
+class Sleeper {
+ public:
+  virtual ~Sleeper() = default;
+  virtual bool sleepFor(std::chrono::nanoseconds d, const CancelToken& cancel) = 0;
+};
+
+// Real time, cancellable (the default).
+class RealSleeper final : public Sleeper {
+ public:
+  bool sleepFor(std::chrono::nanoseconds d, const CancelToken& cancel) override { return !cancel.waitFor(d); }
+};
+
+class Transport;  // src/kube/transport.h
+
+struct ClientDeps {
+  const Clock* clock = nullptr;       // required
+  Sleeper* sleeper = nullptr;         // default RealSleeper
+  CredentialSource::ExecRunner execRunner;  // default runExecPlugin
+  std::uint64_t jitterSeed = 0;       // 0: random
+};
+
+class KubeClientImpl final : public KubeClient {
+ public:
+  // Fails on an unusable configuration (bad URL, unreadable CA, malformed certificate or key).
+  static Result<std::unique_ptr<KubeClientImpl>> create(const ClientConfig& config, ClientDeps deps);
+  ~KubeClientImpl() override;
+
+  KubeResult<Json> get(const Resource& r, const std::string& ns, const std::string& name) override;
+  KubeResult<ListResult> list(const Resource& r, const std::string& ns, const ListOptions& opts = {}) override;
+  KubeResult<Json> create(const Resource& r, const std::string& ns, const Json& object) override;
+  KubeResult<Json> update(const Resource& r, const std::string& ns, const Json& object) override;
+  KubeResult<Json> updateStatus(const Resource& r, const std::string& ns, const Json& object) override;
+  KubeResult<Json> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+                         const Json& body, const PatchOptions& opts = {}) override;
+  KubeResult<Json> remove(const Resource& r, const std::string& ns, const std::string& name,
+                          const DeleteOptions& opts = {}) override;
+  KubeResult<void> watch(const Resource& r, const std::string& ns, const WatchOptions& opts,
+                         const WatchHandler& handler, const CancelToken& cancel) override;
+
+  // A GET of any path returning JSON (discovery, /version).
+  KubeResult<Json> getPath(const std::string& path);
+  // Wakes requests waiting for a retry or a rate-limit token; they fail with reason Cancelled.
+  void close();
+  const ClientConfig& config() const { return config_; }
+
+ private:
+  struct Request;
+  KubeClientImpl(const ClientConfig& config, ClientDeps deps, std::unique_ptr<Transport> transport);
+  KubeResult<Json> execute(const Request& request);
+  double jitter();
+
+  ClientConfig config_;
+  const Clock& clock_;
+  RealSleeper realSleeper_;
+  Sleeper& sleeper_;
+  CredentialSource credentials_;
+  TokenBucket limiter_;
+  RetryPolicy policy_;
+  std::unique_ptr<Transport> transport_;
+  CancelToken closing_;
+  std::mutex rngMu_;
+  std::mt19937_64 rng_;
+};
+
+// The production factory.
+Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, Clock& clock);
+
+}  // namespace modelops::kube
