@@ -33,7 +33,8 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     nlohmann::json line = {{"ts", formatRfc3339Micro(msg.time)}, {"level", levelName(msg.level)}};
-    for (auto& [key, value] : payloadOf(msg).items()) line[key] = value;
+    auto payload = payloadOf(msg);  // items() must not iterate a temporary
+    for (auto& [key, value] : payload.items()) line[key] = value;
     auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(text.data(), text.data() + text.size());
     dest.push_back('\n');
@@ -73,13 +74,13 @@ Result<LogFormat> parseLogFormat(std::string_view text) {
   return Error{"InvalidInput", "log format must be text or json, got \"" + std::string(text) + "\""};
 }
 
-Status configureLogging(std::string_view level, LogFormat format) {
+Status configureLogging(std::string_view level, LogFormat format, spdlog::sink_ptr sink) {
   auto parsed = spdlog::level::from_str(std::string(level));
   if (parsed == spdlog::level::off && level != "off")
     return Error{"InvalidInput", "log level must be trace, debug, info, warn, error or off, got \"" +
                                      std::string(level) + "\""};
   spdlog::drop("modelops");  // configureLogging may be called again (tests, re-configuration)
-  auto logger = spdlog::stderr_color_mt("modelops");
+  auto logger = sink ? std::make_shared<spdlog::logger>("modelops", sink) : spdlog::stderr_color_mt("modelops");
   spdlog::set_default_logger(logger);
   if (format == LogFormat::Json)
     logger->set_formatter(std::make_unique<JsonFormatter>());

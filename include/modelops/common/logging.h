@@ -19,7 +19,8 @@ namespace modelops {
 enum class LogFormat { Text, Json };
 
 // level: trace|debug|info|warn|error|off. SPDLOG_LEVEL in the environment overrides it.
-Status configureLogging(std::string_view level, LogFormat format);
+// Logs go to stderr unless a sink is given (tests capture output that way).
+Status configureLogging(std::string_view level, LogFormat format, spdlog::sink_ptr sink = nullptr);
 Result<LogFormat> parseLogFormat(std::string_view text);
 
 void log(spdlog::level::level_enum level, std::string_view message, const nlohmann::json& fields = {});
