@@ -105,8 +105,7 @@ std::string floorReason(const std::string& subject, const Floor& f, double min, 
     case VerdictPhase::Pass:
       return subject + " " + num(f.value) + " >= " + num(min) + " (lower bound " + num(f.lower) + ", n=" + n + ")";
     case VerdictPhase::Fail:
-      return subject + " upper bound " + num(f.upper) + " < " + num(min) + ", n=" + n + " (accuracy " +
-             num(f.value) + ")";
+      return subject + " upper bound " + num(f.upper) + " < " + num(min) + ", n=" + n;
     default:
       return subject + " " + num(f.value) + " inconclusive against " + num(min) + ": bounds [" + num(f.lower) +
              ", " + num(f.upper) + "], n=" + n;
