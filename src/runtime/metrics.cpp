@@ -1,0 +1,110 @@
+// RuntimeMetrics and MeteredKubeClient. See metrics.h.
+// Thread-safety: prometheus-cpp metrics are thread-safe; no state of our own beyond references.
+#include "modelops/runtime/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace modelops::runtime {
+
+namespace {
+prometheus::Histogram::BucketBoundaries durationBuckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+}
+}  // namespace
+
+RuntimeMetrics::RuntimeMetrics(std::shared_ptr<prometheus::Registry> registry)
+    : registry_(std::move(registry)),
+      reconcileTotal_(prometheus::BuildCounter()
+                          .Name("modelops_reconcile_total")
+                          .Help("Reconciles by result (success, error, requeue_after).")
+                          .Register(*registry_)),
+      reconcileDuration_(prometheus::BuildHistogram()
+                             .Name("modelops_reconcile_duration_seconds")
+                             .Help("Time spent in one reconcile.")
+                             .Register(*registry_)),
+      queueDepth_(prometheus::BuildGauge()
+                      .Name("modelops_workqueue_depth")
+                      .Help("Keys waiting in the work queue.")
+                      .Register(*registry_)
+                      .Add({})),
+      queueLatency_(prometheus::BuildHistogram()
+                        .Name("modelops_workqueue_latency_seconds")
+                        .Help("Time a key waited in the work queue before a worker took it.")
+                        .Register(*registry_)
+                        .Add({}, durationBuckets())),
+      apiRequests_(prometheus::BuildCounter()
+                       .Name("modelops_api_requests_total")
+                       .Help("Kubernetes API requests by verb and HTTP code (0: transport failure).")
+                       .Register(*registry_)),
+      watchRestarts_(prometheus::BuildCounter()
+                         .Name("modelops_watch_restarts_total")
+                         .Help("Watch streams re-established, by resource.")
+                         .Register(*registry_)),
+      leader_(prometheus::BuildGauge()
+                  .Name("modelops_leader")
+                  .Help("1 while this replica holds the leader lease.")
+                  .Register(*registry_)
+                  .Add({})),
+      reconcileDurationAll_(reconcileDuration_.Add({}, durationBuckets())) {
+  for (const char* r : {"success", "error", "requeue_after"}) reconcileTotal_.Add({{"result", r}});
+}
+
+std::string RuntimeMetrics::render() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
+
+void RuntimeMetrics::reconcileFinished(const std::string& result, double seconds) {
+  reconcileTotal_.Add({{"result", result}}).Increment();
+  reconcileDurationAll_.Observe(seconds);
+}
+
+void RuntimeMetrics::queueDepth(std::size_t depth) { queueDepth_.Set(static_cast<double>(depth)); }
+
+void RuntimeMetrics::queueLatency(double seconds) { queueLatency_.Observe(seconds); }
+
+void RuntimeMetrics::apiRequest(const std::string& verb, int code) {
+  apiRequests_.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+}
+
+void RuntimeMetrics::watchRestarted(const std::string& resource) {
+  watchRestarts_.Add({{"resource", resource}}).Increment();
+}
+
+void RuntimeMetrics::setLeader(bool leader) { leader_.Set(leader ? 1.0 : 0.0); }
+
+// ---- MeteredKubeClient ----
+
+kube::KubeResult<kube::Json> MeteredKubeClient::get(const kube::Resource& r, const std::string& ns,
+                                                    const std::string& name) {
+  return count("get", 200, inner_.get(r, ns, name));
+}
+kube::KubeResult<kube::ListResult> MeteredKubeClient::list(const kube::Resource& r, const std::string& ns,
+                                                           const kube::ListOptions& opts) {
+  return count("list", 200, inner_.list(r, ns, opts));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::create(const kube::Resource& r, const std::string& ns,
+                                                       const kube::Json& object) {
+  return count("create", 201, inner_.create(r, ns, object));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::update(const kube::Resource& r, const std::string& ns,
+                                                       const kube::Json& object) {
+  return count("update", 200, inner_.update(r, ns, object));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::updateStatus(const kube::Resource& r, const std::string& ns,
+                                                             const kube::Json& object) {
+  return count("update", 200, inner_.updateStatus(r, ns, object));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::patch(const kube::Resource& r, const std::string& ns,
+                                                      const std::string& name, kube::PatchType type,
+                                                      const kube::Json& body, const kube::PatchOptions& opts) {
+  return count("patch", 200, inner_.patch(r, ns, name, type, body, opts));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::remove(const kube::Resource& r, const std::string& ns,
+                                                       const std::string& name, const kube::DeleteOptions& opts) {
+  return count("delete", 200, inner_.remove(r, ns, name, opts));
+}
+kube::KubeResult<void> MeteredKubeClient::watch(const kube::Resource& r, const std::string& ns,
+                                                const kube::WatchOptions& opts, const kube::WatchHandler& handler,
+                                                const CancelToken& cancel) {
+  return count("watch", 200, inner_.watch(r, ns, opts, handler, cancel));
+}
+
+}  // namespace modelops::runtime
