@@ -64,8 +64,10 @@ set(CMAKE_MAKEFILE_DEPENDS
   "/work/main/cmake/Dependencies.cmake"
   "/work/main/cmake/Testing.cmake"
   "/work/main/cmake/version.h.in"
+  "/work/main/src/analysis/CMakeLists.txt"
   "/work/main/src/common/CMakeLists.txt"
   "/work/main/tests/CMakeLists.txt"
+  "/work/main/tests/unit/common/CMakeLists.txt"
   )
 
 # The corresponding makefile is:
@@ -79,10 +81,13 @@ set(CMAKE_MAKEFILE_PRODUCTS
   "generated/modelops/version.h"
   "CMakeFiles/CMakeDirectoryInformation.cmake"
   "src/common/CMakeFiles/CMakeDirectoryInformation.cmake"
+  "src/analysis/CMakeFiles/CMakeDirectoryInformation.cmake"
   "tests/CMakeFiles/CMakeDirectoryInformation.cmake"
+  "tests/unit/common/CMakeFiles/CMakeDirectoryInformation.cmake"
   )
 
 # Dependency information for all targets:
 set(CMAKE_DEPEND_INFO_FILES
   "src/common/CMakeFiles/modelops_common.dir/DependInfo.cmake"
+  "tests/unit/common/CMakeFiles/test_unit_common.dir/DependInfo.cmake"
   )

@@ -8,6 +8,7 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/src/common/flags.cpp" "src/common/CMakeFiles/modelops_common.dir/flags.cpp.o" "gcc" "src/common/CMakeFiles/modelops_common.dir/flags.cpp.o.d"
   "/work/main/src/common/logging.cpp" "src/common/CMakeFiles/modelops_common.dir/logging.cpp.o" "gcc" "src/common/CMakeFiles/modelops_common.dir/logging.cpp.o.d"
   "/work/main/src/common/time.cpp" "src/common/CMakeFiles/modelops_common.dir/time.cpp.o" "gcc" "src/common/CMakeFiles/modelops_common.dir/time.cpp.o.d"
   )

@@ -73,7 +73,7 @@ src/common/CMakeFiles/modelops_common.dir/time.cpp.o: src/common/CMakeFiles/mode
 src/common/CMakeFiles/modelops_common.dir/time.cpp.o: /work/main/src/common/time.cpp
 src/common/CMakeFiles/modelops_common.dir/time.cpp.o: src/common/CMakeFiles/modelops_common.dir/compiler_depend.ts
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-main/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building CXX object src/common/CMakeFiles/modelops_common.dir/time.cpp.o"
-	cd /work/main/build-main/src/common && /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -MD -MT src/common/CMakeFiles/modelops_common.dir/time.cpp.o -MF CMakeFiles/modelops_common.dir/time.cpp.o.d -o CMakeFiles/modelops_common.dir/time.cpp.o -c /work/main/src/common/time.cpp
+	cd /work/main/build-main/src/common && /usr/bin/ccache /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -MD -MT src/common/CMakeFiles/modelops_common.dir/time.cpp.o -MF CMakeFiles/modelops_common.dir/time.cpp.o.d -o CMakeFiles/modelops_common.dir/time.cpp.o -c /work/main/src/common/time.cpp
 
 src/common/CMakeFiles/modelops_common.dir/time.cpp.i: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing CXX source to CMakeFiles/modelops_common.dir/time.cpp.i"
@@ -87,7 +87,7 @@ src/common/CMakeFiles/modelops_common.dir/logging.cpp.o: src/common/CMakeFiles/m
 src/common/CMakeFiles/modelops_common.dir/logging.cpp.o: /work/main/src/common/logging.cpp
 src/common/CMakeFiles/modelops_common.dir/logging.cpp.o: src/common/CMakeFiles/modelops_common.dir/compiler_depend.ts
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-main/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building CXX object src/common/CMakeFiles/modelops_common.dir/logging.cpp.o"
-	cd /work/main/build-main/src/common && /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -MD -MT src/common/CMakeFiles/modelops_common.dir/logging.cpp.o -MF CMakeFiles/modelops_common.dir/logging.cpp.o.d -o CMakeFiles/modelops_common.dir/logging.cpp.o -c /work/main/src/common/logging.cpp
+	cd /work/main/build-main/src/common && /usr/bin/ccache /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -MD -MT src/common/CMakeFiles/modelops_common.dir/logging.cpp.o -MF CMakeFiles/modelops_common.dir/logging.cpp.o.d -o CMakeFiles/modelops_common.dir/logging.cpp.o -c /work/main/src/common/logging.cpp
 
 src/common/CMakeFiles/modelops_common.dir/logging.cpp.i: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing CXX source to CMakeFiles/modelops_common.dir/logging.cpp.i"
@@ -97,19 +97,35 @@ src/common/CMakeFiles/modelops_common.dir/logging.cpp.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling CXX source to assembly CMakeFiles/modelops_common.dir/logging.cpp.s"
 	cd /work/main/build-main/src/common && /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -S /work/main/src/common/logging.cpp -o CMakeFiles/modelops_common.dir/logging.cpp.s
 
+src/common/CMakeFiles/modelops_common.dir/flags.cpp.o: src/common/CMakeFiles/modelops_common.dir/flags.make
+src/common/CMakeFiles/modelops_common.dir/flags.cpp.o: /work/main/src/common/flags.cpp
+src/common/CMakeFiles/modelops_common.dir/flags.cpp.o: src/common/CMakeFiles/modelops_common.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-main/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building CXX object src/common/CMakeFiles/modelops_common.dir/flags.cpp.o"
+	cd /work/main/build-main/src/common && /usr/bin/ccache /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -MD -MT src/common/CMakeFiles/modelops_common.dir/flags.cpp.o -MF CMakeFiles/modelops_common.dir/flags.cpp.o.d -o CMakeFiles/modelops_common.dir/flags.cpp.o -c /work/main/src/common/flags.cpp
+
+src/common/CMakeFiles/modelops_common.dir/flags.cpp.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing CXX source to CMakeFiles/modelops_common.dir/flags.cpp.i"
+	cd /work/main/build-main/src/common && /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -E /work/main/src/common/flags.cpp > CMakeFiles/modelops_common.dir/flags.cpp.i
+
+src/common/CMakeFiles/modelops_common.dir/flags.cpp.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling CXX source to assembly CMakeFiles/modelops_common.dir/flags.cpp.s"
+	cd /work/main/build-main/src/common && /usr/bin/c++ $(CXX_DEFINES) $(CXX_INCLUDES) $(CXX_FLAGS) -S /work/main/src/common/flags.cpp -o CMakeFiles/modelops_common.dir/flags.cpp.s
+
 # Object files for target modelops_common
 modelops_common_OBJECTS = \
 "CMakeFiles/modelops_common.dir/time.cpp.o" \
-"CMakeFiles/modelops_common.dir/logging.cpp.o"
+"CMakeFiles/modelops_common.dir/logging.cpp.o" \
+"CMakeFiles/modelops_common.dir/flags.cpp.o"
 
 # External object files for target modelops_common
 modelops_common_EXTERNAL_OBJECTS =
 
 src/common/libmodelops_common.a: src/common/CMakeFiles/modelops_common.dir/time.cpp.o
 src/common/libmodelops_common.a: src/common/CMakeFiles/modelops_common.dir/logging.cpp.o
+src/common/libmodelops_common.a: src/common/CMakeFiles/modelops_common.dir/flags.cpp.o
 src/common/libmodelops_common.a: src/common/CMakeFiles/modelops_common.dir/build.make
 src/common/libmodelops_common.a: src/common/CMakeFiles/modelops_common.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-main/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Linking CXX static library libmodelops_common.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-main/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Linking CXX static library libmodelops_common.a"
 	cd /work/main/build-main/src/common && $(CMAKE_COMMAND) -P CMakeFiles/modelops_common.dir/cmake_clean_target.cmake
 	cd /work/main/build-main/src/common && $(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/modelops_common.dir/link.txt --verbose=$(VERBOSE)
 

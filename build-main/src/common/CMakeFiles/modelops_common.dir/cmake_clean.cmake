@@ -1,4 +1,6 @@
 file(REMOVE_RECURSE
+  "CMakeFiles/modelops_common.dir/flags.cpp.o"
+  "CMakeFiles/modelops_common.dir/flags.cpp.o.d"
   "CMakeFiles/modelops_common.dir/logging.cpp.o"
   "CMakeFiles/modelops_common.dir/logging.cpp.o.d"
   "CMakeFiles/modelops_common.dir/time.cpp.o"
