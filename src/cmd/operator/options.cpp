@@ -1,0 +1,74 @@
+// Flag definitions and validation for modelops-operator; see options.h.
+#include "options.h"
+
+#include "modelops/common/flags.h"
+
+namespace modelops::cmd {
+namespace {
+
+Result<OperatorOptions> invalid(const std::string& message) { return Error{"InvalidFlag", message}; }
+
+}  // namespace
+
+Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& args) {
+  OperatorOptions o;
+  FlagSet flags("modelops-operator",
+                "Reconciles ModelDeployments (modelops.dev/v1alpha1): rolls new model versions out by canary\n"
+                "steps or A/B splits, judges their measured accuracy with confidence bounds, and rolls back\n"
+                "on its own when a version is worse.");
+  flags.addString("kubeconfig", &o.kubeconfig,
+                  "Path to a kubeconfig file. Default: $KUBECONFIG (colon-separated list, merged as kubectl "
+                  "does), then ~/.kube/config, then the in-cluster service account.",
+                  "PATH");
+  flags.addString("context", &o.context, "Kubeconfig context to use instead of current-context.", "NAME");
+  flags.addDouble("kube-api-qps", &o.qps, "Client-side limit of API requests per second (0: unlimited).");
+  flags.addInt("kube-api-burst", &o.burst, "Requests allowed above --kube-api-qps in a burst.");
+  flags.addString("namespace", &o.watchNamespace,
+                  "Watch and reconcile only this namespace. Default: all namespaces (cluster scope).", "NAME");
+  flags.addAlias('n', "namespace");
+  flags.addInt("workers", &o.workers, "Concurrent reconcile workers.");
+  flags.addDuration("resync-period", &o.resyncPeriod,
+                    "Re-queue every ModelDeployment this often even without changes (0: never).");
+  flags.addString("log-level", &o.logLevel, "Log level: trace, debug, info, warn, error. SPDLOG_LEVEL overrides.",
+                  "LEVEL");
+  flags.addString("log-format", &o.logFormat, "Log format: text or json (one JSON object per line).", "FORMAT");
+  flags.addString("metrics-bind-address", &o.metricsBindAddress,
+                  "Address for the Prometheus /metrics endpoint, HOST:PORT (\":8080\": all interfaces; \"0\": off).",
+                  "ADDR");
+  flags.addString("health-probe-bind-address", &o.healthProbeBindAddress,
+                  "Address for /healthz and /readyz, HOST:PORT (\"0\": off).", "ADDR");
+  flags.addBool("leader-elect", &o.leaderElect,
+                "Elect a leader on a coordination.k8s.io Lease; only the leader reconciles. Turn on when "
+                "running more than one replica.");
+  flags.addString("leader-election-id", &o.leaderElectionId, "Name of the Lease used for leader election.", "NAME");
+  flags.addString("leader-election-namespace", &o.leaderElectionNamespace,
+                  "Namespace of the Lease. Default: the pod's namespace, else \"default\".", "NAME");
+  flags.addString("leader-election-identity", &o.identity,
+                  "This replica's identity in the Lease. Default: hostname plus a random suffix.", "NAME");
+  flags.addDuration("leader-election-lease-duration", &o.leaseDuration,
+                    "How long a standby waits after the last renewal before taking the lease.");
+  flags.addDuration("leader-election-renew-deadline", &o.renewDeadline,
+                    "How long the leader keeps retrying a renewal before it stops reconciling.");
+  flags.addDuration("leader-election-retry-period", &o.retryPeriod, "Interval between lease attempts.");
+  flags.addDuration("shutdown-timeout", &o.shutdownTimeout,
+                    "On SIGTERM/SIGINT, how long in-flight reconciles may run before exit.");
+  flags.addBool("version", &o.showVersion, "Print the version and exit.");
+
+  if (auto st = flags.parse(args); !st) return st.error();
+  o.showHelp = flags.helpRequested();
+  o.usage = flags.usage();
+  if (!flags.positional().empty())
+    return invalid("unexpected argument \"" + flags.positional().front() + "\" (see --help)");
+  if (o.qps < 0) return invalid("--kube-api-qps must be >= 0");
+  if (o.burst < 1) return invalid("--kube-api-burst must be >= 1");
+  if (o.workers < 1 || o.workers > 64) return invalid("--workers must be between 1 and 64");
+  if (o.logFormat != "text" && o.logFormat != "json") return invalid("--log-format must be text or json");
+  if (o.leaseDuration <= o.renewDeadline)
+    return invalid("--leader-election-lease-duration must be greater than --leader-election-renew-deadline");
+  if (o.renewDeadline <= o.retryPeriod)
+    return invalid("--leader-election-renew-deadline must be greater than --leader-election-retry-period");
+  if (o.retryPeriod.count() <= 0) return invalid("--leader-election-retry-period must be positive");
+  return o;
+}
+
+}  // namespace modelops::cmd

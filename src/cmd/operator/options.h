@@ -1,0 +1,50 @@
+// OperatorOptions: every flag of modelops-operator, with defaults, parsed from argv.
+// Kept apart from main() so the flags and their validation are unit-tested.
+// Thread-safety: plain value type.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "modelops/common/result.h"
+
+namespace modelops::cmd {
+
+struct OperatorOptions {
+  // Connection to the API server.
+  std::string kubeconfig;  // empty: $KUBECONFIG, ~/.kube/config, then in-cluster
+  std::string context;
+  double qps = 20;
+  std::int64_t burst = 30;
+  // Scope.
+  std::string watchNamespace;  // empty: all namespaces
+  std::int64_t workers = 2;
+  std::chrono::milliseconds resyncPeriod{std::chrono::minutes(10)};
+  // Logging.
+  std::string logLevel = "info";
+  std::string logFormat = "text";
+  // Endpoints.
+  std::string metricsBindAddress = ":8080";
+  std::string healthProbeBindAddress = ":8081";
+  // Leader election.
+  bool leaderElect = false;
+  std::string leaderElectionId = "modelops-operator";
+  std::string leaderElectionNamespace;  // empty: the pod's namespace, else "default"
+  std::string identity;                 // empty: hostname + random suffix
+  std::chrono::milliseconds leaseDuration{15000};
+  std::chrono::milliseconds renewDeadline{10000};
+  std::chrono::milliseconds retryPeriod{2000};
+  // Shutdown.
+  std::chrono::milliseconds shutdownTimeout{4000};
+
+  bool showHelp = false;
+  bool showVersion = false;
+  std::string usage;  // the --help text
+};
+
+// Parses and validates flags. Errors name the flag.
+Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& args);
+
+}  // namespace modelops::cmd

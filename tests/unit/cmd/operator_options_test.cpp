@@ -1,0 +1,73 @@
+// Tests for modelops-operator's flags: defaults, every flag documented in --help, validation.
+#include <gtest/gtest.h>
+
+#include "options.h"
+
+namespace modelops::cmd {
+namespace {
+
+TEST(OperatorOptions, DefaultsMatchKubernetesConventions) {
+  auto o = parseOperatorOptions({});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_DOUBLE_EQ(o->qps, 20);
+  EXPECT_EQ(o->burst, 30);
+  EXPECT_EQ(o->workers, 2);
+  EXPECT_EQ(o->leaseDuration.count(), 15000);
+  EXPECT_EQ(o->renewDeadline.count(), 10000);
+  EXPECT_EQ(o->retryPeriod.count(), 2000);
+  EXPECT_FALSE(o->leaderElect);
+  EXPECT_TRUE(o->watchNamespace.empty());
+}
+
+TEST(OperatorOptions, HelpDocumentsEveryFlag) {
+  auto o = parseOperatorOptions({"--help"});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(o->showHelp);
+  for (const char* flag :
+       {"--kubeconfig", "--context", "--namespace", "--kube-api-qps", "--kube-api-burst", "--log-level",
+        "--log-format", "--metrics-bind-address", "--health-probe-bind-address", "--leader-elect",
+        "--leader-election-id", "--leader-election-namespace", "--leader-election-lease-duration",
+        "--leader-election-renew-deadline", "--leader-election-retry-period", "--workers", "--resync-period",
+        "--shutdown-timeout", "--version"}) {
+    EXPECT_NE(o->usage.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(OperatorOptions, ParsesValues) {
+  auto o = parseOperatorOptions({"--kubeconfig", "/k", "--context=dev", "-n", "ml", "--kube-api-qps=50",
+                                 "--kube-api-burst", "100", "--log-format", "json", "--leader-elect",
+                                 "--leader-election-lease-duration=30s", "--leader-election-renew-deadline=20s",
+                                 "--leader-election-retry-period=5s"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->kubeconfig, "/k");
+  EXPECT_EQ(o->context, "dev");
+  EXPECT_EQ(o->watchNamespace, "ml");
+  EXPECT_DOUBLE_EQ(o->qps, 50);
+  EXPECT_EQ(o->burst, 100);
+  EXPECT_EQ(o->logFormat, "json");
+  EXPECT_TRUE(o->leaderElect);
+  EXPECT_EQ(o->leaseDuration.count(), 30000);
+}
+
+TEST(OperatorOptions, RejectsInconsistentValuesNamingTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* flag;
+  } cases[] = {
+      {{"--log-format", "xml"}, "--log-format"},
+      {{"--workers", "0"}, "--workers"},
+      {{"--kube-api-qps", "-1"}, "--kube-api-qps"},
+      {{"--kube-api-burst", "0"}, "--kube-api-burst"},
+      {{"--leader-election-lease-duration", "5s"}, "--leader-election-lease-duration"},
+      {{"--leader-election-retry-period", "12s"}, "--leader-election-renew-deadline"},
+      {{"stray"}, "stray"},
+  };
+  for (const auto& c : cases) {
+    auto o = parseOperatorOptions(c.args);
+    ASSERT_FALSE(o) << c.flag;
+    EXPECT_NE(o.error().message.find(c.flag), std::string::npos) << o.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace modelops::cmd
