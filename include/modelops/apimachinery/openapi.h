@@ -29,6 +29,10 @@ struct ResourceDescription {
   bool namespaced = true;
   bool statusSubresource = false;
   bool scaleSubresource = false;
+  // Declare application/strategic-merge-patch+json on the patch operations. Leave it false for built-in
+  // kinds served with a reduced schema: kubectl then computes its apply patches from its compiled-in types
+  // (with the real merge keys) instead of from our schema; custom resources never accept it.
+  bool strategicMergePatch = false;
   // openAPIV3Schema of the version; null or empty for built-ins (then: type object, preserve unknown).
   nlohmann::json schema;
   std::string description;  // used when the schema has none
