@@ -1,0 +1,60 @@
+// PrometheusProvider: instant queries against the Prometheus HTTP API (/api/v1/query).
+// Results: "vector" -> one Sample per series (labels = the series labels), "scalar" -> one Sample
+// without labels. "matrix" and "string" results are errors (Kind::Unsupported, "unsupported result
+// type"): a range selector without an aggregation is a spec mistake, never a value. An empty vector is
+// no data (no samples), and "NaN"/"+Inf"/"-Inf" values stay non-finite (no data, never zero).
+// status:"error" answers become Kind::QueryError with "<errorType>: <error>".
+// Connection refused -> Unreachable, connect/read timeout -> Timeout, each with the reason.
+// Addresses: http://host[:port][/prefix] and https://... (TLS verified against caFile when given,
+// else the system CAs; insecureSkipVerify turns verification off).
+// Thread-safety: query() may be called concurrently; each call uses its own HTTP client.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "modelops/analysis/provider.h"
+
+namespace modelops::analysis {
+
+struct HttpEndpoint {
+  std::string scheme;      // "http" or "https"
+  std::string host;
+  int port = 0;
+  std::string pathPrefix;  // "" or "/prefix" without a trailing slash
+  std::string schemeHostPort() const { return scheme + "://" + host + ":" + std::to_string(port); }
+};
+// Parses "http://host:9090", "https://prom.example/sub/path", "http://[::1]:9090". Error code "InvalidAddress".
+Result<HttpEndpoint> parseHttpAddress(const std::string& address);
+
+struct PrometheusConfig {
+  std::string address;                                   // http(s)://host[:port][/prefix]
+  bool usePost = true;                                   // POST form-encoded (no URL length limit) or GET
+  std::optional<std::string> bearerToken;                // Authorization: Bearer ...
+  std::optional<std::pair<std::string, std::string>> basicAuth;  // user, password
+  std::vector<std::pair<std::string, std::string>> headers;      // extra headers (e.g. X-Scope-OrgID)
+  std::string caFile;                                    // PEM bundle for https; empty: system CAs
+  bool insecureSkipVerify = false;
+  std::chrono::milliseconds connectTimeout{5000};
+  std::chrono::milliseconds readTimeout{10000};
+};
+
+// Parses a /api/v1/query body. Pure; exposed for tests and other Prometheus-compatible backends.
+// httpStatus is used only when the body is not a Prometheus JSON answer.
+Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const std::string& body,
+                                                           const std::string& query);
+
+class PrometheusProvider final : public MetricProvider {
+ public:
+  explicit PrometheusProvider(PrometheusConfig config);
+  Result<QueryResult, ProviderError> query(const std::string& renderedQuery, const CancelToken& cancel) override;
+  const PrometheusConfig& config() const { return config_; }
+
+ private:
+  PrometheusConfig config_;
+};
+
+}  // namespace modelops::analysis

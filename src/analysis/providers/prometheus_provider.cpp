@@ -1,0 +1,197 @@
+// PrometheusProvider: /api/v1/query over HTTP(S) and the parsing of its answers (see prometheus_provider.h).
+// Thread-safety: query() shares nothing mutable between calls.
+#include "modelops/analysis/prometheus_provider.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "http_call.h"
+#include "modelops/analysis/query_template.h"
+
+namespace modelops::analysis {
+namespace {
+
+using Kind = ProviderError::Kind;
+using nlohmann::json;
+
+// Prometheus writes sample values as strings: "0.93", "NaN", "+Inf", "-Inf".
+std::optional<double> parseSampleValue(const json& pair) {
+  if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string()) return std::nullopt;
+  const std::string text = pair[1].get<std::string>();
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "+Inf" || text == "Inf") return std::numeric_limits<double>::infinity();
+  if (text == "-Inf") return -std::numeric_limits<double>::infinity();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size()) return std::nullopt;
+  return v;
+}
+
+ProviderError bad(const std::string& query, const std::string& message) {
+  return ProviderError{Kind::BadResponse, "prometheus: " + message, query};
+}
+
+std::string snippet(const std::string& body) {
+  std::string s = body.substr(0, 200);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string_view toString(ProviderError::Kind kind) {
+  switch (kind) {
+    case Kind::InvalidConfig: return "InvalidConfig";
+    case Kind::Unreachable: return "Unreachable";
+    case Kind::Timeout: return "Timeout";
+    case Kind::Cancelled: return "Cancelled";
+    case Kind::HttpStatus: return "HttpStatus";
+    case Kind::QueryError: return "QueryError";
+    case Kind::BadResponse: return "BadResponse";
+    case Kind::Unsupported: return "Unsupported";
+  }
+  return "Unknown";
+}
+
+Result<HttpEndpoint> parseHttpAddress(const std::string& address) {
+  const auto sep = address.find("://");
+  if (sep == std::string::npos) return Error{"InvalidAddress", "address \"" + address + "\" has no http:// or https://"};
+  HttpEndpoint ep;
+  ep.scheme = address.substr(0, sep);
+  if (ep.scheme != "http" && ep.scheme != "https") {
+    return Error{"InvalidAddress", "address \"" + address + "\": scheme must be http or https"};
+  }
+  std::string rest = address.substr(sep + 3);
+  const auto slash = rest.find('/');
+  std::string hostPort = rest.substr(0, slash);
+  if (slash != std::string::npos) {
+    ep.pathPrefix = rest.substr(slash);
+    while (!ep.pathPrefix.empty() && ep.pathPrefix.back() == '/') ep.pathPrefix.pop_back();
+  }
+  if (hostPort.find('@') != std::string::npos) {
+    return Error{"InvalidAddress", "credentials in the address are not supported; use basicAuth"};
+  }
+  ep.port = ep.scheme == "https" ? 443 : 80;
+  std::string portText;
+  if (!hostPort.empty() && hostPort.front() == '[') {
+    const auto close = hostPort.find(']');
+    if (close == std::string::npos) return Error{"InvalidAddress", "address \"" + address + "\": unterminated ["};
+    ep.host = hostPort.substr(1, close - 1);
+    if (close + 1 < hostPort.size()) {
+      if (hostPort[close + 1] != ':') return Error{"InvalidAddress", "address \"" + address + "\": bad port"};
+      portText = hostPort.substr(close + 2);
+    }
+  } else {
+    const auto colon = hostPort.rfind(':');
+    ep.host = hostPort.substr(0, colon);
+    if (colon != std::string::npos) portText = hostPort.substr(colon + 1);
+  }
+  if (ep.host.empty()) return Error{"InvalidAddress", "address \"" + address + "\" has no host"};
+  if (!portText.empty()) {
+    char* end = nullptr;
+    const long port = std::strtol(portText.c_str(), &end, 10);
+    if (*end != '\0' || port <= 0 || port > 65535) {
+      return Error{"InvalidAddress", "address \"" + address + "\": bad port \"" + portText + "\""};
+    }
+    ep.port = static_cast<int>(port);
+  }
+  return ep;
+}
+
+Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const std::string& body,
+                                                           const std::string& query) {
+  const json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("status") || !doc["status"].is_string()) {
+    if (httpStatus < 200 || httpStatus > 299) {
+      return ProviderError{Kind::HttpStatus,
+                           "prometheus: HTTP " + std::to_string(httpStatus) + ": " + snippet(body), query};
+    }
+    return bad(query, "answer is not a Prometheus JSON object: " + snippet(body));
+  }
+  if (doc["status"] != "success") {
+    const std::string type = doc.value("errorType", std::string("unknown"));
+    const std::string text = doc.value("error", std::string("(no error text)"));
+    return ProviderError{Kind::QueryError, "prometheus: " + type + ": " + text, query};
+  }
+  if (!doc.contains("data") || !doc["data"].is_object()) return bad(query, "answer has no data object");
+  const json& data = doc["data"];
+  const std::string type = data.value("resultType", std::string());
+  if (!data.contains("result")) return bad(query, "answer has no data.result");
+  const json& result = data["result"];
+  QueryResult out;
+  out.query = query;
+  if (type == "vector") {
+    if (!result.is_array()) return bad(query, "data.result of a vector is not an array");
+    for (std::size_t i = 0; i < result.size(); ++i) {
+      const json& series = result[i];
+      if (!series.is_object()) return bad(query, "data.result[" + std::to_string(i) + "] is not an object");
+      Sample s;
+      if (series.contains("metric")) {
+        if (!series["metric"].is_object()) return bad(query, "data.result[" + std::to_string(i) + "].metric is not an object");
+        for (const auto& [k, v] : series["metric"].items()) {
+          if (v.is_string()) s.labels[k] = v.get<std::string>();
+        }
+      }
+      const auto value = series.contains("value") ? parseSampleValue(series["value"]) : std::nullopt;
+      if (!value) return bad(query, "data.result[" + std::to_string(i) + "].value is not [time, \"number\"]");
+      s.value = *value;
+      out.samples.push_back(std::move(s));
+    }
+    return out;
+  }
+  if (type == "scalar") {
+    const auto value = parseSampleValue(result);
+    if (!value) return bad(query, "data.result of a scalar is not [time, \"number\"]");
+    out.samples.push_back(Sample{{}, *value});
+    return out;
+  }
+  if (type == "matrix" || type == "string") {
+    return ProviderError{Kind::Unsupported,
+                         "prometheus: unsupported result type \"" + type +
+                             "\" (use an instant vector or scalar; aggregate range selectors, e.g. with increase())",
+                         query};
+  }
+  return bad(query, "unknown result type \"" + type + "\"");
+}
+
+PrometheusProvider::PrometheusProvider(PrometheusConfig config) : config_(std::move(config)) {}
+
+Result<QueryResult, ProviderError> PrometheusProvider::query(const std::string& renderedQuery,
+                                                             const CancelToken& cancel) {
+  auto endpoint = parseHttpAddress(config_.address);
+  if (!endpoint.ok()) return ProviderError{Kind::InvalidConfig, "prometheus: " + endpoint.error().message, renderedQuery};
+  detail::HttpRequestSpec spec;
+  spec.endpoint = *endpoint;
+  const std::string form = "query=" + percentEncode(renderedQuery);
+  if (config_.usePost) {
+    spec.method = "POST";
+    spec.pathAndQuery = "/api/v1/query";
+    spec.body = form;
+    spec.contentType = "application/x-www-form-urlencoded";
+  } else {
+    spec.method = "GET";
+    spec.pathAndQuery = "/api/v1/query?" + form;
+  }
+  spec.headers = config_.headers;
+  spec.bearerToken = config_.bearerToken;
+  spec.basicAuth = config_.basicAuth;
+  spec.caFile = config_.caFile;
+  spec.insecureSkipVerify = config_.insecureSkipVerify;
+  spec.connectTimeout = config_.connectTimeout;
+  spec.readTimeout = config_.readTimeout;
+  auto answer = detail::httpCall(spec, "prometheus " + endpoint->schemeHostPort() + endpoint->pathPrefix, cancel);
+  if (!answer.ok()) {
+    ProviderError e = answer.error();
+    e.query = renderedQuery;
+    return e;
+  }
+  return parsePrometheusResponse(answer->status, answer->body, renderedQuery);
+}
+
+}  // namespace modelops::analysis
