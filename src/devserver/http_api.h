@@ -1,0 +1,56 @@
+// HttpApi: the HTTP face of the dev server on cpp-httplib: authentication, fault injection,
+// discovery, OpenAPI, resource verbs (with Table output), watch streaming, health and admin
+// endpoints, and one audit record per request.
+// Thread-safety: handlers run concurrently on the server's thread pool; HttpApi holds no
+// mutable state of its own besides atomics.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "api_core.h"
+#include "modelops/devserver/audit.h"
+#include "modelops/devserver/dev_server.h"
+#include "modelops/devserver/faults.h"
+#include "request_info.h"
+
+namespace modelops::devserver {
+
+class HttpApi {
+ public:
+  HttpApi(ApiCore& core, FaultInjector& faults, AuditLog& audit, const DevServerOptions& options);
+  void install(httplib::Server& server);
+  void setServerAddress(std::string hostPort) { serverAddress_ = std::move(hostPort); }
+  // Makes every open and future watch end promptly (server stop).
+  void shutdown();
+
+ private:
+  void handle(const httplib::Request& req, httplib::Response& res);
+  // Returns false when the request was answered as a non-resource path.
+  bool handleNonResource(const httplib::Request& req, httplib::Response& res, AuditRecord& record);
+  void handleResource(const httplib::Request& req, httplib::Response& res, const RequestInfo& info,
+                      AuditRecord& record);
+  void handleWatch(const httplib::Request& req, httplib::Response& res, const ResourceType& type,
+                   const RequestInfo& info);
+  void handleAdmin(const httplib::Request& req, httplib::Response& res);
+  void handleOpenApi(const httplib::Request& req, httplib::Response& res);
+  nlohmann::json toTable(const ResourceType& type, const std::vector<nlohmann::json>& objects, const std::string& rv,
+                         const std::string& continueToken, const httplib::Request& req) const;
+
+  ApiCore& core_;
+  FaultInjector& faults_;
+  AuditLog& audit_;
+  const DevServerOptions& options_;
+  std::string serverAddress_;
+  std::atomic<bool> stopping_{false};
+};
+
+// Shared helpers for the handler files.
+void writeJson(httplib::Response& res, int code, const nlohmann::json& body);
+void writeStatus(httplib::Response& res, const ApiStatus& status);
+bool wantsTable(const httplib::Request& req);
+
+}  // namespace modelops::devserver
