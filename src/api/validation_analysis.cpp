@@ -138,11 +138,14 @@ void validateAccuracyMetric(const Metric& m, const std::string& p, FieldErrors& 
     }
   }
   if (m.segments) {
+    // Segment criteria default to the accuracy ones (defaults.cpp): a value equal to the one it inherits
+    // was already checked there, and reporting it twice would point at a field the user did not write.
     const SegmentCriteria& s = *m.segments;
+    const AccuracyCriteria a = m.accuracy.value_or(AccuracyCriteria{});
     if (blank(s.by)) errs.push_back({p + ".segments.by", "required"});
-    checkUnit(s.min, p + ".segments.min", errs);
-    checkMinSamples(s.minSamples, p + ".segments.minSamples", errs);
-    checkConfidence(s.confidence, p + ".segments.confidence", errs);
+    if (s.min != a.min) checkUnit(s.min, p + ".segments.min", errs);
+    if (s.minSamples != a.minSamples) checkMinSamples(s.minSamples, p + ".segments.minSamples", errs);
+    if (s.confidence != a.confidence) checkConfidence(s.confidence, p + ".segments.confidence", errs);
   }
 }
 
