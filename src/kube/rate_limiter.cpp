@@ -26,7 +26,7 @@ std::optional<std::chrono::nanoseconds> TokenBucket::reserve(std::chrono::nanose
   }
   // Waiting for the token that the refill will produce after the ones already promised.
   double seconds = (1 - tokens_) / qps_;
-  auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+  auto wait = std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
   if (wait > maxWait) return std::nullopt;
   tokens_ -= 1;
   return wait;
