@@ -69,8 +69,13 @@ Result<int> SimServer::start(const std::string& bind, int port) {
 void SimServer::stop() {
   stopTicker_.cancel();
   if (tickerThread_.joinable()) tickerThread_.join();
-  if (server_) server_->stop();
-  if (serverThread_.joinable()) serverThread_.join();
+  if (serverThread_.joinable()) {
+    // httplib ignores stop() until its listen loop runs: wait for it (bounded) first.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    server_->stop();
+    serverThread_.join();
+  }
 }
 
 }  // namespace modelops::modelsim
