@@ -67,8 +67,10 @@ void HttpApi::handleWatch(const httplib::Request& req, httplib::Response& res, c
   }
   if (stopping_) state->watcher->close();
   auto typeCopy = std::make_shared<ResourceType>(type);
+  // The media-type parameter keeps cpp-httplib from gzip-compressing the stream (it compresses only
+  // an exact "application/json"), which would hold events in the compressor's buffer.
   res.set_chunked_content_provider(
-      "application/json",
+      "application/json;stream=watch",
       [this, state, typeCopy, &req](std::size_t, httplib::DataSink& sink) {
         if (state->finished) return false;
         auto deadline = state->end;
