@@ -1,0 +1,267 @@
+// End-to-end acceptance of the analysis with a real Prometheus (Debian package): two simulated model
+// servers (v1 accuracy 0.95; v2 accuracy 0.95 overall but 0.70 in segment eu-west) scraped every second
+// by a prometheus started on 127.0.0.1 with a config this test writes; then PrometheusProvider + runner +
+// judge: v2 fails on eu-west (named in the reason) and v1 passes, with the evidence in the verdicts.
+// Every process is stopped at the end, also on failure (ChildProcess kills its process group).
+// Thread-safety: single test thread.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "child_process.h"
+#include "modelops/analysis/prometheus_provider.h"
+#include "modelops/analysis/runner.h"
+
+namespace modelops::analysis {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "modelops-e2e-prom-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Polls pred every 100 ms until it holds or the deadline passes.
+template <class Pred>
+bool pollUntil(Pred pred, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  return true;
+}
+
+const std::string kSuccesses =
+    R"(sum by (segment) (increase(model_feedback_correct_total{model="{{model}}",version="{{version}}"}[5m])))";
+const std::string kTrials =
+    R"(sum by (segment) (increase(model_feedback_labeled_total{model="{{model}}",version="{{version}}"}[5m])))";
+constexpr double kMinSamples = 2000;
+constexpr double kSegmentMinSamples = 200;
+
+TemplateVars revision(const std::string& version, const std::string& track, int number) {
+  return TemplateVars{"fraud-detector", "ml", "fraud", version, std::to_string(number), track, {}};
+}
+
+class PrometheusE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("MODELOPS_BINARY_DIR");
+    ASSERT_NE(bin, nullptr) << "MODELOPS_BINARY_DIR is not set (run through ctest)";
+    const std::string sim = std::string(bin) + "/bin/modelops-model-sim";
+    ASSERT_TRUE(std::filesystem::exists(sim)) << sim;
+    ASSERT_TRUE(std::filesystem::exists("/usr/bin/prometheus")) << "the prometheus package is not installed";
+
+    const std::vector<std::string> common = {"--model", "fraud", "--accuracy", "0.95", "--segments",
+                                             "eu-west:1,us-east:4,ap-south:5", "--rate", "3000", "--label-ratio", "0.5"};
+    auto start = [&](const std::string& version, std::vector<std::string> extra, int& port) {
+      std::vector<std::string> argv = {sim, "--version", version, "--port", "0"};
+      argv.insert(argv.end(), common.begin(), common.end());
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      auto p = std::make_unique<e2e::ChildProcess>(argv, dir.file("sim-" + version + ".log"));
+      auto line = p->waitForLine(std::regex(R"(^listening .*port=(\d+))"), seconds(10));
+      if (!line) ADD_FAILURE() << "model-sim " << version << " did not print its port: " << p->stderrText();
+      port = line ? std::stoi(*line) : 0;
+      return p;
+    };
+    v1 = start("v1", {"--seed", "1"}, v1Port);
+    v2 = start("v2", {"--seed", "2", "--segment-accuracy", "eu-west:0.70"}, v2Port);
+    ASSERT_GT(v1Port, 0);
+    ASSERT_GT(v2Port, 0);
+
+    std::ofstream(dir.file("prometheus.yml")) << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                                              << "scrape_configs:\n  - job_name: model-sim\n    static_configs:\n"
+                                              << "      - targets: ['127.0.0.1:" << v1Port << "', '127.0.0.1:" << v2Port << "']\n";
+    // The port is free when chosen; another program could take it before prometheus binds: retry.
+    for (int attempt = 0; attempt < 3 && !prometheusReady; ++attempt) {
+      promPort = freePort();
+      prometheus = std::make_unique<e2e::ChildProcess>(
+          std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
+                                   "--storage.tsdb.path=" + dir.file("data"),
+                                   "--web.listen-address=127.0.0.1:" + std::to_string(promPort), "--log.level=warn"},
+          dir.file("prometheus.log"));
+      httplib::Client cli("127.0.0.1", promPort);
+      cli.set_connection_timeout(milliseconds(500));
+      prometheusReady = pollUntil(
+          [&] {
+            if (prometheus->exited()) return true;
+            auto res = cli.Get("/-/ready");
+            return res && res->status == 200;
+          },
+          seconds(20)) && !prometheus->exited();
+    }
+    ASSERT_TRUE(prometheusReady) << prometheus->stderrText();
+    address = "http://127.0.0.1:" + std::to_string(promPort);
+  }
+
+  void TearDown() override {
+    // Stop everything (the destructors would too); the simulators must exit 0 on SIGTERM.
+    if (prometheus) prometheus->stop();
+    for (auto* p : {v1.get(), v2.get()}) {
+      if (p == nullptr) continue;
+      const int st = p->stop();
+      EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "model-sim exit status " << st;
+    }
+  }
+
+  bool targetsUp() {
+    httplib::Client cli("127.0.0.1", promPort);
+    auto res = cli.Get("/api/v1/targets?state=active");
+    if (!res || res->status != 200) return false;
+    const auto doc = nlohmann::json::parse(res->body, nullptr, false);
+    if (doc.is_discarded()) return false;
+    int up = 0;
+    for (const auto& t : doc["data"]["activeTargets"]) up += t.value("health", "") == "up" ? 1 : 0;
+    return up == 2;
+  }
+
+  // The smallest labelled count over the segments of one version, and the total (nullopt: no data yet).
+  std::pair<double, double> trialCounts(PrometheusProvider& provider, const std::string& version) {
+    auto q = renderTemplate(kTrials, revision(version, "canary", 1), Escaping::PromQL);
+    auto r = provider.query(*q, CancelToken{});
+    if (!r.ok() || r->samples.size() != 3) return {0, 0};
+    double minimum = 1e18, total = 0;
+    for (const auto& s : r->samples) {
+      if (!s.hasValue()) return {0, 0};
+      minimum = std::min(minimum, s.value);
+      total += s.value;
+    }
+    return {minimum, total};
+  }
+
+  MetricSpec accuracyMetric() const {
+    MetricSpec m;
+    m.name = "accuracy";
+    PrometheusConfig c;
+    c.address = address;
+    m.provider = c;
+    m.successes = kSuccesses;
+    m.trials = kTrials;
+    m.accuracy = AccuracyCriteria{0.92, 0.95, kMinSamples, 0.02, std::nullopt};
+    m.segments = SegmentCriteria{"segment", 0.85, kSegmentMinSamples, std::nullopt};
+    return m;
+  }
+
+  TempDir dir;
+  std::unique_ptr<e2e::ChildProcess> v1, v2, prometheus;
+  int v1Port = 0, v2Port = 0, promPort = 0;
+  bool prometheusReady = false;
+  std::string address;
+};
+
+TEST_F(PrometheusE2E, SegmentRegressionFailsV2AndV1Passes) {
+  ASSERT_TRUE(pollUntil([&] { return targetsUp(); }, seconds(20))) << prometheus->stderrText();
+  PrometheusConfig cfg;
+  cfg.address = address;
+  PrometheusProvider provider(cfg);
+  // Let counts accumulate: twice the minimum per segment, so the verdicts are decisive.
+  const bool enough = pollUntil(
+      [&] {
+        for (const char* version : {"v1", "v2"}) {
+          auto [minimum, total] = trialCounts(provider, version);
+          if (minimum < 2 * kSegmentMinSamples || total < kMinSamples) return false;
+        }
+        return true;
+      },
+      seconds(30));
+  ASSERT_TRUE(enough) << "labelled counts did not reach minSamples; prometheus log:\n" << prometheus->stderrText();
+
+  AnalysisRunner runner;
+  const MetricSpec metric = accuracyMetric();
+  Verdict good = runner.measure(metric, revision("v1", "canary", 1), std::nullopt, CancelToken{});
+  Verdict bad = runner.measure(metric, revision("v2", "canary", 2), revision("v1", "stable", 1), CancelToken{});
+
+  EXPECT_EQ(good.phase, VerdictPhase::Pass) << good.reason;
+  ASSERT_TRUE(good.value && good.lowerBound && good.upperBound);
+  EXPECT_NEAR(*good.value, 0.95, 0.02);
+  EXPECT_GE(*good.lowerBound, 0.92);
+  EXPECT_GE(good.samples, kMinSamples);
+  EXPECT_EQ(good.segments.size(), 3u);
+  EXPECT_NE(good.query.find(R"(version="v1")"), std::string::npos) << good.query;
+
+  EXPECT_EQ(bad.phase, VerdictPhase::Fail) << bad.reason;
+  EXPECT_NE(bad.reason.find("eu-west"), std::string::npos) << bad.reason;
+  ASSERT_TRUE(bad.value && bad.lowerBound);
+  EXPECT_GE(*bad.lowerBound, 0.92) << "the overall alone passes; only the segment fails";
+  EXPECT_NE(bad.query.find(R"(version="v2")"), std::string::npos) << bad.query;
+  EXPECT_TRUE(bad.stableValue.has_value());
+  bool sawEuWest = false;
+  for (const auto& s : bad.segments) {
+    if (s.segment != "segment=eu-west") {
+      EXPECT_EQ(s.phase, VerdictPhase::Pass) << s.reason;
+      continue;
+    }
+    sawEuWest = true;
+    EXPECT_EQ(s.phase, VerdictPhase::Fail) << s.reason;
+    EXPECT_NEAR(s.value, 0.70, 0.06);
+    EXPECT_LT(s.upperBound, 0.85);
+    EXPECT_GE(s.samples, kSegmentMinSamples);
+  }
+  EXPECT_TRUE(sawEuWest);
+  std::cout << "v1: " << toJson(good).dump() << "\nv2: " << toJson(bad).dump() << "\n";
+
+  // A latency threshold metric over the simulators' histogram (generated mean 20 ms: p99 < 0.25 s).
+  MetricSpec latency;
+  latency.name = "p99-latency-seconds";
+  latency.provider = cfg;
+  latency.query =
+      R"(histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{version="{{version}}"}[1m]))))";
+  latency.threshold = ThresholdCriteria{std::nullopt, 0.25};
+  Verdict p99 = runner.measure(latency, revision("v1", "canary", 1), std::nullopt, CancelToken{});
+  EXPECT_EQ(p99.phase, VerdictPhase::Pass) << p99.reason;
+  ASSERT_TRUE(p99.value);
+  EXPECT_GT(*p99.value, 0);
+
+  // The real server's answers for the failure shapes: a range vector and a syntax error.
+  auto matrix = provider.query("model_predictions_total[1m]", CancelToken{});
+  ASSERT_FALSE(matrix.ok());
+  EXPECT_EQ(matrix.error().kind, ProviderError::Kind::Unsupported);
+  auto syntax = provider.query("sum(", CancelToken{});
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.error().kind, ProviderError::Kind::QueryError);
+  EXPECT_NE(syntax.error().message.find("bad_data"), std::string::npos) << syntax.error().message;
+  auto none = provider.query(R"(model_predictions_total{version="v9"})", CancelToken{});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->hasData());
+}
+
+}  // namespace
+}  // namespace modelops::analysis
