@@ -1,0 +1,343 @@
+// The canary state machine: first deploy, steady state, and a rollout through setWeight / pause /
+// analysis steps to promotion, with rollback on analysis failure, progress deadline or abort.
+// Pure: everything it decides goes into the Pass (status, desired replicas, weight, events, requeue).
+#include <algorithm>
+
+#include "modelops/analysis/limits.h"
+#include "modelops/api/revision.h"
+#include "pass.h"
+
+namespace modelops::rollout::detail {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+namespace phase = api::phase;
+namespace cond = api::condition;
+
+std::string versionOf(const api::TrackStatus& t) { return t.version.value_or("?"); }
+std::string revisionOf(const api::TrackStatus& t) { return std::to_string(t.revision.value_or(0)); }
+
+const std::vector<api::CanaryStep>& stepsOf(const Pass& p) {
+  static const std::vector<api::CanaryStep> none;
+  return p.spec.strategy && p.spec.strategy->canary ? p.spec.strategy->canary->steps : none;
+}
+
+milliseconds progressDeadline(const Pass& p) { return seconds(p.spec.progressDeadlineSeconds.value_or(600)); }
+
+// True when `since` is older than the progress deadline; otherwise asks to be woken at the deadline.
+bool deadlinePassed(Pass& p, const std::optional<WallTime>& since) {
+  if (!since) return false;
+  auto left = *since + progressDeadline(p) - p.in.now;
+  if (left <= milliseconds(0)) return true;
+  p.requeue(std::chrono::duration_cast<milliseconds>(left));
+  return false;
+}
+
+bool userPaused(const Pass& p) {
+  if (p.spec.paused.value_or(false)) return true;
+  for (const auto& c : p.st.conditions)
+    if (c.type == "Paused" && c.status == cond::kTrue) return true;
+  return false;
+}
+
+// Traffic back to stable, canary scaled to zero, history and a Warning Event.
+void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
+  auto canary = *p.st.canary;
+  if (outcome == api::outcome::kRolledBack && !p.spec.rollback.value_or(api::RollbackSpec{}).automatic.value_or(true)) {
+    // Automatic rollback is off: hold the current weights and say so; a human aborts or promotes.
+    p.setPhase(phase::kDegraded, "analysis failed for version " + versionOf(canary) + ": " + reason +
+                                     "; automatic rollback is off: run `kubectl modelops abort` or `promote`");
+    p.setCondition(cond::kProgressing, cond::kFalse, "RollbackRequired", reason);
+    if (p.phaseBefore != phase::kDegraded) p.event("Warning", "AnalysisFailed", reason);
+    return;
+  }
+  p.addHistory(canary, outcome, reason);
+  p.canaryWeight = 0;
+  p.canaryReplicas = 0;
+  p.st.canary.reset();
+  p.st.currentStepIndex.reset();
+  p.st.stepStartedAt.reset();
+  p.st.pauseStartedAt.reset();
+  bool aborted = outcome == api::outcome::kAborted;
+  std::string what = aborted ? "aborted" : "rolled back";
+  p.setPhase(phase::kRolledBack, "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") " + what +
+                                     ": " + reason);
+  p.setCondition(cond::kProgressing, cond::kFalse, aborted ? "RolloutAborted" : "RolledBack", reason);
+  p.event("Warning", aborted ? "RolloutAborted" : "RolledBack",
+          "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") " + what + ": " + reason);
+}
+
+void promote(Pass& p) {
+  auto canary = *p.st.canary;
+  if (p.st.stable) p.st.lastGoodRevision = p.st.stable->revision;
+  p.addHistory(canary, api::outcome::kPromoted, "");
+  canary.weight = 100;
+  p.st.stable = canary;
+  p.st.canary.reset();
+  p.st.currentStepIndex.reset();
+  p.st.stepStartedAt.reset();
+  p.st.pauseStartedAt.reset();
+  p.st.rolloutStartedAt.reset();
+  resetAnalysis(p.st);
+  p.stableReplicas = p.replicas;
+  p.canaryReplicas = 0;
+  p.canaryWeight = 0;
+  p.setPhase(phase::kHealthy, "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") promoted");
+  p.setCondition(cond::kProgressing, cond::kTrue, "RolloutCompleted", "revision " + revisionOf(canary) + " promoted");
+  p.event("Normal", "Promoted", "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") is stable at 100%");
+}
+
+void startCanary(Pass& p, const std::string& hash) {
+  if (p.st.canary) {
+    p.addHistory(*p.st.canary, api::outcome::kSuperseded, "a newer version was declared before this one finished");
+    p.event("Normal", "RolloutSuperseded",
+            "version " + versionOf(*p.st.canary) + " (revision " + revisionOf(*p.st.canary) + ") superseded");
+  }
+  api::TrackStatus canary;
+  canary.revision = p.nextRevision();
+  canary.version = p.spec.model.version;
+  canary.hash = hash;
+  canary.weight = 0;
+  p.st.canary = canary;
+  p.st.currentStepIndex = 0;
+  p.st.stepStartedAt = formatRfc3339(p.in.now);
+  p.st.rolloutStartedAt = formatRfc3339(p.in.now);
+  p.st.pauseStartedAt.reset();
+  resetAnalysis(p.st);
+  p.canaryWeight = 0;
+  p.event("Normal", "RolloutStarted",
+          "rolling out version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") in " +
+              std::to_string(stepsOf(p).size()) + " steps");
+}
+
+void advance(Pass& p, std::int64_t& index) {
+  ++index;
+  p.st.currentStepIndex = index;
+  p.st.stepStartedAt = formatRfc3339(p.in.now);
+  p.st.pauseStartedAt.reset();
+}
+
+// Waits until the canary has `need` available replicas; false (and a message) while it has not.
+bool canaryReady(Pass& p, std::int64_t need, const std::string& what) {
+  auto have = p.available(*p.st.canary->hash);
+  p.canaryReplicas = std::max(p.canaryReplicas, need);
+  if (have >= need) return true;
+  if (deadlinePassed(p, p.parseTime(p.st.stepStartedAt))) {
+    rollback(p, api::outcome::kRolledBack,
+             "canary not available within progressDeadlineSeconds (" +
+                 std::to_string(p.spec.progressDeadlineSeconds.value_or(600)) + "s): " + std::to_string(have) + "/" +
+                 std::to_string(need) + " replicas available");
+    return false;
+  }
+  p.setPhase(phase::kProgressing, what + ": waiting for canary replicas (" + std::to_string(have) + "/" +
+                                      std::to_string(need) + " available)");
+  return false;
+}
+
+enum class StepResult { Advance, Wait, Stop };
+
+StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
+  const std::string label = p.stepLabel(index);
+  if (promoteRequested) {
+    p.event("Normal", "AnalysisSkipped", label + ": analysis skipped by promote");
+    resetAnalysis(p.st);
+    return StepResult::Advance;
+  }
+  auto progress = loadProgress(p.st);
+  auto policy = policyFor(*p.spec.analysis);
+  analysis::AnalysisOutcome outcome = progress.outcome;
+  std::string reason = progress.reason;
+  if (p.in.measurement && p.in.measurement->hash == p.st.canary->hash) {
+    auto decision = analysis::decide(progress, p.in.measurement->verdicts, policy, p.in.now);
+    progress = decision.progress;
+    outcome = decision.outcome;
+    reason = decision.reason;
+    storeProgress(p.st, progress, p.in.now);
+  }
+  switch (outcome) {
+    case analysis::AnalysisOutcome::Passed:
+      p.setCondition(cond::kAccuracyHealthy, cond::kTrue, "AnalysisPassed", summarizeVerdicts(progress));
+      p.event("Normal", "AnalysisPassed", label + ": " + summarizeVerdicts(progress));
+      resetAnalysis(p.st);
+      return StepResult::Advance;
+    case analysis::AnalysisOutcome::Failed:
+    case analysis::AnalysisOutcome::Aborted:
+      p.setCondition(cond::kAccuracyHealthy, cond::kFalse,
+                     outcome == analysis::AnalysisOutcome::Failed ? "AnalysisFailed" : "AnalysisAborted", reason);
+      rollback(p, api::outcome::kRolledBack, reason);
+      return StepResult::Stop;
+    case analysis::AnalysisOutcome::Paused:
+      p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "AnalysisInconclusive", reason);
+      p.setPhase(phase::kPaused, label + ": analysis inconclusive, paused: " + reason +
+                                     " (promote to continue, abort to roll back)");
+      if (p.phaseBefore != phase::kPaused) p.event("Warning", "AnalysisInconclusive", reason);
+      return StepResult::Stop;
+    case analysis::AnalysisOutcome::Running:
+      break;
+  }
+  p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "AnalysisRunning", summarizeVerdicts(progress));
+  p.setPhase(phase::kProgressing, label + ": analysis running (" + summarizeVerdicts(progress) + ")");
+  auto interval = p.spec.analysis->interval ? p.spec.analysis->interval->get() : milliseconds(30000);
+  p.requeue(interval);
+  return StepResult::Wait;
+}
+
+StepResult runStep(Pass& p, std::int64_t index, bool promoteRequested) {
+  const auto& step = stepsOf(p)[static_cast<std::size_t>(index)];
+  const std::string label = p.stepLabel(index);
+  if (step.setWeight) {
+    auto weight = *step.setWeight;
+    if (!canaryReady(p, canaryReplicasFor(p.replicas, weight), label + " (weight " + std::to_string(weight) + "%)"))
+      return p.st.canary ? StepResult::Wait : StepResult::Stop;
+    if (p.canaryWeight != weight)
+      p.event("Normal", "WeightChanged", label + ": canary weight " + std::to_string(weight) + "%");
+    p.canaryWeight = weight;
+    return StepResult::Advance;
+  }
+  if (step.pause) {
+    if (promoteRequested) return StepResult::Advance;
+    if (!step.pause->duration) {
+      if (!p.st.pauseStartedAt) p.st.pauseStartedAt = formatRfc3339(p.in.now);
+      p.setPhase(phase::kPaused, label + ": paused until promoted (kubectl modelops promote " + p.name + ")");
+      return StepResult::Stop;
+    }
+    auto started = p.parseTime(p.st.stepStartedAt).value_or(p.in.now);
+    auto left = started + step.pause->duration->get() - p.in.now;
+    if (left <= milliseconds(0)) return StepResult::Advance;
+    auto leftMs = std::chrono::duration_cast<milliseconds>(left);
+    p.setPhase(phase::kProgressing, label + ": pause (" + formatDuration(std::chrono::duration_cast<seconds>(leftMs + seconds(1) - milliseconds(1))) + " left)");
+    p.requeue(leftMs);
+    return StepResult::Wait;
+  }
+  return runAnalysisStep(p, index, promoteRequested);
+}
+
+void runCanary(Pass& p, const std::optional<std::string>& action) {
+  const auto& steps = stepsOf(p);
+  const auto total = static_cast<std::int64_t>(steps.size());
+  auto index = std::clamp<std::int64_t>(p.st.currentStepIndex.value_or(0), 0, total);
+  p.canaryWeight = p.st.canary->weight.value_or(0);
+  p.canaryReplicas = std::max<std::int64_t>(1, canaryReplicasFor(p.replicas, p.canaryWeight));
+  p.stableReplicas = p.replicas;
+  p.setCondition(cond::kProgressing, cond::kTrue, "RolloutInProgress",
+                 "rolling out revision " + revisionOf(*p.st.canary));
+
+  if (action == api::kActionAbort) {
+    rollback(p, api::outcome::kAborted, "aborted by request");
+    return;
+  }
+  if (userPaused(p)) {
+    p.setPhase(phase::kPaused, p.stepLabel(index) + ": paused by " +
+                                   (p.spec.paused.value_or(false) ? std::string("spec.paused") : "request") +
+                                   " (kubectl modelops resume)");
+    return;
+  }
+  bool promoteFull = action == api::kActionPromoteFull;
+  bool promoteOne = action == api::kActionPromote;
+  if (promoteFull) {
+    p.event("Normal", "PromoteFull", "remaining steps skipped by request");
+    index = total;
+    p.st.currentStepIndex = index;
+    p.st.stepStartedAt = formatRfc3339(p.in.now);
+  }
+  while (index < total) {
+    auto result = runStep(p, index, promoteOne);
+    promoteOne = false;  // promote skips one waiting step
+    if (result != StepResult::Advance) return;
+    advance(p, index);
+  }
+  if (!canaryReady(p, p.replicas, "promotion")) return;
+  p.canaryWeight = 100;
+  promote(p);
+}
+
+}  // namespace
+
+void planFirstDeploy(Pass& p, const std::string& hash) {
+  api::TrackStatus stable;
+  stable.revision = p.nextRevision();
+  stable.version = p.spec.model.version;
+  stable.hash = hash;
+  stable.weight = 100;
+  p.st.stable = stable;
+  p.st.rolloutStartedAt = formatRfc3339(p.in.now);
+  p.stableReplicas = p.replicas;
+  p.event("Normal", "Deploying", "deploying version " + versionOf(stable) + " (revision " + revisionOf(stable) + ")");
+  planSteady(p);
+}
+
+void planSteady(Pass& p) {
+  const auto& stable = *p.st.stable;
+  p.stableReplicas = p.replicas;
+  if (p.st.canary) {  // the spec went back to the stable version mid-rollout
+    auto canary = *p.st.canary;
+    p.addHistory(canary, api::outcome::kAborted, "spec returned to the stable version " + versionOf(stable));
+    p.event("Normal", "RolloutAborted", "version " + versionOf(canary) + " abandoned: spec returned to " + versionOf(stable));
+    p.st.canary.reset();
+    p.st.currentStepIndex.reset();
+    p.st.stepStartedAt.reset();
+    resetAnalysis(p.st);
+  }
+  auto have = p.available(*stable.hash);
+  bool firstTime = p.st.history.empty();
+  if (have >= p.replicas) {
+    if (firstTime) p.addHistory(stable, api::outcome::kPromoted, "first revision");
+    p.st.rolloutStartedAt.reset();
+    p.setCondition(cond::kAvailable, cond::kTrue, "MinimumReplicasAvailable",
+                   std::to_string(have) + "/" + std::to_string(p.replicas) + " replicas available");
+    p.setCondition(cond::kProgressing, cond::kTrue, "NewRevisionAvailable", "revision " + revisionOf(stable) + " is stable");
+    if (p.phaseBefore != phase::kHealthy) p.event("Normal", "Healthy", "version " + versionOf(stable) + " serving at 100%");
+    p.setPhase(phase::kHealthy, "version " + versionOf(stable) + " (revision " + revisionOf(stable) + ") serving at 100%");
+    return;
+  }
+  p.setCondition(cond::kAvailable, have > 0 ? cond::kTrue : cond::kFalse, "MinimumReplicasUnavailable",
+                 std::to_string(have) + "/" + std::to_string(p.replicas) + " replicas available");
+  if (firstTime && deadlinePassed(p, p.parseTime(p.st.rolloutStartedAt))) {
+    auto reason = "revision " + revisionOf(stable) + " not available within progressDeadlineSeconds (" +
+                  std::to_string(p.spec.progressDeadlineSeconds.value_or(600)) + "s)";
+    p.setCondition(cond::kProgressing, cond::kFalse, "ProgressDeadlineExceeded", reason);
+    if (p.phaseBefore != phase::kFailed) p.event("Warning", "ProgressDeadlineExceeded", reason);
+    p.setPhase(phase::kFailed, reason);
+    return;
+  }
+  p.setPhase(phase::kProgressing, "waiting for version " + versionOf(stable) + " (" + std::to_string(have) + "/" +
+                                      std::to_string(p.replicas) + " replicas available)");
+}
+
+void planRollout(Pass& p, const std::string& hash, const std::optional<std::string>& action) {
+  bool active = p.st.canary && p.st.canary->hash == hash;
+  auto last = lastOutcomeFor(p.st, hash);
+  bool failedBefore = last == api::outcome::kRolledBack || last == api::outcome::kAborted ||
+                      last == api::outcome::kDegraded;
+  p.stableReplicas = p.replicas;
+  if (!active && failedBefore && action != api::kActionRetry) {
+    // The declared version failed before: hold on stable until the spec changes or a retry is requested.
+    if (p.st.canary) {  // another version was in flight: it is superseded by the declared (failed) one
+      p.addHistory(*p.st.canary, api::outcome::kSuperseded, "spec changed to a version that failed before");
+      p.st.canary.reset();
+      p.st.currentStepIndex.reset();
+      p.st.stepStartedAt.reset();
+      resetAnalysis(p.st);
+    }
+    std::string reason;
+    for (const auto& h : p.st.history)
+      if (h.hash == hash) {
+        reason = h.reason.value_or("");
+        break;
+      }
+    std::string ph = p.st.phase == api::phase::kDegraded ? std::string(phase::kDegraded) : std::string(phase::kRolledBack);
+    p.setPhase(ph, "version " + p.spec.model.version.value_or("?") + " was " +
+                       (last == api::outcome::kAborted ? "aborted" : "rolled back") +
+                       (reason.empty() ? "" : ": " + reason) +
+                       "; stable " + versionOf(*p.st.stable) + " serves 100% (change the spec or run `kubectl modelops retry " +
+                       p.name + "`)");
+    p.canaryWeight = 0;
+    p.canaryReplicas = 0;
+    return;
+  }
+  if (!active) startCanary(p, hash);
+  runCanary(p, action);
+}
+
+}  // namespace modelops::rollout::detail

@@ -1,0 +1,69 @@
+// plan(): the entry point of the planner; see include/modelops/rollout/planner.h.
+// Order: an invalid spec holds everything; otherwise a human action is read, the step logic decides
+// (first deploy, steady, or a rollout), then old revisions, Services and traffic follow from it.
+#include "modelops/rollout/planner.h"
+
+#include "modelops/api/actions.h"
+#include "modelops/api/revision.h"
+#include "pass.h"
+
+namespace modelops::rollout {
+namespace {
+
+using detail::Pass;
+
+Plan holdInvalid(Pass& p) {
+  auto message = api::formatFieldErrors(p.in.invalid);
+  bool changed = true;
+  for (const auto& c : p.st.conditions)
+    if (c.type == api::condition::kInvalidSpec && c.status == api::condition::kTrue && c.message == message)
+      changed = false;
+  p.setCondition(api::condition::kInvalidSpec, api::condition::kTrue, "InvalidSpec", message);
+  p.setPhase(api::phase::kInvalid, "invalid spec (running workloads are left as they are): " + message);
+  if (changed) p.event("Warning", "InvalidSpec", message);
+  p.out.hold = true;
+  p.out.status = p.st;
+  return std::move(p.out);
+}
+
+// The action requested through annotations, if it is new; marks it handled in status.
+std::optional<std::string> takeAction(Pass& p) {
+  auto request = api::parseActionRequest(p.in.md.metadata);
+  if (!request || !api::isNewActionRequest(*request, p.st)) return std::nullopt;
+  p.st.lastHandledActionId = request->id;
+  if (request->action == api::kActionPause || request->action == api::kActionResume) {
+    bool pause = request->action == api::kActionPause;
+    p.setCondition("Paused", pause ? api::condition::kTrue : api::condition::kFalse,
+                   pause ? "PausedByRequest" : "ResumedByRequest", pause ? "paused by request" : "resumed by request");
+    p.event("Normal", pause ? "Paused" : "Resumed", pause ? "rollout paused by request" : "rollout resumed by request");
+    if (!pause && p.st.phase == api::phase::kPaused) p.st.stepStartedAt = formatRfc3339(p.in.now);
+    return std::nullopt;
+  }
+  p.event("Normal", "ActionRequested", "action " + request->action + " requested (id " + request->id + ")");
+  return request->action;
+}
+
+}  // namespace
+
+Plan plan(const PlanInput& input) {
+  Pass p(input);
+  p.st.observedGeneration = input.md.generation();
+  if (!input.invalid.empty()) return holdInvalid(p);
+  p.setCondition(api::condition::kInvalidSpec, api::condition::kFalse, "Valid", "spec is valid");
+
+  auto hash = api::computeRevisionHash(input.md.spec);
+  auto action = takeAction(p);
+  if (!p.st.stable) {
+    detail::planFirstDeploy(p, hash);
+  } else if (p.st.stable->hash == hash) {
+    detail::planSteady(p);
+  } else {
+    detail::planRollout(p, hash, action);
+  }
+  detail::planTraffic(p);
+  detail::planOldRevisions(p);
+  p.out.status = p.st;
+  return std::move(p.out);
+}
+
+}  // namespace modelops::rollout

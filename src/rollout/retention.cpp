@@ -1,0 +1,101 @@
+// Children other than the step logic decides: old revisions (kept scaled for a while after promotion,
+// kept at zero for rollback up to revisionHistoryLimit, deleted beyond it), the Services, and traffic.
+#include <algorithm>
+
+#include "modelops/api/revision.h"
+#include "pass.h"
+
+namespace modelops::rollout::detail {
+namespace {
+
+bool replicaRatio(const Pass& p) {
+  const auto& s = p.spec.strategy;
+  const std::optional<api::TrafficRouting>* routing = nullptr;
+  if (s && s->canary) routing = &s->canary->trafficRouting;
+  if (s && s->abTest) routing = &s->abTest->trafficRouting;
+  return !routing || !routing->has_value() || (!(*routing)->gatewayAPI && !(*routing)->istio);
+}
+
+// When the newest promotion happened (the previous stable keeps its pods scaleDownDelaySeconds after it).
+std::optional<WallTime> lastPromotion(const Pass& p) {
+  for (const auto& h : p.st.history)
+    if (h.outcome == api::outcome::kPromoted) return p.parseTime(h.at);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void planOldRevisions(Pass& p) {
+  std::string stableHash = p.st.stable ? p.st.stable->hash.value_or("") : "";
+  std::string canaryHash = p.st.canary ? p.st.canary->hash.value_or("") : "";
+  std::vector<const ObservedDeployment*> old;
+  for (const auto& d : p.in.observed.deployments)
+    if (d.hash != stableHash && d.hash != canaryHash) old.push_back(&d);
+  std::sort(old.begin(), old.end(), [](auto* a, auto* b) { return a->revision > b->revision; });
+
+  auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, p.spec.revisionHistoryLimit.value_or(5)));
+  auto delay = std::chrono::seconds(p.spec.strategy && p.spec.strategy->canary
+                                        ? p.spec.strategy->canary->scaleDownDelaySeconds.value_or(30)
+                                        : 30);
+  auto promotedAt = lastPromotion(p);
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    const auto& d = *old[i];
+    if (i >= limit) {
+      p.out.deleteDeployments.push_back(d.name);
+      continue;
+    }
+    std::int64_t keep = 0;
+    bool previousStable = p.st.lastGoodRevision && d.revision == *p.st.lastGoodRevision;
+    // Replica-ratio mode routes by pods, so the previous stable cannot keep pods without keeping traffic.
+    if (previousStable && promotedAt && !replicaRatio(p)) {
+      auto left = *promotedAt + delay - p.in.now;
+      if (left > std::chrono::milliseconds(0)) {
+        keep = d.replicas;
+        p.requeue(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+      }
+    }
+    p.out.deployments.push_back({d.name, d.hash, d.revision, "previous", keep, {}});
+  }
+}
+
+void planTraffic(Pass& p) {
+  bool ratio = replicaRatio(p);
+  std::string stableHash = p.st.stable->hash.value_or("");
+  std::string canaryHash = p.st.canary ? p.st.canary->hash.value_or("") : "";
+  auto weight = std::clamp<std::int64_t>(p.canaryWeight, 0, 100);
+
+  if (ratio && weight > 0 && !canaryHash.empty()) {
+    // Pods carry the traffic: shrink stable only by canary pods that are already available.
+    auto carrying = std::min(p.available(canaryHash), canaryReplicasFor(p.replicas, weight));
+    p.stableReplicas = std::max<std::int64_t>(weight < 100 ? 1 : 0, p.replicas - carrying);
+    std::int64_t total = p.stableReplicas + std::max<std::int64_t>(p.canaryReplicas, 0);
+    if (total > 0 && p.st.message) {
+      auto effective = (100 * p.canaryReplicas + total / 2) / total;
+      *p.st.message += " [replica ratio: weight " + std::to_string(weight) + "% approximated by " +
+                       std::to_string(p.canaryReplicas) + "/" + std::to_string(total) + " pods (" +
+                       std::to_string(effective) + "%)]";
+    }
+  }
+
+  api::ModelSpec model = p.spec.model;
+  auto specHash = api::computeRevisionHash(p.spec);
+  auto modelFor = [&](const std::string& hash) { return hash == specHash ? model : api::ModelSpec{}; };
+  p.out.deployments.push_back({p.deploymentName(stableHash), stableHash, p.st.stable->revision.value_or(0),
+                               std::string(api::kTrackStable), p.stableReplicas, modelFor(stableHash)});
+  if (!canaryHash.empty())
+    p.out.deployments.push_back({p.deploymentName(canaryHash), canaryHash, p.st.canary->revision.value_or(0),
+                                 std::string(api::kTrackCanary), p.canaryReplicas, modelFor(canaryHash)});
+
+  p.out.services = {{p.name, "", ""},
+                    {p.name + "-stable", std::string(api::kTrackStable), stableHash},
+                    {p.name + "-canary", std::string(api::kTrackCanary), canaryHash.empty() ? stableHash : canaryHash}};
+  DesiredTraffic traffic;
+  traffic.replicaRatio = ratio;
+  traffic.backends = {{p.name + "-stable", std::string(api::kTrackStable), 100 - weight, {}},
+                      {p.name + "-canary", std::string(api::kTrackCanary), weight, {}}};
+  p.out.traffic = traffic;
+  p.st.stable->weight = canaryHash.empty() ? 100 : 100 - weight;
+  if (p.st.canary) p.st.canary->weight = weight;
+}
+
+}  // namespace modelops::rollout::detail
