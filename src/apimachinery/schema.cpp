@@ -41,7 +41,7 @@ std::string goQuote(const std::string& s) {
   return out + "\"";
 }
 
-// Go's %v for float64: shortest digits, exponent form when exp < -4 || exp >= 21.
+// Go's %v for float64 (strconv %g, shortest): exponent form when exp < -4 || exp >= 6, e.g. 1e+06.
 std::string goFloat(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -59,7 +59,7 @@ std::string goFloat(double v) {
     if (c != '.') digits += c;
   }
   std::string out;
-  if (exp < -4 || exp >= 21) {
+  if (exp < -4 || exp >= 6) {
     out = digits.substr(0, 1);
     if (digits.size() > 1) out += "." + digits.substr(1);
     char eb[16];
