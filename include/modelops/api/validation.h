@@ -19,7 +19,7 @@
 //   winnerSelection Auto or Manual;
 // - trafficRouting: at most one of gatewayAPI / istio; gatewayAPI.httpRoute required, ruleIndex >= 0,
 //   not both ruleIndex and port; istio.virtualService.name required and routes non-empty;
-// - scaleDownDelaySeconds, progressDeadlineSeconds > 0, revisionHistoryLimit >= 0 range checks;
+// - canary.scaleDownDelaySeconds >= 0, progressDeadlineSeconds > 0, revisionHistoryLimit >= 0;
 // - analysis: interval > 0; at least one metric; unique metric names; maxDuration > 0; onTimeout one of
 //   Rollback / Hold / Promote; each metric: provider with exactly one of prometheus / web (address or url
 //   required, method GET or POST, timeouts > 0, at most one auth kind, secret refs with names); exactly
@@ -27,7 +27,8 @@
 //   with min or max, min <= max; no successes/trials/accuracy/segments/predictions), except that a web
 //   threshold metric may give the value's location as provider.web.jsonPath instead of query;
 //   accuracy.min and maxDropVsStable, minLabelCoverage in [0,1]; confidence strictly in (0,1);
-//   minSamples >= 1 (segments too); minLabelCoverage needs predictions; segments.by required;
+//   minSamples >= 1 (segments too; a segment value inherited from accuracy is not reported twice);
+//   minLabelCoverage needs predictions; segments.by required;
 //   failureLimit, inconclusiveLimit >= 0, consecutiveErrorLimit >= 1;
 // - templates (query, successes, trials, predictions, web url, web body, web header values) may use only
 //   {{name}} {{namespace}} {{model}} {{version}} {{revision}} {{track}} and {{args.KEY}} for a KEY in
