@@ -6,6 +6,7 @@
 
 #include "modelops/common/logging.h"
 #include "modelops/kube/status.h"
+#include "json_util.h"
 #include "request.h"
 #include "transport.h"
 #include "url.h"
@@ -20,6 +21,8 @@ struct KubeClientImpl::Request {
 };
 
 namespace {
+
+using detail::dumpJson;
 
 const char* verbName(Verb verb) {
   switch (verb) {
@@ -193,20 +196,20 @@ KubeResult<ListResult> KubeClientImpl::list(const Resource& r, const std::string
 
 KubeResult<Json> KubeClientImpl::create(const Resource& r, const std::string& ns, const Json& object) {
   if (!object.is_object()) return clientSideError("create " + r.plural + ": the object is not a JSON object");
-  return execute({Verb::Post, r.collectionPath(namespaceFor(r, ns, object)), object.dump(), "application/json"});
+  return execute({Verb::Post, r.collectionPath(namespaceFor(r, ns, object)), dumpJson(object), "application/json"});
 }
 
 KubeResult<Json> KubeClientImpl::update(const Resource& r, const std::string& ns, const Json& object) {
   std::string name = metadataString(object, "name");
   if (name.empty()) return clientSideError("update " + r.plural + ": the object has no metadata.name");
-  return execute({Verb::Put, r.itemPath(namespaceFor(r, ns, object), name), object.dump(), "application/json"});
+  return execute({Verb::Put, r.itemPath(namespaceFor(r, ns, object), name), dumpJson(object), "application/json"});
 }
 
 KubeResult<Json> KubeClientImpl::updateStatus(const Resource& r, const std::string& ns, const Json& object) {
   std::string name = metadataString(object, "name");
   if (name.empty()) return clientSideError("update status of " + r.plural + ": the object has no metadata.name");
   return execute(
-      {Verb::Put, r.itemPath(namespaceFor(r, ns, object), name) + "/status", object.dump(), "application/json"});
+      {Verb::Put, r.itemPath(namespaceFor(r, ns, object), name) + "/status", dumpJson(object), "application/json"});
 }
 
 KubeResult<Json> KubeClientImpl::patch(const Resource& r, const std::string& ns, const std::string& name,
@@ -226,7 +229,7 @@ KubeResult<Json> KubeClientImpl::patch(const Resource& r, const std::string& ns,
   std::string query = detail::queryString({{"fieldManager", opts.fieldManager},
                                            {"force", type == PatchType::Apply && opts.force ? "true" : ""}});
   std::string path = r.itemPath(r.namespaced ? ns : "", name) + (opts.status ? "/status" : "") + query;
-  return execute({Verb::Patch, path, body.dump(), contentType});
+  return execute({Verb::Patch, path, dumpJson(body), contentType});
 }
 
 KubeResult<Json> KubeClientImpl::remove(const Resource& r, const std::string& ns, const std::string& name,
@@ -238,7 +241,7 @@ KubeResult<Json> KubeClientImpl::remove(const Resource& r, const std::string& ns
     if (opts.propagationPolicy) options["propagationPolicy"] = *opts.propagationPolicy;
     if (opts.preconditionResourceVersion) options["preconditions"]["resourceVersion"] = *opts.preconditionResourceVersion;
     if (opts.preconditionUid) options["preconditions"]["uid"] = *opts.preconditionUid;
-    body = options.dump();
+    body = dumpJson(options);
   }
   return execute({Verb::Delete, r.itemPath(r.namespaced ? ns : "", name), body, "application/json"});
 }

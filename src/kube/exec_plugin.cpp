@@ -16,6 +16,7 @@
 #include <cstring>
 #include <map>
 
+#include "json_util.h"
 #include "modelops/common/time.h"
 #include "modelops/kube/auth.h"
 
@@ -57,7 +58,7 @@ Result<ExecCredential> parseExecCredential(std::string_view output, const std::s
   if (apiVersion == parsed.end() || !apiVersion->is_string()) return bad("apiVersion: missing");
   if (*apiVersion != expectedApiVersion)
     return bad("apiVersion: \"" + apiVersion->get<std::string>() + "\", expected \"" + expectedApiVersion + "\"");
-  if (parsed.value("kind", std::string()) != "ExecCredential") return bad("kind: must be ExecCredential");
+  if (detail::stringOr(parsed, "kind") != "ExecCredential") return bad("kind: must be ExecCredential");
   auto status = parsed.find("status");
   if (status == parsed.end() || !status->is_object()) return bad("status: missing");
   ExecCredential credential;
@@ -93,7 +94,7 @@ std::string execInfoJson(const ExecConfig& exec, const ClientConfig& cluster) {
     if (!cluster.caData.empty()) c["certificate-authority-data"] = encodeBase64(cluster.caData);
     info["spec"]["cluster"] = c;
   }
-  return info.dump();
+  return info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::string> runExecPlugin(const ExecConfig& exec, const std::string& execInfo) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "json_util.h"
 #include "modelops/kube/config.h"
 
 namespace modelops::kube {
@@ -86,7 +87,7 @@ const json* findNamed(const json& merged, const char* list, const std::string& n
   auto it = merged.find(list);
   if (it == merged.end() || !it->is_array()) return nullptr;
   for (const auto& entry : *it) {
-    if (entry.is_object() && entry.value("name", std::string()) == name) {
+    if (entry.is_object() && detail::stringOr(entry, "name") == name) {
       auto body = entry.find(inner);
       static const json empty = json::object();
       return body != entry.end() && body->is_object() ? &*body : &empty;
@@ -177,10 +178,10 @@ json mergeKubeconfigs(const std::vector<KubeconfigFile>& files) {
       if (it == file.content.end() || !it->is_array()) continue;
       for (const auto& entry : *it) {
         if (!entry.is_object()) continue;
-        std::string name = entry.value("name", std::string());
+        std::string name = detail::stringOr(entry, "name");
         if (name.empty()) continue;
         bool seen = false;
-        for (const auto& existing : merged[list]) seen = seen || existing["name"] == name;
+        for (const auto& existing : merged[list]) seen = seen || detail::stringOr(existing, "name") == name;
         if (!seen) merged[list].push_back(entry);  // the first file to define a name wins
       }
     }
@@ -191,7 +192,7 @@ json mergeKubeconfigs(const std::vector<KubeconfigFile>& files) {
 
 Result<ClientConfig> configFromKubeconfig(const json& merged, const std::string& contextOverride,
                                           const std::string& source) {
-  std::string contextName = contextOverride.empty() ? merged.value("current-context", std::string()) : contextOverride;
+  std::string contextName = contextOverride.empty() ? detail::stringOr(merged, "current-context") : contextOverride;
   if (contextName.empty())
     return Error{"InvalidConfig", source + ": no current-context is set and no --context was given"};
   const json* context = findNamed(merged, "contexts", contextName, "context");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "json_util.h"
 #include "modelops/kube/client.h"
 #include "url.h"
 
@@ -56,8 +57,8 @@ std::string ApiError::describe() const {
       std::string list;
       for (const auto& cause : *causes) {
         if (!cause.is_object()) continue;
-        std::string field = cause.value("field", std::string());
-        std::string msg = cause.value("message", std::string());
+        std::string field = detail::stringOr(cause, "field");
+        std::string msg = detail::stringOr(cause, "message");
         if (field.empty() && msg.empty()) continue;
         if (!list.empty()) list += "; ";
         list += field.empty() ? msg : field + ": " + msg;

@@ -1,5 +1,6 @@
 // Status objects and HTTP codes to ApiError; see include/modelops/kube/status.h.
 // Thread-safety: pure functions.
+#include "json_util.h"
 #include "modelops/kube/status.h"
 
 #include <cctype>
@@ -62,7 +63,7 @@ ApiError apiErrorFromStatus(const Json& status, int fallbackCode) {
 ApiError apiErrorFromResponse(int code, std::string_view body, std::optional<std::string_view> retryAfter) {
   ApiError error;
   auto parsed = Json::parse(body, nullptr, false);
-  if (!parsed.is_discarded() && parsed.is_object() && parsed.value("kind", std::string()) == "Status") {
+  if (!parsed.is_discarded() && parsed.is_object() && detail::stringOr(parsed, "kind") == "Status") {
     error = apiErrorFromStatus(parsed, code);
     error.code = code;  // the HTTP code is the truth; Status.code normally agrees
     if (error.reason.empty()) error.reason = reasonForHttpCode(code);

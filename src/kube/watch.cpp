@@ -8,6 +8,7 @@
 #include <atomic>
 #include <exception>
 
+#include "json_util.h"
 #include "modelops/common/logging.h"
 #include "modelops/kube/client_impl.h"
 #include "modelops/kube/status.h"
@@ -29,7 +30,7 @@ struct CancelState {
 
 Json syntheticGoneStatus(const std::string& body) {
   auto parsed = Json::parse(body, nullptr, false);
-  if (!parsed.is_discarded() && parsed.is_object() && parsed.value("kind", std::string()) == "Status") return parsed;
+  if (!parsed.is_discarded() && parsed.is_object() && detail::stringOr(parsed, "kind") == "Status") return parsed;
   return Json{{"kind", "Status"},     {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
               {"reason", "Expired"}, {"code", 410},        {"message", "the watch resourceVersion is too old"}};
 }

@@ -151,6 +151,34 @@ TEST_F(TlsTest, TlsServerNameIsVerifiedWhileConnectingToTheUrlAddress) {
   EXPECT_EQ(rejected.error().reason, "TLSError") << rejected.error().describe();
 }
 
+TEST_F(TlsTest, ExecPluginClientCertificateIsUsedForMutualTls) {
+  auto server = startServer(true);
+  ClientConfig config = baseConfig(*server);
+  config.exec = ExecConfig();
+  config.exec->apiVersion = "client.authentication.k8s.io/v1beta1";
+  config.exec->command = "not-run";
+  int calls = 0;
+  ClientDeps deps;
+  deps.clock = &clock_;
+  deps.execRunner = [&](const ExecConfig&, const std::string&) -> Result<std::string> {
+    ++calls;
+    return Json{{"apiVersion", "client.authentication.k8s.io/v1beta1"},
+                {"kind", "ExecCredential"},
+                {"status", {{"clientCertificateData", pki_->client.certPem()}, {"clientKeyData", pki_->client.keyPem()}}}}
+        .dump();
+  };
+  auto kube = KubeClientImpl::create(config, std::move(deps));
+  ASSERT_TRUE(kube.ok()) << kube.error().message;
+  for (int i = 0; i < 2; ++i) {
+    auto result = (*kube)->get(resources::configMaps(), "ns", "cm");
+    ASSERT_TRUE(result.ok()) << result.error().describe();
+  }
+  EXPECT_EQ(calls, 1);
+  std::lock_guard lock(seen_.mu);
+  EXPECT_EQ(seen_.requests, 2);
+  EXPECT_EQ(seen_.authorization, "");  // authenticated by the certificate alone
+}
+
 std::string kubeconfigWithData(const std::string& server, const TestPki& pki, const std::string& token) {
   std::ostringstream out;
   out << "apiVersion: v1\nkind: Config\ncurrent-context: test\n"

@@ -86,6 +86,16 @@ TEST(ApiErrorFromStatus, WatchErrorEventStatus) {
   EXPECT_EQ(apiErrorFromStatus(nlohmann::json{{"code", "x"}}, 500).reason, "InternalError");
 }
 
+TEST(ApiErrorFromResponse, WrongTypesInAStatusDoNotThrow) {
+  std::string body = R"({"kind":"Status","reason":7,"message":["x"],"code":"409",
+    "details":{"causes":[{"field":1,"message":{}},"junk",{"field":"spec.a","message":"bad"}]}})";
+  ApiError e = apiErrorFromResponse(409, body);
+  EXPECT_EQ(e.code, 409);
+  EXPECT_EQ(e.reason, "Conflict");
+  EXPECT_EQ(e.describe(), "409 Conflict [spec.a: bad]");
+  EXPECT_EQ(apiErrorFromResponse(500, R"({"kind":5})").reason, "InternalError");
+}
+
 TEST(TransportError, IsCodeZeroAndCancelledIsNotRetryable) {
   EXPECT_TRUE(transportError("ConnectionError", "x").isTransport());
   EXPECT_TRUE(transportError("ConnectionError", "x").isRetryable());
