@@ -180,6 +180,12 @@ Result<std::shared_ptr<const Node>> parseNode(const json& s, const std::string& 
     *target = *v;
   }
   n->uniqueItems = s.value("uniqueItems", false);
+  if (auto lt = s.find("x-kubernetes-list-type"); lt != s.end() && lt->is_string()) n->listType = lt->get<std::string>();
+  if (auto mk = s.find("x-kubernetes-list-map-keys"); mk != s.end() && mk->is_array()) {
+    for (const auto& k : *mk) {
+      if (k.is_string()) n->listMapKeys.push_back(k.get<std::string>());
+    }
+  }
   if (auto p = s.find("pattern"); p != s.end() && p->is_string()) {
     n->patternText = p->get<std::string>();
     try {
@@ -387,6 +393,45 @@ class Validator {
     }
     if (n.items) {
       for (std::size_t i = 0; i < v.size(); ++i) validate(*n.items, v[i], path + "[" + std::to_string(i) + "]");
+    }
+    checkListType(n, v, path);
+  }
+
+  // x-kubernetes-list-type set/map uniqueness (apiextensions listtype.ValidateListSetsAndMaps): the
+  // duplicate is reported at its index, a map list's value as Go prints map[string]interface{} (%#v).
+  void checkListType(const Node& n, const json& v, const std::string& path) {
+    if (n.listType == "set") {
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (v[i] == v[j]) {
+            add(path + "[" + std::to_string(i) + "]", "FieldValueDuplicate", "Duplicate value: " + formatGoValue(v[i]));
+            break;
+          }
+        }
+      }
+    } else if (n.listType == "map" && !n.listMapKeys.empty()) {
+      auto keyOf = [&](const json& e) {
+        json k = json::object();
+        for (const auto& name : n.listMapKeys) {
+          if (e.is_object() && e.contains(name)) k[name] = e[name];
+        }
+        return k;
+      };
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        json ki = keyOf(v[i]);
+        for (std::size_t j = 0; j < i; ++j) {
+          if (keyOf(v[j]) == ki) {
+            std::string printed = "map[string]interface {}{";
+            bool first = true;
+            for (const auto& [k, x] : ki.items()) {
+              printed += (first ? "\"" : ", \"") + k + "\":" + formatGoValue(x);
+              first = false;
+            }
+            add(path + "[" + std::to_string(i) + "]", "FieldValueDuplicate", "Duplicate value: " + printed + "}");
+            break;
+          }
+        }
+      }
     }
   }
 

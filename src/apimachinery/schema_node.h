@@ -33,6 +33,8 @@ struct StructuralSchema::Node {
   std::optional<nlohmann::json> multipleOf;
   std::optional<std::int64_t> minLength, maxLength, minItems, maxItems, minProperties, maxProperties;
   bool uniqueItems = false;
+  std::string listType;                  // x-kubernetes-list-type: atomic, set, map
+  std::vector<std::string> listMapKeys;  // x-kubernetes-list-map-keys
   std::optional<std::regex> pattern;
   std::string patternText;
   std::string format;

@@ -218,6 +218,22 @@ TEST(Schema, CombinatorsAndUniqueItems) {
   EXPECT_EQ(v[2].message, "Duplicate value: 1");
 }
 
+TEST(Schema, ListTypeMapAndSetRejectDuplicates) {
+  auto s = StructuralSchema::fromJson(json::parse(R"({"type": "object", "properties": {
+      "variants": {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                   "items": {"type": "object", "properties": {"name": {"type": "string"}, "weight": {"type": "integer"}}}},
+      "hosts": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}},
+      "steps": {"type": "array", "x-kubernetes-list-type": "atomic", "items": {"type": "string"}}}})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->validate(json::parse(R"({"variants": [{"name": "a"}, {"name": "b"}], "hosts": ["x", "y"], "steps": ["s", "s"]})")).empty());
+  auto v = s->validate(json::parse(R"({"variants": [{"name": "a", "weight": 1}, {"name": "b"}, {"name": "a", "weight": 2}],
+                                       "hosts": ["x", "y", "x"]})"));
+  ASSERT_EQ(v.size(), 2u) << joinViolations(v);
+  EXPECT_EQ(v[0].error(), "hosts[2]: Duplicate value: \"x\"");
+  EXPECT_EQ(v[0].type, "FieldValueDuplicate");
+  EXPECT_EQ(v[1].error(), "variants[2]: Duplicate value: map[string]interface {}{\"name\":\"a\"}");
+}
+
 TEST(Schema, MalformedSchemasAreRejected) {
   for (const char* bad : {R"({"type": "strin"})", R"({"type": "object", "properties": {"a": {"type": "string", "pattern": "(["}}})",
                           R"({"$ref": "#/x"})", R"({"type": "string", "maxLength": -1})", R"([1])"}) {
