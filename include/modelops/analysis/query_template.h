@@ -1,6 +1,6 @@
 // Query templates: metric queries and provider URLs are written with placeholders
 //   {{name}} {{namespace}} {{model}} {{version}} {{revision}} {{track}} {{args.<key>}}
-// (whitespace inside the braces is allowed: "{{ model }}"). This is the single accepted set; API
+// (spaces inside the braces are allowed: "{{ model }}"). This is the single accepted set; API
 // validation (src/api) must accept exactly the same names (isKnownPlaceholder()).
 // Values are escaped for the context they are inserted into:
 //   - Escaping::PromQL: for a PromQL string literal ("..."): backslash, double quote, newline,
