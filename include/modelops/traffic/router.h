@@ -1,0 +1,51 @@
+// Traffic routers: make a routing object carry the weights the planner decided.
+//   - replica ratio (no router): nothing to write, the planner's replica counts carry the weights;
+//   - Gateway API HTTPRoute (gateway.networking.k8s.io/v1): the backendRefs of ONE rule (ruleIndex, or
+//     the rule whose backendRefs use `port`, else rule 0) become exactly our Services with their
+//     weights; every other rule, match, filter and field of the user's route is left untouched;
+//   - Istio VirtualService (networking.istio.io/v1beta1): the `route` destinations of the named http
+//     routes become our Services with their weights.
+// The edits are pure functions (unit-tested); TrafficRouter adds the read and the conditional write.
+// A/B header/cookie matches are not mapped yet: routers refuse a split that carries match rules.
+// Thread-safety: pure functions; a TrafficRouter may be used from several threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "modelops/api/model_deployment.h"
+#include "modelops/common/result.h"
+#include "modelops/kube/client.h"
+#include "modelops/rollout/planner.h"
+
+namespace modelops::traffic {
+
+using Json = nlohmann::json;
+
+// The route with the managed rule's backendRefs set to `traffic`; Error names the problem
+// (no such rule, match rules present).
+Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing,
+                                  const rollout::DesiredTraffic& traffic, std::int64_t port);
+Result<Json> setVirtualServiceRoutes(const Json& virtualService, const api::IstioVirtualService& routing,
+                                     const rollout::DesiredTraffic& traffic, std::int64_t port);
+
+// The weight each of our Services has in the routing object now (for status and tests).
+std::vector<rollout::Backend> readHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing);
+
+class TrafficRouter {
+ public:
+  virtual ~TrafficRouter() = default;
+  // Makes the routing object carry `traffic`. Returns true when it wrote, false when it already did.
+  // Errors: the API's (404 when the route does not exist, 409 when it changed meanwhile), or an
+  // ApiError with code 0 and reason "InvalidRoute" when the object cannot carry the split.
+  virtual kube::KubeResult<bool> apply(const api::ModelDeployment& md, const rollout::DesiredTraffic& traffic) = 0;
+  virtual std::string describe() const = 0;  // "HTTPRoute ml/fraud", "replica ratio"
+};
+
+// The router for a ModelDeployment's strategy (canary or abTest trafficRouting).
+std::unique_ptr<TrafficRouter> makeRouter(const api::ModelDeployment& md, kube::KubeClient& client);
+
+}  // namespace modelops::traffic
