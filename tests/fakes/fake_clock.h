@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -86,16 +87,24 @@ class FakeClock final : public Clock, public runtime::Sleeper {
     std::lock_guard lock(mu_);
     return {sleeping_.begin(), sleeping_.end()};
   }
-  // Waits (real time, bounded) until at least n threads are inside sleepUntil.
+  // Waits (real time, bounded) until at least n threads are asleep in sleepUntil with a deadline
+  // still in the future (a sleeper whose deadline has come is about to wake and does not count).
   bool waitForSleepers(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
     std::unique_lock lock(mu_);
-    return changed_.wait_for(lock, timeout, [&] { return sleeping_.size() >= n; });
+    return changed_.wait_for(lock, timeout, [&] {
+      return static_cast<std::size_t>(std::distance(sleeping_.upper_bound(mono_), sleeping_.end())) >= n;
+    });
   }
-  // Advances time to the earliest sleeper's deadline; false when nobody sleeps.
+  // Advances time to the earliest future sleeper's deadline; false when nobody sleeps.
   bool advanceToNextSleeper() {
-    auto d = sleeperDeadlines();
-    if (d.empty()) return false;
-    advanceTo(d.front());
+    MonoTime next;
+    {
+      std::lock_guard lock(mu_);
+      auto it = sleeping_.upper_bound(mono_);
+      if (it == sleeping_.end()) return false;
+      next = *it;
+    }
+    advanceTo(next);
     return true;
   }
 

@@ -1,0 +1,112 @@
+// LeaderElector: leader election on a coordination.k8s.io/v1 Lease, as client-go's leaderelection
+// with ReleaseOnCancel. A candidate reads the Lease every retryPeriod (jittered); it takes the lease
+// when nobody holds it, the holder released it (empty holderIdentity), or the holder has not
+// renewed for leaseDuration as measured on OUR monotonic clock since we last saw the record change
+// (no trust in other machines' clocks). The leader renews every retryPeriod. Every write is an
+// update with the resourceVersion we read (optimistic concurrency): a 409 means somebody else
+// wrote, and the next attempt re-reads. Records: holderIdentity, leaseDurationSeconds, acquireTime
+// and renewTime (MicroTime, RFC 3339 with microseconds), leaseTransitions (+1 on every change of
+// holder).
+// Safety: when no renewal has succeeded for renewDeadline (counted from when the last successful
+// renewal was SENT), the elector calls onStoppedLeading synchronously and only then campaigns again.
+// Because renewDeadline < leaseDuration and others wait leaseDuration from when they saw our last
+// renewal, we stop before anyone else can start - provided a lease request cannot hang for longer
+// than leaseDuration - renewDeadline: give the lease client a request timeout below that (5 s with
+// the defaults). The lease client must be its own KubeClient instance without a QPS limiter, so
+// renewals never queue behind reconcile traffic.
+// On cancellation while leading: onStoppedLeading (the controller stops and finishes in-flight
+// work), then the lease is released (holderIdentity "", leaseDurationSeconds 1) so a standby takes
+// over at its next retry instead of waiting for expiry.
+// Thread-safety: run() on one thread; isLeader(), leader(), healthy() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "modelops/common/cancel.h"
+#include "modelops/common/clock.h"
+#include "modelops/common/result.h"
+#include "modelops/kube/client.h"
+#include "modelops/runtime/sleeper.h"
+
+namespace modelops::runtime {
+
+class RuntimeMetrics;
+
+struct LeaderElectionConfig {
+  std::string leaseNamespace = "default";
+  std::string leaseName = "modelops-operator";
+  std::string identity;  // unique per replica: pod name + random suffix
+  std::chrono::milliseconds leaseDuration{15000};
+  std::chrono::milliseconds renewDeadline{10000};
+  std::chrono::milliseconds retryPeriod{2000};
+  double jitter = 0.2;  // candidate retries wait retryPeriod * (1 + jitter * U[0,1))
+  std::uint64_t seed = 0;  // 0: from std::random_device
+};
+
+// leaseDuration > renewDeadline > retryPeriod * (1 + jitter), identity set.
+Status validateLeaderElectionConfig(const LeaderElectionConfig& config);
+
+struct LeaderCallbacks {
+  std::function<void()> onStartedLeading;
+  std::function<void()> onStoppedLeading;  // must not return before reconciling has stopped
+  std::function<void(const std::string& identity)> onNewLeader;
+};
+
+// The Lease resource (coordination.k8s.io/v1 leases).
+const kube::Resource& leaseResource();
+
+class LeaderElector {
+ public:
+  LeaderElector(kube::KubeClient& leaseClient, Clock& clock, Sleeper& sleeper, LeaderElectionConfig config,
+                LeaderCallbacks callbacks, RuntimeMetrics* metrics = nullptr);
+  ~LeaderElector();
+  LeaderElector(const LeaderElector&) = delete;
+  LeaderElector& operator=(const LeaderElector&) = delete;
+
+  // Campaigns and leads until cancel fires; then stops leading and releases the lease.
+  void run(const CancelToken& cancel);
+  // run() on an owned thread; stop() cancels it and joins (the release happens before it returns).
+  void start();
+  void stop();
+
+  bool isLeader() const { return leading_.load(); }
+  std::string leader() const;  // the holder we last observed
+  // For /healthz: false when we believe we lead but no renewal succeeded for longer than
+  // leaseDuration (the renew loop is stuck); true otherwise.
+  bool healthy() const;
+
+ private:
+  bool tryAcquireOrRenew();
+  void observe(const kube::Json& lease);
+  void release();
+  void becomeLeader();
+  void stopLeading();
+  Clock::MonoTime jittered(Clock::MonoTime from);
+
+  kube::KubeClient& client_;
+  Clock& clock_;
+  Sleeper& sleeper_;
+  LeaderElectionConfig config_;
+  LeaderCallbacks callbacks_;
+  RuntimeMetrics* metrics_;
+  std::mt19937_64 rng_;
+
+  std::atomic<bool> leading_{false};
+  mutable std::mutex mu_;
+  std::optional<kube::Json> lease_;  // last lease object we read or wrote
+  std::string observedHolder_;
+  std::string observedRenewTime_;
+  Clock::MonoTime observedAt_{};
+  Clock::MonoTime lastRenewSent_{};  // send time of the last successful acquire/renew
+  CancelToken cancel_;
+  std::thread thread_;
+};
+
+}  // namespace modelops::runtime
