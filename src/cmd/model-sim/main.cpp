@@ -4,6 +4,7 @@
 // Thread-safety: signals are blocked in every thread and taken synchronously by main (sigwait).
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "model_sim.h"
@@ -19,8 +20,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  modelsim::SimConfig defaults;
+  if (const char* v = std::getenv("MODEL_NAME"); v && *v) defaults.model = v;
+  if (const char* v = std::getenv("MODEL_VERSION"); v && *v) defaults.version = v;
+  if (const char* v = std::getenv("MODEL_URI"); v && *v) defaults.modelUri = v;
   bool help = false;
-  auto config = modelsim::parseSimFlags(std::vector<std::string>(argv + 1, argv + argc), &help);
+  auto config = modelsim::parseSimFlags(std::vector<std::string>(argv + 1, argv + argc), &help, defaults);
   if (help) {
     std::cout << modelsim::simUsage();
     return 0;

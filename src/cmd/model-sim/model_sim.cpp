@@ -40,8 +40,9 @@ bool inUnit(double v) { return v >= 0 && v <= 1; }
 std::string simUsage() {
   return "usage: modelops-model-sim [flags]\n"
          "A simulated model server: /predict, /metrics (Prometheus), POST /admin/accuracy.\n"
-         "  --model NAME                 model label (default model)\n"
-         "  --version V                  version label (default v1)\n"
+         "  --model NAME                 model label (default $MODEL_NAME, else model)\n"
+         "  --version V                  version label (default $MODEL_VERSION, else v1)\n"
+         "  --model-uri URI              reported in answers (default $MODEL_URI)\n"
          "  --bind ADDR                  listen address (default 127.0.0.1)\n"
          "  --port N                     listen port, 0 = any (default 0); prints \"listening address=A port=N\"\n"
          "  --accuracy A                 overall accuracy in [0,1] (default 0.95)\n"
@@ -54,8 +55,8 @@ std::string simUsage() {
          "  --log-level LEVEL            trace|debug|info|warn|error (default info)\n";
 }
 
-Result<SimConfig> parseSimFlags(const std::vector<std::string>& args, bool* helpRequested) {
-  SimConfig c;
+Result<SimConfig> parseSimFlags(const std::vector<std::string>& args, bool* helpRequested, SimConfig defaults) {
+  SimConfig c = std::move(defaults);
   *helpRequested = false;
   bool segmentsGiven = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -64,7 +65,7 @@ Result<SimConfig> parseSimFlags(const std::vector<std::string>& args, bool* help
     bool hasValue = false;
     if (flag == "--help" || flag == "-h") {
       *helpRequested = true;
-      return SimConfig{};
+      return c;
     }
     if (flag.rfind("--", 0) != 0) return Error{"InvalidFlag", "unexpected argument \"" + flag + "\""};
     if (const auto eq = flag.find('='); eq != std::string::npos) {
@@ -79,6 +80,7 @@ Result<SimConfig> parseSimFlags(const std::vector<std::string>& args, bool* help
     auto number = [&]() { return parseNumber(flag, value); };
     if (flag == "--model") c.model = value;
     else if (flag == "--version") c.version = value;
+    else if (flag == "--model-uri") c.modelUri = value;
     else if (flag == "--bind") c.bind = value;
     else if (flag == "--log-level") c.logLevel = value;
     else if (flag == "--port" || flag == "--seed" || flag == "--accuracy" || flag == "--rate" ||
@@ -292,8 +294,10 @@ Result<nlohmann::json> ModelSimulator::predict(const std::optional<std::string>&
   const bool correct = labeled && std::bernoulli_distribution(seg->accuracy)(rng_);
   countLocked(*seg, 1, labeled ? 1 : 0, correct ? 1 : 0);
   const double score = std::uniform_real_distribution<double>(0, 1)(rng_);
-  return nlohmann::json{{"model", config_.model},   {"version", config_.version}, {"segment", seg->name},
+  nlohmann::json answer{{"model", config_.model},   {"version", config_.version}, {"segment", seg->name},
                         {"prediction", score >= 0.5 ? 1 : 0}, {"score", score}};
+  if (!config_.modelUri.empty()) answer["modelUri"] = config_.modelUri;
+  return answer;
 }
 
 void ModelSimulator::observeRequestDuration(double seconds) { latency_->Observe(seconds); }

@@ -47,6 +47,7 @@ struct SegmentWeight {
 struct SimConfig {
   std::string model = "model";
   std::string version = "v1";
+  std::string modelUri;  // reported in /predict answers and the start log only
   std::string bind = "127.0.0.1";
   int port = 0;
   double accuracy = 0.95;
@@ -59,9 +60,10 @@ struct SimConfig {
   std::string logLevel = "info";
 };
 
-// Parses the command line (without argv[0]). Error code "InvalidFlag" naming the flag.
-// helpRequested is set for --help / -h (then the config is the default).
-Result<SimConfig> parseSimFlags(const std::vector<std::string>& args, bool* helpRequested);
+// Parses the command line (without argv[0]) over `defaults` (main fills model, version and modelUri
+// from MODEL_NAME, MODEL_VERSION, MODEL_URI, the variables the operator gives every container).
+// Error code "InvalidFlag" naming the flag. helpRequested is set for --help / -h.
+Result<SimConfig> parseSimFlags(const std::vector<std::string>& args, bool* helpRequested, SimConfig defaults = {});
 std::string simUsage();
 
 // POST /admin/accuracy body: {"accuracy": 0.8, "segments": {"eu-west": 0.6}} (both optional).

@@ -36,6 +36,23 @@ TEST(ModelSimFlags, ParsesEveryFlag) {
   EXPECT_EQ(c.seed, 7u);
 }
 
+TEST(ModelSimFlags, DefaultsFromTheEnvironmentAreOverriddenByFlags) {
+  SimConfig env;
+  env.model = "fraud";
+  env.version = "2.4.0";
+  env.modelUri = "s3://models/fraud/2.4.0";
+  bool help = false;
+  auto c = parseSimFlags({"--version", "2.5.0"}, &help, env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->model, "fraud");
+  EXPECT_EQ(c->version, "2.5.0");
+  auto sim = ModelSimulator::create(*c, Time{});
+  ASSERT_TRUE(sim.ok());
+  auto answer = (*sim)->predict(std::nullopt);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ((*answer)["modelUri"], "s3://models/fraud/2.4.0");
+}
+
 TEST(ModelSimFlags, RejectsBadValuesNamingTheFlag) {
   bool help = false;
   for (auto args : std::vector<std::vector<std::string>>{{"--accuracy", "1.5"}, {"--port", "-1"}, {"--rate"},
