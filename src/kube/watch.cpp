@@ -73,6 +73,13 @@ KubeResult<void> KubeClientImpl::watch(const Resource& r, const std::string& ns,
       state->stop = true;
       if (state->client) state->client->stop();
     });
+    // A cancel from here until httplib opens its socket makes stop() a no-op; the response
+    // handler then ends the request when the headers arrive (API servers send them at once).
+    if (state->stop.load()) {
+      std::lock_guard lock(state->mu);
+      state->client = nullptr;
+      return cancelled();
+    }
 
     int status = 0;
     std::optional<std::string> retryAfter;
