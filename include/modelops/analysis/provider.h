@@ -5,6 +5,10 @@
 //   - no data means the provider answered but there is nothing to judge: no series at all, or series
 //     whose value is NaN or +-Inf. Such samples are kept with their non-finite value (never turned into
 //     zero) so the caller can see which series exist; use Sample::hasValue() before using the value.
+// Cancellation: the HTTP providers register a callback on the CancelToken that stops the request in
+// flight (it holds only a weak reference to the request's client). CancelToken has no way to remove a
+// callback, so pass a token that lives for one measurement or one analysis run, not the process's
+// shutdown token, or its callback list grows with every query.
 // Thread-safety: implementations must allow concurrent query() calls from different threads.
 #pragma once
 
