@@ -201,10 +201,11 @@ void validateTemplate(const std::optional<Json>& t, FieldErrors& errs) {
 
 FieldErrors validate(const ModelDeployment& md) {
   FieldErrors errs;
-  if (md.apiVersion != kApiVersion) {
+  // Absent apiVersion/kind are accepted (list items and some clients omit them); wrong ones are not.
+  if (!md.apiVersion.empty() && md.apiVersion != kApiVersion) {
     errs.push_back({"apiVersion", "must be " + std::string(kApiVersion) + ", got \"" + md.apiVersion + "\""});
   }
-  if (md.kind != kKind) errs.push_back({"kind", "must be " + std::string(kKind) + ", got \"" + md.kind + "\""});
+  if (!md.kind.empty() && md.kind != kKind) errs.push_back({"kind", "must be " + std::string(kKind) + ", got \"" + md.kind + "\""});
   if (md.name().empty()) errs.push_back({"metadata.name", "required"});
 
   const ModelDeploymentSpec& s = md.spec;

@@ -2,7 +2,8 @@
 // Meant to run after applyDefaults() (absent defaulted fields are then not reported as missing).
 //
 // Rules (the message texts are part of the contract that the InvalidSpec condition shows):
-// - apiVersion modelops.dev/v1alpha1, kind ModelDeployment, metadata.name present;
+// - apiVersion modelops.dev/v1alpha1 and kind ModelDeployment when present (list items may omit them);
+//   metadata.name present;
 // - spec.replicas >= 0; spec.model.version required; spec.template.spec.containers non-empty, each with
 //   a name; service.port in 1..65535;
 // - strategy: not both canary and abTest;

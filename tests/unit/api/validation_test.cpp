@@ -56,6 +56,7 @@ TEST(Validation, ObjectAndSpecRules) {
        {{"apiVersion", "must be modelops.dev/v1alpha1, got \"modelops.dev/v1\""}}},
       {"wrong kind", canary, [](json& d) { d["kind"] = "Deployment"; },
        {{"kind", "must be ModelDeployment, got \"Deployment\""}}},
+      {"absent apiVersion and kind are accepted", canary, [](json& d) { d.erase("apiVersion"); d.erase("kind"); }, {}},
       {"no name", canary, [](json& d) { d["metadata"].erase("name"); d["spec"]["model"]["name"] = "x"; },
        {{"metadata.name", "required"}}},
       {"negative replicas", canary, [](json& d) { d["spec"]["replicas"] = -1; }, {{"spec.replicas", "must be >= 0"}}},
