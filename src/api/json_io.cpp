@@ -2,6 +2,7 @@
 // Thread-safety: see json_io.h.
 #include "json_io.h"
 
+#include <cstdint>
 #include <utility>
 
 namespace modelops::api::detail {
@@ -35,9 +36,14 @@ std::optional<std::string> Reader::str(const std::string& key) {
 }
 
 std::optional<std::int64_t> Reader::int64(const std::string& key) {
-  const Json* v = take(key, "integer", [](const Json& j) {
-    return j.is_number_integer() && !(j.is_number_unsigned() && j.get<std::uint64_t>() > INT64_MAX);
-  });
+  if (obj_) {
+    auto it = obj_->find(key);
+    if (it != obj_->end() && it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX) {
+      errors_.push_back({pathOf(key), "must be integer, got integer out of range"});
+      return std::nullopt;
+    }
+  }
+  const Json* v = take(key, "integer", [](const Json& j) { return j.is_number_integer(); });
   if (!v) return std::nullopt;
   return v->get<std::int64_t>();
 }

@@ -214,6 +214,7 @@ TEST(Codec, WrongTypesAreFieldErrorsWithPaths) {
       {"/spec", json::array(), "spec", "must be object, got array"},
       {"/metadata", "m", "metadata", "must be object, got string"},
       {"/kind", 1, "kind", "must be string, got integer"},
+      {"/spec/replicas", 18446744073709551615ULL, "spec.replicas", "must be integer, got integer out of range"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.pointer);
