@@ -193,8 +193,9 @@ std::vector<SegmentVerdict> judgeSegments(const std::string& metric, const Segme
     const std::string subject = "segment " + s.segment + ": " + metric;
     const Checked c = check(counts);
     if (c.state != CountsState::Ok) {
-      s.phase = c.state == CountsState::Invalid ? VerdictPhase::Error : VerdictPhase::Inconclusive;
-      s.reason = subject + " " + c.problem;
+      const bool invalid = c.state == CountsState::Invalid;
+      s.phase = invalid ? VerdictPhase::Error : VerdictPhase::Inconclusive;
+      s.reason = invalid ? "segment " + s.segment + ": " + c.problem : subject + " " + c.problem;
     } else {
       const Floor f = judgeFloor(c, criteria.min, confidence, criteria.minSamples);
       s.phase = f.phase;

@@ -190,10 +190,15 @@ TEST(Segments, NoSeriesOrBadSeries) {
   const Verdict invalid = judgeAccuracy("accuracy", kLoose, kRegions,
                                         segmented({{"eu-west", {250, 240}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(invalid.phase, VerdictPhase::Error);
-  EXPECT_EQ(invalid.reason, "accuracy: invalid counts for segment region=eu-west: accuracy 250 correct > 240 labelled");
-  const Verdict nan = judgeAccuracy("accuracy", kLoose, kRegions,
-                                    segmented({{"eu-west", {NAN, 240}}, {"us-east", {570, 600}}}));
-  EXPECT_EQ(nan.phase, VerdictPhase::Inconclusive);
+  EXPECT_EQ(invalid.reason, "accuracy: invalid counts for segment region=eu-west: 250 correct > 240 labelled");
+  // A segment without data is inconclusive (and so is the metric: its total is NaN too).
+  AccuracyObservation nan = segmented({{"eu-west", {NAN, 240}}, {"us-east", {570, 600}}});
+  nan.canary = counts(1140, 1200);
+  const Verdict v = judgeAccuracy("accuracy", kLoose, kRegions, nan);
+  EXPECT_EQ(v.phase, VerdictPhase::Inconclusive);
+  EXPECT_EQ(v.reason, "segment region=eu-west: accuracy no data (NaN or Inf counts)");
+  EXPECT_EQ(v.segments.at(0).phase, VerdictPhase::Inconclusive);
+  EXPECT_EQ(v.segments.at(1).phase, VerdictPhase::Pass);
 }
 
 // --- versus stable ----------------------------------------------------------------------------------
