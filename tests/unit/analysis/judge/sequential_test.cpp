@@ -122,6 +122,7 @@ struct Scenario {
   double pCanary, pStable, margin;
   int looks, minNew, maxNew;  // new labelled predictions per arm per look, uniform in [minNew, maxNew]
   std::uint64_t seed;
+  int stableScale = 1;  // the stable arm gets this many times the canary's labels (canary at low traffic)
 };
 struct Outcome {
   int everInferior = 0;    // runs in which the test said Inferior at some look (checked at every look)
@@ -136,7 +137,8 @@ Outcome simulate(const Scenario& sc, int runs) {
     double cs = 0, cn = 0, ss = 0, sn = 0;
     bool decided = false, inferior = false;
     for (int look = 0; look < sc.looks; ++look) {
-      const int nc = rng.between(sc.minNew, sc.maxNew), ns = rng.between(sc.minNew, sc.maxNew);
+      const int nc = rng.between(sc.minNew, sc.maxNew);
+      const int ns = rng.between(sc.minNew * sc.stableScale, sc.maxNew * sc.stableScale);
       cs += rng.binomial(nc, sc.pCanary);
       cn += nc;
       ss += rng.binomial(ns, sc.pStable);
@@ -167,6 +169,19 @@ TEST(NonInferiorityMonteCarlo, FalseRollbackRateAtMostAlphaWhenEqual) {
   EXPECT_LE(usual.everInferior, kRuns * 5 / 100 / 10) << usual.everInferior;
   std::printf("equal accuracy: ever-inferior %d/%d (margin 0), %d/%d (margin 0.01)\n", tight.everInferior, kRuns,
               usual.everInferior, kRuns);
+}
+
+// The plug-in variance keeps the level with a canary at 10% traffic (a tenth of stable's labels, from
+// 10-40 per look, 40 looks) and near-perfect accuracy (0.99, where the normal approximation is worst).
+TEST(NonInferiorityMonteCarlo, FalseRollbackRateHoldsWithFewCanaryLabelsAndHighAccuracy) {
+  Scenario lowTraffic{0.92, 0.92, 0.0, 40, 10, 40, 20261129};
+  lowTraffic.stableScale = 10;
+  const Outcome low = simulate(lowTraffic, kRuns);
+  EXPECT_LE(low.everInferior, kRuns * 5 / 100) << low.everInferior;
+  const Outcome high = simulate({0.99, 0.99, 0.0, 20, 100, 300, 20261130}, kRuns);
+  EXPECT_LE(high.everInferior, kRuns * 5 / 100) << high.everInferior;
+  std::printf("equal accuracy: ever-inferior %d/%d (canary 10%% traffic), %d/%d (p=0.99)\n", low.everInferior, kRuns,
+              high.everInferior, kRuns);
 }
 
 // A fixed-n test peeked at every look would not hold its level: the same data judged with the fixed
