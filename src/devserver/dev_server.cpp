@@ -168,6 +168,8 @@ void DevServer::stop() {
   if (impl_->listener.joinable()) impl_->listener.join();
   impl_->store.closeAllWatchers();
   impl_->store.setJournal(nullptr);
+  if (impl_->journal)
+    if (auto st = impl_->journal->checkpoint(impl_->store); !st) logWarn("devserver checkpoint failed", {{"error", st.error().message}});
 }
 
 }  // namespace modelops::devserver

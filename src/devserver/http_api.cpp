@@ -131,7 +131,8 @@ void HttpApi::handleResource(const httplib::Request& req, httplib::Response& res
                              AuditRecord& record) {
   auto type = core_.registry().find(info.group, info.version, info.resource);
   if (!type || (!info.ns.empty() && !type->namespaced) ||
-      (!info.subresource.empty() && !(info.subresource == "status" && type->hasStatus))) {
+      (!info.subresource.empty() && !(info.subresource == "status" && type->hasStatus) &&
+       !(info.subresource == "scale" && type->hasScale))) {
     ApiStatus s;
     s.code = 404;
     s.reason = "NotFound";
@@ -167,7 +168,9 @@ void HttpApi::handleResource(const httplib::Request& req, httplib::Response& res
     handleWatch(req, res, *type, info);
     return;
   }
-  if (v == "get") {
+  if (info.subresource == "scale" && (v == "get" || v == "update" || v == "patch")) {
+    result = handleScale(req, *type, ns, info.name, wopts, &winfo);
+  } else if (v == "get") {
     result = core_.get(*type, ns, info.name);
     if (result && wantsTable(req)) {
       writeJson(res, 200, toTable(*type, {result.value()}, "", "", req));

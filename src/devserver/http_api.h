@@ -35,6 +35,8 @@ class HttpApi {
                       AuditRecord& record);
   void handleWatch(const httplib::Request& req, httplib::Response& res, const ResourceType& type,
                    const RequestInfo& info);
+  ApiResult<nlohmann::json> handleScale(const httplib::Request& req, const ResourceType& type, const std::string& ns,
+                                        const std::string& name, const WriteOptions& opts, WriteInfo* info);
   void handleAdmin(const httplib::Request& req, httplib::Response& res);
   void handleOpenApi(const httplib::Request& req, httplib::Response& res);
   nlohmann::json toTable(const ResourceType& type, const std::vector<nlohmann::json>& objects, const std::string& rv,

@@ -44,7 +44,22 @@ Status writeFileDurably(const std::string& dir, const std::string& name, const s
   }
   return {};
 }
+
+Status writeSnapshot(const std::string& dir, const std::map<std::string, std::map<std::string, Json>>& objects,
+                     std::uint64_t rv) {
+  Json snapObjects = Json::object();
+  for (const auto& [k, items] : objects)
+    for (const auto& [item, obj] : items) snapObjects[k][item] = obj;
+  return writeFileDurably(dir, "snapshot.json", Json{{"rv", rv}, {"objects", snapObjects}}.dump());
+}
 }  // namespace
+
+Status FileJournal::checkpoint(const ObjectStore& store) {
+  auto [objects, rv] = store.snapshot();
+  if (auto st = writeSnapshot(dir_, objects, rv); !st) return st;
+  if (::ftruncate(fd_, 0) != 0 || ::fsync(fd_) != 0) return Error{"IoError", dir_ + "/journal.jsonl: cannot truncate"};
+  return {};
+}
 
 Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& dir, ObjectStore& store) {
   ::mkdir(dir.c_str(), 0700);
@@ -81,15 +96,11 @@ Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& dir, O
     }
   }
   store.restore(objects, rv);
-  Json snapObjects = Json::object();
-  for (const auto& [k, items] : objects)
-    for (const auto& [item, obj] : items) snapObjects[k][item] = obj;
-  if (auto st = writeFileDurably(dir, "snapshot.json", Json{{"rv", rv}, {"objects", snapObjects}}.dump()); !st)
-    return st.error();
+  if (auto st = writeSnapshot(dir, objects, rv); !st) return st.error();
   std::string journalPath = dir + "/journal.jsonl";
   int fd = ::open(journalPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Error{"IoError", journalPath + ": " + std::strerror(errno)};
-  return std::unique_ptr<FileJournal>(new FileJournal(fd));
+  return std::unique_ptr<FileJournal>(new FileJournal(dir, fd));
 }
 
 FileJournal::~FileJournal() {

@@ -19,11 +19,15 @@ class FileJournal final : public Journal {
   // Loads dir's state into store and returns the journal to attach with store.setJournal().
   static Result<std::unique_ptr<FileJournal>> open(const std::string& dir, ObjectStore& store);
   ~FileJournal() override;
+  // Writes a fresh snapshot of the store and empties the journal (at clean shutdown, so restarts
+  // replay little). Call with the journal detached from the store.
+  Status checkpoint(const ObjectStore& store);
   void append(const std::string& op, const std::string& storageKey, const std::string& ns, const std::string& name,
               const Json& object, std::uint64_t rv) override;
 
  private:
-  explicit FileJournal(int fd) : fd_(fd) {}
+  FileJournal(std::string dir, int fd) : dir_(std::move(dir)), fd_(fd) {}
+  std::string dir_;
   int fd_;
 };
 

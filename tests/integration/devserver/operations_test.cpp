@@ -163,6 +163,25 @@ TEST(DevServerOps, DeploymentsBecomeAvailable) {
   auto table = client.Get("/apis/apps/v1/namespaces/default/deployments", {{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io"}});
   ASSERT_EQ(table->status, 200);
   EXPECT_EQ(json::parse(table->body)["rows"][0]["cells"][1], "2/2");
+  // The scale subresource, as `kubectl scale` uses it.
+  auto scale = client.Get("/apis/apps/v1/namespaces/default/deployments/web/scale");
+  ASSERT_EQ(scale->status, 200);
+  auto scaleJson = json::parse(scale->body);
+  EXPECT_EQ(scaleJson["kind"], "Scale");
+  EXPECT_EQ(scaleJson["spec"]["replicas"], 2);
+  EXPECT_EQ(scaleJson["status"]["selector"], "app=web");
+  auto scaled = client.Patch("/apis/apps/v1/namespaces/default/deployments/web/scale", R"({"spec":{"replicas":4}})",
+                             "application/merge-patch+json");
+  ASSERT_EQ(scaled->status, 200);
+  auto after = json::parse(client.Get("/apis/apps/v1/namespaces/default/deployments/web")->body);
+  EXPECT_EQ(after["spec"]["replicas"], 4);
+  EXPECT_EQ(after["metadata"]["generation"], 2);
+  EXPECT_TRUE(waitFor([&] {
+    auto got = client.Get("/apis/apps/v1/namespaces/default/deployments/web");
+    return got && json::parse(got->body)["status"].value("availableReplicas", 0) == 4;
+  }, 10s));
+  EXPECT_EQ(client.Patch("/apis/apps/v1/namespaces/default/deployments/web/scale", R"({"spec":{"replicas":-1}})",
+                         "application/merge-patch+json")->status, 422);
 }
 
 }  // namespace
