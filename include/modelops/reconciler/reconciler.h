@@ -1,0 +1,43 @@
+// ModelDeploymentReconciler: the level-based reconcile of one ModelDeployment. It reads everything
+// from the informer caches, asks the Measurer for analysis verdicts when one is due, calls the pure
+// planner, and applies the Plan in the order planner.h prescribes: grow children, write traffic,
+// then shrink and delete, then status (through /status with the resourceVersion read; 409 requeues),
+// then Events. A reconcile that finds everything as desired makes no write. It never writes spec.
+// Thread-safety: reconcile() may run concurrently for different keys (the work queue guarantees one
+// worker per key); the reconciler itself holds no mutable state.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "modelops/reconciler/measurer.h"
+#include "modelops/rollout/planner.h"
+#include "modelops/runtime/controller.h"
+#include "modelops/traffic/router.h"
+
+namespace modelops::reconciler {
+
+using Json = nlohmann::json;
+using EventSink = std::function<void(const Json& involvedObject, const rollout::PlannedEvent& event)>;
+using RouterFactory =
+    std::function<std::unique_ptr<traffic::TrafficRouter>(const api::ModelDeployment&, kube::KubeClient&)>;
+
+struct ReconcilerOptions {
+  Measurer* measurer = nullptr;  // null: analysis steps wait (no verdicts)
+  EventSink events;              // may be empty
+  RouterFactory routers = traffic::makeRouter;
+  // Requeue while waiting for children the informers will report anyway (a safety net, not a poll).
+  std::chrono::milliseconds waitRequeue{std::chrono::seconds(10)};
+};
+
+class ModelDeploymentReconciler final : public runtime::Reconciler {
+ public:
+  explicit ModelDeploymentReconciler(ReconcilerOptions options) : options_(std::move(options)) {}
+  runtime::ReconcileResult reconcile(const runtime::ReconcileRequest& request,
+                                     runtime::ReconcileContext& context) override;
+
+ private:
+  ReconcilerOptions options_;
+};
+
+}  // namespace modelops::reconciler

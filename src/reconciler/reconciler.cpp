@@ -1,0 +1,188 @@
+// ModelDeploymentReconciler; see include/modelops/reconciler/reconciler.h.
+#include "modelops/reconciler/reconciler.h"
+
+#include <algorithm>
+
+#include "modelops/api/codec.h"
+#include "modelops/api/defaults.h"
+#include "modelops/api/validation.h"
+#include "modelops/common/logging.h"
+#include "modelops/reconciler/children.h"
+
+namespace modelops::reconciler {
+namespace {
+
+using runtime::ReconcileResult;
+
+struct Apply {
+  runtime::ReconcileContext& ctx;
+  const api::ModelDeployment& md;
+  const rollout::Plan& plan;
+  const runtime::ObjectCache* deploymentCache;
+  const runtime::ObjectCache* serviceCache;
+  std::string failure;  // the first write that failed
+
+  bool ok() const { return failure.empty(); }
+  void fail(const std::string& what, const kube::ApiError& e) {
+    if (failure.empty()) failure = what + ": " + e.describe();
+  }
+
+  Json existing(const runtime::ObjectCache* cache, const std::string& name) const {
+    if (!cache) return Json();
+    auto obj = cache->get(md.namespace_(), name);
+    return obj ? *obj : Json();
+  }
+
+  // Creates missing Deployments and applies replica/label changes; `grow` selects which half.
+  void deployments(bool grow) {
+    for (const auto& d : plan.deployments) {
+      if (!ok()) return;
+      auto current = existing(deploymentCache, d.name);
+      if (current.is_null()) {
+        if (!grow || d.replicas == 0 || !d.model.version) continue;  // only the declared revision can be created
+        auto created = ctx.client.create(kube::resources::deployments(), md.namespace_(), renderDeployment(md, d));
+        if (!created && !created.error().isAlreadyExists()) fail("create Deployment " + d.name, created.error());
+        continue;
+      }
+      auto replicas = current["spec"].value("replicas", std::int64_t{1});
+      auto labels = current["metadata"].value("labels", Json::object());
+      bool relabel = labels.value(std::string(api::kLabelTrack), "") != d.track;
+      bool growing = d.replicas > replicas;
+      bool shrinking = d.replicas < replicas;
+      if (!relabel && !growing && !shrinking) continue;
+      if (grow ? !(growing || (relabel && !shrinking)) : !shrinking) continue;
+      Json patch = {{"metadata", {{"resourceVersion", current["metadata"].value("resourceVersion", "")}}},
+                    {"spec", {{"replicas", d.replicas}}}};
+      if (relabel) patch["metadata"]["labels"][std::string(api::kLabelTrack)] = d.track;
+      auto r = ctx.client.patch(kube::resources::deployments(), md.namespace_(), d.name, kube::PatchType::Merge, patch);
+      if (!r) fail("scale Deployment " + d.name, r.error());
+    }
+  }
+
+  void servicesToDesired() {
+    for (const auto& s : plan.services) {
+      if (!ok()) return;
+      auto desired = renderService(md, s);
+      auto current = existing(serviceCache, s.name);
+      if (current.is_null()) {
+        auto created = ctx.client.create(kube::resources::services(), md.namespace_(), desired);
+        if (!created && !created.error().isAlreadyExists()) fail("create Service " + s.name, created.error());
+        continue;
+      }
+      auto patch = servicePatch(current, desired);
+      if (patch.is_null()) continue;
+      patch["metadata"]["resourceVersion"] = current["metadata"].value("resourceVersion", "");
+      auto r = ctx.client.patch(kube::resources::services(), md.namespace_(), s.name, kube::PatchType::Merge, patch);
+      if (!r) fail("update Service " + s.name, r.error());
+    }
+  }
+
+  void deletions() {
+    for (const auto& name : plan.deleteDeployments) {
+      if (!ok()) return;
+      kube::DeleteOptions opts;
+      opts.propagationPolicy = "Background";
+      auto r = ctx.client.remove(kube::resources::deployments(), md.namespace_(), name, opts);
+      if (!r && !r.error().isNotFound()) fail("delete Deployment " + name, r.error());
+    }
+  }
+};
+
+Json involvedObject(const Json& raw) {
+  const auto& meta = raw["metadata"];
+  return {{"apiVersion", raw.value("apiVersion", "")}, {"kind", raw.value("kind", "")},
+          {"name", meta.value("name", "")},           {"namespace", meta.value("namespace", "")},
+          {"uid", meta.value("uid", "")},             {"resourceVersion", meta.value("resourceVersion", "")}};
+}
+
+// The ModelDeployment the planner sees: decoded, defaulted, validated; a document that does not even
+// decode keeps only its metadata and status, and every decode error becomes an InvalidSpec reason.
+rollout::PlanInput planInputFor(const Json& raw, WallTime now) {
+  rollout::PlanInput in;
+  in.now = now;
+  auto decoded = api::decodeModelDeployment(raw);
+  if (decoded) {
+    in.md = *decoded;
+    api::applyDefaults(in.md);
+    in.invalid = api::validate(in.md);
+    return in;
+  }
+  in.invalid = decoded.error();
+  in.md.metadata = raw.value("metadata", Json::object());
+  if (raw.contains("status")) {
+    auto status = api::decodeStatus(raw["status"]);
+    if (status) in.md.status = *status;
+  }
+  return in;
+}
+
+}  // namespace
+
+ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileRequest& request,
+                                                     runtime::ReconcileContext& ctx) {
+  const auto* mds = ctx.caches.cache(kube::resources::modelDeployments());
+  if (!mds) return ReconcileResult::failed("no ModelDeployment informer");
+  auto object = mds->get(request.ns, request.name);
+  if (!object) return ReconcileResult::done();  // deleted: children go with it (ownerReferences)
+  const Json& raw = *object;
+  if (raw["metadata"].contains("deletionTimestamp")) return ReconcileResult::done();
+
+  auto in = planInputFor(raw, ctx.clock.now());
+  const auto* deployments = ctx.caches.cache(kube::resources::deployments());
+  const auto* services = ctx.caches.cache(kube::resources::services());
+  if (deployments) {
+    std::vector<Json> owned;
+    for (const auto& d : deployments->byOwner(in.md.uid())) owned.push_back(*d);
+    in.observed = observeDeployments(owned);
+  }
+  if (in.invalid.empty() && options_.measurer)
+    if (auto due = rollout::measurementDue(in.md, in.now))
+      in.measurement = options_.measurer->measure(in.md, *due, ctx.cancel);
+
+  auto plan = rollout::plan(in);
+  Apply apply{ctx, in.md, plan, deployments, services, {}};
+  std::string routingProblem;
+  if (!plan.hold) {
+    apply.deployments(/*grow=*/true);
+    apply.servicesToDesired();
+    if (apply.ok() && plan.traffic) {
+      auto router = options_.routers(in.md, ctx.client);
+      auto written = router->apply(in.md, *plan.traffic);
+      if (!written) {
+        routingProblem = router->describe() + ": " + written.error().message;
+        apply.fail("traffic " + router->describe(), written.error());
+      }
+    }
+    // Only after traffic moved away: shrink and delete.
+    if (apply.ok()) {
+      apply.deployments(/*grow=*/false);
+      apply.deletions();
+    }
+  }
+  if (!apply.ok()) {
+    // The plan was not carried out: do not record its status (it would claim weights not written).
+    logWarn("reconcile incomplete", {{"object", objectRef(request.ns, request.name)}, {"err", apply.failure}});
+    if (!routingProblem.empty() && options_.events)
+      options_.events(involvedObject(raw), {"Warning", "TrafficRoutingFailed", routingProblem});
+    return ReconcileResult::failed(apply.failure);
+  }
+
+  auto newStatus = api::encodeStatus(plan.status);
+  if (newStatus != raw.value("status", Json::object())) {
+    Json update = raw;
+    update["status"] = newStatus;
+    auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update);
+    if (!written) {
+      if (written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));
+      return ReconcileResult::failed("update status: " + written.error().describe());
+    }
+  }
+  if (options_.events)
+    for (const auto& e : plan.events) options_.events(involvedObject(raw), e);
+  for (const auto& e : plan.events)
+    logInfo(e.message, {{"object", objectRef(request.ns, request.name)}, {"reason", e.reason}, {"type", e.type}});
+  if (plan.requeueAfter) return ReconcileResult::after(*plan.requeueAfter);
+  return ReconcileResult::done();
+}
+
+}  // namespace modelops::reconciler
