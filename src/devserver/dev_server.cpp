@@ -6,12 +6,15 @@
 #include <openssl/pem.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "api_core.h"
 #include "controllers.h"
 #include "http_api.h"
 #include "modelops/common/logging.h"
+#include "modelops/yaml/yaml.h"
 #include "persistence.h"
 #include "tls.h"
 
@@ -86,6 +89,37 @@ static Result<std::unique_ptr<httplib::Server>> makeServer(const DevServerOption
   return std::unique_ptr<httplib::Server>(std::move(s));
 }
 
+static Result<Json> applyObject(DevServer::Impl& s, const Json& object);
+
+// Expands preload paths: files as given, directories as their *.yaml/*.yml/*.json files in name order.
+static Result<std::vector<Json>> loadPreload(const std::vector<std::string>& paths) {
+  std::vector<Json> out;
+  for (const auto& p : paths) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
+        auto ext = e.path().extension().string();
+        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) files.push_back(e.path().string());
+      }
+      std::sort(files.begin(), files.end());
+    } else {
+      files.push_back(p);
+    }
+    for (const auto& f : files) {
+      auto docs = yaml::loadYamlFile(f);
+      if (!docs) return docs.error();
+      for (auto& d : *docs) {
+        if (d.is_object() && d.value("kind", "").size() > 4 && d["kind"].get<std::string>().ends_with("List") && d.contains("items"))
+          for (auto& item : d["items"]) out.push_back(item);
+        else
+          out.push_back(std::move(d));
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::unique_ptr<DevServer>> DevServer::start(const DevServerOptions& options) {
   ::signal(SIGPIPE, SIG_IGN);  // a client that goes away mid-response must not kill the server
   auto impl = std::make_unique<Impl>(options);
@@ -106,6 +140,10 @@ Result<std::unique_ptr<DevServer>> DevServer::start(const DevServerOptions& opti
       auto r = s.core.create(*nsType, "", Json{{"metadata", {{"name", ns}}}}, WriteOptions{});
       if (!r) return Error{"Internal", "creating namespace " + std::string(ns) + ": " + r.error().message};
     }
+  auto preload = loadPreload(options.preload);
+  if (!preload) return preload.error();
+  for (const auto& obj : *preload)
+    if (auto r = applyObject(s, obj); !r) return r.error();
   s.faults.setCompactionHandler([&store = s.store] { store.compact(); });
   s.core.setOnDelete([&gc = s.gc] { gc.poke(); });
 
@@ -153,6 +191,23 @@ Result<std::string> DevServer::writeKubeconfig(const std::string& path) const {
   if (!st) return st.error();
   return path;
 }
+
+static Result<Json> applyObject(DevServer::Impl& s, const Json& object) {
+  if (!object.is_object()) return Error{"InvalidInput", "an object must be a JSON object"};
+  std::string apiVersion = object.value("apiVersion", ""), kind = object.value("kind", "");
+  auto type = s.registry.findByKind(apiVersion, kind);
+  if (!type) return Error{"NotFound", "no resource serves " + apiVersion + ", Kind=" + kind};
+  std::string ns = type->namespaced ? metaString(object, "namespace") : "";
+  if (type->namespaced && ns.empty()) ns = "default";
+  WriteOptions opts;
+  opts.fieldManager = "devserver";
+  opts.force = true;
+  auto r = s.core.patch(*type, ns, metaString(object, "name"), PatchType::Apply, object, "", opts);
+  if (!r) return Error{r.error().reason, r.error().message};
+  return std::move(r).value();
+}
+
+Result<nlohmann::json> DevServer::apply(const nlohmann::json& object) { return applyObject(*impl_, object); }
 
 FaultInjector& DevServer::faults() { return impl_->faults; }
 AuditLog& DevServer::audit() { return impl_->audit; }

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "modelops/common/clock.h"
 #include "modelops/common/result.h"
@@ -35,6 +38,8 @@ struct DevServerOptions {
   std::size_t threads = 128;      // HTTP worker threads (open watches each hold one)
   std::uint64_t seed = 1;         // uids, generated names, fault decisions
   const Clock* clock = nullptr;   // default: the system clock
+  // YAML/JSON manifests (files, or directories of *.yaml/*.yml/*.json) applied at start, in order.
+  std::vector<std::string> preload;
 };
 
 class DevServer {
@@ -50,6 +55,10 @@ class DevServer {
   // Writes a kubeconfig (context "devserver", namespace default) that kubectl can use; returns the
   // path or an error.
   Result<std::string> writeKubeconfig(const std::string& path) const;
+
+  // Creates or replaces an object (apiVersion, kind, metadata.name[, namespace]) as server-side apply
+  // with field manager "devserver" and force, e.g. a CRD or fixtures in tests. Returns the stored object.
+  Result<nlohmann::json> apply(const nlohmann::json& object);
 
   FaultInjector& faults();
   AuditLog& audit();

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   flags.addInt("seed", &seed, "seed for uids, generated names and fault decisions");
   flags.addBool("admin", &admin, "serve /admin/audit and /admin/faults (use --admin=false to disable)");
   flags.addString("faults", &faultsJson, "initial fault configuration, JSON as POST /admin/faults takes", "JSON");
+  flags.addStringList("preload", &o.preload, "apply these manifests (files or directories) at start; repeatable", "PATH");
   flags.addString("log-level", &logLevel, "trace|debug|info|warn|error|off", "LEVEL");
   if (auto st = flags.parse(argc, argv); !st) {
     std::cerr << st.error().message << "\n" << flags.usage();

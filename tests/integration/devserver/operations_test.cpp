@@ -139,6 +139,30 @@ TEST(DevServerOps, PersistenceKeepsAcknowledgedState) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(DevServerOps, PreloadAndApplyManifests) {
+  const char* source = std::getenv("MODELOPS_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  DevServerOptions o;
+  o.preload = {std::string(source) + "/crds/modelops.dev_modeldeployments.yaml", std::string(source) + "/crds/testing"};
+  auto server = startServer(o);
+  ASSERT_TRUE(server);
+  httplib::Client client("127.0.0.1", server->port());
+  auto crd = client.Get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/modeldeployments.modelops.dev");
+  ASSERT_EQ(crd->status, 200);
+  EXPECT_EQ(client.Get("/apis/modelops.dev/v1alpha1")->status, 200);
+  EXPECT_EQ(client.Get("/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes")->status, 200);
+  auto cm = server->apply({{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "fixture"}}}, {"data", {{"a", "1"}}}});
+  ASSERT_TRUE(cm.ok()) << cm.error().message;
+  EXPECT_EQ((*cm)["metadata"]["namespace"], "default");
+  auto again = server->apply({{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "fixture"}}}, {"data", {{"a", "2"}}}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)["data"]["a"], "2");
+  EXPECT_FALSE(server->apply({{"apiVersion", "v9"}, {"kind", "Nothing"}, {"metadata", {{"name", "x"}}}}).ok());
+  DevServerOptions broken;
+  broken.preload = {"/nonexistent/manifest.yaml"};
+  EXPECT_FALSE(DevServer::start(broken).ok());
+}
+
 TEST(DevServerOps, DeploymentsBecomeAvailable) {
   DevServerOptions o;
   o.readyDelay = 20ms;
