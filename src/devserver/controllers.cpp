@@ -81,6 +81,17 @@ bool GarbageCollector::pass() {
         ownerForeground = true;
     }
     if (hasDeletionTimestamp(it.obj)) continue;
+    if (!anyAlive) {
+      // The scan is not one consistent snapshot: confirm with live reads that no owner exists.
+      std::string ns = metaString(it.obj, "namespace");
+      for (const auto& r : refs) {
+        if (!r.is_object()) continue;
+        auto ownerType = registry.findByKind(r.value("apiVersion", ""), r.value("kind", ""));
+        if (!ownerType) continue;  // an owner of a kind nobody serves is gone
+        auto owner = store.get(ownerType->storageKey(), ownerType->namespaced ? ns : "", r.value("name", ""));
+        if (owner && metaString(*owner, "uid") == r.value("uid", "")) anyAlive = true;
+      }
+    }
     if (!anyAlive || ownerForeground) {
       auto type = registry.findByStorageKey(it.key);
       if (!type) continue;

@@ -170,7 +170,7 @@ Result<std::unique_ptr<DevServer>> DevServer::start(const DevServerOptions& opti
   s.listener = std::thread([srv = s.server.get()] { srv->listen_after_bind(); });
   auto tick = std::clamp(options.readyDelay / 2, std::chrono::milliseconds(5), std::chrono::milliseconds(100));
   s.sim.start(tick);
-  s.gc.start(std::chrono::milliseconds(500));
+  s.gc.start(std::chrono::seconds(2));  // deletions poke it at once; the period catches the rest
   logInfo("devserver listening", {{"url", (options.tls ? "https://" : "http://") + options.bindAddress + ":" +
                                                std::to_string(s.port)}});
   return std::unique_ptr<DevServer>(new DevServer(std::move(impl)));

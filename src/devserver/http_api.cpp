@@ -35,6 +35,18 @@ void HttpApi::install(httplib::Server& server) {
   server.Put(".*", h);
   server.Patch(".*", h);
   server.Delete(".*", h);
+  // Bodies of the wrong shape can make JSON accessors throw: answer as the apiserver answers bad input.
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const nlohmann::json::exception& e) {
+      writeStatus(res, badRequest(std::string("the request body has an unexpected shape: ") + e.what()));
+    } catch (const std::exception& e) {
+      writeStatus(res, internalError(e.what()));
+    } catch (...) {
+      writeStatus(res, internalError("unknown error"));
+    }
+  });
 }
 
 void HttpApi::shutdown() {

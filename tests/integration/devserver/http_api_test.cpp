@@ -85,6 +85,14 @@ TEST_F(HttpApiTest, CrudStatusCodesAndBodies) {
   EXPECT_EQ(del["status"], "Success");
   call("PATCH", "/api/v1/namespaces/default/configmaps/a", json::object(), &code, "text/plain");
   EXPECT_EQ(code, 415);
+  // Input of the wrong shape is a 400 Status, never a crash.
+  auto shaped = call("POST", "/api/v1/namespaces/default/configmaps", {{"kind", 5}, {"metadata", {{"name", "x"}}}}, &code);
+  EXPECT_EQ(code, 400);
+  EXPECT_EQ(shaped["kind"], "Status");
+  call("POST", "/api/v1/namespaces/default/configmaps", json::array(), &code);
+  EXPECT_EQ(code, 400);
+  EXPECT_EQ(call("GET", "/healthz", nullptr, &code).is_discarded(), true);
+  EXPECT_EQ(code, 200);
 }
 
 TEST_F(HttpApiTest, DiscoveryOpenApiAndCrdsServedAtOnce) {
