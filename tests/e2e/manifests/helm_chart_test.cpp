@@ -1,0 +1,186 @@
+// e2e.manifests: static checks of the Helm chart in helm/modelops-operator. Helm is not installable on
+// the build machines, so the chart is not rendered here; instead: Chart.yaml and values.yaml parse; every
+// value is documented (a comment above it in values.yaml, and its path in docs/install.md); every
+// `.Values.x.y` a template reads exists in values.yaml; every `include` names a template defined in
+// _helpers.tpl; if/range/with/define blocks are balanced by `end`; the RBAC rules in the template equal
+// the kustomize ClusterRole's; the security defaults hold.
+// Thread-safety: gtest main thread only.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "modelops/yaml/yaml.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path sourceDir() {
+  const char* v = std::getenv("MODELOPS_SOURCE_DIR");
+  return v && *v ? v : ".";
+}
+fs::path chartDir() { return sourceDir() / "helm/modelops-operator"; }
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json loadOne(const fs::path& p) {
+  auto docs = modelops::yaml::loadYamlFile(p.string());
+  EXPECT_TRUE(docs.ok()) << (docs.ok() ? "" : docs.error().message);
+  if (!docs.ok() || docs.value().size() != 1) return json();
+  return docs.value()[0];
+}
+
+std::vector<fs::path> templates() {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(chartDir() / "templates")) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Objects whose members are Kubernetes fields passed through with toYaml (documented as a whole).
+const std::set<std::string> kPassThrough = {"resources.requests", "resources.limits", "podSecurityContext",
+                                            "securityContext"};
+
+void leafPaths(const json& v, const std::string& prefix, std::vector<std::string>* out) {
+  if (!v.is_object() || v.empty() || kPassThrough.count(prefix)) {
+    out->push_back(prefix);
+    return;
+  }
+  for (auto& [k, child] : v.items()) leafPaths(child, prefix.empty() ? k : prefix + "." + k, out);
+}
+
+TEST(HelmChart, ChartYamlDescribesTheChart) {
+  json chart = loadOne(chartDir() / "Chart.yaml");
+  EXPECT_EQ(chart["apiVersion"], "v2");
+  EXPECT_EQ(chart["name"], "modelops-operator");
+  EXPECT_EQ(chart["type"], "application");
+  EXPECT_TRUE(chart["version"].is_string());
+  EXPECT_TRUE(chart["appVersion"].is_string());
+  // The CRD ships in crds/ (Helm installs it before the templates); the copy must equal crds/.
+  EXPECT_EQ(readFile(chartDir() / "crds/modelops.dev_modeldeployments.yaml"),
+            readFile(sourceDir() / "crds/modelops.dev_modeldeployments.yaml"));
+}
+
+TEST(HelmChart, EveryValueIsDocumented) {
+  // A comment line directly above every key, except inside pass-through Kubernetes objects.
+  std::istringstream in(readFile(chartDir() / "values.yaml"));
+  std::vector<std::pair<int, std::string>> stack;  // indent, key
+  std::string previous;
+  int lineNo = 0;
+  const std::regex keyLine(R"(^( *)([A-Za-z][A-Za-z0-9_.-]*):.*$)");
+  for (std::string line; std::getline(in, line);) {
+    ++lineNo;
+    std::smatch m;
+    if (std::regex_match(line, m, keyLine)) {
+      int indent = static_cast<int>(m[1].length());
+      while (!stack.empty() && stack.back().first >= indent) stack.pop_back();
+      std::string path;
+      for (auto& [i, k] : stack) path += (path.empty() ? "" : ".") + k;
+      bool inPassThrough = kPassThrough.count(path) > 0 || path.rfind("podSecurityContext", 0) == 0 ||
+                           path.rfind("securityContext", 0) == 0;
+      std::string trimmed = previous.substr(std::min(previous.find_first_not_of(' '), previous.size()));
+      if (!inPassThrough)
+        EXPECT_EQ(trimmed.rfind("#", 0), 0u) << "values.yaml:" << lineNo << ": no comment above `" << m[2] << "`";
+      stack.emplace_back(indent, m[2]);
+    }
+    previous = line;
+  }
+  // And docs/install.md names every value.
+  json values = loadOne(chartDir() / "values.yaml");
+  ASSERT_TRUE(values.is_object());
+  std::vector<std::string> paths;
+  leafPaths(values, "", &paths);
+  EXPECT_GT(paths.size(), 30u);
+  const std::string install = readFile(sourceDir() / "docs/install.md");
+  for (const auto& p : paths) EXPECT_NE(install.find("`" + p + "`"), std::string::npos) << p << " not in docs/install.md";
+}
+
+TEST(HelmChart, TemplatesReadOnlyDefinedValuesAndHelpers) {
+  json values = loadOne(chartDir() / "values.yaml");
+  const std::string helpers = readFile(chartDir() / "templates/_helpers.tpl");
+  const std::regex valueRef(R"(\.Values\.([A-Za-z0-9_.]+))");
+  const std::regex includeRef(R"re(include "([^"]+)")re");
+  const std::regex open(R"(\{\{-?\s*(if|range|with|define)\b)");
+  const std::regex end(R"(\{\{-?\s*end\s*-?\}\})");
+  std::size_t refs = 0;
+  for (const auto& t : templates()) {
+    const std::string text = readFile(t);
+    for (std::sregex_iterator it(text.begin(), text.end(), valueRef), last; it != last; ++it) {
+      ++refs;
+      json::json_pointer ptr("/" + std::regex_replace((*it)[1].str(), std::regex(R"(\.)"), "/"));
+      EXPECT_TRUE(values.contains(ptr)) << t.filename() << " reads .Values." << (*it)[1] << " which values.yaml lacks";
+    }
+    for (std::sregex_iterator it(text.begin(), text.end(), includeRef), last; it != last; ++it)
+      EXPECT_NE(helpers.find("define \"" + (*it)[1].str() + "\""), std::string::npos)
+          << t.filename() << " includes undefined template " << (*it)[1];
+    auto count = [&](const std::regex& re) {
+      return std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator());
+    };
+    EXPECT_EQ(count(open), count(end)) << t.filename() << ": if/range/with/define and end do not balance";
+    EXPECT_EQ(std::count(text.begin(), text.end(), '{'), std::count(text.begin(), text.end(), '}')) << t.filename();
+  }
+  EXPECT_GT(refs, 30u);
+}
+
+TEST(HelmChart, DeploymentAndSecurityDefaults) {
+  json values = loadOne(chartDir() / "values.yaml");
+  EXPECT_EQ(values["replicaCount"], 1);
+  EXPECT_EQ(values["leaderElection"]["enabled"], "auto");
+  EXPECT_EQ(values["rbac"]["scope"], "cluster");
+  EXPECT_EQ(values["podSecurityContext"]["runAsNonRoot"], true);
+  EXPECT_EQ(values["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(values["securityContext"]["allowPrivilegeEscalation"], false);
+  EXPECT_EQ(values["securityContext"]["capabilities"]["drop"], json::array({"ALL"}));
+  EXPECT_TRUE(values["resources"]["requests"].contains("memory"));
+  EXPECT_TRUE(values["resources"]["limits"].contains("memory"));
+  EXPECT_EQ(values["metrics"]["serviceMonitor"]["enabled"], false);
+  const std::string dep = readFile(chartDir() / "templates/deployment.yaml");
+  for (const char* s : {"- --leader-elect", "path: /healthz", "path: /readyz", "--metrics-bind-address=:",
+                        "--health-probe-bind-address=:", "--log-format=", "--namespace="})
+    EXPECT_NE(dep.find(s), std::string::npos) << s;
+  // Leader election: "auto" turns on above one replica.
+  const std::string helpers = readFile(chartDir() / "templates/_helpers.tpl");
+  EXPECT_NE(helpers.find("gt (int .Values.replicaCount) 1"), std::string::npos);
+  const std::string sm = readFile(chartDir() / "templates/servicemonitor.yaml");
+  EXPECT_NE(sm.find("apiVersion: monitoring.coreos.com/v1"), std::string::npos);
+  EXPECT_NE(sm.find("{{- if .Values.metrics.serviceMonitor.enabled }}"), std::string::npos);
+}
+
+// The template's rules (template lines dropped, every toggle on) equal manifests/rbac/cluster_role.yaml.
+TEST(HelmChart, RbacRulesMatchTheKustomizeBase) {
+  std::istringstream in(readFile(chartDir() / "templates/rbac.yaml"));
+  std::string rules;
+  bool inRules = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "rules:") {
+      inRules = true;
+      continue;
+    }
+    if (!inRules) continue;
+    if (line == "---") break;
+    if (line.find("{{") == std::string::npos) rules += line + "\n";
+  }
+  auto parsed = modelops::yaml::loadYamlDocuments(rules, "rbac.yaml rules");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed.value().size(), 1u);
+  json base = loadOne(sourceDir() / "manifests/rbac/cluster_role.yaml");
+  EXPECT_EQ(parsed.value()[0], base["rules"]);
+  const std::string rbac = readFile(chartDir() / "templates/rbac.yaml");
+  EXPECT_NE(rbac.find("ternary \"Role\" \"ClusterRole\" $namespaced"), std::string::npos);
+  EXPECT_NE(rbac.find("resources: [leases]"), std::string::npos);
+}
+
+}  // namespace

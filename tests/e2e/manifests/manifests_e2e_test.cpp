@@ -1,0 +1,252 @@
+// e2e.manifests: the kustomize base in manifests/ rendered by the real kubectl (`kubectl kustomize`) and
+// applied with `kubectl apply -k` to a modelops-devserver binary on 127.0.0.1 (port 0), then read back
+// with `kubectl get`. Also checks what the rendered objects promise: the CRD copy equals crds/, the
+// Deployment is hardened (non-root, read-only root filesystem, no capabilities, probes, resources) and the
+// ClusterRole grants no write on ModelDeployment spec and no wildcard.
+// Thread-safety: gtest main thread only.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/kubectl/process.h"
+#include "modelops/yaml/yaml.h"
+
+namespace fs = std::filesystem;
+using modelops::testing::Process;
+using modelops::testing::RunResult;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string envOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const json* findObject(const std::vector<json>& docs, const std::string& kind, const std::string& name) {
+  for (const auto& d : docs)
+    if (d.value("kind", "") == kind && d["metadata"].value("name", "") == name) return &d;
+  return nullptr;
+}
+
+bool contains(const json& list, const std::string& v) {
+  return list.is_array() && std::find(list.begin(), list.end(), json(v)) != list.end();
+}
+
+class ManifestsE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    source_ = envOr("MODELOPS_SOURCE_DIR", ".");
+    char tmpl[] = "/tmp/modelops-e2e-manifests-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    env_ = {"KUBECONFIG=" + (dir_ / "kubeconfig").string(), "HOME=" + dir_.string(),
+            "PATH=" + envOr("PATH", "/usr/bin:/bin")};
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  static RunResult kubectl(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+    args.insert(args.begin(), "/usr/bin/kubectl");
+    return modelops::testing::run(args, env_, timeout);
+  }
+  static std::vector<json> render() {
+    auto r = kubectl({"kustomize", (source_ / "manifests").string()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    auto docs = modelops::yaml::loadYamlDocuments(r.out, "kubectl kustomize output");
+    EXPECT_TRUE(docs.ok()) << (docs.ok() ? "" : docs.error().message);
+    return docs.ok() ? docs.value() : std::vector<json>{};
+  }
+
+  static inline fs::path source_;
+  static inline fs::path dir_;
+  static inline std::vector<std::string> env_;
+};
+
+TEST_F(ManifestsE2E, CrdCopiesAreIdenticalToTheSource) {
+  const std::string crd = readFile(source_ / "crds/modelops.dev_modeldeployments.yaml");
+  ASSERT_FALSE(crd.empty());
+  EXPECT_EQ(readFile(source_ / "manifests/crd/modelops.dev_modeldeployments.yaml"), crd)
+      << "manifests/crd/ is stale: cp crds/modelops.dev_modeldeployments.yaml manifests/crd/";
+  EXPECT_EQ(readFile(source_ / "helm/modelops-operator/crds/modelops.dev_modeldeployments.yaml"), crd)
+      << "helm/modelops-operator/crds/ is stale: cp crds/modelops.dev_modeldeployments.yaml helm/modelops-operator/crds/";
+}
+
+TEST_F(ManifestsE2E, KustomizeRendersEveryObject) {
+  auto docs = render();
+  std::vector<std::pair<std::string, std::string>> expected = {
+      {"Namespace", "modelops-system"},
+      {"CustomResourceDefinition", "modeldeployments.modelops.dev"},
+      {"ServiceAccount", "modelops-operator"},
+      {"ClusterRole", "modelops-operator"},
+      {"ClusterRoleBinding", "modelops-operator"},
+      {"Role", "modelops-operator-leader-election"},
+      {"RoleBinding", "modelops-operator-leader-election"},
+      {"Deployment", "modelops-operator"},
+      {"Service", "modelops-operator-metrics"}};
+  EXPECT_EQ(docs.size(), expected.size());
+  for (const auto& [kind, name] : expected) {
+    const json* o = findObject(docs, kind, name);
+    ASSERT_NE(o, nullptr) << kind << "/" << name << " missing";
+    bool clusterScoped = kind == "Namespace" || kind == "CustomResourceDefinition" || kind.rfind("Cluster", 0) == 0;
+    if (!clusterScoped) EXPECT_EQ((*o)["metadata"].value("namespace", ""), "modelops-system") << kind;
+  }
+}
+
+TEST_F(ManifestsE2E, DeploymentIsHardenedAndProbed) {
+  auto docs = render();
+  const json* d = findObject(docs, "Deployment", "modelops-operator");
+  ASSERT_NE(d, nullptr);
+  const json& pod = (*d)["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["serviceAccountName"], "modelops-operator");
+  EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
+  EXPECT_EQ(pod["securityContext"]["runAsUser"], 65532);
+  ASSERT_EQ(pod["containers"].size(), 1u);
+  const json& c = pod["containers"][0];
+  EXPECT_EQ(c["image"], "ghcr.io/modelops/modelops-operator:0.1.0");
+  EXPECT_EQ(c["securityContext"]["allowPrivilegeEscalation"], false);
+  EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(c["securityContext"]["capabilities"]["drop"], json::array({"ALL"}));
+  EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"], "/healthz");
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"], "/readyz");
+  EXPECT_EQ(c["livenessProbe"]["httpGet"]["port"], "health");
+  json healthPort;
+  for (const auto& p : c["ports"])
+    if (p["name"] == "health") healthPort = p["containerPort"];
+  EXPECT_EQ(healthPort, 8081);
+  for (const char* a : {"--leader-elect", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
+                        "--log-format=json"})
+    EXPECT_TRUE(contains(c["args"], a)) << a;
+  for (const char* r : {"requests", "limits"}) {
+    EXPECT_TRUE(c["resources"][r].contains("cpu")) << r;
+    EXPECT_TRUE(c["resources"][r].contains("memory")) << r;
+  }
+  const json* svc = findObject(docs, "Service", "modelops-operator-metrics");
+  ASSERT_NE(svc, nullptr);
+  EXPECT_EQ((*svc)["spec"]["ports"][0]["port"], 8080);
+  const json& podLabels = (*d)["spec"]["template"]["metadata"]["labels"];
+  ASSERT_FALSE((*svc)["spec"]["selector"].empty());
+  for (auto& [k, v] : (*svc)["spec"]["selector"].items())
+    EXPECT_EQ(podLabels.value(k, ""), v.get<std::string>())
+        << "the metrics Service does not select the operator's pods on " << k;
+}
+
+TEST_F(ManifestsE2E, ClusterRoleIsLeastPrivilege) {
+  auto docs = render();
+  const json* role = findObject(docs, "ClusterRole", "modelops-operator");
+  ASSERT_NE(role, nullptr);
+  std::map<std::string, json> verbsOf;  // "group/resource" -> verbs
+  for (const auto& rule : (*role)["rules"]) {
+    EXPECT_FALSE(contains(rule["verbs"], "*"));
+    EXPECT_FALSE(contains(rule["resources"], "*"));
+    EXPECT_FALSE(contains(rule["apiGroups"], "*"));
+    for (const auto& g : rule["apiGroups"])
+      for (const auto& r : rule["resources"]) verbsOf[g.get<std::string>() + "/" + r.get<std::string>()] = rule["verbs"];
+  }
+  EXPECT_EQ(verbsOf["modelops.dev/modeldeployments"], json::array({"get", "list", "watch"}))
+      << "the operator must never write a ModelDeployment's spec or metadata";
+  EXPECT_EQ(verbsOf["modelops.dev/modeldeployments/status"], json::array({"get", "update", "patch"}));
+  EXPECT_EQ(verbsOf["apps/deployments"], json::array({"get", "list", "watch", "create", "patch", "delete"}));
+  EXPECT_EQ(verbsOf["/services"], json::array({"get", "list", "watch", "create", "patch"}));
+  EXPECT_EQ(verbsOf["/events"], json::array({"create", "patch"}));
+  EXPECT_EQ(verbsOf["events.k8s.io/events"], json::array({"create", "patch"}));
+  EXPECT_EQ(verbsOf["/secrets"], json::array({"get"}));
+  EXPECT_EQ(verbsOf["gateway.networking.k8s.io/httproutes"], json::array({"get", "list", "watch", "update"}));
+  EXPECT_EQ(verbsOf["networking.istio.io/virtualservices"], json::array({"get", "list", "watch", "update"}));
+  EXPECT_EQ(verbsOf.count("coordination.k8s.io/leases"), 0u) << "leases belong in the namespaced Role";
+  const json* le = findObject(docs, "Role", "modelops-operator-leader-election");
+  ASSERT_NE(le, nullptr);
+  EXPECT_EQ((*le)["rules"][0]["resources"], json::array({"leases"}));
+  EXPECT_EQ((*le)["rules"][0]["verbs"], json::array({"get", "create", "update"}));
+}
+
+// The whole base applied to a modelops-devserver binary with kubectl, then read back.
+TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
+  std::string binary = envOr("MODELOPS_BINARY_DIR", ".") + "/bin/modelops-devserver";
+  Process server({binary, "--port", "0", "--bind", "127.0.0.1", "--kubeconfig-out", (dir_ / "kubeconfig").string(),
+                  "--log-level", "warn"},
+                 env_);
+  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(server.waitForOutput([](const std::string& out) { return out.find(" ready url=") != std::string::npos; }, 20s))
+      << server.err();
+
+  // Kinds the dev server does not serve cannot be applied; find them first (see the skip below).
+  auto resources = kubectl({"api-resources", "-o", "name"});
+  ASSERT_EQ(resources.code, 0) << resources.err;
+  std::vector<std::string> unserved;
+  for (const char* r : {"serviceaccounts", "clusterroles.rbac.authorization.k8s.io",
+                        "clusterrolebindings.rbac.authorization.k8s.io", "roles.rbac.authorization.k8s.io",
+                        "rolebindings.rbac.authorization.k8s.io"}) {
+    std::istringstream lines(resources.out);
+    bool found = false;
+    for (std::string line; std::getline(lines, line);) found = found || line == r;
+    if (!found) unserved.push_back(r);
+  }
+
+  auto applied = kubectl({"apply", "-k", (source_ / "manifests").string()});
+  if (unserved.empty()) EXPECT_EQ(applied.code, 0) << applied.out << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("namespace/modelops-system created"));
+  EXPECT_THAT(applied.out, HasSubstr("customresourcedefinition.apiextensions.k8s.io/modeldeployments.modelops.dev created"));
+  EXPECT_THAT(applied.out, HasSubstr("deployment.apps/modelops-operator created"));
+  EXPECT_THAT(applied.out, HasSubstr("service/modelops-operator-metrics created"));
+
+  auto crd = kubectl({"get", "crd", "modeldeployments.modelops.dev", "-o", "json"});
+  ASSERT_EQ(crd.code, 0) << crd.err;
+  EXPECT_EQ(json::parse(crd.out)["metadata"]["labels"]["app.kubernetes.io/part-of"], "modelops");
+  auto dep = kubectl({"-n", "modelops-system", "get", "deployment", "modelops-operator", "-o", "json"});
+  ASSERT_EQ(dep.code, 0) << dep.err;
+  json d = json::parse(dep.out);
+  EXPECT_EQ(d["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(kubectl({"-n", "modelops-system", "get", "service", "modelops-operator-metrics"}).code, 0);
+  EXPECT_EQ(kubectl({"get", "namespace", "modelops-system"}).code, 0);
+  // The CRD is served: ModelDeployments can be listed in the new namespace.
+  auto md = kubectl({"-n", "modelops-system", "get", "modeldeployments"});
+  EXPECT_EQ(md.code, 0) << md.err;
+
+  // Idempotent: a second apply changes nothing that was applied.
+  auto again = kubectl({"apply", "-k", (source_ / "manifests").string()});
+  EXPECT_THAT(again.out, HasSubstr("deployment.apps/modelops-operator unchanged"));
+
+  if (unserved.empty()) {
+    for (std::vector<std::string> get : {std::vector<std::string>{"-n", "modelops-system", "get", "serviceaccount", "modelops-operator"},
+                                         {"get", "clusterrole", "modelops-operator"},
+                                         {"get", "clusterrolebinding", "modelops-operator"},
+                                         {"-n", "modelops-system", "get", "role", "modelops-operator-leader-election"},
+                                         {"-n", "modelops-system", "get", "rolebinding", "modelops-operator-leader-election"}}) {
+      auto r = kubectl(get);
+      EXPECT_EQ(r.code, 0) << r.err;
+    }
+  }
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(20s), 0);
+  if (!unserved.empty()) {
+    // Everything else was applied and checked above; the failures must be only the unserved kinds.
+    EXPECT_NE(applied.code, 0);
+    EXPECT_THAT(applied.err, HasSubstr("no matches for kind"));
+    std::string list;
+    for (const auto& u : unserved) list += " " + u;
+    GTEST_SKIP() << "the dev server does not serve" << list
+                 << " yet: those objects of the base were not applied (the rest was, and is checked above)";
+  }
+}
+
+}  // namespace
