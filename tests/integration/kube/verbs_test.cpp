@@ -255,6 +255,46 @@ TEST_F(VerbsTest, ClientSideRateLimitDelaysRequestsBeyondTheBurst) {
   EXPECT_EQ(requests().size(), 5u);
 }
 
+TEST_F(VerbsTest, BasicAuthAndTokenHeaders) {
+  std::string authorization;
+  respondWith([&](const httplib::Request& req, httplib::Response& res, int) {
+    authorization = req.get_header_value("Authorization");
+    res.set_content("{}", "application/json");
+  });
+  ClientConfig config;
+  config.server = server_->url(false);
+  config.username = "admin";
+  config.password = "pw";
+  ClientDeps deps;
+  deps.clock = &clock_;
+  auto kube = KubeClientImpl::create(config, std::move(deps));
+  ASSERT_TRUE(kube.ok());
+  ASSERT_TRUE((*kube)->getPath("/api/v1/namespaces").ok());
+  EXPECT_EQ(authorization, "Basic YWRtaW46cHc=");
+  config.bearerToken = "tok";  // a token wins over basic auth
+  ClientDeps deps2;
+  deps2.clock = &clock_;
+  auto withToken = KubeClientImpl::create(config, std::move(deps2));
+  ASSERT_TRUE((*withToken)->getPath("/api/v1/namespaces").ok());
+  EXPECT_EQ(authorization, "Bearer tok");
+}
+
+TEST_F(VerbsTest, HandlerExceptionsLeaveTheWatchAndReachTheCaller) {
+  respondWith([](const httplib::Request& req, httplib::Response& res, int) {
+    if (!req.has_param("watch")) return res.set_content("{}", "application/json");
+    res.set_content("{\"type\":\"ADDED\",\"object\":{}}\n{\"type\":\"ADDED\",\"object\":{}}\n", "application/json");
+  });
+  auto kube = client();
+  int calls = 0;
+  EXPECT_THROW((void)kube->watch(resources::configMaps(), "ns", WatchOptions{}, [&](const WatchEvent&) -> bool {
+    ++calls;
+    throw std::runtime_error("handler bug");
+  }, CancelToken()), std::runtime_error);
+  EXPECT_EQ(calls, 1);
+  // The client is still usable afterwards.
+  EXPECT_TRUE(kube->get(resources::configMaps(), "ns", "cm").ok());
+}
+
 TEST_F(VerbsTest, ApplyWithoutFieldManagerIsRejectedBeforeSending) {
   auto result = client()->patch(resources::modelDeployments(), "ml", "x", PatchType::Apply, Json::object());
   ASSERT_FALSE(result.ok());
