@@ -122,13 +122,17 @@ TEST(RuntimeIntegration, InformerAndControllerConvergeAfterFaults) {
   };
   churn(150);
 
-  // Forced 410: move the global resourceVersion past the informer with a write to another resource,
-  // drop the history, and let the next watch reconnect (watches close every 2 s) find it gone.
+  // Forced 410: keep the informer disconnected (every watch request fails; the open one ends within
+  // 2 s), move the global resourceVersion past it with a write to another resource, drop the
+  // history, then let it reconnect from its now too old resourceVersion.
   auto relistsBefore = informer.relists();
+  faults.setErrorRate("watch", {1.0, 500, 1});
+  ASSERT_TRUE(waitFor([&] { return server->openWatches() == 0; }, 30s));
   ASSERT_TRUE(retry([&] {
     return admin->create(kSecrets, kNs, {{"metadata", {{"name", "bump"}, {"namespace", kNs}}}, {"data", Json::object()}});
   }));
   faults.forceCompaction();
+  faults.setErrorRate("watch", {0.10, 500, 1});
   ASSERT_TRUE(waitFor([&] { return informer.relists() > relistsBefore; }, 30s)) << "no relist after forced 410";
   churn(50);
 
