@@ -91,6 +91,7 @@ void Informer::run() {
       needList = false;
     }
     bool sawEvents = false;
+    auto watchStarted = clock_.monotonic();
     WatchEnd end = watchOnce(sawEvents);
     if (end == WatchEnd::Cancelled || cancel_.cancelled()) break;
     if (metrics_) metrics_->watchRestarted(resource_.plural);
@@ -99,7 +100,10 @@ void Informer::run() {
       needList = true;
       continue;
     }
-    if (sawEvents && end == WatchEnd::Ended) backoff_ = options_.backoffInitial;
+    // A stream that made progress (events or bookmarks) or lived long is healthy: start the backoff
+    // over, so that quiet resources whose watches time out do not creep towards 30 s reconnects.
+    bool healthy = sawEvents || clock_.monotonic() - watchStarted >= options_.backoffMax;
+    if (healthy && end == WatchEnd::Ended) backoff_ = options_.backoffInitial;
     if (!backoffSleep()) break;
   }
 }
@@ -181,6 +185,7 @@ Informer::WatchEnd Informer::watchOnce(bool& sawEvents) {
       [&](const kube::WatchEvent& ev) {
         switch (ev.type) {
           case kube::WatchEvent::Type::Bookmark:
+            sawEvents = true;
             setResourceVersion(resourceVersionOf(ev.object));
             return true;
           case kube::WatchEvent::Type::Error: {

@@ -156,6 +156,12 @@ TEST(Informer, StreamEndReconnectsWithJitteredDoublingBackoff) {
   ASSERT_TRUE(waitFor([&] { return f.rec.count("add a/during-outage") == 1; }));
   EXPECT_EQ(f.client.countCalls("list"), 1u);  // no relist needed
   EXPECT_NE(f.metrics.render().find("modelops_watch_restarts_total{resource=\"configmaps\"} 2"), std::string::npos);
+  // That watch delivered an event, so it was healthy: the backoff starts over at 800 ms.
+  f.client.closeWatches();
+  ASSERT_TRUE(f.clock.waitForSleepers(1));
+  auto d3 = f.clock.sleeperDeadlines().front() - f.clock.monotonic();
+  EXPECT_GE(d3, 800ms);
+  EXPECT_LT(d3, 1200ms);
   f.informer->stop();
 }
 
