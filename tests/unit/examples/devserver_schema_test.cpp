@@ -1,13 +1,16 @@
 // The dev API server's schema machinery (modelops_apimachinery) accepts the CRDs as structural schemas,
 // finds no violation or unknown field in any example, and evaluates the Accuracy printer column's
 // JSONPath to the accuracy metric's value, so `kubectl apply -f examples/` and `kubectl get md` work
-// in the local demo as they would on a real cluster.
+// in the local demo as they would on a real cluster; and the analysis bookkeeping the operator keeps in
+// status (analysis::toJson(AnalysisProgress)) is declared, so the API server does not prune it.
 // Thread-safety: single-threaded tests.
 #include <map>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "modelops/analysis/limits.h"
+#include "modelops/analysis/verdict.h"
 #include "modelops/apimachinery/jsonpath.h"
 #include "modelops/apimachinery/schema.h"
 #include "test_files.h"
@@ -58,6 +61,47 @@ TEST(DevServerSchema, TheAccuracyColumnReadsTheAccuracyMetric) {
   auto none = apimachinery::evalJsonPath(json::parse(R"({"status": {}})"), path);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());  // an empty cell before the first analysis
+}
+
+TEST(DevServerSchema, AnalysisProgressInStatusSurvivesPruning) {
+  json crd = loadCrd(sourceDir() / "crds" / "modelops.dev_modeldeployments.yaml");
+  auto schema = apimachinery::StructuralSchema::fromJson(openApiSchema(crd));
+  ASSERT_TRUE(schema.ok()) << schema.error().message;
+
+  // Every field the judge writes: a verdict with bounds, a stable comparison and segments.
+  analysis::Verdict verdict;
+  verdict.metric = "accuracy";
+  verdict.phase = analysis::VerdictPhase::Fail;
+  verdict.value = 0.89;
+  verdict.lowerBound = 0.87;
+  verdict.upperBound = 0.91;
+  verdict.samples = 812;
+  verdict.stableValue = 0.93;
+  verdict.labelCoverage = 0.4;
+  verdict.vsStable = analysis::StableComparison{-0.04, -0.06, -0.02, 0.02, 900, analysis::VerdictPhase::Fail,
+                                                "canary 0.890 vs stable 0.930"};
+  verdict.segments.push_back({"segment=eu-west", analysis::VerdictPhase::Fail, 0.8, 0.75, 0.85, 240, "too low"});
+  verdict.query = "sum(x)";
+  verdict.reason = "accuracy upper bound 0.91 < 0.92";
+  analysis::AnalysisProgress progress;
+  progress.startedAt = WallTime{} + std::chrono::hours(24 * 365 * 56);
+  progress.outcome = analysis::AnalysisOutcome::Failed;
+  progress.timedOut = true;
+  progress.reason = "accuracy failed";
+  progress.decidedBy = "accuracy";
+  progress.metrics.push_back({"accuracy", 3, 1, 1, 1, 0, verdict});
+  json progressJson = analysis::toJson(progress);
+  ASSERT_TRUE(progressJson["metrics"][0].contains("latest"));
+
+  json md = loadDocuments(sourceDir() / "examples" / "canary-prometheus.yaml").at(0);
+  md["status"] = {{"phase", "Progressing"},
+                  {"analysis", {{"progress", progressJson}, {"progressByVariant", {{"treatment", progressJson}}}}}};
+  EXPECT_EQ(schema->unknownFields(md), std::vector<std::string>{});
+  auto violations = schema->validate(md);
+  EXPECT_TRUE(violations.empty()) << apimachinery::joinViolations(violations);
+  json pruned = md;
+  schema->prune(pruned);
+  EXPECT_EQ(pruned["status"], md["status"]);
 }
 
 }  // namespace
