@@ -70,6 +70,9 @@ Result<int> HttpEndpoints::start() {
     port_ = options_.port;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() is a no-op until the listen loop runs; wait for it (bounded) so that an early
+  // stop() cannot leave the loop running forever.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   logInfo("http endpoints listening", {{"address", options_.host + ":" + std::to_string(port_)},
                                        {"probes", options_.probes}, {"metrics", options_.metrics}});
   return port_;
