@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libmodelops_common.a"
-)
