@@ -88,13 +88,6 @@ struct Apply {
   }
 };
 
-Json involvedObject(const Json& raw) {
-  const auto& meta = raw["metadata"];
-  return {{"apiVersion", raw.value("apiVersion", "")}, {"kind", raw.value("kind", "")},
-          {"name", meta.value("name", "")},           {"namespace", meta.value("namespace", "")},
-          {"uid", meta.value("uid", "")},             {"resourceVersion", meta.value("resourceVersion", "")}};
-}
-
 // The ModelDeployment the planner sees: decoded, defaulted, validated; a document that does not even
 // decode keeps only its metadata and status, and every decode error becomes an InvalidSpec reason.
 rollout::PlanInput planInputFor(const Json& raw, WallTime now) {
@@ -163,7 +156,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     // The plan was not carried out: do not record its status (it would claim weights not written).
     logWarn("reconcile incomplete", {{"object", objectRef(request.ns, request.name)}, {"err", apply.failure}});
     if (!routingProblem.empty() && options_.events)
-      options_.events(involvedObject(raw), {"Warning", "TrafficRoutingFailed", routingProblem});
+      options_.events(raw, {"Warning", "TrafficRoutingFailed", routingProblem});
     return ReconcileResult::failed(apply.failure);
   }
 
@@ -178,7 +171,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     }
   }
   if (options_.events)
-    for (const auto& e : plan.events) options_.events(involvedObject(raw), e);
+    for (const auto& e : plan.events) options_.events(raw, e);
   for (const auto& e : plan.events)
     logInfo(e.message, {{"object", objectRef(request.ns, request.name)}, {"reason", e.reason}, {"type", e.type}});
   if (plan.requeueAfter) return ReconcileResult::after(*plan.requeueAfter);

@@ -18,6 +18,7 @@
 namespace modelops::reconciler {
 
 using Json = nlohmann::json;
+// involvedObject: the ModelDeployment as read (apiVersion, kind, metadata).
 using EventSink = std::function<void(const Json& involvedObject, const rollout::PlannedEvent& event)>;
 using RouterFactory =
     std::function<std::unique_ptr<traffic::TrafficRouter>(const api::ModelDeployment&, kube::KubeClient&)>;

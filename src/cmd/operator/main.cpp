@@ -1,4 +1,5 @@
 // modelops-operator: parses flags and hands over to the operator application (app.h).
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +9,8 @@
 #include "options.h"
 
 int main(int argc, char** argv) {
+  // A TLS write to a connection the peer closed raises SIGPIPE; errors are handled where they occur.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto options = modelops::cmd::parseOperatorOptions(args);
   if (!options) {
