@@ -68,7 +68,7 @@ KubeResult<void> KubeClientImpl::watch(const Resource& r, const std::string& ns,
       std::lock_guard lock(state->mu);
       state->client = client->get();
     }
-    cancel.onCancel([state] {
+    auto registration = cancel.scopedOnCancel([state] {
       std::lock_guard lock(state->mu);
       state->stop = true;
       if (state->client) state->client->stop();

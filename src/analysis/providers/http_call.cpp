@@ -42,7 +42,7 @@ Result<HttpAnswer, ProviderError> httpCall(const HttpRequestSpec& spec, const st
   headers.emplace("Accept", "application/json");
 
   std::weak_ptr<httplib::Client> weak = client;
-  cancel.onCancel([weak] {
+  auto registration = cancel.scopedOnCancel([weak] {
     if (auto c = weak.lock()) c->stop();
   });
 

@@ -28,6 +28,20 @@ TEST(CancelToken, CallbackAfterCancelRunsImmediately) {
   EXPECT_TRUE(ran);
 }
 
+TEST(CancelToken, RemovedAndScopedCallbacksDoNotRunOrAccumulate) {
+  CancelToken token;
+  int calls = 0;
+  auto id = token.onCancel([&] { ++calls; });
+  token.removeCallback(id);
+  for (int i = 0; i < 100; ++i) {
+    auto registration = token.scopedOnCancel([&] { calls += 10; });
+  }
+  EXPECT_EQ(token.callbackCount(), 0u);
+  auto kept = token.scopedOnCancel([&] { calls += 100; });
+  token.cancel();
+  EXPECT_EQ(calls, 100);
+}
+
 TEST(CancelToken, WaitForWakesOnCancelFromAnotherThread) {
   CancelToken token;
   std::thread canceller([token] { token.cancel(); });
