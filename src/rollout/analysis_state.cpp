@@ -1,5 +1,6 @@
 // Analysis progress between reconciles: kept in status.analysis (runs for people, the judge's progress
-// for the limits), the policy derived from spec.analysis, and measurementDue().
+// for the limits; per variant during an A/B test), the policy derived from spec.analysis, and
+// measurementDue() / measureEach().
 #include <algorithm>
 #include <cstdio>
 
@@ -11,6 +12,8 @@ namespace {
 
 // status.analysis.progress: the judge's AnalysisProgress as its own JSON (limits.h). Declared in the CRD.
 constexpr const char* kProgressKey = "progress";
+// status.analysis.progressByVariant: {variant name: AnalysisProgress JSON} during an A/B test.
+constexpr const char* kVariantProgressKey = "progressByVariant";
 
 std::string fixed3(double v) {
   char buf[32];
@@ -76,6 +79,45 @@ void storeProgress(api::ModelDeploymentStatus& status, const analysis::AnalysisP
 
 void resetAnalysis(api::ModelDeploymentStatus& status) { status.analysis.reset(); }
 
+std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api::ModelDeploymentStatus& status) {
+  std::map<std::string, analysis::AnalysisProgress> out;
+  if (!status.analysis) return out;
+  const auto& extra = status.analysis->extra;
+  if (!extra.is_object() || !extra.contains(kVariantProgressKey) || !extra[kVariantProgressKey].is_object()) return out;
+  for (const auto& [name, json] : extra[kVariantProgressKey].items())
+    if (auto parsed = analysis::progressFromJson(json)) out[name] = *parsed;  // unreadable: that variant restarts
+  return out;
+}
+
+void storeVariantProgress(api::ModelDeploymentStatus& status,
+                          const std::map<std::string, analysis::AnalysisProgress>& progress, WallTime now) {
+  if (!status.analysis) status.analysis.emplace();
+  auto& a = *status.analysis;
+  nlohmann::json byVariant = nlohmann::json::object();
+  std::vector<api::AnalysisRun> runs;
+  std::int64_t failures = 0, inconclusives = 0, consecutive = 0;
+  std::optional<WallTime> started;
+  for (const auto& [name, p] : progress) {
+    byVariant[name] = analysis::toJson(p);
+    if (p.startedAt && (!started || *p.startedAt < *started)) started = p.startedAt;
+    for (const auto& m : p.metrics) {
+      failures += m.failures;
+      inconclusives += m.inconclusives;
+      consecutive = std::max<std::int64_t>(consecutive, m.consecutiveErrors);
+      if (!m.latest) continue;
+      auto run = runFrom(*m.latest, now);
+      run.metric = name + "/" + m.metric;  // one run per variant and metric
+      runs.push_back(std::move(run));
+    }
+  }
+  a.extra[kVariantProgressKey] = std::move(byVariant);
+  if (started) a.startedAt = formatRfc3339(*started);
+  a.runs = std::move(runs);
+  a.failures = failures;
+  a.inconclusives = inconclusives;
+  a.consecutiveErrors = consecutive;
+}
+
 analysis::AnalysisPolicy policyFor(const api::AnalysisSpec& spec) {
   analysis::AnalysisPolicy policy;
   for (const auto& m : spec.metrics) {
@@ -112,6 +154,65 @@ std::string summarizeVerdicts(const analysis::AnalysisProgress& progress) {
 }  // namespace modelops::rollout::detail
 
 namespace modelops::rollout {
+namespace {
+
+// Due when no run was recorded yet, or the newest run is an interval old.
+bool dueByRuns(const api::ModelDeploymentStatus& st, WallTime now, std::chrono::milliseconds interval) {
+  std::optional<WallTime> newest;
+  if (st.analysis)
+    for (const auto& r : st.analysis->runs)
+      if (auto t = r.at ? parseRfc3339(*r.at) : std::nullopt; t && (!newest || *t > *newest)) newest = t;
+  return !newest || now - *newest >= interval;
+}
+
+// A/B test in progress: one request per variant still in the test, while the test runs (not after its
+// duration: the bounds are fixed-horizon, so the decision uses what was measured within it; not while a
+// winner is being promoted; not while paused). The control (the variant serving the stable revision,
+// else the first) is the comparison for every other variant.
+std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& md, WallTime now) {
+  const auto& st = md.status;
+  const auto& ab = *md.spec.strategy->abTest;
+  if (st.variants.empty() || st.canary || st.phase == api::phase::kPaused) return std::nullopt;
+  auto started = st.rolloutStartedAt ? parseRfc3339(*st.rolloutStartedAt) : std::nullopt;
+  if (ab.duration && ab.duration->value && started && now >= *started + *ab.duration->value) return std::nullopt;
+  const api::VariantStatus* control = &st.variants.front();
+  for (const auto& v : st.variants)
+    if (st.stable && v.hash == st.stable->hash) control = &v;
+  api::TrackStatus controlTrack;
+  controlTrack.revision = control->revision;
+  controlTrack.version = control->version;
+  controlTrack.hash = control->hash;
+  controlTrack.weight = control->weight;
+  MeasurementRequest req;
+  for (const auto& v : st.variants) {
+    if (!v.hash || !v.name) continue;
+    bool failed = false;  // rolled back during this test (history newer than its start)
+    for (const auto& h : st.history)
+      if (h.hash == v.hash) {
+        auto at = h.at ? parseRfc3339(*h.at) : std::nullopt;
+        failed = h.outcome == api::outcome::kRolledBack && at && started && *at >= *started;
+        break;
+      }
+    if (failed) continue;
+    MeasurementRequest one;
+    one.track = *v.name;
+    one.revision = v.revision.value_or(0);
+    one.hash = *v.hash;
+    one.version = v.version.value_or("");
+    if (&v != control) one.stable = controlTrack;
+    req.variants.push_back(std::move(one));
+  }
+  if (req.variants.empty()) return std::nullopt;
+  auto first = req.variants.front();
+  req.track = first.track;
+  req.revision = first.revision;
+  req.hash = first.hash;
+  req.version = first.version;
+  req.stable = first.stable;
+  return req;
+}
+
+}  // namespace
 
 std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md, WallTime now) {
   const auto& spec = md.spec;
@@ -119,6 +220,11 @@ std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md,
   if (!spec.analysis || spec.analysis->metrics.empty() || spec.paused.value_or(false)) return std::nullopt;
   auto interval = spec.analysis->interval && spec.analysis->interval->value ? *spec.analysis->interval->value
                                                                             : std::chrono::milliseconds(30000);
+  if (spec.strategy && spec.strategy->abTest && !st.variants.empty()) {  // a test runs: measure its variants
+    auto req = abTestMeasurement(md, now);
+    if (!req || !dueByRuns(st, now, interval)) return std::nullopt;
+    return req;
+  }
   MeasurementRequest req;
   bool atAnalysisStep = false;
   if (st.canary && st.canary->hash && spec.strategy && spec.strategy->canary && st.currentStepIndex) {
@@ -143,13 +249,21 @@ std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md,
   } else {
     return std::nullopt;
   }
-  // Due when no run was recorded yet, or the newest run is an interval old.
-  std::optional<WallTime> newest;
-  if (st.analysis)
-    for (const auto& r : st.analysis->runs)
-      if (auto t = r.at ? parseRfc3339(*r.at) : std::nullopt; t && (!newest || *t > *newest)) newest = t;
-  if (newest && now - *newest < interval) return std::nullopt;
+  if (!dueByRuns(st, now, interval)) return std::nullopt;
   return req;
+}
+
+Measurement measureEach(const MeasurementRequest& request,
+                        const std::function<Measurement(const MeasurementRequest&)>& measureOne) {
+  if (request.variants.empty()) return measureOne(request);
+  Measurement out;
+  for (const auto& v : request.variants) {
+    auto m = measureOne(v);
+    m.hash = v.hash;
+    m.variant = v.track;
+    out.variants.push_back(std::move(m));
+  }
+  return out;
 }
 
 }  // namespace modelops::rollout

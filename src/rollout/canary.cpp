@@ -34,12 +34,7 @@ bool deadlinePassed(Pass& p, const std::optional<WallTime>& since) {
   return false;
 }
 
-bool userPaused(const Pass& p) {
-  if (p.spec.paused.value_or(false)) return true;
-  for (const auto& c : p.st.conditions)
-    if (c.type == "Paused" && c.status == cond::kTrue) return true;
-  return false;
-}
+bool userPaused(const Pass& p) { return p.userPaused(); }
 
 // Traffic back to stable, canary scaled to zero, history and a Warning Event.
 void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
@@ -287,6 +282,7 @@ void planSteady(Pass& p) {
     p.setCondition(cond::kAvailable, cond::kTrue, "MinimumReplicasAvailable",
                    std::to_string(have) + "/" + std::to_string(p.replicas) + " replicas available");
     p.setCondition(cond::kProgressing, cond::kTrue, "NewRevisionAvailable", "revision " + revisionOf(stable) + " is stable");
+    if (planMonitoring(p)) return;  // post-promotion monitoring found it degraded and said so
     if (p.phaseBefore != phase::kHealthy) p.event("Normal", "Healthy", "version " + versionOf(stable) + " serving at 100%");
     p.setPhase(phase::kHealthy, "version " + versionOf(stable) + " (revision " + revisionOf(stable) + ") serving at 100%");
     return;
@@ -328,7 +324,9 @@ void planRollout(Pass& p, const std::string& hash, const std::optional<std::stri
       }
     std::string ph = p.st.phase == api::phase::kDegraded ? std::string(phase::kDegraded) : std::string(phase::kRolledBack);
     p.setPhase(ph, "version " + p.spec.model.version.value_or("?") + " was " +
-                       (last == api::outcome::kAborted ? "aborted" : "rolled back") +
+                       (last == api::outcome::kAborted    ? "aborted"
+                        : last == api::outcome::kDegraded ? "degraded after promotion and rolled back"
+                                                          : "rolled back") +
                        (reason.empty() ? "" : ": " + reason) +
                        "; stable " + versionOf(*p.st.stable) + " serves 100% (change the spec or run `kubectl modelops retry " +
                        p.name + "`)");

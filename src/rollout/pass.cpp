@@ -61,6 +61,7 @@ std::int64_t Pass::nextRevision() const {
   for (const auto& h : st.history) top = std::max(top, h.revision.value_or(0));
   if (st.stable) top = std::max(top, st.stable->revision.value_or(0));
   if (st.canary) top = std::max(top, st.canary->revision.value_or(0));
+  for (const auto& v : st.variants) top = std::max(top, v.revision.value_or(0));
   for (const auto& d : in.observed.deployments) top = std::max(top, d.revision);
   return top + 1;
 }
@@ -78,6 +79,21 @@ std::optional<WallTime> Pass::parseTime(const std::optional<std::string>& text) 
 std::string Pass::stepLabel(std::int64_t index) const {
   std::size_t total = spec.strategy && spec.strategy->canary ? spec.strategy->canary->steps.size() : 0;
   return "step " + std::to_string(index + 1) + "/" + std::to_string(total);
+}
+
+bool Pass::replicaRatio() const {
+  const auto& s = spec.strategy;
+  const std::optional<api::TrafficRouting>* routing = nullptr;
+  if (s && s->canary) routing = &s->canary->trafficRouting;
+  if (s && s->abTest) routing = &s->abTest->trafficRouting;
+  return !routing || !routing->has_value() || (!(*routing)->gatewayAPI && !(*routing)->istio);
+}
+
+bool Pass::userPaused() const {
+  if (spec.paused.value_or(false)) return true;
+  for (const auto& c : st.conditions)
+    if (c.type == "Paused" && c.status == api::condition::kTrue) return true;
+  return false;
 }
 
 std::string lastOutcomeFor(const api::ModelDeploymentStatus& status, const std::string& hash) {

@@ -3,11 +3,14 @@
 // Thread-safety: one Pass per plan() call, on one thread.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include "modelops/analysis/limits.h"
+#include "modelops/api/actions.h"
 #include "modelops/rollout/planner.h"
 
 namespace modelops::rollout::detail {
@@ -28,6 +31,14 @@ struct Pass {
   std::int64_t canaryReplicas = 0;
   std::int64_t canaryWeight = 0;
 
+  // The human action requested in this pass (already marked handled), if any.
+  std::optional<api::ActionRequest> action;
+  bool actionIs(std::string_view name) const { return action && action->action == name; }
+  // Hashes the A/B logic keeps live (variants): planOldRevisions leaves them alone.
+  std::set<std::string> liveHashes;
+  // Post-promotion rollback in progress: the last good revision's hash, scaled back to `replicas`.
+  std::string restoreHash;
+
   void event(std::string_view type, std::string_view reason, std::string message);
   void requeue(std::chrono::milliseconds after);
   void setPhase(std::string_view phase, std::string message);
@@ -38,7 +49,12 @@ struct Pass {
   std::optional<WallTime> parseTime(const std::optional<std::string>& text) const;
   std::string stepLabel(std::int64_t index) const;  // "step 3/5"
   std::string deploymentName(const std::string& hash) const { return name + "-" + hash; }
+  bool replicaRatio() const;  // no traffic router: weights are carried by replica counts
+  bool userPaused() const;    // spec.paused or a pause request
 };
+
+// Start of the reason of a Superseded entry for an A/B loser (retention keeps its pods for the delay).
+inline constexpr std::string_view kLostAbTest = "lost the A/B test to ";
 
 // The outcome of the newest history entry for `hash`, "" when there is none.
 std::string lastOutcomeFor(const api::ModelDeploymentStatus& status, const std::string& hash);
@@ -50,6 +66,12 @@ void resetAnalysis(api::ModelDeploymentStatus& status);
 analysis::AnalysisPolicy policyFor(const api::AnalysisSpec& spec);
 std::string summarizeVerdicts(const analysis::AnalysisProgress& progress);
 
+// Per-variant analysis progress of an A/B test, in status.analysis (runs of every variant, metric named
+// "<variant>/<metric>"; progress per variant under status.analysis.progressByVariant).
+std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api::ModelDeploymentStatus& status);
+void storeVariantProgress(api::ModelDeploymentStatus& status,
+                          const std::map<std::string, analysis::AnalysisProgress>& progress, WallTime now);
+
 // Step logic (canary.cpp).
 void planFirstDeploy(Pass& p, const std::string& hash);
 void planSteady(Pass& p);
@@ -57,5 +79,10 @@ void planRollout(Pass& p, const std::string& hash, const std::optional<std::stri
 // Old revisions: scale-down after the delay, deletion beyond revisionHistoryLimit (retention.cpp).
 void planOldRevisions(Pass& p);
 void planTraffic(Pass& p);
+// A/B test (abtest.cpp): plans everything (children, traffic) for a spec with strategy.abTest.
+void planAbTest(Pass& p);
+// Post-promotion monitoring (monitoring.cpp), called by planSteady once the stable is available.
+// True when it decided the phase (Degraded, or a rollback to the last good revision).
+bool planMonitoring(Pass& p);
 
 }  // namespace modelops::rollout::detail

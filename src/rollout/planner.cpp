@@ -1,6 +1,7 @@
 // plan(): the entry point of the planner; see include/modelops/rollout/planner.h.
 // Order: an invalid spec holds everything; otherwise a human action is read, the step logic decides
-// (first deploy, steady, or a rollout), then old revisions, Services and traffic follow from it.
+// (A/B test; or first deploy, steady, or a canary rollout), then old revisions, Services and traffic
+// follow from it.
 #include "modelops/rollout/planner.h"
 
 #include "modelops/api/actions.h"
@@ -27,7 +28,7 @@ Plan holdInvalid(Pass& p) {
 }
 
 // The action requested through annotations, if it is new; marks it handled in status.
-std::optional<std::string> takeAction(Pass& p) {
+std::optional<api::ActionRequest> takeAction(Pass& p) {
   auto request = api::parseActionRequest(p.in.md.metadata);
   if (!request || !api::isNewActionRequest(*request, p.st)) return std::nullopt;
   p.st.lastHandledActionId = request->id;
@@ -39,8 +40,10 @@ std::optional<std::string> takeAction(Pass& p) {
     if (!pause && p.st.phase == api::phase::kPaused) p.st.stepStartedAt = formatRfc3339(p.in.now);
     return std::nullopt;
   }
-  p.event("Normal", "ActionRequested", "action " + request->action + " requested (id " + request->id + ")");
-  return request->action;
+  p.event("Normal", "ActionRequested",
+          "action " + request->action + (request->argument.empty() ? "" : ":" + request->argument) +
+              " requested (id " + request->id + ")");
+  return request;
 }
 
 }  // namespace
@@ -52,7 +55,15 @@ Plan plan(const PlanInput& input) {
   p.setCondition(api::condition::kInvalidSpec, api::condition::kFalse, "Valid", "spec is valid");
 
   auto hash = api::computeRevisionHash(input.md.spec);
-  auto action = takeAction(p);
+  p.action = takeAction(p);
+  if (input.md.spec.strategy && input.md.spec.strategy->abTest) {
+    detail::planAbTest(p);  // plans children and traffic itself
+    detail::planOldRevisions(p);
+    p.out.status = p.st;
+    return std::move(p.out);
+  }
+  std::optional<std::string> action;
+  if (p.action) action = p.action->action;
   if (!p.st.stable) {
     detail::planFirstDeploy(p, hash);
   } else if (p.st.stable->hash == hash) {

@@ -1,5 +1,7 @@
-// Children other than the step logic decides: old revisions (kept scaled for a while after promotion,
-// kept at zero for rollback up to revisionHistoryLimit, deleted beyond it), the Services, and traffic.
+// Children other than the step logic decides: old revisions (kept scaled for a while after promotion —
+// the previous stable and A/B losers —, kept at zero for rollback up to revisionHistoryLimit, deleted
+// beyond it, scaled back up when post-promotion monitoring returns to the last good one), the Services,
+// and traffic of the canary strategy (A/B traffic: abtest.cpp).
 #include <algorithm>
 
 #include "modelops/api/revision.h"
@@ -8,19 +10,24 @@
 namespace modelops::rollout::detail {
 namespace {
 
-bool replicaRatio(const Pass& p) {
-  const auto& s = p.spec.strategy;
-  const std::optional<api::TrafficRouting>* routing = nullptr;
-  if (s && s->canary) routing = &s->canary->trafficRouting;
-  if (s && s->abTest) routing = &s->abTest->trafficRouting;
-  return !routing || !routing->has_value() || (!(*routing)->gatewayAPI && !(*routing)->istio);
-}
+bool replicaRatio(const Pass& p) { return p.replicaRatio(); }
 
 // When the newest promotion happened (the previous stable keeps its pods scaleDownDelaySeconds after it).
 std::optional<WallTime> lastPromotion(const Pass& p) {
   for (const auto& h : p.st.history)
     if (h.outcome == api::outcome::kPromoted) return p.parseTime(h.at);
   return std::nullopt;
+}
+
+// An A/B loser: superseded by the promotion itself (its history entry is as new as the promotion), so it
+// carried traffic until then and keeps its pods for the delay like the previous stable.
+bool supersededAtPromotion(const Pass& p, const std::string& hash, const std::optional<WallTime>& promotedAt) {
+  if (!promotedAt) return false;
+  for (const auto& h : p.st.history)
+    if (h.hash == hash)
+      return h.outcome == api::outcome::kSuperseded && h.reason && h.reason->starts_with(kLostAbTest) &&
+             p.parseTime(h.at) >= promotedAt;
+  return false;
 }
 
 }  // namespace
@@ -30,7 +37,7 @@ void planOldRevisions(Pass& p) {
   std::string canaryHash = p.st.canary ? p.st.canary->hash.value_or("") : "";
   std::vector<const ObservedDeployment*> old;
   for (const auto& d : p.in.observed.deployments)
-    if (d.hash != stableHash && d.hash != canaryHash) old.push_back(&d);
+    if (d.hash != stableHash && d.hash != canaryHash && !p.liveHashes.count(d.hash)) old.push_back(&d);
   std::sort(old.begin(), old.end(), [](auto* a, auto* b) { return a->revision > b->revision; });
 
   auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, p.spec.revisionHistoryLimit.value_or(5)));
@@ -40,12 +47,17 @@ void planOldRevisions(Pass& p) {
   auto promotedAt = lastPromotion(p);
   for (std::size_t i = 0; i < old.size(); ++i) {
     const auto& d = *old[i];
-    if (i >= limit) {
+    if (i >= limit && d.hash != p.restoreHash) {
       p.out.deleteDeployments.push_back(d.name);
       continue;
     }
     std::int64_t keep = 0;
-    bool previousStable = p.st.lastGoodRevision && d.revision == *p.st.lastGoodRevision;
+    if (d.hash == p.restoreHash) {  // post-promotion rollback: the last good revision comes back
+      p.out.deployments.push_back({d.name, d.hash, d.revision, "previous", p.replicas, {}});
+      continue;
+    }
+    bool previousStable = (p.st.lastGoodRevision && d.revision == *p.st.lastGoodRevision) ||
+                          supersededAtPromotion(p, d.hash, promotedAt);
     // Replica-ratio mode routes by pods, so the previous stable cannot keep pods without keeping traffic.
     if (previousStable && promotedAt && !replicaRatio(p)) {
       auto left = *promotedAt + delay - p.in.now;
@@ -91,6 +103,7 @@ void planTraffic(Pass& p) {
                     {p.name + "-canary", std::string(api::kTrackCanary), canaryHash.empty() ? stableHash : canaryHash}};
   DesiredTraffic traffic;
   traffic.replicaRatio = ratio;
+  traffic.owner = p.name;
   traffic.backends = {{p.name + "-stable", std::string(api::kTrackStable), 100 - weight, {}},
                       {p.name + "-canary", std::string(api::kTrackCanary), weight, {}}};
   p.out.traffic = traffic;

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,9 +42,14 @@ struct Observed {
 };
 
 // Verdicts measured for this reconcile (see measurementDue), one per metric.
+// An A/B test is measured per variant: `variants` holds one Measurement per variant request (each with
+// its own hash and `variant` name); the top-level hash/verdicts may then stay empty. measureEach() fills
+// it from a function that measures one request.
 struct Measurement {
   std::string hash;  // the revision measured
   std::vector<analysis::Verdict> verdicts;
+  std::string variant;                // A/B: the variant measured ("" otherwise)
+  std::vector<Measurement> variants;  // A/B: one per variant (see MeasurementRequest::variants)
 };
 
 struct PlanInput {
@@ -80,6 +86,9 @@ struct DesiredService {
 struct DesiredTraffic {
   std::vector<Backend> backends;  // weights sum to 100
   bool replicaRatio = false;      // no router: weights are carried by replica counts
+  // The ModelDeployment's name: routers name the match rules/routes they add after it, so that they
+  // find (and replace) only their own on the next edit.
+  std::string owner;
 };
 
 struct PlannedEvent {
@@ -104,14 +113,24 @@ Plan plan(const PlanInput& input);
 
 // What must be measured before planning now, if anything: the revision being analysed and, for the
 // versus-stable comparison, the stable revision. nullopt: nothing is due.
+// A/B test: `variants` has one request per variant still in the test (track = variant name; `stable` =
+// the control variant for every other variant, so that maxDropVsStable compares with the control); the
+// top-level fields repeat the first of them so a measurer that knows only single requests still
+// measures something. Use measureEach() to measure all of them.
 struct MeasurementRequest {
-  std::string track;  // canary | stable (post-promotion monitoring)
+  std::string track;  // canary | stable (post-promotion monitoring) | a variant name
   std::int64_t revision = 0;
   std::string hash;
   std::string version;
-  std::optional<api::TrackStatus> stable;  // compare with, when measuring a canary
+  std::optional<api::TrackStatus> stable;  // compare with, when measuring a canary (or a variant)
+  std::vector<MeasurementRequest> variants;  // A/B test: one per variant
 };
 std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md, WallTime now);
+
+// Measures `request` with `measureOne` (which handles a request without variants): once for a plain
+// request, once per variant for an A/B request (the results go to Measurement::variants, each named).
+Measurement measureEach(const MeasurementRequest& request,
+                        const std::function<Measurement(const MeasurementRequest&)>& measureOne);
 
 // Replica math (exposed for tests and the replica-ratio router).
 // Replicas a canary needs to carry `weight` percent of `replicas`: ceil(replicas * weight / 100), at least 1

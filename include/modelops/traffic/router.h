@@ -5,8 +5,20 @@
 //     weights; every other rule, match, filter and field of the user's route is left untouched;
 //   - Istio VirtualService (networking.istio.io/v1beta1): the `route` destinations of the named http
 //     routes become our Services with their weights.
+// A/B header/cookie matches (Backend::match) of a backend with weight > 0:
+//   - HTTPRoute: one rule per such backend, named "modelops-match-<service>", inserted just before the
+//     managed rule: a copy of the managed rule (filters etc.) whose matches are the managed rule's matches
+//     (or PathPrefix "/") each AND-ed with the pin (header: type Exact; cookie: header "Cookie" with
+//     RegularExpression "(^|;\s*)NAME=VALUE(;|$)"), and whose only backendRef is that Service. ruleIndex
+//     counts the user's rules only (rules named "modelops-match-*" are skipped).
+//   - VirtualService: per managed route R and such backend, an http route "R-<variant>-match" (a copy of
+//     R with match headers {name-lowercased: {exact: VALUE}} or {cookie: {regex: ...}} AND-ed into R's
+//     matches, routed only to that Service), placed before R (Istio takes the first matching route).
+//   Every edit removes the previous match rules/routes of this owner (DesiredTraffic::owner) first, so
+//   they follow the plan; user rules and routes are never touched. Match rules without an owner are an
+//   error (the next edit could not tell our rules from another ModelDeployment's).
 // The edits are pure functions (unit-tested); TrafficRouter adds the read and the conditional write.
-// A/B header/cookie matches are not mapped yet: routers refuse a split that carries match rules.
+// The replica-ratio router refuses a split that carries match rules (pods cannot pin requests).
 // Thread-safety: pure functions; a TrafficRouter may be used from several threads.
 #pragma once
 
@@ -25,8 +37,8 @@ namespace modelops::traffic {
 
 using Json = nlohmann::json;
 
-// The route with the managed rule's backendRefs set to `traffic`; Error names the problem
-// (no such rule, match rules present).
+// The route with the managed rule's backendRefs set to `traffic` (and our match rules in front of it);
+// Error names the problem (no such rule / route).
 Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing,
                                   const rollout::DesiredTraffic& traffic, std::int64_t port);
 Result<Json> setVirtualServiceRoutes(const Json& virtualService, const api::IstioVirtualService& routing,

@@ -120,7 +120,7 @@ inline Measurement verdicts(const std::string& hash, analysis::VerdictPhase phas
   v.upperBound = 0.92;
   v.samples = 812;
   v.reason = reason;
-  return Measurement{hash, {v}};
+  return Measurement{hash, {v}, "", {}};
 }
 
 }  // namespace modelops::rollout::testing

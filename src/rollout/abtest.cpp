@@ -1,0 +1,448 @@
+// The A/B test state machine (spec.strategy.abTest): start a test when the spec declares variants that
+// were not judged yet, split traffic by weight (a variant's share moves to it only once its replicas are
+// available; header/cookie matches go with it), measure every variant, and after `duration` promote the
+// winner (Auto: abtest_decide.cpp; Manual or no confident winner: hold for `promote:<variant>`).
+// The winner being promoted is kept in status.canary until its Deployment has every replica available.
+// Pure: everything goes into the Pass. Thread-safety: one Pass per call.
+#include <algorithm>
+
+#include "abtest.h"
+#include "modelops/api/revision.h"
+#include "pass.h"
+
+namespace modelops::rollout::detail {
+namespace {
+
+using std::chrono::milliseconds;
+namespace phase = api::phase;
+namespace cond = api::condition;
+
+// One variant of the spec as planned in this pass.
+struct Arm {
+  std::string name;
+  std::string hash;
+  std::int64_t revision = 0;
+  api::ModelSpec model;
+  std::int64_t weight = 0;  // from the spec
+  std::vector<api::MatchRule> match;
+  bool failed = false;      // rolled back during this test
+  std::int64_t replicas = 0;
+  std::int64_t carried = 0;  // the weight it carries in this pass
+  bool ready = false;
+
+  api::TrackStatus track() const {
+    api::TrackStatus t;
+    t.revision = revision;
+    t.version = model.version;
+    t.hash = hash;
+    t.weight = carried;
+    return t;
+  }
+};
+
+const api::AbTestStrategy& strategy(const Pass& p) { return *p.spec.strategy->abTest; }
+std::string stableHash(const Pass& p) { return p.st.stable ? p.st.stable->hash.value_or("") : ""; }
+
+const api::HistoryEntry* newestEntry(const Pass& p, const std::string& hash) {
+  for (const auto& h : p.st.history)
+    if (h.hash == hash) return &h;
+  return nullptr;
+}
+
+std::vector<Arm> armsOf(const Pass& p) {
+  std::vector<Arm> arms;
+  auto next = p.nextRevision();
+  for (const auto& v : strategy(p).variants) {
+    Arm a;
+    a.name = v.name.value_or("");
+    a.hash = api::computeVariantHash(p.spec, v);
+    a.model = api::effectiveModel(p.spec, v);
+    a.weight = v.weight.value_or(0);
+    a.match = v.match;
+    for (const auto& s : p.st.variants)
+      if (s.hash == a.hash) a.revision = s.revision.value_or(0);
+    if (!a.revision && stableHash(p) == a.hash) a.revision = p.st.stable->revision.value_or(0);
+    for (const auto& other : arms)
+      if (!a.revision && other.hash == a.hash) a.revision = other.revision;
+    if (!a.revision) a.revision = next++;
+    arms.push_back(std::move(a));
+  }
+  return arms;
+}
+
+std::string listArms(const std::vector<Arm>& arms) {
+  std::string out;
+  for (const auto& a : arms)
+    out += (out.empty() ? "" : ", ") + a.name + " (" + a.model.version.value_or("?") + ") " + std::to_string(a.weight) + "%";
+  return out;
+}
+
+enum class Need { Start, Concluded, HeldFailed };
+
+// Whether the declared variants still need a test: every variant other than the stable one has a
+// history entry at least as new as the stable's promotion (the test that promoted it recorded them),
+// and none of those says it failed.
+Need testNeeded(const Pass& p, const std::vector<Arm>& arms, std::string& failedWhy) {
+  std::optional<WallTime> promotedAt;
+  if (p.st.stable)
+    for (const auto& h : p.st.history)
+      if (h.hash == p.st.stable->hash && h.outcome == api::outcome::kPromoted) {
+        promotedAt = p.parseTime(h.at);
+        break;
+      }
+  bool fresh = false, failed = false;
+  for (const auto& a : arms) {
+    if (a.hash == stableHash(p)) continue;
+    const auto* e = newestEntry(p, a.hash);
+    bool newer = e && (!promotedAt || p.parseTime(e->at) >= promotedAt);
+    if (!newer) {
+      fresh = true;
+    } else if (e->outcome == api::outcome::kRolledBack || e->outcome == api::outcome::kAborted ||
+               e->outcome == api::outcome::kDegraded) {
+      failed = true;
+      failedWhy += (failedWhy.empty() ? "" : "; ") + a.name + " " + e->outcome.value_or("") +
+                   (e->reason ? ": " + *e->reason : "");
+    }
+  }
+  if (failed) return Need::HeldFailed;
+  if (fresh || !p.st.stable) return Need::Start;
+  return Need::Concluded;
+}
+
+void clearTest(Pass& p) {
+  p.st.variants.clear();
+  p.st.canary.reset();
+  p.st.currentStepIndex.reset();
+  p.st.stepStartedAt.reset();
+  p.st.pauseStartedAt.reset();
+  p.st.rolloutStartedAt.reset();
+  resetAnalysis(p.st);
+}
+
+void startTest(Pass& p, std::vector<Arm>& arms) {
+  clearTest(p);
+  for (const auto& a : arms) {
+    api::VariantStatus v;
+    v.name = a.name;
+    v.revision = a.revision;
+    v.version = a.model.version;
+    v.hash = a.hash;
+    v.weight = 0;
+    p.st.variants.push_back(std::move(v));
+  }
+  p.st.rolloutStartedAt = formatRfc3339(p.in.now);
+  const auto& d = strategy(p).duration;
+  p.event("Normal", "AbTestStarted",
+          "A/B test started: " + listArms(arms) + (d ? " for " + d->text : std::string(" until a variant is promoted")));
+}
+
+// No test runs: serve the stable revision (canary-mode steady state) and say why no test runs.
+void steady(Pass& p, Need need, const std::string& failedWhy) {
+  if (!p.st.stable) {  // every declared variant failed before and nothing else was ever promoted
+    p.setPhase(phase::kDegraded, "every A/B variant failed before (" + failedWhy + ") and there is no stable "
+                                 "revision: `kubectl modelops retry " + p.name + "` runs the test again");
+    return;
+  }
+  if (need == Need::HeldFailed) {
+    p.stableReplicas = p.replicas;
+    std::string ph = p.st.phase == phase::kDegraded ? std::string(phase::kDegraded) : std::string(phase::kRolledBack);
+    p.setPhase(ph, "A/B test not run again: " + failedWhy + "; stable " + p.st.stable->version.value_or("?") +
+                       " serves 100% (change the spec or run `kubectl modelops retry " + p.name + "`)");
+  } else {
+    planSteady(p);
+  }
+  planTraffic(p);
+}
+
+// Ends a running test with traffic back to the stable revision (which must exist).
+void endTest(Pass& p, std::vector<Arm>& arms, std::string_view outcome, const std::string& reason) {
+  for (const auto& a : arms)
+    if (a.hash != stableHash(p) && !a.failed) p.addHistory(a.track(), outcome, reason);
+  clearTest(p);
+  p.st.stable->weight = 100;
+  p.stableReplicas = p.replicas;
+  p.setPhase(phase::kRolledBack, "A/B test ended, stable " + p.st.stable->version.value_or("?") +
+                                     " serves 100%: " + reason);
+  p.setCondition(cond::kProgressing, cond::kFalse, "AbTestEnded", reason);
+  p.event("Warning", outcome == api::outcome::kAborted ? "RolloutAborted" : "AbTestFailed",
+          "A/B test ended: " + reason);
+  planTraffic(p);
+}
+
+// A variant is taken out of the test: history, event; its share goes back to the stable.
+void failArm(Pass& p, Arm& a, const std::string& reason) {
+  p.addHistory(a.track(), api::outcome::kRolledBack, reason);
+  p.event("Warning", "VariantRolledBack", "variant " + a.name + " (" + a.model.version.value_or("?") + ") taken out of the A/B test: " + reason);
+  a.failed = true;
+}
+
+bool failedInThisTest(const Pass& p, const Arm& a) {
+  if (a.hash == stableHash(p)) return false;
+  const auto* e = newestEntry(p, a.hash);
+  auto started = p.parseTime(p.st.rolloutStartedAt);
+  return e && e->outcome == api::outcome::kRolledBack && started && p.parseTime(e->at) >= started;
+}
+
+// Folds this pass's verdicts into each variant's progress; a variant whose analysis fails is taken out
+// (only when a stable revision can take its share).
+void foldMeasurements(Pass& p, std::vector<Arm>& arms) {
+  const auto& m = p.in.measurement;
+  if (!m || !p.spec.analysis) return;
+  auto progress = loadVariantProgress(p.st);
+  auto policy = policyFor(*p.spec.analysis);
+  policy.maxDuration.reset();  // the test's duration governs, not the analysis' maxDuration
+  bool measured = false;
+  for (auto& a : arms) {
+    if (a.failed) continue;
+    const Measurement* mine = nullptr;
+    for (const auto& v : m->variants)
+      if (v.hash == a.hash) mine = &v;
+    if (!mine && m->variants.empty() && m->hash == a.hash) mine = &*m;
+    if (!mine) continue;
+    measured = true;
+    auto& prog = progress[a.name];
+    // A pass (or an inconclusive pause) is not terminal during a test: later intervals still count.
+    if (prog.outcome == analysis::AnalysisOutcome::Passed || prog.outcome == analysis::AnalysisOutcome::Paused)
+      prog.outcome = analysis::AnalysisOutcome::Running;
+    auto decision = analysis::decide(prog, mine->verdicts, policy, p.in.now);
+    prog = decision.progress;
+    bool bad = decision.outcome == analysis::AnalysisOutcome::Failed ||
+               decision.outcome == analysis::AnalysisOutcome::Aborted;
+    if (bad && p.st.stable && a.hash != stableHash(p)) failArm(p, a, decision.reason);
+  }
+  if (measured) storeVariantProgress(p.st, progress, p.in.now);
+}
+
+// Replicas, readiness and carried weight of every arm; Deployments, Services, backends and status.
+void planAbTraffic(Pass& p, std::vector<Arm>& arms, const Arm* winner) {
+  const bool ratio = p.replicaRatio();
+  const std::string sh = stableHash(p);
+  std::int64_t carried = 0;
+  for (auto& a : arms) {
+    auto share = a.failed ? 0 : canaryReplicasFor(p.replicas, a.weight);
+    a.replicas = share;
+    a.ready = share > 0 && p.available(a.hash) >= share;
+    a.carried = a.ready ? a.weight : 0;
+    carried += a.carried;
+  }
+  // The share of variants not (yet) carrying traffic goes to the stable revision, else the first ready one.
+  std::int64_t leftover = 100 - carried;
+  Arm* stableArm = nullptr;
+  for (auto& a : arms)
+    if (!sh.empty() && a.hash == sh && !stableArm) stableArm = &a;
+  std::int64_t stableWeight = 0;
+  if (stableArm) {
+    stableArm->carried += leftover;
+  } else if (p.st.stable) {
+    stableWeight = leftover;
+  } else {
+    auto it = std::find_if(arms.begin(), arms.end(), [](const Arm& a) { return a.ready; });
+    (it == arms.end() ? arms.front() : *it).carried += leftover;
+  }
+  // With a router the stable revision keeps full capacity (traffic can return to it at once); without
+  // one, pods carry the traffic, so every Deployment is sized to the weight it carries.
+  for (auto& a : arms) {
+    if (stableArm == &a) a.replicas = ratio ? std::max(a.replicas, canaryReplicasFor(p.replicas, a.carried)) : p.replicas;
+    if (winner && winner->hash == a.hash) a.replicas = p.replicas;
+  }
+  std::vector<std::string> seen;
+  for (const auto& a : arms) {
+    if (std::find(seen.begin(), seen.end(), a.hash) != seen.end()) continue;  // two variants, one revision
+    seen.push_back(a.hash);
+    p.out.deployments.push_back({p.deploymentName(a.hash), a.hash, a.revision, a.name, a.replicas, a.model});
+    p.liveHashes.insert(a.hash);
+  }
+  DesiredTraffic traffic;
+  traffic.replicaRatio = ratio;
+  traffic.owner = p.name;
+  p.out.services = {{p.name, "", ""}};
+  if (p.st.stable && !stableArm) {
+    auto replicas = ratio ? canaryReplicasFor(p.replicas, stableWeight) : p.replicas;
+    api::ModelSpec model = sh == api::computeRevisionHash(p.spec) ? p.spec.model : api::ModelSpec{};
+    p.out.deployments.push_back({p.deploymentName(sh), sh, p.st.stable->revision.value_or(0),
+                                 std::string(api::kTrackStable), replicas, model});
+    p.out.services.push_back({p.name + "-stable", std::string(api::kTrackStable), sh});
+    traffic.backends.push_back({p.name + "-stable", std::string(api::kTrackStable), stableWeight, {}});
+    p.st.stable->weight = stableWeight;
+  }
+  p.st.variants.clear();
+  for (const auto& a : arms) {
+    p.out.services.push_back({p.name + "-" + a.name, a.name, a.hash});
+    traffic.backends.push_back({p.name + "-" + a.name, a.name, a.carried, a.ready ? a.match : std::vector<api::MatchRule>{}});
+    p.st.variants.push_back({a.name, a.revision, a.model.version, a.hash, a.carried, api::Json::object()});
+    if (stableArm == &a) p.st.stable->weight = a.carried;
+  }
+  p.out.traffic = traffic;
+}
+
+std::string armSummary(const Pass& p, const std::vector<Arm>& arms) {
+  auto progress = loadVariantProgress(p.st);
+  std::string out;
+  for (const auto& a : arms) {
+    out += (out.empty() ? "" : "; ") + a.name + " " + std::to_string(a.carried) + "%";
+    if (a.failed) out += " (rolled back)";
+    else if (!a.ready) out += " (waiting for replicas: " + std::to_string(p.available(a.hash)) + "/" + std::to_string(canaryReplicasFor(p.replicas, a.weight)) + ")";
+    else if (auto it = progress.find(a.name); it != progress.end()) out += " " + summarizeVerdicts(it->second);
+  }
+  return out;
+}
+
+// The winner has every replica available: it becomes stable at 100%, the others are Superseded.
+void promoteWinner(Pass& p, std::vector<Arm>& arms, const Arm& winner, const std::string& reason) {
+  for (const auto& a : arms)
+    if (a.hash != winner.hash && !a.failed)
+      p.addHistory(a.track(), api::outcome::kSuperseded, std::string(kLostAbTest) + winner.name);
+  auto track = winner.track();
+  track.weight = 100;
+  p.addHistory(track, api::outcome::kPromoted, "A/B winner " + winner.name + ": " + reason);
+  if (p.st.stable && p.st.stable->hash != winner.hash) p.st.lastGoodRevision = p.st.stable->revision;
+  p.st.stable = track;
+  clearTest(p);
+  p.stableReplicas = p.replicas;
+  p.canaryWeight = 0;
+  p.setPhase(phase::kHealthy, "variant " + winner.name + ": version " + winner.model.version.value_or("?") +
+                                  " (revision " + std::to_string(winner.revision) + ") promoted: " + reason);
+  p.setCondition(cond::kProgressing, cond::kTrue, "RolloutCompleted", "A/B winner " + winner.name + " promoted");
+  p.event("Normal", "Promoted", "A/B winner " + winner.name + " (" + winner.model.version.value_or("?") +
+                                    ") is stable at 100%: " + reason);
+  planTraffic(p);
+}
+
+// The evidence of every arm for the decision; the control is the arm serving the stable revision
+// (else the first).
+WinnerChoice judge(const Pass& p, const std::vector<Arm>& arms) {
+  if (!p.spec.analysis) return {std::nullopt, "no spec.analysis to judge the variants"};
+  std::vector<ArmEvidence> evidence;
+  auto progress = loadVariantProgress(p.st);
+  bool anyStable = std::any_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == stableHash(p); });
+  for (std::size_t i = 0; i < arms.size(); ++i)
+    evidence.push_back({arms[i].name, arms[i].hash == stableHash(p) || (!anyStable && i == 0), arms[i].failed,
+                        progress.count(arms[i].name) ? progress.at(arms[i].name) : analysis::AnalysisProgress{}});
+  return chooseWinner(evidence, *p.spec.analysis);
+}
+
+}  // namespace
+
+void planAbTest(Pass& p) {
+  auto arms = armsOf(p);
+  bool active = !p.st.variants.empty();
+  if (active) {  // the declared variants changed: the running test is replaced
+    bool same = p.st.variants.size() == arms.size();
+    for (const auto& a : arms)
+      same = same && std::any_of(p.st.variants.begin(), p.st.variants.end(),
+                                 [&](const api::VariantStatus& v) { return v.hash == a.hash; });
+    if (!same) {
+      for (const auto& v : p.st.variants)
+        if (v.hash != stableHash(p) && std::none_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == v.hash; }))
+          p.addHistory({v.revision, v.version, v.hash, v.weight, api::Json::object()}, api::outcome::kSuperseded,
+                       "the A/B variants changed before the test ended");
+      p.event("Normal", "AbTestRestarted", "the declared variants changed: the A/B test starts again");
+      clearTest(p);
+      active = false;
+    }
+  }
+  if (!active) {
+    std::string failedWhy;
+    auto need = testNeeded(p, arms, failedWhy);
+    if (need == Need::HeldFailed && p.actionIs(api::kActionRetry)) need = Need::Start;
+    if (need != Need::Start) return steady(p, need, failedWhy);
+    startTest(p, arms);
+  }
+  for (auto& a : arms) a.failed = failedInThisTest(p, a);
+  p.setCondition(cond::kProgressing, cond::kTrue, "AbTestRunning", "A/B test: " + listArms(arms));
+
+  if (p.actionIs(api::kActionAbort)) {
+    if (p.st.stable) return endTest(p, arms, api::outcome::kAborted, "aborted by request");
+    p.event("Warning", "AbortRejected", "no stable revision to return to: promote a variant instead");
+  }
+  const Arm* winner = nullptr;
+  if (p.st.canary)
+    for (const auto& a : arms)
+      if (a.hash == p.st.canary->hash && !a.failed) winner = &a;
+  if (!winner) p.st.canary.reset();
+  std::string reason;
+  if (p.actionIs(api::kActionPromote) || p.actionIs(api::kActionPromoteFull)) {
+    const auto& arg = p.action->argument;
+    auto it = std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == arg && !a.failed; });
+    if (arg.empty() || it == arms.end()) {
+      std::string names;
+      for (const auto& a : arms) names += (names.empty() ? "" : ", ") + a.name;
+      p.event("Warning", "PromoteRejected",
+              (arg.empty() ? std::string("an A/B test promotes a variant") : "no variant \"" + arg + "\" in the test") +
+                  ": kubectl modelops promote " + p.name + " --variant V (one of " + names + ")");
+    } else {
+      winner = &*it;
+      p.event("Normal", "WinnerSelected", "variant " + winner->name + " promoted by request");
+    }
+  }
+  bool paused = p.userPaused();
+  if (!paused && !winner) foldMeasurements(p, arms);
+
+  // Availability deadline: a variant that cannot come up is taken out (its share stays on stable).
+  auto started = p.parseTime(p.st.rolloutStartedAt).value_or(p.in.now);
+  auto deadline = started + std::chrono::seconds(p.spec.progressDeadlineSeconds.value_or(600));
+  for (auto& a : arms) {
+    auto need = canaryReplicasFor(p.replicas, a.weight);
+    if (a.failed || a.hash == stableHash(p) || !p.st.stable || need == 0 || p.available(a.hash) >= need) continue;
+    if (p.in.now >= deadline)
+      failArm(p, a, "not available within progressDeadlineSeconds (" + std::to_string(p.available(a.hash)) + "/" +
+                        std::to_string(need) + " replicas)");
+    else
+      p.requeue(std::chrono::duration_cast<milliseconds>(deadline - p.in.now));
+  }
+  if (p.st.stable && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.failed || a.hash == stableHash(p); }))
+    return endTest(p, arms, api::outcome::kRolledBack, "every new variant was rolled back");
+
+  const auto& ab = strategy(p);
+  bool ended = ab.duration && ab.duration->value && p.in.now >= started + *ab.duration->value;
+  bool manual = ab.winnerSelection.value_or(std::string(api::kWinnerAuto)) == api::kWinnerManual;
+  std::string holdWhy;
+  if (!winner && ended && !paused) {
+    if (manual) {
+      holdWhy = "winnerSelection is Manual";
+    } else {
+      auto choice = judge(p, arms);
+      if (choice.winner) {
+        winner = &arms[*choice.winner];
+        p.event("Normal", "WinnerSelected", "variant " + winner->name + " selected: " + choice.reason);
+      } else {
+        holdWhy = "no confident winner: " + choice.reason;
+      }
+    }
+  }
+  if (winner) {
+    p.st.canary = winner->track();
+    if (p.available(winner->hash) >= p.replicas) {
+      auto choice = judge(p, arms);
+      bool chosenByRule = !manual && choice.winner && arms[*choice.winner].hash == winner->hash;
+      auto why = (chosenByRule ? "" : "promoted by request; ") + choice.reason;
+      return promoteWinner(p, arms, *winner, why);
+    }
+  }
+  planAbTraffic(p, arms, winner);
+  if (winner) p.st.canary->weight = winner->carried;
+  auto summary = armSummary(p, arms);
+  if (winner) {
+    p.setPhase(phase::kProgressing, "promoting variant " + winner->name + ": waiting for its replicas (" +
+                                        std::to_string(p.available(winner->hash)) + "/" + std::to_string(p.replicas) +
+                                        " available); " + summary);
+  } else if (paused) {
+    p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.spec.paused.value_or(false) ? "spec.paused" : "request") +
+                                   " (kubectl modelops resume): " + summary);
+  } else if (!holdWhy.empty()) {
+    if (p.phaseBefore != phase::kPaused) p.event("Warning", "AbTestNeedsDecision", "A/B test ended: " + holdWhy);
+    p.setPhase(phase::kPaused, "A/B test ended, " + holdWhy + "; choose with `kubectl modelops promote " + p.name +
+                                   " --variant V`: " + summary);
+  } else {
+    std::string left;
+    if (ab.duration && ab.duration->value) {
+      auto rest = std::chrono::duration_cast<milliseconds>(started + *ab.duration->value - p.in.now);
+      p.requeue(rest);
+      left = " (" + formatDuration(std::chrono::duration_cast<std::chrono::seconds>(rest + std::chrono::seconds(1) - milliseconds(1))) + " left)";
+    }
+    if (p.spec.analysis) p.requeue(p.spec.analysis->interval ? p.spec.analysis->interval->get() : milliseconds(30000));
+    p.setPhase(phase::kProgressing, "A/B test" + left + ": " + summary);
+  }
+}
+
+}  // namespace modelops::rollout::detail

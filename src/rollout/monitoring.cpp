@@ -1,0 +1,181 @@
+// Post-promotion monitoring: with spec.monitoring.enabled the stable revision keeps being judged
+// (measurementDue asks for it while Healthy). Verdicts fold into status.analysis with the same limits as
+// a canary analysis, except that a pass is not terminal (monitoring never ends) and maxDuration does not
+// apply. On Failed/Aborted the stable revision is Degraded: with onDegraded Rollback, the last good
+// revision (status.lastGoodRevision, kept at zero replicas by retention.cpp) is scaled back up and, once
+// available, becomes stable at 100%; with Alert, or without a last good revision, traffic stays and the
+// phase says so. `retry` re-accepts a degraded stable (monitoring restarts).
+// Pure: everything goes into the Pass. Thread-safety: one Pass per call.
+#include <algorithm>
+
+#include "modelops/analysis/limits.h"
+#include "pass.h"
+
+namespace modelops::rollout::detail {
+namespace {
+
+using std::chrono::milliseconds;
+namespace phase = api::phase;
+namespace cond = api::condition;
+
+constexpr std::string_view kReasonDegraded = "StableDegraded";
+
+std::string rev(std::optional<std::int64_t> r) { return std::to_string(r.value_or(0)); }
+
+const api::HistoryEntry* newestEntryFor(const api::ModelDeploymentStatus& st, const std::string& hash) {
+  for (const auto& h : st.history)
+    if (h.hash == hash) return &h;
+  return nullptr;
+}
+
+// The version of `revision` as history recorded it (the Promoted entry first).
+std::optional<std::string> versionOfRevision(const api::ModelDeploymentStatus& st, std::int64_t revision) {
+  std::optional<std::string> any;
+  for (const auto& h : st.history) {
+    if (h.revision != revision) continue;
+    if (h.outcome == api::outcome::kPromoted) return h.version;
+    if (!any) any = h.version;
+  }
+  return any;
+}
+
+// The newest promoted revision older than `below` whose revision was not degraded or rolled back since:
+// the next rollback target once the current last good one is stable again.
+std::optional<std::int64_t> olderGoodRevision(const api::ModelDeploymentStatus& st, std::int64_t below) {
+  for (const auto& h : st.history) {
+    if (!h.revision || *h.revision >= below || h.outcome != api::outcome::kPromoted || !h.hash) continue;
+    if (lastOutcomeFor(st, *h.hash) == api::outcome::kPromoted) return h.revision;
+  }
+  return std::nullopt;
+}
+
+milliseconds intervalOf(const Pass& p) {
+  if (p.spec.monitoring && p.spec.monitoring->interval && p.spec.monitoring->interval->value)
+    return *p.spec.monitoring->interval->value;
+  if (p.spec.analysis && p.spec.analysis->interval && p.spec.analysis->interval->value)
+    return *p.spec.analysis->interval->value;
+  return milliseconds(30000);
+}
+
+bool rollbackMode(const Pass& p) {
+  return !p.spec.monitoring || p.spec.monitoring->onDegraded.value_or(std::string(api::kOnDegradedRollback)) ==
+                                   api::kOnDegradedRollback;
+}
+
+// The stable revision failed monitoring: history, condition, Warning event. Traffic is decided by
+// holdDegraded on this and the following passes.
+void degrade(Pass& p, const std::string& reason) {
+  const auto stable = *p.st.stable;
+  p.addHistory(stable, api::outcome::kDegraded, reason);
+  p.setCondition(cond::kAccuracyHealthy, cond::kFalse, kReasonDegraded, reason);
+  std::string what = rollbackMode(p) ? "returning to the last good revision" : "alert only, traffic unchanged";
+  p.event("Warning", "Degraded",
+          "version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) +
+              ") degraded after promotion: " + reason + " (" + what + ")");
+  resetAnalysis(p.st);
+}
+
+// The stable revision is Degraded: return to the last good revision when asked to and possible, else
+// hold and say why. Always decides the phase.
+void holdDegraded(Pass& p) {
+  const auto stable = *p.st.stable;
+  const auto* entry = newestEntryFor(p.st, stable.hash.value_or(""));
+  std::string reason = entry && entry->reason ? *entry->reason : "monitoring failed";
+  std::string head = "version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) +
+                     ") degraded after promotion: " + reason;
+  p.setCondition(cond::kAccuracyHealthy, cond::kFalse, kReasonDegraded, reason);
+  if (!rollbackMode(p)) {
+    p.setPhase(phase::kDegraded, head + "; onDegraded is Alert: traffic unchanged (`kubectl modelops retry " +
+                                     p.name + "` accepts it again, or change the spec)");
+    return;
+  }
+  const ObservedDeployment* target = nullptr;
+  if (p.st.lastGoodRevision)
+    for (const auto& d : p.in.observed.deployments)
+      if (d.revision == *p.st.lastGoodRevision && d.hash != stable.hash) target = &d;
+  if (!target) {
+    p.setPhase(phase::kDegraded,
+               head + "; no last good revision to return to" +
+                   (p.st.lastGoodRevision ? " (revision " + rev(p.st.lastGoodRevision) + " is no longer kept)"
+                                          : std::string()) +
+                   ": traffic unchanged (change the spec, or `kubectl modelops retry " + p.name + "` to accept it)");
+    return;
+  }
+  p.restoreHash = target->hash;  // retention.cpp scales it back to `replicas`
+  auto have = p.available(target->hash);
+  if (have < p.replicas) {
+    p.setPhase(phase::kDegraded, head + "; returning to revision " + rev(p.st.lastGoodRevision) +
+                                     ": waiting for its replicas (" + std::to_string(have) + "/" +
+                                     std::to_string(p.replicas) + " available)");
+    return;
+  }
+  api::TrackStatus good;
+  good.revision = target->revision;
+  good.version = versionOfRevision(p.st, target->revision);
+  good.hash = target->hash;
+  good.weight = 100;
+  p.st.stable = good;
+  p.st.lastGoodRevision = olderGoodRevision(p.st, target->revision);
+  p.restoreHash.clear();
+  p.event("Warning", "RolledBackToLastGood",
+          "traffic returned to version " + good.version.value_or("?") + " (revision " + rev(good.revision) +
+              ") from degraded version " + stable.version.value_or("?") + ": " + reason);
+  p.setPhase(phase::kDegraded, head + "; traffic returned to version " + good.version.value_or("?") + " (revision " +
+                                   rev(good.revision) + ")");
+}
+
+}  // namespace
+
+bool planMonitoring(Pass& p) {
+  const auto& stable = *p.st.stable;
+  const auto hash = stable.hash.value_or("");
+  bool degraded = lastOutcomeFor(p.st, hash) == api::outcome::kDegraded;
+  if (degraded && p.actionIs(api::kActionRetry)) {
+    // A human accepts the degraded revision again: it is the promoted stable, monitoring starts afresh.
+    p.addHistory(stable, api::outcome::kPromoted, "accepted again by retry after degradation");
+    p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "MonitoringRestarted", "accepted again by retry");
+    p.event("Normal", "MonitoringRestarted", "revision " + rev(stable.revision) + " accepted again by retry");
+    resetAnalysis(p.st);
+    return false;
+  }
+  if (degraded) {
+    holdDegraded(p);
+    return true;
+  }
+  bool enabled = p.spec.monitoring && p.spec.monitoring->enabled.value_or(false) && p.spec.analysis &&
+                 !p.spec.analysis->metrics.empty();
+  if (!enabled) return false;
+  p.requeue(intervalOf(p));  // come back when the next measurement is due
+  if (!p.in.measurement || p.in.measurement->hash != hash) return false;
+
+  auto progress = loadProgress(p.st);
+  // Monitoring never ends: a pass is not terminal (later failures must still count), and maxDuration
+  // (meant for a rollout's analysis) does not apply.
+  if (progress.outcome == analysis::AnalysisOutcome::Passed) progress.outcome = analysis::AnalysisOutcome::Running;
+  auto policy = policyFor(*p.spec.analysis);
+  policy.maxDuration.reset();
+  auto decision = analysis::decide(progress, p.in.measurement->verdicts, policy, p.in.now);
+  switch (decision.outcome) {
+    case analysis::AnalysisOutcome::Failed:
+    case analysis::AnalysisOutcome::Aborted:
+      degrade(p, decision.reason);
+      holdDegraded(p);
+      return true;
+    case analysis::AnalysisOutcome::Paused:
+      // Too many inconclusive intervals: say so and start counting afresh (no action on missing data).
+      p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "MonitoringInconclusive", decision.reason);
+      p.event("Warning", "MonitoringInconclusive", decision.reason);
+      storeProgress(p.st, decision.progress, p.in.now);
+      if (p.st.analysis) p.st.analysis->extra.erase("progress");
+      return false;
+    case analysis::AnalysisOutcome::Passed:
+      p.setCondition(cond::kAccuracyHealthy, cond::kTrue, "MonitoringPassed", summarizeVerdicts(decision.progress));
+      break;
+    case analysis::AnalysisOutcome::Running:
+      break;
+  }
+  storeProgress(p.st, decision.progress, p.in.now);
+  return false;
+}
+
+}  // namespace modelops::rollout::detail
