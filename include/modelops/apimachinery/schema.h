@@ -24,7 +24,7 @@ namespace modelops::apimachinery {
 struct SchemaViolation {
   std::string field;    // "spec.strategy.canary.steps[2].setWeight"
   std::string type;     // FieldValueRequired, FieldValueInvalid, FieldValueNotSupported,
-                        // FieldValueTypeInvalid, FieldValueTooLong, FieldValueTooMany
+                        // FieldValueTypeInvalid, FieldValueTooLong, FieldValueTooMany, FieldValueDuplicate
   std::string message;  // the error body, e.g. "Required value" or `Unsupported value: "Foo": ...`
   // "field: message", as field.Error.Error() prints it.
   std::string error() const { return field.empty() ? message : field + ": " + message; }
@@ -50,7 +50,10 @@ class StructuralSchema {
   // Every violation in the object, in document order. apiVersion and kind are skipped; metadata is
   // checked only for a valid name (DNS subdomain) and namespace, as the apiserver does for CRs.
   std::vector<SchemaViolation> validate(const nlohmann::json& object) const;
-  // Sets `default` values recursively: missing properties of objects that exist, and array items.
+  // Sets `default` values recursively: missing properties of objects that exist (also inside values just
+  // defaulted), and array items. A null for a non-nullable property takes its default, or is removed
+  // when there is none, as the apiserver does before defaulting. Call order on write, as the apiserver:
+  // unknownFields (for fieldValidation) -> prune -> applyDefaults -> validate.
   void applyDefaults(nlohmann::json& object) const;
   // Removes fields the schema does not declare (kept under x-kubernetes-preserve-unknown-fields,
   // and apiVersion, kind and metadata at the root).
