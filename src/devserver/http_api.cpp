@@ -8,6 +8,7 @@
 #include "modelops/apimachinery/table.h"
 #include "modelops/common/time.h"
 #include "modelops/yaml/yaml.h"
+#include "protobuf_decode.h"
 
 namespace modelops::devserver {
 
@@ -226,7 +227,22 @@ void HttpApi::handleResource(const httplib::Request& req, httplib::Response& res
       writeStatus(res, badRequest("force is only allowed for apply patches"));
       return;
     }
-    auto body = parseBody(req.body, pt == PatchType::Apply, &parseError);
+    std::string ct = req.get_header_value("Content-Type");
+    ct = ct.substr(0, ct.find(';'));
+    bool yamlBody = ct == "application/yaml";
+    std::optional<nlohmann::json> protoBody;
+    if (v != "patch" && ct == "application/vnd.kubernetes.protobuf")
+      protoBody = decodeKubernetesProtobuf(req.body, &parseError);
+    if (v != "patch" && !ct.empty() && ct != "application/json" && !yamlBody && ct != "*/*" && !protoBody) {
+      ApiStatus s;
+      s.code = 415;
+      s.reason = "UnsupportedMediaType";
+      s.message = "the body of the request was in an unknown format - accepted media types include: "
+                  "application/json, application/yaml, application/vnd.kubernetes.protobuf";
+      writeStatus(res, s);
+      return;
+    }
+    auto body = protoBody ? protoBody : parseBody(req.body, pt == PatchType::Apply || yamlBody, &parseError);
     if (!body) {
       writeStatus(res, badRequest(parseError));
       return;
