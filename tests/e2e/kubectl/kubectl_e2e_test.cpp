@@ -271,6 +271,21 @@ TEST_F(KubectlE2E, InvalidModelDeploymentShowsFieldPath) {
   EXPECT_NE(r.code, 0);
 }
 
+TEST_F(KubectlE2E, ImperativeCreateAndNamespaceDeletion) {
+  // kubectl's typed commands send protobuf bodies.
+  auto r = kubectl({"create", "namespace", "scratch"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = kubectl({"create", "configmap", "settings", "-n", "scratch", "--from-literal=mode=fast"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = kubectl({"get", "configmap", "settings", "-n", "scratch", "-o", "jsonpath={.data.mode}"});
+  EXPECT_EQ(r.out, "fast");
+  r = kubectl({"delete", "namespace", "scratch", "--timeout=30s"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = kubectl({"get", "configmap", "settings", "-n", "scratch"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("NotFound"), std::string::npos) << r.err;
+}
+
 TEST_F(KubectlE2E, ZZServerStopsCleanlyOnSigterm) {
   server_->signal(SIGTERM);
   EXPECT_EQ(server_->wait(20s), 0) << server_->err();
