@@ -83,7 +83,29 @@ std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api:
   std::map<std::string, analysis::AnalysisProgress> out;
   if (!status.analysis) return out;
   const auto& extra = status.analysis->extra;
-  if (!extra.is_object() || !extra.contains(kVariantProgressKey) || !extra[kVariantProgressKey].is_object()) return out;
+  if (!extra.is_object() || !extra.contains(kVariantProgressKey) || !extra[kVariantProgressKey].is_object()) {
+    // Progress pruned (an API server whose CRD does not keep it): the latest verdicts are still in the
+    // declared runs ("<variant>/<metric>"), enough for the winner rule; the limit counters start afresh.
+    for (const auto& run : status.analysis->runs) {
+      auto slash = run.metric ? run.metric->find('/') : std::string::npos;
+      auto phase = run.phase ? analysis::parseVerdictPhase(*run.phase) : std::nullopt;
+      if (slash == std::string::npos || !phase) continue;
+      analysis::Verdict v;
+      v.metric = run.metric->substr(slash + 1);
+      v.phase = *phase;
+      v.value = run.value;
+      v.lowerBound = run.lowerBound;
+      v.upperBound = run.upperBound;
+      v.samples = static_cast<double>(run.samples.value_or(0));
+      v.reason = run.message.value_or("");
+      analysis::MetricProgress m;
+      m.metric = v.metric;
+      m.measurements = 1;
+      m.latest = v;
+      out[run.metric->substr(0, slash)].metrics.push_back(std::move(m));
+    }
+    return out;
+  }
   for (const auto& [name, json] : extra[kVariantProgressKey].items())
     if (auto parsed = analysis::progressFromJson(json)) out[name] = *parsed;  // unreadable: that variant restarts
   return out;

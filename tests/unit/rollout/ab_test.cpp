@@ -187,6 +187,19 @@ TEST(AbTest, AutoPromotesTheConfidentlyBetterVariantAfterTheDuration) {
   EXPECT_EQ(w.status.stable->hash, treatment);
 }
 
+TEST(AbTest, WinnerIsFoundFromTheRunsWhenTheServerPrunedTheProgress) {
+  auto w = abWorld();
+  w.settle();
+  auto treatment = hashOf(w, "treatment");
+  w.step(both(w, accuracy(VerdictPhase::Pass, 0.900, 0.890, 0.910), accuracy(VerdictPhase::Pass, 0.950, 0.940, 0.960)));
+  ASSERT_TRUE(w.status.analysis);
+  w.status.analysis->extra = nlohmann::json::object();  // what a pruning API server gives back
+  w.advance(std::chrono::hours(1));
+  w.settle();
+  EXPECT_EQ(w.status.stable->hash, treatment);
+  EXPECT_EQ(w.status.phase, "Healthy");
+}
+
 TEST(AbTest, NoConfidentWinnerHoldsForAHumanWhoPromotesAVariant) {
   auto w = abWorld();
   auto control = *w.status.stable->hash;
