@@ -1,5 +1,6 @@
 // LeaderElector implementation. See leader_election.h for the protocol and its safety argument.
-// Thread-safety: the run loop is the only writer; observed state under mu_, leading_ atomic.
+// Thread-safety: the run loop and the deadline watchdog share state under mu_; step-downs are
+// serialised by stepMu_ (once per term).
 #include "modelops/runtime/leader_election.h"
 
 #include <cmath>
@@ -60,9 +61,9 @@ std::string LeaderElector::leader() const {
 }
 
 bool LeaderElector::healthy() const {
-  if (!leading_) return true;
   std::lock_guard lock(mu_);
-  return clock_.monotonic() - lastRenewSent_ <= config_.leaseDuration;
+  // A lease request that has not returned for longer than the lease itself: the loop is stuck.
+  return !attemptStartedAt_ || clock_.monotonic() - *attemptStartedAt_ <= config_.leaseDuration;
 }
 
 Clock::MonoTime LeaderElector::jittered(Clock::MonoTime from) {
@@ -70,61 +71,115 @@ Clock::MonoTime LeaderElector::jittered(Clock::MonoTime from) {
   return from + std::chrono::duration_cast<Clock::MonoTime::duration>(config_.retryPeriod * factor);
 }
 
+bool LeaderElector::attempt() {
+  {
+    std::lock_guard lock(mu_);
+    attemptStartedAt_ = clock_.monotonic();
+  }
+  bool ok = tryAcquireOrRenew();
+  std::lock_guard lock(mu_);
+  attemptStartedAt_.reset();
+  return ok;
+}
+
 void LeaderElector::run(const CancelToken& cancel) {
+  CancelToken watchdogStop;
+  std::thread watchdog([this, watchdogStop] { watchdogLoop(watchdogStop); });
   while (!cancel.cancelled()) {
     // Campaign.
     while (!cancel.cancelled()) {
-      if (tryAcquireOrRenew()) break;
+      if (attempt()) break;
       if (!sleeper_.sleepUntil(jittered(clock_.monotonic()), cancel)) break;
     }
     if (cancel.cancelled()) break;
-    becomeLeader();
-    // Lead: renew every retryPeriod; give up when renewDeadline passed without success.
+    std::uint64_t term = becomeLeader();
+    // Lead: renew every retryPeriod; give up when renewDeadline passed without success. The
+    // watchdog thread enforces the same deadline while this thread is stuck in a request.
     for (;;) {
-      Clock::MonoTime deadline;
-      {
-        std::lock_guard lock(mu_);
-        deadline = lastRenewSent_ + config_.renewDeadline;
-      }
+      auto deadline = renewDeadline();
       auto next = std::min(clock_.monotonic() + config_.retryPeriod, deadline);
       if (!sleeper_.sleepUntil(next, cancel)) break;
-      if (clock_.monotonic() >= deadline) {
-        logWarn("leader election: renew deadline passed, stepping down",
-                {{"lease", config_.leaseName}, {"identity", config_.identity}});
-        break;
-      }
-      if (tryAcquireOrRenew()) continue;
-      {
-        std::lock_guard lock(mu_);
-        deadline = lastRenewSent_ + config_.renewDeadline;
-      }
-      if (clock_.monotonic() >= deadline) {
-        logWarn("leader election: renew deadline passed, stepping down",
-                {{"lease", config_.leaseName}, {"identity", config_.identity}});
-        break;
-      }
+      if (!isLeader()) break;  // the watchdog stepped down
+      if (clock_.monotonic() >= renewDeadline()) break;
+      if (attempt() && isLeader()) continue;
+      if (!isLeader() || clock_.monotonic() >= renewDeadline()) break;
     }
-    stopLeading();
+    stepDown(term, cancel.cancelled() ? "shutting down" : "renew deadline passed");
     if (cancel.cancelled()) {
       release();
       break;
     }
   }
+  watchdogStop.cancel();
+  {
+    std::lock_guard lock(mu_);
+    watchdogCv_.notify_all();
+  }
+  watchdog.join();
 }
 
-void LeaderElector::becomeLeader() {
-  leading_ = true;
+Clock::MonoTime LeaderElector::renewDeadline() const {
+  std::lock_guard lock(mu_);
+  return lastRenewSent_ + config_.renewDeadline;
+}
+
+void LeaderElector::watchdogLoop(const CancelToken& stop) {
+  for (;;) {
+    std::uint64_t term;
+    Clock::MonoTime deadline;
+    {
+      std::unique_lock lock(mu_);
+      watchdogCv_.wait(lock, [&] { return stop.cancelled() || (leading_ && term_ != watchedTerm_); });
+      if (stop.cancelled()) return;
+      term = term_;
+      deadline = lastRenewSent_ + config_.renewDeadline;
+    }
+    // Sleep to the deadline, re-arming while renewals move it.
+    for (;;) {
+      if (!sleeper_.sleepUntil(deadline, stop)) return;
+      std::lock_guard lock(mu_);
+      if (term_ != term || !leading_) break;
+      auto current = lastRenewSent_ + config_.renewDeadline;
+      if (clock_.monotonic() >= current) break;
+      deadline = current;
+    }
+    {
+      std::lock_guard lock(mu_);
+      watchedTerm_ = term;
+    }
+    stepDown(term, "renew deadline passed while a lease request was outstanding");
+  }
+}
+
+std::uint64_t LeaderElector::becomeLeader() {
+  std::uint64_t term;
+  {
+    std::lock_guard lock(mu_);
+    term = ++term_;
+    leading_ = true;
+    watchdogCv_.notify_all();
+  }
   if (metrics_) metrics_->setLeader(true);
   logInfo("leader election: acquired lease", {{"lease", config_.leaseName}, {"identity", config_.identity}});
   if (callbacks_.onStartedLeading) callbacks_.onStartedLeading();
+  return term;
 }
 
-void LeaderElector::stopLeading() {
+void LeaderElector::stepDown(std::uint64_t term, const char* why) {
+  std::lock_guard step(stepMu_);  // the run loop and the watchdog may both try: once per term
+  {
+    std::lock_guard lock(mu_);
+    if (term_ != term || !leading_) return;
+  }
+  logWarn("leader election: stepping down", {{"lease", config_.leaseName}, {"identity", config_.identity}, {"why", why}});
   // Callback first and synchronously: reconciling must have stopped before anything else happens.
   if (callbacks_.onStoppedLeading) callbacks_.onStoppedLeading();
-  leading_ = false;
+  {
+    std::lock_guard lock(mu_);
+    leading_ = false;
+    watchedTerm_ = term;
+  }
   if (metrics_) metrics_->setLeader(false);
-  logInfo("leader election: stopped leading", {{"lease", config_.leaseName}, {"identity", config_.identity}});
 }
 
 void LeaderElector::observe(const Json& lease) {

@@ -95,6 +95,11 @@ class FakeClock final : public Clock, public runtime::Sleeper {
       return static_cast<std::size_t>(std::distance(sleeping_.upper_bound(mono_), sleeping_.end())) >= n;
     });
   }
+  // Threads asleep with a deadline still in the future.
+  std::size_t pendingSleepers() const {
+    std::lock_guard lock(mu_);
+    return static_cast<std::size_t>(std::distance(sleeping_.upper_bound(mono_), sleeping_.end()));
+  }
   // Advances time to the earliest future sleeper's deadline; false when nobody sleeps.
   bool advanceToNextSleeper() {
     MonoTime next;

@@ -10,10 +10,11 @@
 // Safety: when no renewal has succeeded for renewDeadline (counted from when the last successful
 // renewal was SENT), the elector calls onStoppedLeading synchronously and only then campaigns again.
 // Because renewDeadline < leaseDuration and others wait leaseDuration from when they saw our last
-// renewal, we stop before anyone else can start - provided a lease request cannot hang for longer
-// than leaseDuration - renewDeadline: give the lease client a request timeout below that (5 s with
-// the defaults). The lease client must be its own KubeClient instance without a QPS limiter, so
-// renewals never queue behind reconcile traffic.
+// renewal, we stop before anyone else can start. A watchdog thread enforces the deadline even while
+// the election thread is stuck inside a lease request (a hung connection, client-side retries), so
+// this holds whatever the lease client's timeouts are. The lease client must still be its own
+// KubeClient instance without a QPS limiter (renewals never queue behind reconcile traffic), and
+// a short request timeout keeps the loop responsive.
 // On cancellation while leading: onStoppedLeading (the controller stops and finishes in-flight
 // work), then the lease is released (holderIdentity "", leaseDurationSeconds 1) so a standby takes
 // over at its next retry instead of waiting for expiry.
@@ -22,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -76,18 +78,24 @@ class LeaderElector {
   void start();
   void stop();
 
-  bool isLeader() const { return leading_.load(); }
+  bool isLeader() const {
+    std::lock_guard lock(mu_);
+    return leading_;
+  }
   std::string leader() const;  // the holder we last observed
-  // For /healthz: false when we believe we lead but no renewal succeeded for longer than
-  // leaseDuration (the renew loop is stuck); true otherwise.
+  // For /healthz: false when a lease request has been outstanding for longer than leaseDuration
+  // (the election loop is stuck); true otherwise.
   bool healthy() const;
 
  private:
+  bool attempt();  // tryAcquireOrRenew, tracking that a request is outstanding
   bool tryAcquireOrRenew();
   void observe(const kube::Json& lease);
   void release();
-  void becomeLeader();
-  void stopLeading();
+  std::uint64_t becomeLeader();
+  void stepDown(std::uint64_t term, const char* why);
+  void watchdogLoop(const CancelToken& stop);
+  Clock::MonoTime renewDeadline() const;
   Clock::MonoTime jittered(Clock::MonoTime from);
 
   kube::KubeClient& client_;
@@ -98,8 +106,13 @@ class LeaderElector {
   RuntimeMetrics* metrics_;
   std::mt19937_64 rng_;
 
-  std::atomic<bool> leading_{false};
+  std::mutex stepMu_;
   mutable std::mutex mu_;
+  std::condition_variable watchdogCv_;
+  bool leading_ = false;
+  std::uint64_t term_ = 0;         // leadership terms won by this elector
+  std::uint64_t watchedTerm_ = 0;  // the last term the watchdog finished with
+  std::optional<Clock::MonoTime> attemptStartedAt_;
   std::optional<kube::Json> lease_;  // last lease object we read or wrote
   std::string observedHolder_;
   std::string observedRenewTime_;

@@ -16,6 +16,7 @@
 #include "fakes/fake_kube_client.h"
 #include "fakes/wait.h"
 #include "modelops/runtime/controller.h"
+#include "modelops/common/time.h"
 #include "modelops/runtime/metrics.h"
 
 namespace modelops::runtime {
@@ -89,8 +90,9 @@ TEST(LeaderElection, AcquiresWithFullRecordAndRenews) {
   EXPECT_EQ(spec["acquireTime"], spec["renewTime"]);
   EXPECT_NE(a.metrics.render().find("modelops_leader 1"), std::string::npos);
   std::string rv = lease["metadata"]["resourceVersion"];
-  ASSERT_TRUE(clock.waitForSleepers(1));
+  ASSERT_TRUE(clock.waitForSleepers(2));  // the renew loop and the deadline watchdog
   EXPECT_EQ(clock.sleeperDeadlines().front() - clock.monotonic(), 2s);  // renews every retryPeriod
+  EXPECT_EQ(clock.sleeperDeadlines().back() - clock.monotonic(), 10s);  // watchdog at the renew deadline
   clock.advance(2s);
   ASSERT_TRUE(waitFor([&] { return leaseOf(server)["metadata"]["resourceVersion"] != rv; }));
   Json renewed = leaseOf(server);
@@ -154,18 +156,29 @@ TEST(LeaderElection, RenewFailuresStopTheControllerBeforeExpiryThenOtherTakesOve
   ASSERT_TRUE(waitFor([&] { return a.elector->isLeader(); }));
   controller.startLeading();
   b.start(clock);
-  ASSERT_TRUE(clock.waitForSleepers(2));
+  ASSERT_TRUE(clock.waitForSleepers(3));
   EXPECT_FALSE(b.elector->isLeader());
   // Let one renewal succeed, then a's API connection breaks.
-  step(clock, 2);
-  ASSERT_TRUE(clock.waitForSleepers(2));
-  auto lastGoodRenew = clock.monotonic();
+  step(clock, 3);
+  ASSERT_TRUE(clock.waitForSleepers(3));
   a.client.setFault([](const FakeKubeClient::Call&) -> std::optional<kube::ApiError> {
     return testing::makeApiError(0, "ConnectionError", "connection refused");
   });
-  for (int i = 0; i < 50 && (a.stopped.load() == 0 || !b.elector->isLeader()); ++i) step(clock, 2);
+  // When a's last successful renewal was sent, from the lease's renewTime (fake wall and monotonic
+  // time move together).
+  auto renewWall = parseRfc3339(leaseOf(server)["spec"]["renewTime"].get<std::string>());
+  ASSERT_TRUE(renewWall.has_value());
+  auto lastGoodRenew = clock.monotonic() - (clock.now() - *renewWall);
+  // Step time only when every thread is asleep: each replica's loop, plus the watchdog of a leader.
+  auto quiescent = [&] {
+    return clock.pendingSleepers() >= 2u + (a.elector->isLeader() ? 1u : 0u) + (b.elector->isLeader() ? 1u : 0u);
+  };
+  for (int i = 0; i < 50 && (a.stopped.load() == 0 || b.started.load() == 0); ++i) {
+    ASSERT_TRUE(waitFor(quiescent));
+    clock.advanceToNextSleeper();
+  }
   ASSERT_EQ(a.stopped.load(), 1);
-  ASSERT_TRUE(b.elector->isLeader());
+  ASSERT_EQ(b.started.load(), 1);
   EXPECT_TRUE(controllerStoppedInCallback.load());
   auto stoppedAt = Clock::MonoTime(Clock::MonoTime::duration(a.stoppedAtNs.load()));
   auto startedAt = Clock::MonoTime(Clock::MonoTime::duration(b.startedAtNs.load()));
@@ -198,7 +211,7 @@ TEST(LeaderElection, ReleaseOnShutdownLetsStandbyTakeOverAtItsNextRetry) {
   a.start(clock);
   ASSERT_TRUE(waitFor([&] { return a.elector->isLeader(); }));
   b.start(clock);
-  ASSERT_TRUE(clock.waitForSleepers(2));
+  ASSERT_TRUE(clock.waitForSleepers(3));  // a's loop and watchdog, b's campaign
   auto releasedAt = clock.monotonic();
   a.elector->stop();  // clean shutdown
   EXPECT_TRUE(stoppedBeforeRelease.load());
@@ -212,7 +225,7 @@ TEST(LeaderElection, ReleaseOnShutdownLetsStandbyTakeOverAtItsNextRetry) {
   b.elector->stop();
 }
 
-TEST(LeaderElection, UnhealthyWhenRenewLoopHangsPastLeaseDuration) {
+TEST(LeaderElection, WatchdogStepsDownWhileARenewalHangsAndHealthFails) {
   FakeClock clock;
   FakeKubeClient server;
   Replica a(clock, server.cluster(), "a");
@@ -230,14 +243,23 @@ TEST(LeaderElection, UnhealthyWhenRenewLoopHangsPastLeaseDuration) {
   ASSERT_TRUE(waitFor([&] { return a.elector->isLeader(); }));
   EXPECT_TRUE(a.elector->healthy());
   hang = true;
-  step(clock, 1);
+  auto lastRenew = clock.monotonic();
+  ASSERT_TRUE(clock.waitForSleepers(2));
+  clock.advance(2s);  // the renewal starts and hangs inside the client
   ASSERT_TRUE(waitFor([&] { return hanging.load(); }));
-  clock.advance(10s);
-  EXPECT_TRUE(a.elector->healthy());
-  clock.advance(4s);
-  EXPECT_FALSE(a.elector->healthy());  // 16 s since the last renewal was sent
+  clock.advance(7999ms);
+  EXPECT_EQ(a.stopped.load(), 0);
+  clock.advance(1ms);  // renew deadline: the watchdog steps down although the request never returned
+  ASSERT_TRUE(waitFor([&] { return a.stopped.load() == 1; }));
+  EXPECT_EQ(Clock::MonoTime(Clock::MonoTime::duration(a.stoppedAtNs.load())) - lastRenew, 10s);
+  EXPECT_FALSE(a.elector->isLeader());
+  EXPECT_TRUE(a.elector->healthy());   // the request has been out 8 s
+  clock.advance(7001ms);
+  EXPECT_FALSE(a.elector->healthy());  // out for longer than the lease: the loop is stuck
   unblock.set_value();
   a.elector->stop();
+  // The late renewal succeeded, so a campaigned and won again; every term ended exactly once.
+  EXPECT_EQ(a.stopped.load(), a.started.load());
 }
 
 }  // namespace
