@@ -161,7 +161,7 @@ void renderAnalysis(std::ostringstream& out, const api::ModelDeployment& md, con
   if (a.failures) counters += " failures " + std::to_string(*a.failures);
   if (a.inconclusives) counters += " inconclusive " + std::to_string(*a.inconclusives);
   if (a.consecutiveErrors) counters += " errors " + std::to_string(*a.consecutiveErrors);
-  out << (counters.empty() ? "" : "   " + counters.substr(1)) << "\n";
+  out << (counters.empty() ? "" : "    " + counters.substr(1)) << "\n";
   // The latest run of each metric (runs may hold several per metric; the last one listed wins).
   std::vector<std::string> order;
   std::map<std::string, const api::AnalysisRun*> latest;
@@ -361,7 +361,7 @@ RolloutVerdict judgeRollout(const json& doc) {
   const std::string phase = s.phase.value_or("");
   const std::string message = s.message && !s.message->empty() ? ": " + *s.message : "";
   if (s.observedGeneration.value_or(0) < md.generation())
-    return {RolloutState::InProgress, "waiting for the operator to observe generation " +
+    return {RolloutState::InProgress, "rollout of " + md.name() + ": waiting for the operator to observe generation " +
                                           std::to_string(md.generation()) + " (observed " +
                                           orDash(s.observedGeneration) + ")"};
   if (phase == api::phase::kRolledBack || phase == api::phase::kFailed || phase == api::phase::kDegraded ||

@@ -205,6 +205,19 @@ TEST_F(PluginTest, ActionsWriteOnlyTheAnnotationsWithFreshIds) {
     EXPECT_EQ(md["metadata"]["generation"].get<std::int64_t>(), generation) << "an action changed the spec";
     EXPECT_EQ(md["spec"], spec);
   }
+  // The dev server's audit: the plugin's only writes were merge patches that changed neither spec nor status.
+  std::size_t writes = 0;
+  for (const auto& rec : server_->audit().records()) {
+    if (rec.userAgent.rfind("kubectl-modelops/", 0) != 0 || rec.verb == "get" || rec.verb == "list") continue;
+    ++writes;
+    EXPECT_EQ(rec.verb, "patch");
+    EXPECT_EQ(rec.patchType, "merge");
+    EXPECT_EQ(rec.resource, "modeldeployments");
+    EXPECT_EQ(rec.subresource, "");
+    EXPECT_FALSE(rec.specChanged);
+    EXPECT_FALSE(rec.statusChanged);
+  }
+  EXPECT_EQ(writes, cases.size());
   auto missing = run({"abort", "ghost"});
   EXPECT_EQ(missing.code, plugin::kExitNotFound);
 }

@@ -27,29 +27,45 @@ json inFlight(std::int64_t observed) {
           {"currentStepIndex", 0}};
 }
 
+// A plugin run on its own thread; leaving scope (also when an assertion returns early) cancels it and
+// joins, so no thread outlives the test.
+struct Running {
+  std::future<int> result;
+  CancelToken cancel;
+  ~Running() {
+    if (result.valid()) {
+      cancel.cancel();
+      result.wait();
+    }
+  }
+};
+
 class FollowTest : public PluginTest {
  protected:
-  // Starts the plugin on a thread with its own cancel token and output streams.
-  std::future<int> start(std::vector<std::string> args) {
+  // Starts the plugin on a thread with the fixture's cancel token and output streams.
+  Running start(std::vector<std::string> args) {
     args.push_back("--kubeconfig");
     args.push_back(kubeconfig_);
-    return std::async(std::launch::async, [this, args] {
-      plugin::PluginContext ctx{out_, err_, clock_, [](const std::string&) { return std::optional<std::string>(); },
-                                false, false, cancel_};
-      return plugin::runPlugin(args, ctx);
-    });
+    return Running{std::async(std::launch::async,
+                              [this, args] {
+                                plugin::PluginContext ctx{out_, err_, clock_,
+                                                          [](const std::string&) { return std::optional<std::string>(); },
+                                                          false, false, cancel_};
+                                return plugin::runPlugin(args, ctx);
+                              }),
+                   cancel_};
   }
   bool watching() {
     return waitFor([&] { return server_->openWatches() > 0; });
   }
-  int finish(std::future<int>& f, std::chrono::seconds limit = 20s) {
-    if (f.wait_for(limit) != std::future_status::ready) {
+  int finish(Running& r, std::chrono::seconds limit = 20s) {
+    if (r.result.wait_for(limit) != std::future_status::ready) {
       cancel_.cancel();  // do not leave the thread behind
-      f.wait();
+      r.result.wait();
       ADD_FAILURE() << "the plugin did not finish within " << limit.count() << "s; out:\n" << out_.text();
       return -1;
     }
-    return f.get();
+    return r.result.get();
   }
 
   SyncStream out_, err_;
@@ -106,7 +122,7 @@ TEST_F(FollowTest, StatusWaitTimesOut) {
   auto f = start({"status", "fraud", "--wait", "--timeout", "300ms"});
   EXPECT_EQ(finish(f), plugin::kExitTimeout);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
-  EXPECT_THAT(err_.text(), HasSubstr("timed out after 300ms waiting for fraud"));
+  EXPECT_THAT(err_.text(), HasSubstr("timed out after 0.3s waiting for fraud"));
 }
 
 TEST_F(FollowTest, StatusWithoutWaitJudgesOnce) {

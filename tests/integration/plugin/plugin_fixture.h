@@ -71,7 +71,9 @@ struct PluginRun {
 class PluginTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto started = devserver::DevServer::start({.port = 0});
+    devserver::DevServerOptions options;
+    options.port = 0;
+    auto started = devserver::DevServer::start(options);
     ASSERT_TRUE(started.ok()) << started.error().message;
     server_ = std::move(started).value();
     char tmpl[] = "/tmp/modelops-plugin-test-XXXXXX";
@@ -157,8 +159,10 @@ class PluginTest : public ::testing::Test {
 
   // Writes status through the /status subresource (merge patch), as the operator would.
   json setStatus(const std::string& name, const json& status, const std::string& ns = "default") {
+    kube::PatchOptions toStatus;
+    toStatus.status = true;
     auto patched = client_->patch(kube::resources::modelDeployments(), ns, name, kube::PatchType::Merge,
-                                  {{"status", status}}, {.status = true});
+                                  {{"status", status}}, toStatus);
     EXPECT_TRUE(patched.ok()) << patched.error().describe();
     return patched.ok() ? patched.value() : json();
   }
