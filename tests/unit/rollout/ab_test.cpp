@@ -305,6 +305,35 @@ TEST(AbTest, VariantNeverAvailableIsRolledBackAfterTheDeadline) {
   EXPECT_NE(w.status.history[0].reason->find("progressDeadlineSeconds"), std::string::npos);
 }
 
+TEST(AbTest, FirstDeployRunsTheTestWithoutAStable) {
+  World w;
+  w.doc["spec"]["strategy"] = nlohmann::json::parse(R"({"abTest": {
+    "variants": [{"name": "a", "weight": 30}, {"name": "b", "weight": 70, "model": {"version": "2.0.0"}}],
+    "trafficRouting": {"istio": {"virtualService": {"name": "fraud", "routes": ["primary"]}}}}})");
+  w.step();
+  EXPECT_FALSE(w.status.stable);
+  ASSERT_EQ(w.status.variants.size(), 2u);
+  EXPECT_EQ(w.weightOf("a"), 100) << "nothing is available yet: the first variant holds the rest";
+  w.settle();
+  EXPECT_EQ(w.weightOf("a"), 30);
+  EXPECT_EQ(w.weightOf("b"), 70);
+  EXPECT_EQ(w.deployment(hashOf(w, "a"))->replicas, 2);  // ceil(4 * 30%)
+  EXPECT_EQ(w.deployment(hashOf(w, "b"))->replicas, 3);  // ceil(4 * 70%)
+  auto due = measurementDue(w.md(), w.now);  // no stable: the first variant is the control
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->variants.size(), 2u);
+  EXPECT_FALSE(due->variants[0].stable);
+  ASSERT_TRUE(due->variants[1].stable);
+  EXPECT_EQ(due->variants[1].stable->hash, hashOf(w, "a"));
+  auto b = hashOf(w, "b");
+  w.request("promote:b", "p1");
+  w.settle();
+  ASSERT_TRUE(w.status.stable);
+  EXPECT_EQ(w.status.stable->hash, b);
+  EXPECT_EQ(w.status.phase, "Healthy");
+  EXPECT_EQ(w.weightOf("stable"), 100);
+}
+
 TEST(AbTest, AbortReturnsTrafficToStable) {
   auto w = abWorld();
   w.settle();
