@@ -304,6 +304,8 @@ say "Deployments become available one replica per 200 ms (there are no real pods
 section "Installing the CRDs, the namespace and the HTTPRoute"
 show kubectl apply -f "$REPO_DIR/crds/" -f "$REPO_DIR/crds/testing/"
 show kubectl apply -f "$REPO_DIR/examples/00-namespace.yaml"
+say "every example in examples/ is accepted by the API server (server-side dry run: nothing is created):"
+show kubectl apply --dry-run=server -f "$REPO_DIR/examples/"
 show kubectl apply -f "$REPO_DIR/demo/httproute.yaml"
 
 section "Starting the operator"
