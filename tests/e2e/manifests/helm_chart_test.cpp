@@ -70,8 +70,9 @@ TEST(HelmChart, ChartYamlDescribesTheChart) {
   EXPECT_TRUE(chart["version"].is_string());
   EXPECT_TRUE(chart["appVersion"].is_string());
   // The CRD ships in crds/ (Helm installs it before the templates); the copy must equal crds/.
-  EXPECT_EQ(readFile(chartDir() / "crds/modelops.dev_modeldeployments.yaml"),
-            readFile(sourceDir() / "crds/modelops.dev_modeldeployments.yaml"));
+  EXPECT_TRUE(readFile(chartDir() / "crds/modelops.dev_modeldeployments.yaml") ==
+              readFile(sourceDir() / "crds/modelops.dev_modeldeployments.yaml"))
+      << "helm/modelops-operator/crds/ is stale: copy crds/modelops.dev_modeldeployments.yaml";
 }
 
 TEST(HelmChart, EveryValueIsDocumented) {
@@ -92,8 +93,9 @@ TEST(HelmChart, EveryValueIsDocumented) {
       bool inPassThrough = kPassThrough.count(path) > 0 || path.rfind("podSecurityContext", 0) == 0 ||
                            path.rfind("securityContext", 0) == 0;
       std::string trimmed = previous.substr(std::min(previous.find_first_not_of(' '), previous.size()));
-      if (!inPassThrough)
+      if (!inPassThrough) {
         EXPECT_EQ(trimmed.rfind("#", 0), 0u) << "values.yaml:" << lineNo << ": no comment above `" << m[2] << "`";
+      }
       stack.emplace_back(indent, m[2]);
     }
     previous = line;

@@ -85,9 +85,9 @@ class ManifestsE2E : public ::testing::Test {
 TEST_F(ManifestsE2E, CrdCopiesAreIdenticalToTheSource) {
   const std::string crd = readFile(source_ / "crds/modelops.dev_modeldeployments.yaml");
   ASSERT_FALSE(crd.empty());
-  EXPECT_EQ(readFile(source_ / "manifests/crd/modelops.dev_modeldeployments.yaml"), crd)
+  EXPECT_TRUE(readFile(source_ / "manifests/crd/modelops.dev_modeldeployments.yaml") == crd)
       << "manifests/crd/ is stale: cp crds/modelops.dev_modeldeployments.yaml manifests/crd/";
-  EXPECT_EQ(readFile(source_ / "helm/modelops-operator/crds/modelops.dev_modeldeployments.yaml"), crd)
+  EXPECT_TRUE(readFile(source_ / "helm/modelops-operator/crds/modelops.dev_modeldeployments.yaml") == crd)
       << "helm/modelops-operator/crds/ is stale: cp crds/modelops.dev_modeldeployments.yaml helm/modelops-operator/crds/";
 }
 
@@ -108,7 +108,9 @@ TEST_F(ManifestsE2E, KustomizeRendersEveryObject) {
     const json* o = findObject(docs, kind, name);
     ASSERT_NE(o, nullptr) << kind << "/" << name << " missing";
     bool clusterScoped = kind == "Namespace" || kind == "CustomResourceDefinition" || kind.rfind("Cluster", 0) == 0;
-    if (!clusterScoped) EXPECT_EQ((*o)["metadata"].value("namespace", ""), "modelops-system") << kind;
+    if (!clusterScoped) {
+      EXPECT_EQ((*o)["metadata"].value("namespace", ""), "modelops-system") << kind;
+    }
   }
 }
 
@@ -203,9 +205,25 @@ TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
   }
 
   auto applied = kubectl({"apply", "-k", (source_ / "manifests").string()});
-  if (unserved.empty()) EXPECT_EQ(applied.code, 0) << applied.out << applied.err;
+  if (unserved.empty()) {
+    EXPECT_EQ(applied.code, 0) << applied.out << applied.err;
+  }
   EXPECT_THAT(applied.out, HasSubstr("namespace/modelops-system created"));
   EXPECT_THAT(applied.out, HasSubstr("customresourcedefinition.apiextensions.k8s.io/modeldeployments.modelops.dev created"));
+  if (!unserved.empty()) {
+    // kubectl stops at the kinds it cannot map or validate; the rest of the base cannot be checked here.
+    EXPECT_NE(applied.code, 0);
+    // kubectl 1.32 reports either the unmapped kind or, validating it, a missing OpenAPI document for it.
+    EXPECT_TRUE(applied.err.find("no matches for kind") != std::string::npos ||
+                applied.err.find("failed to download openapi") != std::string::npos)
+        << applied.err;
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(20s), 0);
+    std::string list;
+    for (const auto& u : unserved) list += " " + u;
+    GTEST_SKIP() << "the dev server does not serve" << list
+                 << " yet: kubectl apply -k stops there (namespace and CRD were applied and checked)";
+  }
   EXPECT_THAT(applied.out, HasSubstr("deployment.apps/modelops-operator created"));
   EXPECT_THAT(applied.out, HasSubstr("service/modelops-operator-metrics created"));
 
@@ -226,7 +244,7 @@ TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
   auto again = kubectl({"apply", "-k", (source_ / "manifests").string()});
   EXPECT_THAT(again.out, HasSubstr("deployment.apps/modelops-operator unchanged"));
 
-  if (unserved.empty()) {
+  {
     for (std::vector<std::string> get : {std::vector<std::string>{"-n", "modelops-system", "get", "serviceaccount", "modelops-operator"},
                                          {"get", "clusterrole", "modelops-operator"},
                                          {"get", "clusterrolebinding", "modelops-operator"},
@@ -238,15 +256,6 @@ TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
   }
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(20s), 0);
-  if (!unserved.empty()) {
-    // Everything else was applied and checked above; the failures must be only the unserved kinds.
-    EXPECT_NE(applied.code, 0);
-    EXPECT_THAT(applied.err, HasSubstr("no matches for kind"));
-    std::string list;
-    for (const auto& u : unserved) list += " " + u;
-    GTEST_SKIP() << "the dev server does not serve" << list
-                 << " yet: those objects of the base were not applied (the rest was, and is checked above)";
-  }
 }
 
 }  // namespace
