@@ -116,7 +116,10 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   const auto* mds = ctx.caches.cache(kube::resources::modelDeployments());
   if (!mds) return ReconcileResult::failed("no ModelDeployment informer");
   auto object = mds->get(request.ns, request.name);
-  if (!object) return ReconcileResult::done();  // deleted: children go with it (ownerReferences)
+  if (!object) {  // deleted: children go with it (ownerReferences)
+    if (options_.gauges) options_.gauges->forget(request.ns, request.name);
+    return ReconcileResult::done();
+  }
   const Json& raw = *object;
   if (raw["metadata"].contains("deletionTimestamp")) return ReconcileResult::done();
 
@@ -129,8 +132,15 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     in.observed = observeDeployments(owned);
   }
   if (in.invalid.empty() && options_.measurer)
-    if (auto due = rollout::measurementDue(in.md, in.now))
-      in.measurement = options_.measurer->measure(in.md, *due, ctx.cancel);
+    if (auto due = rollout::measurementDue(in.md, in.now)) {
+      // One request, or one per A/B variant; each measured result also goes to the gauges.
+      in.measurement = rollout::measureEach(*due, [&](const rollout::MeasurementRequest& one) {
+        auto measured = options_.measurer->measure(in.md, one, ctx.cancel);
+        if (options_.gauges)
+          for (const auto& v : measured.verdicts) options_.gauges->record(request.ns, request.name, one.revision, v);
+        return measured;
+      });
+    }
 
   auto plan = rollout::plan(in);
   Apply apply{ctx, in.md, plan, deployments, services, {}};

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "modelops/reconciler/analysis_gauges.h"
 #include "modelops/reconciler/measurer.h"
 #include "modelops/rollout/planner.h"
 #include "modelops/runtime/controller.h"
@@ -26,6 +27,7 @@ using RouterFactory =
 struct ReconcilerOptions {
   Measurer* measurer = nullptr;  // null: analysis steps wait (no verdicts)
   EventSink events;              // may be empty
+  AnalysisGauges* gauges = nullptr;  // may be null
   RouterFactory routers = traffic::makeRouter;
   // Requeue while waiting for children the informers will report anyway (a safety net, not a poll).
   std::chrono::milliseconds waitRequeue{std::chrono::seconds(10)};

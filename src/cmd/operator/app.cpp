@@ -129,8 +129,10 @@ int runOperator(const OperatorOptions& options) {
   runtime::EventRecorder recorder(client, clock, recorderOptions);
 
   reconciler::AnalysisMeasurer measurer;
+  reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
+  reconcilerOptions.gauges = &gauges;
   reconcilerOptions.events = [&recorder](const nlohmann::json& object, const rollout::PlannedEvent& e) {
     recorder.record(runtime::ObjectReference::of(object),
                     e.type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal, e.reason, e.message);

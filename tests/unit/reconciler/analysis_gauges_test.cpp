@@ -1,0 +1,62 @@
+// AnalysisGauges: values, NaN for no data, one series per metric (a new revision replaces the old),
+// forget() on deletion; the exposition parses as Prometheus text.
+#include <gtest/gtest.h>
+
+#include <prometheus/text_serializer.h>
+
+#include "modelops/reconciler/analysis_gauges.h"
+
+namespace modelops::reconciler {
+namespace {
+
+std::string render(prometheus::Registry& registry) {
+  return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
+analysis::Verdict verdict(std::optional<double> value, std::optional<double> lower, double samples) {
+  analysis::Verdict v;
+  v.metric = "accuracy";
+  v.value = value;
+  v.lowerBound = lower;
+  v.samples = samples;
+  return v;
+}
+
+TEST(AnalysisGauges, ExportsTheLatestVerdictPerMetric) {
+  prometheus::Registry registry;
+  AnalysisGauges gauges(registry);
+  gauges.record("ml", "fraud", 2, verdict(0.941, 0.928, 812));
+  auto text = render(registry);
+  EXPECT_NE(text.find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.941"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("modelops_analysis_lower_bound{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.928"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("modelops_analysis_samples{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 812"),
+            std::string::npos) << text;
+}
+
+TEST(AnalysisGauges, NoDataIsNaNNotZero) {
+  prometheus::Registry registry;
+  AnalysisGauges gauges(registry);
+  gauges.record("ml", "fraud", 2, verdict(std::nullopt, std::nullopt, 0));
+  auto text = render(registry);
+  EXPECT_NE(text.find("revision=\"2\"} Nan"), std::string::npos) << text;
+}
+
+TEST(AnalysisGauges, NewRevisionReplacesTheOldSeriesAndForgetRemovesAll) {
+  prometheus::Registry registry;
+  AnalysisGauges gauges(registry);
+  gauges.record("ml", "fraud", 2, verdict(0.9, 0.88, 100));
+  gauges.record("ml", "fraud", 3, verdict(0.95, 0.93, 200));
+  gauges.record("ml", "other", 1, verdict(0.5, 0.4, 10));
+  auto text = render(registry);
+  EXPECT_EQ(text.find("revision=\"2\""), std::string::npos) << text;
+  EXPECT_NE(text.find("name=\"fraud\",namespace=\"ml\",revision=\"3\"} 0.95"), std::string::npos) << text;
+  gauges.forget("ml", "fraud");
+  text = render(registry);
+  EXPECT_EQ(text.find("name=\"fraud\""), std::string::npos) << text;
+  EXPECT_NE(text.find("name=\"other\""), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace modelops::reconciler
