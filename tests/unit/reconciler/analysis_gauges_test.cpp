@@ -25,11 +25,11 @@ analysis::Verdict verdict(std::optional<double> value, std::optional<double> low
 TEST(AnalysisGauges, ExportsTheLatestVerdictPerMetric) {
   prometheus::Registry registry;
   AnalysisGauges gauges(registry);
-  gauges.record("ml", "fraud", 2, verdict(0.941, 0.928, 812));
+  gauges.record("ml", "fraud", 2, verdict(0.9375, 0.921875, 812));
   auto text = render(registry);
-  EXPECT_NE(text.find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.941"),
+  EXPECT_NE(text.find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.9375"),
             std::string::npos) << text;
-  EXPECT_NE(text.find("modelops_analysis_lower_bound{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.928"),
+  EXPECT_NE(text.find("modelops_analysis_lower_bound{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.921875"),
             std::string::npos) << text;
   EXPECT_NE(text.find("modelops_analysis_samples{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 812"),
             std::string::npos) << text;
@@ -47,11 +47,11 @@ TEST(AnalysisGauges, NewRevisionReplacesTheOldSeriesAndForgetRemovesAll) {
   prometheus::Registry registry;
   AnalysisGauges gauges(registry);
   gauges.record("ml", "fraud", 2, verdict(0.9, 0.88, 100));
-  gauges.record("ml", "fraud", 3, verdict(0.95, 0.93, 200));
+  gauges.record("ml", "fraud", 3, verdict(0.953125, 0.9375, 200));
   gauges.record("ml", "other", 1, verdict(0.5, 0.4, 10));
   auto text = render(registry);
   EXPECT_EQ(text.find("revision=\"2\""), std::string::npos) << text;
-  EXPECT_NE(text.find("name=\"fraud\",namespace=\"ml\",revision=\"3\"} 0.95"), std::string::npos) << text;
+  EXPECT_NE(text.find("name=\"fraud\",namespace=\"ml\",revision=\"3\"} 0.953125"), std::string::npos) << text;
   gauges.forget("ml", "fraud");
   text = render(registry);
   EXPECT_EQ(text.find("name=\"fraud\""), std::string::npos) << text;
