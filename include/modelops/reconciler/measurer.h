@@ -7,6 +7,7 @@
 #include "modelops/analysis/runner.h"
 #include "modelops/api/model_deployment.h"
 #include "modelops/common/cancel.h"
+#include "modelops/kube/client.h"
 #include "modelops/rollout/planner.h"
 
 namespace modelops::reconciler {
@@ -18,15 +19,20 @@ class Measurer {
                                        const CancelToken& cancel) = 0;
 };
 
-// Runs each metric with analysis::AnalysisRunner. Metrics whose provider needs a Secret (bearer
-// token, basic auth, CA) are measured without it for now (see the closing note of issue 6).
+// Runs each metric with analysis::AnalysisRunner. Provider credentials named in the spec (a bearer
+// token, a basic-auth pair, a CA bundle) are read from Secrets in the ModelDeployment's namespace at
+// each measurement (so rotated Secrets are picked up); a CA is written to a private 0600 file for the
+// duration of the measurement. A Secret that cannot be read makes that metric's verdict an Error.
 class AnalysisMeasurer final : public Measurer {
  public:
-  explicit AnalysisMeasurer(analysis::AnalysisRunner runner = analysis::AnalysisRunner()) : runner_(std::move(runner)) {}
+  explicit AnalysisMeasurer(kube::KubeClient* secrets = nullptr,
+                            analysis::AnalysisRunner runner = analysis::AnalysisRunner())
+      : secrets_(secrets), runner_(std::move(runner)) {}
   rollout::Measurement measure(const api::ModelDeployment& md, const rollout::MeasurementRequest& request,
                                const CancelToken& cancel) override;
 
  private:
+  kube::KubeClient* secrets_;
   analysis::AnalysisRunner runner_;
 };
 

@@ -128,7 +128,7 @@ int runOperator(const OperatorOptions& options) {
   recorderOptions.host = identity;
   runtime::EventRecorder recorder(client, clock, recorderOptions);
 
-  reconciler::AnalysisMeasurer measurer;
+  reconciler::AnalysisMeasurer measurer(&client);
   reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
