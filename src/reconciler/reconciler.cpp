@@ -46,14 +46,21 @@ struct Apply {
       }
       auto replicas = current["spec"].value("replicas", std::int64_t{1});
       auto labels = current["metadata"].value("labels", Json::object());
-      bool relabel = labels.value(std::string(api::kLabelTrack), "") != d.track;
+      // Labels follow the plan: the track changes at promotion, and the revision number can differ when
+      // a previous operator process created the Deployment but was killed before writing status.
+      auto revisionText = std::to_string(d.revision);
+      bool relabel = labels.value(std::string(api::kLabelTrack), "") != d.track ||
+                     (d.revision > 0 && labels.value(std::string(api::kLabelRevision), "") != revisionText);
       bool growing = d.replicas > replicas;
       bool shrinking = d.replicas < replicas;
       if (!relabel && !growing && !shrinking) continue;
       if (grow ? !(growing || (relabel && !shrinking)) : !shrinking) continue;
       Json patch = {{"metadata", {{"resourceVersion", current["metadata"].value("resourceVersion", "")}}},
                     {"spec", {{"replicas", d.replicas}}}};
-      if (relabel) patch["metadata"]["labels"][std::string(api::kLabelTrack)] = d.track;
+      if (relabel) {
+        patch["metadata"]["labels"][std::string(api::kLabelTrack)] = d.track;
+        if (d.revision > 0) patch["metadata"]["labels"][std::string(api::kLabelRevision)] = revisionText;
+      }
       auto r = ctx.client.patch(kube::resources::deployments(), md.namespace_(), d.name, kube::PatchType::Merge, patch);
       if (!r) fail("scale Deployment " + d.name, r.error());
     }
