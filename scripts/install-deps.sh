@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libspdlog-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev lua5.4
   prometheus kubectl
 )
 
