@@ -64,6 +64,8 @@ std::vector<Arm> armsOf(const Pass& p) {
     if (!a.revision && stableHash(p) == a.hash) a.revision = p.st.stable->revision.value_or(0);
     for (const auto& other : arms)
       if (!a.revision && other.hash == a.hash) a.revision = other.revision;
+    if (!a.revision)  // created by a pass whose status write never happened: keep its number
+      a.revision = p.unrecordedRevision(a.hash).value_or(0);
     if (!a.revision) a.revision = next++;
     arms.push_back(std::move(a));
   }

@@ -90,7 +90,7 @@ void startCanary(Pass& p, const std::string& hash) {
             "version " + versionOf(*p.st.canary) + " (revision " + revisionOf(*p.st.canary) + ") superseded");
   }
   api::TrackStatus canary;
-  canary.revision = p.nextRevision();
+  canary.revision = p.revisionFor(hash);
   canary.version = p.spec.model.version;
   canary.hash = hash;
   canary.weight = 0;
@@ -213,7 +213,9 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
   const auto total = static_cast<std::int64_t>(steps.size());
   auto index = std::clamp<std::int64_t>(p.st.currentStepIndex.value_or(0), 0, total);
   p.canaryWeight = p.st.canary->weight.value_or(0);
-  p.canaryReplicas = std::max<std::int64_t>(1, canaryReplicasFor(p.replicas, p.canaryWeight));
+  // One canary pod from the start (a first analysis or pause step has something to measure), none when
+  // the spec asks for no pods at all.
+  p.canaryReplicas = p.replicas > 0 ? std::max<std::int64_t>(1, canaryReplicasFor(p.replicas, p.canaryWeight)) : 0;
   p.stableReplicas = p.replicas;
   p.setCondition(cond::kProgressing, cond::kTrue, "RolloutInProgress",
                  "rolling out revision " + revisionOf(*p.st.canary));
@@ -251,7 +253,7 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
 
 void planFirstDeploy(Pass& p, const std::string& hash) {
   api::TrackStatus stable;
-  stable.revision = p.nextRevision();
+  stable.revision = p.revisionFor(hash);
   stable.version = p.spec.model.version;
   stable.hash = hash;
   stable.weight = 100;

@@ -56,14 +56,35 @@ void Pass::addHistory(const api::TrackStatus& track, std::string_view outcome, s
   if (st.history.size() > 20) st.history.resize(20);
 }
 
-std::int64_t Pass::nextRevision() const {
+namespace {
+std::int64_t highestRecordedRevision(const api::ModelDeploymentStatus& st) {
   std::int64_t top = 0;
   for (const auto& h : st.history) top = std::max(top, h.revision.value_or(0));
   if (st.stable) top = std::max(top, st.stable->revision.value_or(0));
   if (st.canary) top = std::max(top, st.canary->revision.value_or(0));
+  if (st.lastGoodRevision) top = std::max(top, *st.lastGoodRevision);
   for (const auto& v : st.variants) top = std::max(top, v.revision.value_or(0));
+  return top;
+}
+}  // namespace
+
+std::int64_t Pass::nextRevision() const {
+  // Observed labels count too: a number is never given to two hashes, even one status forgot.
+  std::int64_t top = highestRecordedRevision(st);
   for (const auto& d : in.observed.deployments) top = std::max(top, d.revision);
   return top + 1;
+}
+
+std::optional<std::int64_t> Pass::unrecordedRevision(const std::string& hash) const {
+  const auto* d = in.observed.find(hash);
+  if (!d || d->revision <= highestRecordedRevision(st)) return std::nullopt;
+  for (const auto& other : in.observed.deployments)
+    if (other.hash != hash && other.revision == d->revision) return std::nullopt;  // a hand-edited label
+  return d->revision;
+}
+
+std::int64_t Pass::revisionFor(const std::string& hash) const {
+  return unrecordedRevision(hash).value_or(nextRevision());
 }
 
 std::int64_t Pass::available(const std::string& hash) const {

@@ -45,6 +45,14 @@ struct Pass {
   void setCondition(std::string_view type, std::string_view status, std::string_view reason, std::string message);
   void addHistory(const api::TrackStatus& track, std::string_view outcome, std::string reason);
   std::int64_t nextRevision() const;
+  // The number for revision `hash` starting now: nextRevision(), unless a Deployment for `hash` already
+  // carries a number newer than every one status records (see unrecordedRevision).
+  std::int64_t revisionFor(const std::string& hash) const;
+  // The revision label of a Deployment for `hash` that a previous pass created but whose status write
+  // never happened (the operator was stopped in between): its number is above every one status
+  // records and no other Deployment carries it. Reusing it keeps labels, status and Events agreeing
+  // with the first attempt, so a restarted operator resumes the start instead of making another.
+  std::optional<std::int64_t> unrecordedRevision(const std::string& hash) const;
   std::int64_t available(const std::string& hash) const;
   std::optional<WallTime> parseTime(const std::optional<std::string>& text) const;
   std::string stepLabel(std::int64_t index) const;  // "step 3/5"

@@ -79,7 +79,8 @@ void planTraffic(Pass& p) {
   if (ratio && weight > 0 && !canaryHash.empty()) {
     // Pods carry the traffic: shrink stable only by canary pods that are already available.
     auto carrying = std::min(p.available(canaryHash), canaryReplicasFor(p.replicas, weight));
-    p.stableReplicas = std::max<std::int64_t>(weight < 100 ? 1 : 0, p.replicas - carrying);
+    // Stable keeps one pod while it keeps some weight (never more pods than the spec asks for).
+    p.stableReplicas = std::max<std::int64_t>(weight < 100 && p.replicas > 0 ? 1 : 0, p.replicas - carrying);
     std::int64_t total = p.stableReplicas + std::max<std::int64_t>(p.canaryReplicas, 0);
     if (total > 0 && p.st.message) {
       auto effective = (100 * p.canaryReplicas + total / 2) / total;

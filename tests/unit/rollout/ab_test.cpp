@@ -113,6 +113,20 @@ TEST(AbTest, VariantsGetDeploymentsServicesAndMatchRulesOnceAvailable) {
   EXPECT_EQ(w.events.size(), events);
 }
 
+TEST(AbTest, VariantCreatedBeforeALostStatusWriteKeepsItsRevision) {
+  auto w = abWorld();
+  const auto before = w.status;
+  w.step();  // the treatment Deployment is created as revision 2 ...
+  const auto treatment = hashOf(w, "treatment");
+  ASSERT_EQ(w.deployment(treatment)->revision, 2);
+  w.status = before;  // ... and the status write never happened
+  w.step();
+  ASSERT_EQ(w.status.variants.size(), 2u);
+  EXPECT_EQ(w.status.variants[1].hash, treatment);
+  EXPECT_EQ(w.status.variants[1].revision, 2);
+  EXPECT_EQ(w.status.variants[0].revision, 1) << "control keeps the stable's number";
+}
+
 TEST(AbTest, MeasurementIsRequestedPerVariantAgainstTheControl) {
   auto w = abWorld();
   w.settle();
