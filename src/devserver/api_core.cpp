@@ -88,6 +88,28 @@ std::optional<ApiStatus> validateOwnerReferences(const ResourceType& type, const
   return invalid(type.group, type.kind, metaString(obj, "name"), std::move(causes));
 }
 
+// RoleBindings and ClusterRoleBindings: roleRef is required and immutable, as kube-apiserver's
+// validation has it (kubectl apply of a changed roleRef must fail here as it does on a cluster).
+std::optional<ApiStatus> validateRoleRef(const ResourceType& type, const Json& obj, const Json* old) {
+  if (type.group != "rbac.authorization.k8s.io" || (type.kind != "RoleBinding" && type.kind != "ClusterRoleBinding"))
+    return std::nullopt;
+  const Json ref = obj.value("roleRef", Json());
+  std::vector<StatusCause> causes;
+  if (!ref.is_object() || ref.value("name", "").empty())
+    causes.push_back({"FieldValueRequired", "Required value", "roleRef.name"});
+  std::string kind = ref.is_object() ? ref.value("kind", "") : "";
+  bool kindOk = kind == "ClusterRole" || (kind == "Role" && type.kind == "RoleBinding");
+  if (!kindOk)
+    causes.push_back({"FieldValueNotSupported",
+                      "Unsupported value: \"" + kind + "\": supported values: " +
+                          (type.kind == "RoleBinding" ? "\"ClusterRole\", \"Role\"" : "\"ClusterRole\""),
+                      "roleRef.kind"});
+  if (causes.empty() && old && old->value("roleRef", Json()) != ref)
+    causes.push_back({"FieldValueInvalid", "Invalid value: cannot change roleRef", "roleRef"});
+  if (causes.empty()) return std::nullopt;
+  return invalid(type.group, type.kind, metaString(obj, "name"), std::move(causes));
+}
+
 }  // namespace
 
 ApiCore::ApiCore(Registry& registry, ObjectStore& store, const Clock& clock, std::uint64_t seed)
@@ -347,6 +369,7 @@ std::optional<ApiStatus> ApiCore::admit(const ResourceType& type, Json& obj, con
     obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = metaString(obj, "name");
   }
   if (auto err = validateOwnerReferences(type, obj)) return err;
+  if (auto err = validateRoleRef(type, obj, old)) return err;
   if (type.storageKey() == kCrdKey) return admitCrd(obj, old);
   if (!type.custom || !type.structural) return std::nullopt;
   if (!type.preserveUnknownFields) {

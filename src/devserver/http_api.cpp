@@ -8,6 +8,7 @@
 #include "modelops/apimachinery/table.h"
 #include "modelops/common/time.h"
 #include "modelops/yaml/yaml.h"
+#include "printers.h"
 #include "protobuf_decode.h"
 
 namespace modelops::devserver {
@@ -108,7 +109,7 @@ void HttpApi::handle(const httplib::Request& req, httplib::Response& res) {
 nlohmann::json HttpApi::toTable(const ResourceType& type, const std::vector<nlohmann::json>& objects,
                                 const std::string& rv, const std::string& continueToken,
                                 const httplib::Request& req) const {
-  auto columns = type.custom ? apimachinery::crdColumns(type.printerColumns) : apimachinery::builtinColumns(type.kind);
+  auto columns = printerColumns(type);
   std::string include = param(req, "includeObject");
   auto mode = include == "Object" ? apimachinery::IncludeObject::Object
               : include == "None" ? apimachinery::IncludeObject::None

@@ -66,14 +66,22 @@ std::vector<std::string> stringList(const Json& j) {
 
 Registry::Registry() {
   std::unique_lock lock(mu_);
-  groupOrder_ = {"", "apps", "events.k8s.io", "coordination.k8s.io", "apiextensions.k8s.io"};
+  groupOrder_ = {"", "apps", "events.k8s.io", "rbac.authorization.k8s.io", "coordination.k8s.io",
+                 "apiextensions.k8s.io"};
   addLocked(builtin("", "namespaces", "namespace", "Namespace", false, {"ns"}, {}, true));
   addLocked(builtin("", "configmaps", "configmap", "ConfigMap", true, {"cm"}, {}, false));
   addLocked(builtin("", "secrets", "secret", "Secret", true, {}, {}, false));
   addLocked(builtin("", "services", "service", "Service", true, {"svc"}, {"all"}, true));
   addLocked(builtin("", "events", "event", "Event", true, {"ev"}, {}, false));
+  addLocked(builtin("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, {}, false));
   addLocked(builtin("apps", "deployments", "deployment", "Deployment", true, {"deploy"}, {"all"}, true, true));
   addLocked(builtin("events.k8s.io", "events", "event", "Event", true, {"ev"}, {}, false));
+  // RBAC objects are stored and served (so that install manifests apply) but never enforced.
+  addLocked(builtin("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, {}, {}, false));
+  addLocked(builtin("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
+                    false, {}, {}, false));
+  addLocked(builtin("rbac.authorization.k8s.io", "roles", "role", "Role", true, {}, {}, false));
+  addLocked(builtin("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding", true, {}, {}, false));
   addLocked(builtin("coordination.k8s.io", "leases", "lease", "Lease", true, {}, {}, false));
   addLocked(builtin("apiextensions.k8s.io", "customresourcedefinitions", "customresourcedefinition",
                     "CustomResourceDefinition", false, {"crd", "crds"}, {"api-extensions"}, true));
