@@ -510,7 +510,7 @@ int main(int argc, char** argv) {
       << "| figure | runs | p50 | p99 | max |\n| --- | --- | --- | --- | --- |\n"
       << "| (a) canary accuracy 0.95 -> 0.20 until canary weight 0 | " << reaction.size() << " | " << fmt(percentile(reaction, 50))
       << " | " << fmt(p99) << " | " << fmt(percentile(reaction, 100)) << " |\n"
-      << "| of which: until prometheus shows window accuracy < 0.9 | " << dataDelay.size() << " | "
+      << "| (a, part) same drop until prometheus shows the window accuracy < 0.9 (polled every 100 ms) | " << dataDelay.size() << " | "
       << fmt(percentile(dataDelay, 50)) << " | " << fmt(percentile(dataDelay, 99)) << " | " << fmt(percentile(dataDelay, 100)) << " |\n"
       << "| (b) spec.model.version change until first canary weight | " << firstWeight.size() << " | "
       << fmt(percentile(firstWeight, 50)) << " | " << fmt(percentile(firstWeight, 99)) << " | "

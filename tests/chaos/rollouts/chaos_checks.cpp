@@ -43,10 +43,12 @@ std::vector<std::string> lostHistory(const std::vector<Recorded>& mdVersions, co
   for (const auto& h : historyOf(finalStatus)) present.insert(historyKey(h));
   if (historyOf(finalStatus).size() >= historyLimit) return {};
   std::set<std::string> lost;
-  for (const auto& v : mdVersions)
-    for (const auto& h : historyOf(v.object.value("status", Json::object())))
+  for (const auto& v : mdVersions) {
+    const Json status = v.object.value("status", Json::object());  // named: historyOf returns a reference into it
+    for (const auto& h : historyOf(status))
       if (!present.contains(historyKey(h)))
         lost.insert(historyKey(h) + " (seen at resourceVersion " + std::to_string(v.resourceVersion) + ")");
+  }
   return {lost.begin(), lost.end()};
 }
 
@@ -61,13 +63,15 @@ std::vector<std::string> duplicateHistory(const Json& finalStatus) {
 
 std::optional<std::int64_t> failureRecordedAt(const std::vector<Recorded>& mdVersions, const std::string& version) {
   std::optional<std::int64_t> first;
-  for (const auto& v : mdVersions)
-    for (const auto& h : historyOf(v.object.value("status", Json::object()))) {
+  for (const auto& v : mdVersions) {
+    const Json status = v.object.value("status", Json::object());
+    for (const auto& h : historyOf(status)) {
       auto outcome = h.value("outcome", "");
       if (h.value("version", "") == version && (outcome == "RolledBack" || outcome == "Aborted") &&
           (!first || v.resourceVersion < *first))
         first = v.resourceVersion;
     }
+  }
   return first;
 }
 

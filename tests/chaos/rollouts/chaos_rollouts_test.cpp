@@ -564,7 +564,10 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
     if (r.scenario == Scenario::AccuracyFailure) {
       auto failedAt = chaos::failureRecordedAt(mdVersions, "2.0.0-bad");
       if (!failedAt) {
-        bad("the failure was never seen in a recorded version");
+        std::int64_t lastRv = mdVersions.empty() ? 0 : mdVersions.back().resourceVersion;
+        bad("the failure was never seen in a recorded version (" + std::to_string(mdVersions.size()) +
+            " versions recorded, the last at resourceVersion " + std::to_string(lastRv) + "; final resourceVersion " +
+            std::to_string(rvOf(*mdNow)) + ")");
       } else {
         auto routeVersions = (r.istio ? vsRecorder : routeRecorder).versions(r.name);
         for (const auto& v : chaos::weightRaisedAfter(routeVersions, r.name + "-canary", *failedAt)) bad(v);
