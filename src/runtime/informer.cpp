@@ -109,13 +109,16 @@ void Informer::run() {
 }
 
 bool Informer::listAndReplace() {
-  std::vector<Json> items;
+  // Each page is delivered as it arrives (objects whose resourceVersion differs from the cache's),
+  // so at most one page of parsed objects is alive at a time: a large list never holds a second,
+  // uncompressed copy of the cache. Objects missing from the complete list are deleted at the end.
   std::string listRv;
   kube::ListOptions opts;
   opts.labelSelector = options_.labelSelector;
   opts.limit = options_.pageSize;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    items.clear();
+  std::unordered_set<std::string> seen;
+  for (int attempt = 0;; ++attempt) {
+    seen.clear();
     opts.continueToken.clear();
     bool gone = false;
     for (;;) {
@@ -129,37 +132,25 @@ bool Informer::listAndReplace() {
         return false;
       }
       if (listRv.empty() || opts.continueToken.empty()) listRv = page->resourceVersion;
-      for (auto& item : page->items) items.push_back(ingest(std::move(item)));
+      deliverListed(std::move(page->items), seen);
       if (page->continueToken.empty()) break;
       opts.continueToken = page->continueToken;
     }
     if (!gone) break;
+    if (attempt == 1) return false;
     opts.limit = 0;
     listRv.clear();
-    if (attempt == 1) return false;
   }
 
-  // Deliver the difference between the cache and the list.
-  std::lock_guard deliver(deliverMu_);
-  std::unordered_set<std::string> seen;
-  for (auto& item : items) {
-    std::string key = objectKey(item);
-    seen.insert(key);
-    auto current = cache_.getByKey(key);
-    if (current && resourceVersionOf(*current) == resourceVersionOf(item)) continue;
-    auto obj = std::make_shared<const Json>(std::move(item));
-    auto previous = cache_.upsert(obj);
-    for (auto& h : handlers_) {
-      if (previous && h.onUpdate) h.onUpdate(*previous, *obj);
-      if (!previous && h.onAdd) h.onAdd(*obj);
-    }
-  }
-  for (auto& key : cache_.keys()) {
-    if (seen.count(key)) continue;
-    auto gone = cache_.erase(key);
-    if (!gone) continue;
-    for (auto& h : handlers_) {
-      if (h.onDelete) h.onDelete(*gone);
+  {
+    std::lock_guard deliver(deliverMu_);
+    for (auto& key : cache_.keys()) {
+      if (seen.count(key)) continue;
+      auto gone = cache_.erase(key);
+      if (!gone) continue;
+      for (auto& h : handlers_) {
+        if (h.onDelete) h.onDelete(*gone);
+      }
     }
   }
   relists_++;
@@ -171,6 +162,25 @@ bool Informer::listAndReplace() {
   syncedCv_.notify_all();
   backoff_ = options_.backoffInitial;
   return true;
+}
+
+void Informer::deliverListed(std::vector<Json> items, std::unordered_set<std::string>& seen) {
+  std::lock_guard deliver(deliverMu_);
+  for (auto& raw : items) {
+    Json item = ingest(std::move(raw));
+    std::string key = objectKey(item);
+    seen.insert(key);
+    std::string rv = resourceVersionOf(item);
+    std::string cachedRv = cache_.resourceVersionByKey(key);
+    bool unchanged = cachedRv.empty() ? rv.empty() && cache_.getByKey(key) : cachedRv == rv;
+    if (unchanged) continue;
+    auto obj = std::make_shared<const Json>(std::move(item));
+    auto previous = cache_.upsert(obj);
+    for (auto& h : handlers_) {
+      if (previous && h.onUpdate) h.onUpdate(*previous, *obj);
+      if (!previous && h.onAdd) h.onAdd(*obj);
+    }
+  }
 }
 
 Informer::WatchEnd Informer::watchOnce(bool& sawEvents) {

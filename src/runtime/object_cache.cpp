@@ -13,6 +13,13 @@ std::string metaField(const Json& obj, const char* field) {
   auto f = m->find(field);
   return f != m->end() && f->is_string() ? f->get<std::string>() : "";
 }
+
+std::string encode(const Json& object) {
+  std::string out;
+  Json::to_cbor(object, out);
+  out.shrink_to_fit();
+  return out;
+}
 }  // namespace
 
 std::string objectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
@@ -27,42 +34,51 @@ std::pair<std::string, std::string> splitObjectKey(const std::string& key) {
 
 std::string resourceVersionOf(const Json& object) { return metaField(object, "resourceVersion"); }
 
+ObjectPtr ObjectCache::decode(const Entry& entry) {
+  // The encoding was produced by encode() from a valid document: decoding cannot fail.
+  return std::make_shared<const Json>(Json::from_cbor(entry.encoded));
+}
+
 ObjectPtr ObjectCache::getByKey(const std::string& key) const {
   std::shared_lock lock(mu_);
   auto it = items_.find(key);
-  return it == items_.end() ? nullptr : it->second;
+  return it == items_.end() ? nullptr : decode(it->second);
+}
+
+std::string ObjectCache::resourceVersionByKey(const std::string& key) const {
+  std::shared_lock lock(mu_);
+  auto it = items_.find(key);
+  return it == items_.end() ? std::string() : it->second.resourceVersion;
 }
 
 std::vector<ObjectPtr> ObjectCache::list(const std::string& ns) const {
   std::shared_lock lock(mu_);
   std::vector<ObjectPtr> out;
   out.reserve(ns.empty() ? items_.size() : 0);
+  std::string prefix = ns + "/";
   for (auto& [k, v] : items_) {
-    if (ns.empty() || k.compare(0, ns.size() + 1, ns + "/") == 0) out.push_back(v);
+    if (ns.empty() || k.compare(0, prefix.size(), prefix) == 0) out.push_back(decode(v));
   }
   return out;
 }
 
-std::vector<ObjectPtr> ObjectCache::lookupLocked(const std::unordered_set<std::string>* keys) const {
+std::vector<ObjectPtr> ObjectCache::lookupLocked(const Index& index, const std::string& value) const {
   std::vector<ObjectPtr> out;
-  if (!keys) return out;
-  for (auto& k : *keys) {
-    auto it = items_.find(k);
-    if (it != items_.end()) out.push_back(it->second);
-  }
+  auto it = index.find(value);
+  if (it == index.end()) return out;
+  out.reserve(it->second.size());
+  for (const Item* item : it->second) out.push_back(decode(item->second));
   return out;
 }
 
 std::vector<ObjectPtr> ObjectCache::byOwner(const std::string& ownerUid) const {
   std::shared_lock lock(mu_);
-  auto it = byOwner_.find(ownerUid);
-  return lookupLocked(it == byOwner_.end() ? nullptr : &it->second);
+  return lookupLocked(byOwner_, ownerUid);
 }
 
 std::vector<ObjectPtr> ObjectCache::byLabel(const std::string& key, const std::string& value) const {
   std::shared_lock lock(mu_);
-  auto it = byLabel_.find(key + "=" + value);
-  return lookupLocked(it == byLabel_.end() ? nullptr : &it->second);
+  return lookupLocked(byLabel_, key + "=" + value);
 }
 
 std::vector<std::string> ObjectCache::keys() const {
@@ -78,15 +94,20 @@ std::size_t ObjectCache::size() const {
   return items_.size();
 }
 
-void ObjectCache::indexLocked(const std::string& key, const Json& object, bool add) {
-  auto update = [&](std::unordered_map<std::string, std::unordered_set<std::string>>& index, const std::string& v) {
+std::size_t ObjectCache::encodedBytes() const {
+  std::shared_lock lock(mu_);
+  return encodedBytes_;
+}
+
+void ObjectCache::indexLocked(const Item* item, const Json& object, bool add) {
+  auto update = [&](Index& index, const std::string& v) {
     if (add) {
-      index[v].insert(key);
+      index[v].insert(item);
       return;
     }
     auto it = index.find(v);
     if (it == index.end()) return;
-    it->second.erase(key);
+    it->second.erase(item);
     if (it->second.empty()) index.erase(it);
   };
   auto meta = object.find("metadata");
@@ -107,17 +128,20 @@ void ObjectCache::indexLocked(const std::string& key, const Json& object, bool a
 
 ObjectPtr ObjectCache::upsert(ObjectPtr object) {
   std::string key = objectKey(*object);
+  Entry entry{encode(*object), resourceVersionOf(*object)};
   std::unique_lock lock(mu_);
   ObjectPtr previous;
   auto it = items_.find(key);
   if (it != items_.end()) {
-    previous = it->second;
-    indexLocked(key, *previous, false);
-    it->second = object;
+    previous = decode(it->second);
+    indexLocked(&*it, *previous, false);
+    encodedBytes_ -= it->second.encoded.size();
+    it->second = std::move(entry);
   } else {
-    items_.emplace(key, object);
+    it = items_.emplace(std::move(key), std::move(entry)).first;
   }
-  indexLocked(key, *object, true);
+  encodedBytes_ += it->second.encoded.size();
+  indexLocked(&*it, *object, true);
   return previous;
 }
 
@@ -125,8 +149,9 @@ ObjectPtr ObjectCache::erase(const std::string& key) {
   std::unique_lock lock(mu_);
   auto it = items_.find(key);
   if (it == items_.end()) return nullptr;
-  ObjectPtr previous = it->second;
-  indexLocked(key, *previous, false);
+  ObjectPtr previous = decode(it->second);
+  indexLocked(&*it, *previous, false);
+  encodedBytes_ -= it->second.encoded.size();
   items_.erase(it);
   return previous;
 }

@@ -8,6 +8,8 @@
 // so handlers never miss a final state. Optional periodic resync re-delivers every cached object as
 // an update. Objects are stored compactly: managedFields and the last-applied annotation are
 // stripped on ingest unless disabled.
+// The list is delivered page by page as it arrives, so only one page of parsed objects is alive
+// besides the (compact, see object_cache.h) cache.
 // Handlers run on the informer's thread (or the resync thread), one at a time; they should only
 // enqueue keys. Register them before start().
 // InformerSet owns the informers of one process and answers "are all caches synced?".
@@ -24,6 +26,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "modelops/common/cancel.h"
@@ -78,6 +81,8 @@ class Informer {
   void run();
   void resyncLoop();
   bool listAndReplace();  // false on failure
+  // Stores one list page's objects and tells handlers; `seen` collects their keys.
+  void deliverListed(std::vector<Json> items, std::unordered_set<std::string>& seen);
   enum class WatchEnd { Ended, Gone, Failed, Cancelled };
   WatchEnd watchOnce(bool& sawEvents);
   void apply(kube::WatchEvent::Type type, Json object);

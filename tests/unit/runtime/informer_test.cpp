@@ -274,5 +274,52 @@ TEST(ObjectCache, IndexesFollowOwnerAndLabelChanges) {
   EXPECT_EQ(splitObjectKey("cluster"), std::make_pair(std::string(""), std::string("cluster")));
 }
 
+TEST(ObjectCache, StoresCompactlyAndDecodesEveryValueFaithfully) {
+  ObjectCache cache;
+  Json obj = cm("ns", "typed");
+  obj["metadata"]["resourceVersion"] = "42";
+  obj["spec"] = {{"replicas", 3},     {"negative", -7},          {"big", 18446744073709551615ULL},
+                 {"ratio", 0.1},      {"exact", 0.5},            {"on", true},
+                 {"nothing", nullptr}, {"text", "caf\u00e9 \u2713"}, {"list", {1, "two", {{"three", 3.25}}}},
+                 {"empty", Json::object()}, {"none", Json::array()}};
+  auto stored = std::make_shared<const Json>(obj);
+  EXPECT_EQ(cache.upsert(stored), nullptr);
+  auto got = cache.get("ns", "typed");
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(*got, obj);
+  EXPECT_EQ(got->dump(), obj.dump());  // same types too (integers stay integers, unsigned stays unsigned)
+  EXPECT_NE(got, stored);              // every reader gets its own immutable copy
+  EXPECT_EQ(cache.resourceVersionByKey("ns/typed"), "42");
+  EXPECT_EQ(cache.resourceVersionByKey("ns/missing"), "");
+  EXPECT_GT(cache.encodedBytes(), 0u);
+  EXPECT_LT(cache.encodedBytes(), obj.dump().size());
+  Json next = obj;
+  next["metadata"]["resourceVersion"] = "43";
+  auto previous = cache.upsert(std::make_shared<const Json>(next));
+  ASSERT_NE(previous, nullptr);
+  EXPECT_EQ(*previous, obj);
+  EXPECT_EQ(cache.resourceVersionByKey("ns/typed"), "43");
+  EXPECT_EQ(*cache.erase("ns/typed"), next);
+  EXPECT_EQ(cache.encodedBytes(), 0u);
+  EXPECT_EQ(cache.getByKey("ns/typed"), nullptr);
+}
+
+TEST(ObjectCache, IndexesSurviveRehashingOfManyObjects) {
+  ObjectCache cache;
+  for (int i = 0; i < 2000; ++i) {
+    Json o = cm("ns", "o" + std::to_string(i), i % 2 ? "odd" : "even");
+    o["metadata"]["ownerReferences"] = Json::array({{{"uid", "owner-" + std::to_string(i % 10)}}});
+    cache.upsert(std::make_shared<const Json>(o));
+  }
+  EXPECT_EQ(cache.byLabel("app", "odd").size(), 1000u);
+  EXPECT_EQ(cache.byOwner("owner-3").size(), 200u);
+  for (const auto& o : cache.byOwner("owner-3")) EXPECT_EQ((*o)["metadata"]["ownerReferences"][0]["uid"], "owner-3");
+  for (int i = 0; i < 2000; i += 2) cache.erase("ns/o" + std::to_string(i));
+  EXPECT_EQ(cache.byLabel("app", "even").size(), 0u);
+  EXPECT_EQ(cache.byLabel("app", "odd").size(), 1000u);
+  EXPECT_EQ(cache.byOwner("owner-3").size(), 200u);
+  EXPECT_EQ(cache.byOwner("owner-2").size(), 0u);
+}
+
 }  // namespace
 }  // namespace modelops::runtime
