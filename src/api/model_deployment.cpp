@@ -2,6 +2,8 @@
 // Thread-safety: pure functions.
 #include "modelops/api/model_deployment.h"
 
+#include <cstddef>
+#include <string>
 #include <utility>
 
 #include "modelops/api/field_error.h"
@@ -46,11 +48,38 @@ std::optional<std::string> ModelDeployment::annotation(std::string_view key) con
   return it->get<std::string>();
 }
 
+namespace {
+
+// A hostile spec (a 10 MiB string quoted back, 50,000 bad steps) must not make the message, and so the
+// status and Event carrying it, grow without bound: the object would outgrow what the API server and
+// watch streams take. Cuts fall on UTF-8 character boundaries (JSON output must stay valid UTF-8).
+constexpr std::size_t kMaxEntryBytes = 1024;
+constexpr std::size_t kMaxMessageBytes = 8192;
+
+void appendBounded(std::string& out, const std::string& text) {
+  if (text.size() <= kMaxEntryBytes) {
+    out += text;
+    return;
+  }
+  std::size_t cut = kMaxEntryBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  out.append(text, 0, cut);
+  out += "... (" + std::to_string(text.size()) + " bytes)";
+}
+
+}  // namespace
+
 std::string formatFieldErrors(const FieldErrors& errors) {
   std::string out;
-  for (const auto& e : errors) {
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    if (out.size() >= kMaxMessageBytes) {
+      out += "; and " + std::to_string(errors.size() - i) + " more";
+      break;
+    }
     if (!out.empty()) out += "; ";
-    out += e.field + ": " + e.message;
+    appendBounded(out, errors[i].field);
+    out += ": ";
+    appendBounded(out, errors[i].message);
   }
   return out;
 }

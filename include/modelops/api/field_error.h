@@ -15,7 +15,9 @@ struct FieldError {
 };
 using FieldErrors = std::vector<FieldError>;
 
-// "field: message; field: message" in the given order; "" for no errors.
+// "field: message; field: message" in the given order; "" for no errors. Bounded for hostile input:
+// a field or message over 1 KiB is cut (on a UTF-8 boundary) and marked with its size, and after
+// 8 KiB the rest is summarised as "; and N more".
 std::string formatFieldErrors(const FieldErrors& errors);
 
 }  // namespace modelops::api
