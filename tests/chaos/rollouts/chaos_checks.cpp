@@ -42,14 +42,15 @@ std::vector<std::string> lostHistory(const std::vector<Recorded>& mdVersions, co
   std::set<std::string> present;
   for (const auto& h : historyOf(finalStatus)) present.insert(historyKey(h));
   if (historyOf(finalStatus).size() >= historyLimit) return {};
-  std::set<std::string> lost;
+  std::map<std::string, std::int64_t> lost;  // key -> first resourceVersion showing it
   for (const auto& v : mdVersions) {
     const Json status = v.object.value("status", Json::object());  // named: historyOf returns a reference into it
     for (const auto& h : historyOf(status))
-      if (!present.contains(historyKey(h)))
-        lost.insert(historyKey(h) + " (seen at resourceVersion " + std::to_string(v.resourceVersion) + ")");
+      if (!present.contains(historyKey(h)) && !lost.contains(historyKey(h))) lost[historyKey(h)] = v.resourceVersion;
   }
-  return {lost.begin(), lost.end()};
+  std::vector<std::string> out;
+  for (const auto& [key, rv] : lost) out.push_back(key + " (first seen at resourceVersion " + std::to_string(rv) + ")");
+  return out;
 }
 
 std::vector<std::string> duplicateHistory(const Json& finalStatus) {

@@ -6,7 +6,10 @@
 //
 // Scenarios (cycled by index): canary success (2.0.0 at 0.95, promoted), canary accuracy failure
 // (2.0.0-bad at 0.50, RolledBack), A/B (control 1.0.0 at 0.80 vs treatment 1.1.0 at 0.95, treatment
-// promoted). Canary rollouts alternate between a Gateway API HTTPRoute and an Istio VirtualService.
+// promoted), progress deadline (2.0.0-stuck whose pod template carries the dev server's
+// devserver.modelops.dev/never-ready annotation, progressDeadlineSeconds 5: RolledBack; included when the
+// dev server honours the annotation on the pod template, which the suite probes first). Canary rollouts
+// alternate between a Gateway API HTTPRoute and an Istio VirtualService.
 //
 // Checks at the end (see chaos_checks.h): the phase each scenario implies; per ModelDeployment no duplicate
 // or orphaned Deployment/Service, old revisions within revisionHistoryLimit, one routing object with the
@@ -139,12 +142,13 @@ std::int64_t rssKiB(pid_t pid) {
   return 0;
 }
 
-enum class Scenario { Success, AccuracyFailure, AbTest };
+enum class Scenario { Success, AccuracyFailure, AbTest, ProgressDeadline };
 const char* scenarioName(Scenario s) {
   switch (s) {
     case Scenario::Success: return "success";
     case Scenario::AccuracyFailure: return "accuracy-failure";
     case Scenario::AbTest: return "ab-test";
+    case Scenario::ProgressDeadline: return "progress-deadline";
   }
   return "?";
 }
@@ -159,9 +163,12 @@ struct Rollout {
   std::string outcome;  // what it ended as: "Healthy 2.0.0", "RolledBack", "timeout: ..."
   bool asExpected = false;
 
-  std::string targetVersion() const { return scenario == Scenario::AccuracyFailure ? "2.0.0-bad" : "2.0.0"; }
+  bool failing() const { return scenario == Scenario::AccuracyFailure || scenario == Scenario::ProgressDeadline; }
+  std::string targetVersion() const {
+    return scenario == Scenario::AccuracyFailure ? "2.0.0-bad" : scenario == Scenario::ProgressDeadline ? "2.0.0-stuck" : "2.0.0";
+  }
   std::string expectedStable() const { return scenario == Scenario::AbTest ? "1.1.0" : scenario == Scenario::Success ? "2.0.0" : "1.0.0"; }
-  std::string expectedPhase() const { return scenario == Scenario::AccuracyFailure ? "RolledBack" : "Healthy"; }
+  std::string expectedPhase() const { return failing() ? "RolledBack" : "Healthy"; }
   std::string routeBackendStable() const { return name + "-stable"; }
 };
 
@@ -231,6 +238,7 @@ class ChaosRollouts : public OperatorTest {
     double min = r.scenario == Scenario::AbTest ? 0.7 : 0.9;
     Json md = modelDeployment(r.name, "1.0.0", 2, strategyFor(r), accuracyAnalysis(prometheus_.url(), min, 100));
     md["spec"]["revisionHistoryLimit"] = 1;
+    if (r.scenario == Scenario::ProgressDeadline) md["spec"]["progressDeadlineSeconds"] = 5;
     return md;
   }
 
@@ -243,8 +251,10 @@ class ChaosRollouts : public OperatorTest {
       strategy["canary"] = nullptr;  // merge patch: remove the canary strategy
       patchRetry(res::modelDeployments(), r.name, {{"spec", {{"strategy", strategy}}}});
     } else {
-      patchRetry(res::modelDeployments(), r.name,
-                 {{"spec", {{"model", {{"version", r.targetVersion()}, {"uri", "s3://models/" + r.name + "/" + r.targetVersion()}}}}}});
+      Json spec = {{"model", {{"version", r.targetVersion()}, {"uri", "s3://models/" + r.name + "/" + r.targetVersion()}}}};
+      if (r.scenario == Scenario::ProgressDeadline)  // this revision's pods never become ready
+        spec["template"] = {{"metadata", {{"annotations", {{"devserver.modelops.dev/never-ready", "true"}}}}}};
+      patchRetry(res::modelDeployments(), r.name, {{"spec", spec}});
     }
     r.state = Rollout::State::Running;
     r.startedAt = now();
@@ -278,6 +288,34 @@ class ChaosRollouts : public OperatorTest {
     throw std::runtime_error("the operator did not start in 4 attempts: " + last);
   }
 
+  // True when the dev server keeps a Deployment whose pod template carries the never-ready annotation at
+  // 0 available replicas (while an identical Deployment without it becomes available).
+  bool devServerHonoursTemplateNeverReady() {
+    auto deployment = [](const std::string& name, bool neverReady) {
+      Json d = {{"apiVersion", "apps/v1"},
+                {"kind", "Deployment"},
+                {"metadata", {{"name", name}, {"namespace", kNs}}},
+                {"spec",
+                 {{"replicas", 1},
+                  {"selector", {{"matchLabels", {{"probe", name}}}}},
+                  {"template", {{"metadata", {{"labels", {{"probe", name}}}}}, {"spec", podTemplate()["spec"]}}}}}};
+      if (neverReady) d["spec"]["template"]["metadata"]["annotations"] = {{"devserver.modelops.dev/never-ready", "true"}};
+      return d;
+    };
+    createRetry(res::deployments(), deployment("probe-ready", false));
+    createRetry(res::deployments(), deployment("probe-never-ready", true));
+    auto available = [&](const std::string& name) {
+      auto d = read(res::deployments(), name);
+      return d && d->is_object() && d->value("status", Json::object()).value("availableReplicas", std::int64_t{0}) > 0;
+    };
+    bool controlReady = waitUntil([&] { return available("probe-ready"); }, 10s);
+    bool supported = controlReady && !available("probe-never-ready");
+    for (const auto* name : {"probe-ready", "probe-never-ready"})
+      if (auto del = cluster().client().remove(res::deployments(), kNs, name); !del)
+        ADD_FAILURE() << "delete probe Deployment " << name << ": " << del.error().describe();
+    return supported;
+  }
+
   Clock::time_point t0_ = Clock::now();
   std::atomic<pid_t> pid_{0};
   int starts_ = 0;
@@ -297,15 +335,22 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
   prometheus_.set("1.1.0", 950, 1000);      // A/B treatment: 0.95
   prometheus_.set("2.0.0", 950, 1000);      // good canary: 0.95
   prometheus_.set("2.0.0-bad", 500, 1000);  // bad canary: 0.50
+  prometheus_.set("2.0.0-stuck", 950, 1000);  // accurate, but its pods never become ready
 
+  std::vector<Scenario> cycle = {Scenario::Success, Scenario::AccuracyFailure, Scenario::AbTest};
+  const bool deadlineScenario = devServerHonoursTemplateNeverReady();
+  if (deadlineScenario)
+    cycle.push_back(Scenario::ProgressDeadline);
+  else
+    std::printf("chaos.rollouts: the dev server does not keep a Deployment with a never-ready pod template unready: "
+                "no progress-deadline rollouts in this run\n");
   std::vector<Rollout> rollouts(total);
-  const Scenario cycle[] = {Scenario::Success, Scenario::AccuracyFailure, Scenario::AbTest};
   for (int i = 0; i < total; ++i) {
     auto& r = rollouts[i];
     r.index = i;
-    r.scenario = cycle[i % 3];
+    r.scenario = cycle[static_cast<std::size_t>(i) % cycle.size()];
     r.name = "chaos-" + std::to_string(i);
-    r.istio = r.scenario != Scenario::AbTest && (i / 3) % 2 == 1;
+    r.istio = r.scenario != Scenario::AbTest && (i / static_cast<int>(cycle.size())) % 2 == 1;
   }
 
   // RSS sampler: every 200 ms, the operator process running at the time.
@@ -557,12 +602,16 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
     for (const auto& lost : chaos::lostHistory(mdVersions, st)) bad("history entry lost: " + lost);
     for (const auto& dup : chaos::duplicateHistory(st)) bad("history entry recorded twice: " + dup);
     historyEntries += static_cast<int>(st.value("history", Json::array()).size());
-    const std::string expectOutcome = r.scenario == Scenario::AccuracyFailure ? "RolledBack" : "Promoted";
-    const std::string expectVersion = r.scenario == Scenario::AccuracyFailure ? "2.0.0-bad" : r.expectedStable();
-    if (!findHistory(st, expectVersion, expectOutcome)) bad("no history entry " + expectVersion + " " + expectOutcome);
+    const std::string expectOutcome = r.failing() ? "RolledBack" : "Promoted";
+    const std::string expectVersion = r.failing() ? r.targetVersion() : r.expectedStable();
+    const Json* expected = findHistory(st, expectVersion, expectOutcome);
+    if (!expected) bad("no history entry " + expectVersion + " " + expectOutcome);
+    if (expected && r.scenario == Scenario::ProgressDeadline &&
+        expected->value("reason", "").find("progressDeadlineSeconds") == std::string::npos)
+      bad("rolled back for another reason than the progress deadline: " + expected->value("reason", ""));
     // No weight raised for the canary after its failure was recorded.
-    if (r.scenario == Scenario::AccuracyFailure) {
-      auto failedAt = chaos::failureRecordedAt(mdVersions, "2.0.0-bad");
+    if (r.failing()) {
+      auto failedAt = chaos::failureRecordedAt(mdVersions, r.targetVersion());
       if (!failedAt) {
         std::int64_t lastRv = mdVersions.empty() ? 0 : mdVersions.back().resourceVersion;
         bad("the failure was never seen in a recorded version (" + std::to_string(mdVersions.size()) +
