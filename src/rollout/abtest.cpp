@@ -132,7 +132,7 @@ void startTest(Pass& p, std::vector<Arm>& arms) {
     v.weight = 0;
     p.st.variants.push_back(std::move(v));
   }
-  p.st.rolloutStartedAt = formatRfc3339(p.in.now);
+  p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
   const auto& d = strategy(p).duration;
   p.event("Normal", "AbTestStarted",
           "A/B test started: " + listArms(arms) + (d ? " for " + d->text : std::string(" until a variant is promoted")));

@@ -96,8 +96,8 @@ void startCanary(Pass& p, const std::string& hash) {
   canary.weight = 0;
   p.st.canary = canary;
   p.st.currentStepIndex = 0;
-  p.st.stepStartedAt = formatRfc3339(p.in.now);
-  p.st.rolloutStartedAt = formatRfc3339(p.in.now);
+  p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
+  p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
   p.st.pauseStartedAt.reset();
   resetAnalysis(p.st);
   p.canaryWeight = 0;
@@ -109,7 +109,7 @@ void startCanary(Pass& p, const std::string& hash) {
 void advance(Pass& p, std::int64_t& index) {
   ++index;
   p.st.currentStepIndex = index;
-  p.st.stepStartedAt = formatRfc3339(p.in.now);
+  p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
   p.st.pauseStartedAt.reset();
 }
 
@@ -193,7 +193,7 @@ StepResult runStep(Pass& p, std::int64_t index, bool promoteRequested) {
   if (step.pause) {
     if (promoteRequested) return StepResult::Advance;
     if (!step.pause->duration) {
-      if (!p.st.pauseStartedAt) p.st.pauseStartedAt = formatRfc3339(p.in.now);
+      if (!p.st.pauseStartedAt) p.st.pauseStartedAt = formatRfc3339Micro(p.in.now);
       p.setPhase(phase::kPaused, label + ": paused until promoted (kubectl modelops promote " + p.name + ")");
       return StepResult::Stop;
     }
@@ -236,7 +236,7 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
     p.event("Normal", "PromoteFull", "remaining steps skipped by request");
     index = total;
     p.st.currentStepIndex = index;
-    p.st.stepStartedAt = formatRfc3339(p.in.now);
+    p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
   }
   while (index < total) {
     auto result = runStep(p, index, promoteOne);
@@ -258,7 +258,7 @@ void planFirstDeploy(Pass& p, const std::string& hash) {
   stable.hash = hash;
   stable.weight = 100;
   p.st.stable = stable;
-  p.st.rolloutStartedAt = formatRfc3339(p.in.now);
+  p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
   p.stableReplicas = p.replicas;
   p.event("Normal", "Deploying", "deploying version " + versionOf(stable) + " (revision " + revisionOf(stable) + ")");
   planSteady(p);

@@ -37,7 +37,7 @@ std::optional<api::ActionRequest> takeAction(Pass& p) {
     p.setCondition("Paused", pause ? api::condition::kTrue : api::condition::kFalse,
                    pause ? "PausedByRequest" : "ResumedByRequest", pause ? "paused by request" : "resumed by request");
     p.event("Normal", pause ? "Paused" : "Resumed", pause ? "rollout paused by request" : "rollout resumed by request");
-    if (!pause && p.st.phase == api::phase::kPaused) p.st.stepStartedAt = formatRfc3339(p.in.now);
+    if (!pause && p.st.phase == api::phase::kPaused) p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
     return std::nullopt;
   }
   p.event("Normal", "ActionRequested",

@@ -110,6 +110,22 @@ TEST(Planner, CanaryWaitsForReplicasAndKeepsWeightAtZero) {
   EXPECT_EQ(w.weightOf("canary"), 0);
 }
 
+TEST(Planner, ProgressDeadlineCountsFromTheExactStartNotTheSecond) {
+  World w;
+  w.now += std::chrono::milliseconds(900);  // a start late in its second: cut to the second it would end early
+  w.settle();
+  w.setVersion("2.0.0");
+  w.neverReady.insert(w.specHash());
+  w.step();
+  w.advance(seconds(600) - std::chrono::milliseconds(200));
+  w.step();
+  EXPECT_EQ(w.status.phase, "Progressing") << *w.status.message;
+  ASSERT_TRUE(w.status.canary);
+  w.advance(std::chrono::milliseconds(200));
+  w.step();
+  EXPECT_EQ(w.status.phase, "RolledBack");
+}
+
 TEST(Planner, TimedPauseWaitsItsDurationWithRequeue) {
   auto w = rolloutStarted();
   EXPECT_EQ(w.status.currentStepIndex, 1);
