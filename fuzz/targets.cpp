@@ -1,0 +1,192 @@
+// Fuzz target bodies; see targets.h. Properties checked here are the documented contracts of the code
+// under test (never throw, canonical forms parse back, chunking does not change lines), so a failed
+// fuzzCheck is a bug in that code, not in the input.
+#include "targets.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "modelops/analysis/prometheus_provider.h"
+#include "modelops/api/codec.h"
+#include "modelops/api/defaults.h"
+#include "modelops/api/validation.h"
+#include "modelops/apimachinery/label_selector.h"
+#include "modelops/kube/config.h"
+#include "modelops/kube/watch_lines.h"
+#include "modelops/yaml/yaml.h"
+
+namespace modelops::fuzz {
+namespace {
+
+using nlohmann::json;
+
+void fuzzCheck(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "fuzz property violated: %s\n", what);
+  std::abort();
+}
+
+std::string_view text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+// JSON from untrusted text without exceptions; null when it is not JSON.
+json parseJson(std::string_view s) {
+  auto parsed = json::parse(s, nullptr, false);
+  return parsed.is_discarded() ? json() : parsed;
+}
+
+// dump() throws on invalid UTF-8: the loaders promise to reject it, so every value they return must dump.
+bool dumps(const json& value) {
+  try {
+    (void)value.dump();
+    return true;
+  } catch (const json::exception&) {
+    return false;
+  }
+}
+
+// The kubeconfig keys that name files; removed so that fuzzing never reads /dev/* or other local files.
+void dropFileReferences(json& merged) {
+  static const char* const kFileKeys[] = {"certificate-authority", "client-certificate", "client-key", "tokenFile"};
+  for (const char* list : {"clusters", "users"}) {
+    auto it = merged.find(list);
+    if (it == merged.end() || !it->is_array()) continue;
+    for (auto& entry : *it) {
+      if (!entry.is_object()) continue;
+      for (const char* inner : {"cluster", "user"}) {
+        auto body = entry.find(inner);
+        if (body == entry.end() || !body->is_object()) continue;
+        for (const char* key : kFileKeys) body->erase(key);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void yamlLoader(const std::uint8_t* data, std::size_t size) {
+  auto docs = yaml::loadYamlDocuments(text(data, size), "fuzz.yaml");
+  if (!docs) {
+    fuzzCheck(docs.error().code == "InvalidYaml", "yaml errors have code InvalidYaml");
+    return;
+  }
+  for (const auto& doc : *docs) fuzzCheck(dumps(doc), "every loaded YAML document is valid UTF-8 JSON");
+}
+
+void apiDecode(const std::uint8_t* data, std::size_t size) {
+  json doc = parseJson(text(data, size));
+  if (doc.is_null()) return;
+  (void)api::parseModelDeployment(doc);
+  auto decoded = api::decodeModelDeployment(doc);
+  if (!decoded) {
+    fuzzCheck(!decoded.error().empty(), "a failed decode names at least one field");
+    return;
+  }
+  // What encode writes must decode again (the operator re-reads what it wrote).
+  json encoded = api::encodeModelDeployment(*decoded);
+  auto again = api::decodeModelDeployment(encoded);
+  fuzzCheck(static_cast<bool>(again), "encode(decode(doc)) decodes");
+  fuzzCheck(api::encodeModelDeployment(*again) == encoded, "encode is stable after one round trip");
+  api::ModelDeployment md = std::move(*decoded);
+  api::applyDefaults(md);
+  api::ModelDeployment twice = md;
+  api::applyDefaults(twice);
+  fuzzCheck(api::encodeModelDeployment(twice) == api::encodeModelDeployment(md), "applyDefaults is idempotent");
+  auto errors = api::validate(md);
+  // The message goes into status and Events: it must stay valid UTF-8 and bounded.
+  std::string message = api::formatFieldErrors(errors);
+  fuzzCheck(dumps(json(message)), "the InvalidSpec message is valid UTF-8");
+  fuzzCheck(message.size() < 16 * 1024, "the InvalidSpec message is bounded");
+}
+
+void kubeconfig(const std::uint8_t* data, std::size_t size) {
+  std::string input(text(data, size));
+  (void)kube::decodeBase64(input);
+  auto file = kube::parseKubeconfig(input, "/nonexistent/fuzz/kubeconfig");
+  if (!file) return;
+  json merged = kube::mergeKubeconfigs({*file, *file});
+  dropFileReferences(merged);
+  (void)kube::configFromKubeconfig(merged, "", "fuzz kubeconfig");
+}
+
+void watchLines(const std::uint8_t* data, std::size_t size) {
+  // The first byte sets the chunk size (1..64) and the next the line limit, so chunk boundaries and
+  // overflow land everywhere; the rest is the stream.
+  if (size < 2) return;
+  std::size_t chunk = static_cast<std::size_t>(data[0] % 64) + 1;
+  std::size_t limit = static_cast<std::size_t>(data[1]) * 16 + 1;
+  std::string_view stream = text(data + 2, size - 2);
+
+  std::vector<std::string> whole;
+  kube::LineSplitter one(limit);
+  bool oneOk = one.feed(stream, [&](std::string_view line) {
+    whole.emplace_back(line);
+    return true;
+  });
+
+  std::vector<std::string> pieces;
+  kube::LineSplitter many(limit);
+  bool manyOk = true;
+  for (std::size_t at = 0; at < stream.size() && manyOk; at += chunk) {
+    manyOk = many.feed(stream.substr(at, chunk), [&](std::string_view line) {
+      fuzzCheck(!line.empty() && line.size() <= limit, "lines are non-empty and within the limit");
+      pieces.emplace_back(line);
+      return true;
+    });
+  }
+  if (oneOk && manyOk) {
+    fuzzCheck(whole == pieces, "chunking does not change the lines");
+    fuzzCheck(one.pending() == many.pending(), "chunking does not change the pending bytes");
+  }
+  for (const auto& line : pieces) {
+    auto event = kube::parseWatchEvent(line);
+    if (event) fuzzCheck(event->object.is_object(), "a parsed watch event carries an object");
+    else fuzzCheck(event.error().reason == "BadResponse", "watch line errors are BadResponse");
+  }
+}
+
+void prometheusResponse(const std::uint8_t* data, std::size_t size) {
+  // The first byte picks the HTTP status the body came with.
+  static const int kStatuses[] = {200, 400, 422, 500, 503, 404, 302, 0};
+  if (size < 1) return;
+  int status = kStatuses[data[0] % (sizeof kStatuses / sizeof kStatuses[0])];
+  std::string body(text(data + 1, size - 1));
+  (void)analysis::parsePrometheusResponse(status, body, "sum(up)");
+}
+
+void labelSelector(const std::uint8_t* data, std::size_t size) {
+  std::string_view input = text(data, size);
+  static const json kLabels = {{"app", "web"}, {"tier", "api"}, {"modelops.dev/name", "fraud"}};
+  if (auto selector = apimachinery::parseLabelSelector(input)) {
+    (void)selector->matches(kLabels);
+    std::string canonical = selector->toString();
+    auto reparsed = apimachinery::parseLabelSelector(canonical);
+    fuzzCheck(static_cast<bool>(reparsed), "a label selector's canonical form parses");
+    fuzzCheck(reparsed->toString() == canonical, "the canonical form is a fixed point");
+  }
+  if (auto fields = apimachinery::parseFieldSelector(input)) {
+    (void)fields->matches(json{{"metadata", {{"name", "a"}, {"namespace", "b"}}}});
+    auto reparsed = apimachinery::parseFieldSelector(fields->toString());
+    fuzzCheck(static_cast<bool>(reparsed), "a field selector's canonical form parses");
+  }
+  json asJson = parseJson(input);
+  if (!asJson.is_null()) {
+    if (auto selector = apimachinery::labelSelectorFromJson(asJson)) (void)selector->matches(kLabels);
+  }
+}
+
+std::span<const Target> allTargets() {
+  static const Target kTargets[] = {
+      {"yaml_loader", yamlLoader},   {"api_decode", apiDecode},
+      {"kubeconfig", kubeconfig},    {"watch_lines", watchLines},
+      {"prometheus_response", prometheusResponse}, {"label_selector", labelSelector},
+  };
+  return kTargets;
+}
+
+}  // namespace modelops::fuzz

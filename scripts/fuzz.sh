@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/) with clang in build-fuzz/ and runs each for SECONDS_PER_TARGET
+# (default 20, the CI form; `scripts/fuzz.sh 3600` is a long run), starting from a scratch copy of its
+# seed corpus and former crash inputs, so the repository is never written to.
+# Exits non-zero when a target crashes, leaks, times out or violates a checked property; the input is
+# then left in the scratch dir (printed) to be fixed and copied to fuzz/regressions/<target>/.
+# Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_WORK_DIR (default a new temp dir),
+# FUZZ_TARGETS (space-separated subset), FUZZ_JOBS (build parallelism, default 2).
+set -euo pipefail
+
+seconds="${1:-20}"
+if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
+  echo "usage: $0 [SECONDS_PER_TARGET]" >&2
+  exit 2
+fi
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
+work="${FUZZ_WORK_DIR:-$(mktemp -d /tmp/modelops-fuzz.XXXXXX)}"
+targets="${FUZZ_TARGETS:-yaml_loader api_decode kubeconfig watch_lines prometheus_response label_selector}"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+
+# Only the libraries the targets link are built (see fuzz/CMakeLists.txt).
+CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DMODELOPS_FUZZ=ON \
+  -DMODELOPS_BUILD_TESTS=OFF -DMODELOPS_BUILD_BENCH=OFF -DMODELOPS_BUILD_PROGRAMS=OFF >/dev/null
+build_targets=()
+for t in $targets; do build_targets+=("fuzz_$t"); done
+mkdir -p "$work"
+if ! cmake --build "$build" -j "${FUZZ_JOBS:-2}" --target "${build_targets[@]}" >"$work/build.log" 2>&1; then
+  tail -n 60 "$work/build.log"
+  echo "fuzz build failed (log: $work/build.log)" >&2
+  exit 1
+fi
+
+echo "fuzzing for ${seconds}s per target; scratch dir $work"
+failed=()
+summary=()
+for t in $targets; do
+  corpus="$work/$t/corpus"
+  artifacts="$work/$t/artifacts"
+  mkdir -p "$corpus" "$artifacts"
+  cp -r "$root/fuzz/corpus/$t/." "$corpus/"
+  if [ -d "$root/fuzz/regressions/$t" ]; then cp -r "$root/fuzz/regressions/$t/." "$corpus/"; fi
+  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+        -artifact_prefix="$artifacts/")
+  if [ -f "$root/fuzz/$t.dict" ]; then args+=(-dict="$root/fuzz/$t.dict"); fi
+  log="$work/$t/fuzz.log"
+  status=0
+  "$build/fuzz/fuzz_$t" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
+  execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
+  if [ "$status" -ne 0 ]; then
+    failed+=("$t")
+    summary+=("$(printf '%-22s FAILED (exit %s) after %s executions; inputs in %s' "$t" "$status" "${execs:-?}" "$artifacts")")
+    echo "---- $t failed; log tail:"
+    tail -n 40 "$log"
+  else
+    summary+=("$(printf '%-22s ok  %10s executions in %ss, corpus %s files' "$t" "${execs:-?}" "$seconds" "$(ls "$corpus" | wc -l)")")
+  fi
+done
+echo
+printf '%s\n' "${summary[@]}"
+if [ "${#failed[@]}" -ne 0 ]; then
+  echo "crashes in: ${failed[*]}" >&2
+  exit 1
+fi
