@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/manifests/rbac_rules.h"
 #include "modelops/yaml/yaml.h"
 
 namespace fs = std::filesystem;
@@ -161,28 +162,17 @@ TEST(HelmChart, DeploymentAndSecurityDefaults) {
   EXPECT_NE(sm.find("{{- if .Values.metrics.serviceMonitor.enabled }}"), std::string::npos);
 }
 
-// The template's rules (template lines dropped, every toggle on) equal manifests/rbac/cluster_role.yaml.
+// The template's rules (template lines dropped, every toggle on) equal manifests/rbac/cluster_role.yaml, and
+// its leader-election Role's rules equal manifests/rbac/leader_election_role.yaml.
 TEST(HelmChart, RbacRulesMatchTheKustomizeBase) {
-  std::istringstream in(readFile(chartDir() / "templates/rbac.yaml"));
-  std::string rules;
-  bool inRules = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line == "rules:") {
-      inRules = true;
-      continue;
-    }
-    if (!inRules) continue;
-    if (line == "---") break;
-    if (line.find("{{") == std::string::npos) rules += line + "\n";
-  }
-  auto parsed = modelops::yaml::loadYamlDocuments(rules, "rbac.yaml rules");
-  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-  ASSERT_EQ(parsed.value().size(), 1u);
-  json base = loadOne(sourceDir() / "manifests/rbac/cluster_role.yaml");
-  EXPECT_EQ(parsed.value()[0], base["rules"]);
+  std::string error;
+  auto blocks = modelops::testing::helmRuleBlocks(readFile(chartDir() / "templates/rbac.yaml"), &error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_EQ(blocks.size(), 2u) << "expected the operator's rules, then the leader-election rules";
+  EXPECT_EQ(blocks[0], loadOne(sourceDir() / "manifests/rbac/cluster_role.yaml")["rules"]);
+  EXPECT_EQ(blocks[1], loadOne(sourceDir() / "manifests/rbac/leader_election_role.yaml")["rules"]);
   const std::string rbac = readFile(chartDir() / "templates/rbac.yaml");
   EXPECT_NE(rbac.find("ternary \"Role\" \"ClusterRole\" $namespaced"), std::string::npos);
-  EXPECT_NE(rbac.find("resources: [leases]"), std::string::npos);
 }
 
 }  // namespace

@@ -255,6 +255,14 @@ TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
     EXPECT_THAT(again.out, HasSubstr(line)) << again.out << again.err;
   EXPECT_EQ(again.code, 0) << again.err;
 
+  // The uninstall docs/install.md gives: everything goes, the namespace last (waited for with a watch).
+  auto removed = kubectl({"delete", "-k", (source_ / "manifests").string(), "--ignore-not-found"});
+  EXPECT_EQ(removed.code, 0) << removed.out << removed.err;
+  EXPECT_EQ(kubectl({"wait", "--for=delete", "namespace/modelops-system", "--timeout=30s"}, 45s).code, 0);
+  for (const char* gone : {"clusterrole/modelops-operator", "clusterrolebinding/modelops-operator",
+                           "crd/modeldeployments.modelops.dev"})
+    EXPECT_NE(kubectl({"get", gone}).code, 0) << gone << " is still there";
+
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(20s), 0);
 }
