@@ -177,7 +177,7 @@ ApiResult<Json> ApiCore::list(const ResourceType& type, const std::string& ns, c
   Json meta = {{"resourceVersion", std::to_string(listRv)}};
   if (page.more) {
     meta["continue"] = base64(Json{{"rv", listRv}, {"start", page.lastKey}}.dump());
-    meta["remainingItemCount"] = page.remaining;
+    if (page.remainingKnown) meta["remainingItemCount"] = page.remaining;
   }
   return Json{{"apiVersion", type.apiVersion()}, {"kind", type.listKind}, {"metadata", meta}, {"items", items}};
 }

@@ -117,16 +117,25 @@ ObjectStore::Page ObjectStore::list(const std::string& storageKey, const std::st
   auto r = objects_.find(storageKey);
   if (r == objects_.end()) return page;
   auto it = startAfter.empty() ? r->second.begin() : r->second.upper_bound(startAfter);
+  const std::string prefix = ns + "/";
+  auto inNamespace = [&](const std::string& key) { return ns.empty() || key.compare(0, prefix.size(), prefix) == 0; };
   for (; it != r->second.end(); ++it) {
-    if (!ns.empty() && it->first.compare(0, ns.size() + 1, ns + "/") != 0) continue;
+    if (!inNamespace(it->first)) continue;
     if (pred && !pred(it->second)) continue;
     if (limit > 0 && page.items.size() >= limit) {
       page.more = true;
-      ++page.remaining;
-      continue;
+      break;
     }
     page.items.push_back(it->second);
     page.lastKey = it->first;
+  }
+  if (page.more && !pred) {
+    // Without a selector the count of what remains is cheap (no object is looked at) and is reported,
+    // as kube-apiserver does. With a selector it would cost evaluating it on every remaining object
+    // for every page (quadratic over a paged list), and kube-apiserver omits it then too.
+    page.remainingKnown = true;
+    for (; it != r->second.end(); ++it)
+      if (inNamespace(it->first)) ++page.remaining;
   }
   return page;
 }

@@ -82,7 +82,8 @@ class ObjectStore {
     std::uint64_t rv = 0;        // the store's resourceVersion when read
     std::string lastKey;         // position of the last item returned, for continue tokens
     bool more = false;           // items remain after lastKey
-    std::size_t remaining = 0;   // how many matching items remain after this page
+    std::size_t remaining = 0;   // how many items remain after this page, when remainingKnown
+    bool remainingKnown = false; // counted only for lists without a selector (as kube-apiserver)
   };
   // Items of storageKey in ns (empty: all), after startAfter ("ns/name"), matching pred, at most
   // limit (0: no limit).
