@@ -1,5 +1,6 @@
 // runtime_bench: informer memory per cached ModelDeployment (an informer filling its cache from the dev
-// server) and events per second through the work queue (adds, deduplication, two workers).
+// server; the RSS delta includes the in-process server's work to answer the list) and events per second
+// through the work queue (adds, deduplication, two workers).
 // Usage: runtime_bench [N=10000].
 #include <atomic>
 #include <cstdio>
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   double syncSeconds = bench::secondsSince(start);
   long after = bench::rssKiB();
   std::size_t cached = informer.cache().size();
+  std::size_t encoded = informer.cache().encodedBytes();
   informer.stop();
 
   // Work queue: 200,000 adds over 10,000 keys from one producer, two workers draining.
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
   std::printf("| ModelDeployments cached by one informer | %zu |\n", cached);
   std::printf("| informer list + sync time | %.2f s |\n", syncSeconds);
   std::printf("| informer memory per cached ModelDeployment (RSS delta / N) | %.2f KiB |\n", double(after - before) / n);
+  std::printf("| cached encoding (CBOR) per ModelDeployment, excluding keys and indexes | %.2f KiB |\n",
+              double(encoded) / 1024.0 / double(cached ? cached : 1));
   std::printf("| work queue: adds/s (200,000 adds over 10,000 keys, 2 workers) | %.0f |\n", adds / queueSeconds);
   std::printf("| work queue: reconciles handed out (after deduplication) | %ld |\n", processed.load());
   (*server)->stop();
