@@ -98,7 +98,7 @@ TEST_F(BadInputTest, BadSpecsAreInvalidAndValidOnesKeepReconciling) {
   auto corpus = badinput::loadCorpus(sourceDir() + "/tests/integration/badinput/corpus");
   ASSERT_GE(corpus.size(), 20u);
   corpus.push_back(badinput::hugeStepArray());
-  corpus.push_back(badinput::deepNesting(1000));
+  corpus.push_back(badinput::deepNesting(10000));
 
   // Bad and valid ModelDeployments interleaved, while the operator runs.
   std::vector<std::string> valid;

@@ -33,7 +33,8 @@ Json validBase(const std::string& name);
 
 // 50,000 canary steps, every setWeight out of range.
 BadItem hugeStepArray();
-// spec.model.version nested `depth` arrays deep, and an unknown field nested as deep.
+// spec.model.version nested `depth` arrays deep, and an unknown field nested as deep (the test uses
+// 10,000, the nesting limit of Go's encoding/json, which Kubernetes API servers decode with).
 BadItem deepNesting(std::size_t depth);
 // An A/B variant name of `bytes` bytes (not a DNS-1123 label).
 BadItem longVariantName(std::size_t bytes);
