@@ -72,7 +72,12 @@ class JsonBuilder final : public YAML::EventHandler {
  public:
   std::vector<json> takeDocuments() { return std::move(documents_); }
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 starts document after document at the same place, forever, on a stray ',' where a
+    // document should begin (input ","): two documents can never start at one position.
+    if (lastDocumentStart_ && *lastDocumentStart_ == mark.pos)
+      fail(mark, "unexpected character where a document should start");
+    lastDocumentStart_ = mark.pos;
     stack_.clear();
     anchors_.clear();
     anchorNames_.clear();
@@ -284,6 +289,7 @@ class JsonBuilder final : public YAML::EventHandler {
   std::unordered_map<YAML::anchor_t, std::string> anchorNames_;
   std::string pendingAnchorName_;
   std::size_t nodes_ = 0;
+  std::optional<int> lastDocumentStart_;
 };
 
 std::string positioned(std::string_view source, const YAML::Mark& mark, std::string_view message) {
