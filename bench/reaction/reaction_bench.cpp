@@ -85,7 +85,7 @@ long parseInt(const std::string& flag, const char* value, long lo, long hi) {
 
 Options parseArgs(int argc, char** argv) {
   Options o;
-  o.commandLine = "bench/reaction/reaction_bench";
+  o.commandLine = "build/bench/reaction/reaction_bench";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     o.commandLine += " " + a;
@@ -521,7 +521,8 @@ int main(int argc, char** argv) {
       << "of the " << kWindow << " window that must hold bad data before the Wilson upper bound falls below 0.9) + (time "
       << "until the operator's next measurement, uniform in [0, interval) because the drop happens at a random moment) "
       << "+ (the rollback's route write). The first two alone can exceed interval + 1 s when the data delay is over "
-      << "1 s; a drop just after a measurement waits a whole interval.\n";
+      << "1 s; a drop just after a measurement waits a whole interval. Percentiles are nearest-rank (with 20 runs the "
+      << "p99 is the maximum). The machine is shared (other builds running), so figures are noisy.\n";
     std::printf("\n%s", t.str().c_str());
     if (o.writeDocs) {
       if (!writeDocs(t.str())) {
