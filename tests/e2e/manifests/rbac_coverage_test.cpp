@@ -197,11 +197,17 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
   auto good = waitStatus("gw-model");
   EXPECT_EQ(good.code, 0) << good.out << good.err;
   EXPECT_EQ(field("gw-model", ".status.stable.version"), "2.0.0");
+  const std::string firstRevision = "modelops.dev/name=gw-model,modelops.dev/revision=1";
+  auto kept = kubectl({"get", "deployment", "-l", firstRevision, "-o", "name"});
+  EXPECT_EQ(kept.out.empty(), false) << "the first revision's Deployment should be kept for rollback: " << kept.err;
   ASSERT_EQ(applyJson(model("gw-model", "3.0.0", gateway, prometheus.url())).code, 0);
   auto bad = waitStatus("gw-model");
   EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
   EXPECT_EQ(field("gw-model", ".status.phase"), "RolledBack");
   EXPECT_EQ(field("gw-model", ".status.stable.version"), "2.0.0");
+  // With one old revision kept, the first one's Deployment is retired (awaited with a watch).
+  auto retired = kubectl({"wait", "--for=delete", "deployment", "-l", firstRevision, "--timeout=30s"}, 45s);
+  EXPECT_EQ(retired.code, 0) << retired.out << retired.err;
   EXPECT_GT(prometheus.answered(), 0);
   EXPECT_EQ(prometheus.unauthorized(), 0) << "the operator queried without the Secret's token";
 
