@@ -225,7 +225,7 @@ class ChaosRollouts : public OperatorTest {
             {"name": "control", "weight": 50},
             {"name": "treatment", "weight": 50, "model": {"version": "1.1.0", "uri": "s3://models/ab/1.1.0"},
              "match": [{"header": {"name": "X-Model-Variant", "value": "treatment"}}]}],
-          "duration": "4s", "winnerSelection": "Auto"}})");
+          "duration": "8s", "winnerSelection": "Auto"}})");
       s["abTest"]["trafficRouting"] = gatewayRouting(r.name);
       return s;
     }
@@ -270,6 +270,7 @@ class ChaosRollouts : public OperatorTest {
     if (!settled) return false;
     r.outcome = phase + (phase == "Healthy" ? " " + stable : "");
     r.asExpected = phase == r.expectedPhase() && stable == r.expectedStable();
+    if (!r.asExpected) r.outcome += " (" + st.value("message", "") + ")";
     return true;
   }
 
@@ -565,8 +566,9 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
           for (const auto& e : c.value("env", Json::array()))
             if (e.value("name", "") == "MODEL_VERSION") version = e.value("value", "");
         if (version != r.expectedStable()) bad("scaled Deployment " + dname + " runs " + version + ", expected " + r.expectedStable());
-        auto rev = std::to_string(st.value("stable", Json::object()).value("revision", std::int64_t{0}));
-        if (labels.value("modelops.dev/revision", "") != rev) {
+        const Json stable = st.value("stable", Json::object());
+        auto rev = std::to_string(stable.value("revision", std::int64_t{0}));
+        if (version == stable.value("version", "") && labels.value("modelops.dev/revision", "") != rev) {
           ++revisionMismatches;
           bad("status.stable.revision " + rev + " but the serving Deployment " + dname + " is labelled revision " +
               labels.value("modelops.dev/revision", "?"));
@@ -673,7 +675,7 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
          << "  outage: 3 s at " << static_cast<int>(outageAt) << " s, " << outage503 << " requests answered 503\n"
          << "  watches: closed every 5 s; " << watchRequests << " operator watch requests; " << compactions
          << " forced compactions (410 on re-watch); recorder relists " << mdRecorder.gaps() + routeRecorder.gaps() + vsRecorder.gaps()
-         << "\n  history entries checked: " << historyEntries << "\n  memory: baseline " << memory.baselineKiB / 1024
+         << "\n  history entries checked: " << historyEntries << "; stable revision label mismatches: " << revisionMismatches << "\n  memory: baseline " << memory.baselineKiB / 1024
          << " MiB, final " << memory.finalKiB / 1024 << " MiB (last process up since " << static_cast<int>(lastStart)
          << " s), peak " << memory.peakKiB / 1024 << " MiB, bound " << memory.boundKiB / 1024 << " MiB, peak bound "
          << memory.peakBoundKiB / 1024 << " MiB\n  violations: " << violations.size() << "\n";
