@@ -139,6 +139,12 @@ bool GarbageCollector::pass() {
 // ---- WorkloadSimulator ----
 
 namespace {
+// On the Deployment or on its pod template: a controller that copies only the pod template (as the
+// operator does from a ModelDeployment) can still mark one revision as never becoming ready.
+bool neverReadyAnnotated(const Json& annotations) {
+  return annotations.is_object() && annotations.value("devserver.modelops.dev/never-ready", "") == "true";
+}
+
 Json condition(const Json& oldConditions, const std::string& type, const std::string& status,
                const std::string& reason, const std::string& message, const std::string& now) {
   Json c = {{"type", type}, {"status", status}, {"reason", reason}, {"message", message},
@@ -173,8 +179,10 @@ bool WorkloadSimulator::pass() {
     std::int64_t deadline = spec.is_object() && spec.contains("progressDeadlineSeconds") &&
                                     spec["progressDeadlineSeconds"].is_number_integer()
                                 ? spec["progressDeadlineSeconds"].get<std::int64_t>() : 600;
-    Json annotations = metaField(d, "annotations");
-    bool neverReady = annotations.is_object() && annotations.value("devserver.modelops.dev/never-ready", "") == "true";
+    bool neverReady = neverReadyAnnotated(metaField(d, "annotations")) ||
+                      (spec.is_object() && spec.contains("template") && spec["template"].is_object() &&
+                       spec["template"].contains("metadata") && spec["template"]["metadata"].is_object() &&
+                       neverReadyAnnotated(spec["template"]["metadata"].value("annotations", Json())));
     auto& t = tracks_[key];
     if (t.uid != metaString(d, "uid")) t = Track{metaString(d, "uid"), gen, nowMono, 0, 0};
     if (t.generation != gen) {

@@ -4,8 +4,9 @@
 //   finalizer, and empties then removes terminating namespaces.
 // - WorkloadSimulator: plays the Deployment controller and kubelet: after readyDelay per replica a
 //   Deployment reports updated/ready/available replicas, observedGeneration and Available/
-//   Progressing conditions; the annotation devserver.modelops.dev/never-ready: "true" keeps it
-//   unavailable until progressDeadlineSeconds passes (ProgressDeadlineExceeded).
+//   Progressing conditions; the annotation devserver.modelops.dev/never-ready: "true" (on the
+//   Deployment or its pod template) keeps it unavailable, and after progressDeadlineSeconds it
+//   reports ProgressDeadlineExceeded.
 // Thread-safety: start/stop from one thread; poke() and runOnce() from any thread (runOnce calls
 // are serialised internally).
 #pragma once
