@@ -34,6 +34,7 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
     return w["rec-control"] == 50 && w["rec-treatment"] == 50;
   };
   ASSERT_TRUE(waitUntil(split, 15s)) << cluster().get(res::httpRoutes(), kNs, "rec").dump(1) << status("rec").dump(1) << logTail();
+  ASSERT_TRUE(caughtUp(routes, res::httpRoutes(), "rec"));
   bool headerRule = false;
   for (const auto& v : routes.versions("rec"))
     for (const auto& r : v["spec"].value("rules", Json::array()))

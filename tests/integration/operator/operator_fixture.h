@@ -220,6 +220,17 @@ class OperatorTest : public ::testing::Test {
     return out;
   }
 
+  // Waits until `recorder` has delivered the version of `name` current now: a watch stream lags the
+  // writes, so assertions on versions() must first know it has caught up.
+  ::testing::AssertionResult caughtUp(const WatchRecorder& recorder, const kube::Resource& r, const std::string& name) {
+    auto object = cluster_->get(r, kNs, name);
+    auto rv = object.is_object() ? object["metadata"].value("resourceVersion", "") : "";
+    if (!rv.empty() && recorder.waitForVersion(name, rv, 10s)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "the watch of " << r.plural << " never delivered " << name
+                                         << " at resourceVersion '" << rv << "' (" << recorder.versions(name).size()
+                                         << " versions recorded; last error: " << recorder.lastError() << ")";
+  }
+
   // Changes an unrelated label so the operator reconciles the object again; waits until it has.
   ::testing::AssertionResult forceReconcile(const std::string& name, const std::string& value) {
     double before = op_->reconciles();

@@ -192,20 +192,37 @@ std::vector<devserver::AuditRecord> operatorSpecWrites(const devserver::AuditLog
 // ---------------------------------------------------------------- WatchRecorder
 
 WatchRecorder::WatchRecorder(kube::KubeClient& client, const kube::Resource& resource, const std::string& ns) {
-  std::string rv;
-  if (auto listed = client.list(resource, ns); listed) {
-    rv = listed->resourceVersion;
+  // Lists once here, on the caller's thread, so the starting point is fixed before the constructor returns.
+  auto listFrom = [this, &client, resource, ns]() -> std::string {
+    auto listed = client.list(resource, ns);
+    if (!listed) {
+      std::lock_guard lock(mu_);
+      lastError_ = "list: " + listed.error().describe();
+      return "";
+    }
     std::lock_guard lock(mu_);
     for (const auto& item : listed->items) seen_.emplace_back(item["metadata"].value("name", ""), item);
-  }
-  thread_ = std::thread([this, &client, resource, ns, rv]() mutable {
+    return listed->resourceVersion;
+  };
+  std::string rv = listFrom();
+  thread_ = std::thread([this, &client, resource, ns, rv, listFrom]() mutable {
     while (!cancel_.cancelled()) {
+      if (rv.empty()) {  // no starting point (expired or the list failed): list again, a possible gap
+        rv = listFrom();
+        if (rv.empty()) {
+          cancel_.waitFor(100ms);
+          continue;
+        }
+      }
       kube::WatchOptions opts;
       opts.resourceVersion = rv;
       opts.timeoutSeconds = 60;
       auto r = client.watch(resource, ns, opts, [&](const kube::WatchEvent& e) {
         if (e.type == kube::WatchEvent::Type::Error) {
-          rv.clear();  // 410 Expired: watch again from the current state
+          std::lock_guard lock(mu_);
+          ++gaps_;
+          lastError_ = "watch: " + (e.object.is_object() ? e.object.value("message", std::string("error event")) : e.object.dump());
+          rv.clear();
           return false;
         }
         const auto& meta = e.object.value("metadata", Json::object());
@@ -216,7 +233,13 @@ WatchRecorder::WatchRecorder(kube::KubeClient& client, const kube::Resource& res
         }
         return !cancel_.cancelled();
       }, cancel_);
-      if (!r && !cancel_.cancelled()) cancel_.waitFor(100ms);
+      if (!r && !cancel_.cancelled()) {
+        {
+          std::lock_guard lock(mu_);
+          lastError_ = "watch: " + r.error().describe();
+        }
+        cancel_.waitFor(100ms);
+      }
     }
   });
 }
@@ -224,6 +247,26 @@ WatchRecorder::WatchRecorder(kube::KubeClient& client, const kube::Resource& res
 WatchRecorder::~WatchRecorder() {
   cancel_.cancel();
   if (thread_.joinable()) thread_.join();
+}
+
+bool WatchRecorder::waitForVersion(const std::string& name, const std::string& resourceVersion,
+                                   std::chrono::milliseconds timeout) const {
+  return waitUntil([&] {
+    std::lock_guard lock(mu_);
+    for (const auto& [n, o] : seen_)
+      if (n == name && o["metadata"].value("resourceVersion", "") == resourceVersion) return true;
+    return false;
+  }, timeout, 10ms);
+}
+
+int WatchRecorder::gaps() const {
+  std::lock_guard lock(mu_);
+  return gaps_;
+}
+
+std::string WatchRecorder::lastError() const {
+  std::lock_guard lock(mu_);
+  return lastError_;
 }
 
 std::vector<Json> WatchRecorder::versions(const std::string& name) const {

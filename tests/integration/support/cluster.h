@@ -112,17 +112,29 @@ std::string describe(const std::vector<devserver::AuditRecord>& records);
 // Writes by the operator to ModelDeployments other than through the status subresource.
 std::vector<devserver::AuditRecord> operatorSpecWrites(const devserver::AuditLog& audit);
 
-// Records every version of the objects of one resource in a namespace (watch from "now").
+// Records every version of the objects of one resource in a namespace (watch from "now": the list's
+// resourceVersion, so nothing written after the constructor returns is missed, however late the
+// watch connects). A watch that expires (410) resumes from a fresh list and counts as a gap.
 class WatchRecorder {
  public:
   WatchRecorder(kube::KubeClient& client, const kube::Resource& resource, const std::string& ns);
   ~WatchRecorder();
   // Every version seen of the object `name`, oldest first (ADDED/MODIFIED).
   std::vector<Json> versions(const std::string& name) const;
+  // Waits until the version of `name` with this metadata.resourceVersion was recorded: call it with the
+  // resourceVersion of a fresh read before asserting on versions(), so the stream has caught up.
+  bool waitForVersion(const std::string& name, const std::string& resourceVersion,
+                      std::chrono::milliseconds timeout) const;
+  // Times versions may have been missed (the watch expired and resumed from a list); 0 normally.
+  int gaps() const;
+  // The last watch error, for failure messages ("" if none).
+  std::string lastError() const;
 
  private:
   mutable std::mutex mu_;
   std::vector<std::pair<std::string, Json>> seen_;
+  int gaps_ = 0;
+  std::string lastError_;
   CancelToken cancel_;
   std::thread thread_;
 };
