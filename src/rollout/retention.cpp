@@ -47,24 +47,25 @@ void planOldRevisions(Pass& p) {
   auto promotedAt = lastPromotion(p);
   for (std::size_t i = 0; i < old.size(); ++i) {
     const auto& d = *old[i];
-    if (i >= limit && d.hash != p.restoreHash) {
-      p.out.deleteDeployments.push_back(d.name);
-      continue;
-    }
-    std::int64_t keep = 0;
     if (d.hash == p.restoreHash) {  // post-promotion rollback: the last good revision comes back
       p.out.deployments.push_back({d.name, d.hash, d.revision, "previous", p.replicas, {}});
       continue;
     }
     bool previousStable = (p.st.lastGoodRevision && d.revision == *p.st.lastGoodRevision) ||
                           supersededAtPromotion(p, d.hash, promotedAt);
-    // Replica-ratio mode routes by pods, so the previous stable cannot keep pods without keeping traffic.
+    // The previous stable keeps its pods for the delay even beyond revisionHistoryLimit (it is deleted
+    // after it). Replica-ratio mode routes by pods, so there it cannot keep pods without keeping traffic.
+    std::int64_t keep = 0;
     if (previousStable && promotedAt && !replicaRatio(p)) {
       auto left = *promotedAt + delay - p.in.now;
       if (left > std::chrono::milliseconds(0)) {
         keep = d.replicas;
         p.requeue(std::chrono::duration_cast<std::chrono::milliseconds>(left));
       }
+    }
+    if (i >= limit && keep == 0) {
+      p.out.deleteDeployments.push_back(d.name);
+      continue;
     }
     p.out.deployments.push_back({d.name, d.hash, d.revision, "previous", keep, {}});
   }

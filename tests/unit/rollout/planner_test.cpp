@@ -373,6 +373,23 @@ TEST(Planner, OldRevisionsBeyondHistoryLimitAreDeleted) {
   EXPECT_FALSE(w.deployment(hashes[0]));
 }
 
+TEST(Planner, HistoryLimitZeroStillKeepsThePreviousStableForTheDelay) {
+  World w;
+  w.doc["spec"]["revisionHistoryLimit"] = 0;
+  w.doc["spec"]["strategy"]["canary"]["steps"] = nlohmann::json::array();
+  w.settle();
+  const auto old = *w.status.stable->hash;
+  w.setVersion("2.0.0");
+  w.settle();  // straight to promotion: no steps
+  ASSERT_NE(*w.status.stable->hash, old);
+  ASSERT_TRUE(w.deployment(old)) << "deleted at promotion, before scaleDownDelaySeconds";
+  EXPECT_EQ(w.deployment(old)->replicas, 4);
+  ASSERT_TRUE(w.last.requeueAfter);
+  w.advance(seconds(30));
+  w.step();
+  EXPECT_FALSE(w.deployment(old));
+}
+
 TEST(ReplicaMath, CanaryReplicasForWeight) {
   struct Case {
     std::int64_t replicas, weight, expected;
