@@ -18,8 +18,8 @@
 // RSS flat over the run; the operator never crashed on its own and never wrote a ModelDeployment spec.
 //
 // Environment: MODELOPS_CHAOS_ROLLOUTS (default 12), MODELOPS_CHAOS_SEED (default 20261125),
-// MODELOPS_CHAOS_CONCURRENCY (rollouts in flight, default 6), MODELOPS_CHAOS_REPORT (write the summary as
-// JSON to this file).
+// MODELOPS_CHAOS_CONCURRENCY (rollouts in flight, default 6), MODELOPS_CHAOS_AB_DURATION_S (A/B test
+// duration, default 8), MODELOPS_CHAOS_REPORT (write the summary as JSON to this file).
 #include <signal.h>
 
 #include <algorithm>
@@ -225,7 +225,8 @@ class ChaosRollouts : public OperatorTest {
             {"name": "control", "weight": 50},
             {"name": "treatment", "weight": 50, "model": {"version": "1.1.0", "uri": "s3://models/ab/1.1.0"},
              "match": [{"header": {"name": "X-Model-Variant", "value": "treatment"}}]}],
-          "duration": "8s", "winnerSelection": "Auto"}})");
+          "winnerSelection": "Auto"}})");
+      s["abTest"]["duration"] = std::to_string(abDurationS_) + "s";
       s["abTest"]["trafficRouting"] = gatewayRouting(r.name);
       return s;
     }
@@ -318,6 +319,7 @@ class ChaosRollouts : public OperatorTest {
   }
 
   Clock::time_point t0_ = Clock::now();
+  std::int64_t abDurationS_ = 8;
   std::atomic<pid_t> pid_{0};
   int starts_ = 0;
 };
@@ -326,6 +328,7 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
   const auto total = static_cast<int>(envInt("MODELOPS_CHAOS_ROLLOUTS", 12, 1, 500));
   const auto seed = static_cast<std::uint64_t>(envInt("MODELOPS_CHAOS_SEED", 20261125, 0, INT64_MAX));
   const auto concurrency = static_cast<int>(envInt("MODELOPS_CHAOS_CONCURRENCY", 6, 1, 100));
+  abDurationS_ = envInt("MODELOPS_CHAOS_AB_DURATION_S", 8, 1, 600);
   std::printf("chaos.rollouts: rollouts=%d seed=%" PRIu64 " concurrency=%d (replay: MODELOPS_CHAOS_SEED=%" PRIu64 ")\n",
               total, seed, concurrency, seed);
   std::fflush(stdout);
