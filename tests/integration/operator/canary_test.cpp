@@ -32,6 +32,7 @@ TEST_F(CanaryTest, GatewayApiCanaryStepsToPromotionAndScalesDownOldRevision) {
   WatchRecorder routes(cluster().client(), res::httpRoutes(), kNs);
   ASSERT_EQ(setVersion("fraud", "2.0.0"), "");
   ASSERT_TRUE(waitHealthyAt("fraud", "2.0.0"));
+  ASSERT_TRUE(caughtUp(routes, res::httpRoutes(), "fraud"));
 
   // The canary's weight stepped 10 -> 50 in the route, then promotion put the stable backend at 100.
   auto canaryWeights = distinctSequence(routes.versions("fraud"), [](const Json& r) -> std::optional<std::int64_t> {
@@ -82,6 +83,7 @@ TEST_F(CanaryTest, IstioCanaryStepsToPromotion) {
   WatchRecorder vss(cluster().client(), res::virtualServices(), kNs);
   ASSERT_EQ(setVersion("ranker", "2.0.0"), "");
   ASSERT_TRUE(waitHealthyAt("ranker", "2.0.0"));
+  ASSERT_TRUE(caughtUp(vss, res::virtualServices(), "ranker"));
   auto canaryWeights = distinctSequence(vss.versions("ranker"), [](const Json& v) -> std::optional<std::int64_t> {
     auto w = virtualServiceWeights(v, "primary");
     if (!w.count("ranker-canary")) return std::nullopt;
@@ -108,8 +110,13 @@ TEST_F(CanaryTest, ReplicaRatioModeCarriesWeightInReplicaCounts) {
   EXPECT_EQ(replicasOf(deploymentFor("scorer", "1.0.0")), 4);
   ASSERT_EQ(setVersion("scorer", "2.0.0"), "");
   auto counts = [&] { return std::pair(replicasOf(deploymentFor("scorer", "1.0.0")), replicasOf(deploymentFor("scorer", "2.0.0"))); };
-  // 25%: one canary pod beside three stable ones.
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(3, 1); }, 10s))
+  // 25%: one canary pod beside three stable ones. The pass writes the Deployments before its status, so
+  // wait for both.
+  auto canaryWeight = [&] {
+    auto s = status("scorer");
+    return s.contains("canary") ? s["canary"].value("weight", std::int64_t{-1}) : std::int64_t{-1};
+  };
+  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(3, 1) && canaryWeight() == 25; }, 10s))
       << counts().first << "/" << counts().second << "\n" << status("scorer").dump(1);
   auto st = status("scorer");
   EXPECT_EQ(st["canary"].value("weight", 0), 25);
@@ -136,6 +143,7 @@ TEST_F(CanaryTest, FailedAnalysisRollsBackWithMeasuredValues) {
   WatchRecorder routes(cluster().client(), res::httpRoutes(), kNs);
   ASSERT_EQ(setVersion("churn", "2.0.0"), "");
   ASSERT_TRUE(waitUntil([&] { return phase("churn") == "RolledBack"; }, 30s)) << status("churn").dump(1) << logTail();
+  ASSERT_TRUE(caughtUp(routes, res::httpRoutes(), "churn"));
 
   auto st = status("churn");
   EXPECT_FALSE(st.contains("canary")) << st.dump(1);
