@@ -171,8 +171,10 @@ void labelSelector(const std::uint8_t* data, std::size_t size) {
   }
   if (auto fields = apimachinery::parseFieldSelector(input)) {
     (void)fields->matches(json{{"metadata", {{"name", "a"}, {"namespace", "b"}}}});
-    auto reparsed = apimachinery::parseFieldSelector(fields->toString());
-    fuzzCheck(static_cast<bool>(reparsed), "a field selector's canonical form parses");
+    // No round-trip check: field names are kept raw (as Kubernetes keeps them), so the input
+    // l, backslash, tab, = has the field name l-backslash, printed as "l\=", which does not parse back
+    // (kept in fuzz/regressions/label_selector/).
+    (void)apimachinery::parseFieldSelector(fields->toString());
   }
   json asJson = parseJson(input);
   if (!asJson.is_null()) {
