@@ -97,13 +97,14 @@ std::string renderTable(const std::vector<RunResult>& runs, const Targets& targe
   row("reconcile latency p50 / p99, first sync (ms)", [&](auto& r) { return ms(r.syncP50) + " / " + ms(r.syncP99); });
   row("**steady-state RSS**", [&](auto& r) { return mib(r.rssKiB); }, format("< %.0f MiB", targets.rssMiB) + atN);
   row("peak RSS (VmHWM)", [&](auto& r) { return mib(r.hwmKiB); });
+  row("steady-state window (after the no-op resync)", [&](auto& r) { return format("%.1f s", r.steadySeconds); });
   row("steady-state CPU (% of one core)", [&](auto& r) { return format("%.2f %%", r.steadyCpuPercent); });
   row("**API requests/s at steady state** (audit, operator's user agent)",
       [&](auto& r) { return r.steadySeconds > 0 ? format("%.2f", double(r.steadyRequests) / r.steadySeconds) : "-"; },
       "~0");
   row("reconciles in the steady-state window", [&](auto& r) { return num(r.steadyReconciles); });
   row("no-op resync: reconciles / API requests", [&](auto& r) {
-    return num(r.resyncReconciles) + " / " + num(r.resyncRequests) + (r.resyncOverlapped ? " (overlapped first sync)" : "");
+    return num(r.resyncReconciles) + " / " + num(r.resyncRequests) + (r.resyncOverlapped ? " (first sync outlasted the period: the next resync)" : "");
   });
   row("**writes per no-op resync**", [&](auto& r) { return num(r.resyncWrites); }, "0");
   row("reconcile latency p50 / p99, no-op resync (ms)", [&](auto& r) { return ms(r.resyncP50) + " / " + ms(r.resyncP99); });

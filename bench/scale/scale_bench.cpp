@@ -254,10 +254,16 @@ void measure(RunResult& r, DevServerProcess& server, const Options& o) {
   r.syncP99 = histogramQuantile({}, syncSnap.buckets("modelops_reconcile_duration_seconds"), 0.99);
   std::fprintf(stderr, "N=%d: first full sync in %.2f s\n", r.n, r.firstSyncSeconds);
 
-  // The no-op resync: snapshot just before it fires (the resync timer starts when the informer does,
-  // after t0), then wait for N more reconciles and an empty queue.
+  // The no-op resync: snapshot just before the next one fires (the resync timer starts when the
+  // informer does, just after t0, and repeats every period), then wait for N more reconciles and an
+  // empty queue. A first sync longer than the period overlapped one resync: the next is measured.
+  auto nextResync = [&] {
+    auto k = std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - t0 + 300ms) / resync + 1;
+    return t0 + k * resync;
+  };
   r.resyncOverlapped = Steady::now() >= t0 + resync - 300ms;
-  itest::waitUntil([&] { return Steady::now() >= t0 + resync - 300ms; }, resync + 1s, 20ms);
+  auto due = nextResync();
+  itest::waitUntil([&] { return Steady::now() >= due - 300ms; }, resync + 1s, 20ms);
   auto before = op.scrape();
   auto beforeAudit = countOperator(server, 0);
   MetricsSnapshot after;
@@ -280,9 +286,20 @@ void measure(RunResult& r, DevServerProcess& server, const Options& o) {
   r.resyncP99 = histogramQuantile(b, a, 0.99);
   std::fprintf(stderr, "N=%d: no-op resync: %ld reconciles, %ld writes\n", r.n, r.resyncReconciles, r.resyncWrites);
 
-  // Steady state: a window after the resync, ending a second before the next one.
+  // Steady state: a window after the resync, ending a second before the next one. When the next
+  // resync comes too soon for a full window (a first sync longer than the period), let it run and
+  // start the window after it.
+  for (int round = 0; round < 3 && nextResync() - 1s < Steady::now() + std::chrono::seconds(o.steadySeconds); ++round) {
+    auto later = nextResync();
+    itest::waitUntil([&] { return Steady::now() >= later; }, resync + 1s, 50ms);
+    double base = op.scrape().sum("modelops_reconcile_total");
+    itest::waitUntil([&] {
+      auto m = op.scrape();
+      return !m.empty() && m.sum("modelops_reconcile_total") >= base + n && m.sum("modelops_workqueue_depth") == 0;
+    }, 180s, 50ms);
+  }
   auto windowStart = Steady::now();
-  auto windowEnd = std::min(windowStart + std::chrono::seconds(o.steadySeconds), t0 + 2 * resync - 1s);
+  auto windowEnd = std::min(windowStart + std::chrono::seconds(o.steadySeconds), nextResync() - 1s);
   auto procStart = sampleProc(op.pid());
   auto metricsStart = op.scrape();
   auto auditStart = countOperator(server, 0);
