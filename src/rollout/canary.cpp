@@ -2,6 +2,7 @@
 // analysis steps to promotion, with rollback on analysis failure, progress deadline or abort.
 // Pure: everything it decides goes into the Pass (status, desired replicas, weight, events, requeue).
 #include <algorithm>
+#include <utility>
 
 #include "modelops/analysis/limits.h"
 #include "modelops/api/revision.h"
@@ -95,6 +96,7 @@ void startCanary(Pass& p, const std::string& hash) {
   canary.hash = hash;
   canary.weight = 0;
   p.st.canary = canary;
+  p.st.pendingAction.reset();  // a promote waiting for the superseded canary is not for this one
   p.st.currentStepIndex = 0;
   p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
   p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
@@ -208,6 +210,20 @@ StepResult runStep(Pass& p, std::int64_t index, bool promoteRequested) {
   return runAnalysisStep(p, index, promoteRequested);
 }
 
+// Records a promote that found no pause or analysis step to skip yet (the canary is still scaling up);
+// `carried` is the one already pending from an earlier pass, if any.
+void keepPromotePending(Pass& p, const std::optional<api::PendingAction>& carried) {
+  if (!p.action && carried) {
+    p.st.pendingAction = carried;
+    return;
+  }
+  api::PendingAction pending;
+  pending.action = std::string(api::kActionPromote);
+  if (p.action) pending.id = p.action->id;
+  pending.requestedAt = formatRfc3339Micro(p.in.now);
+  p.st.pendingAction = pending;
+}
+
 void runCanary(Pass& p, const std::optional<std::string>& action) {
   const auto& steps = stepsOf(p);
   const auto total = static_cast<std::int64_t>(steps.size());
@@ -231,7 +247,11 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
     return;
   }
   bool promoteFull = action == api::kActionPromoteFull;
-  bool promoteOne = action == api::kActionPromote;
+  // A promote skips the first pause or analysis step it meets. One that arrives while a setWeight step
+  // waits for canary pods is kept in status.pendingAction until such a step is reached, not dropped.
+  auto carried = std::exchange(p.st.pendingAction, std::nullopt);
+  bool promoteOne = action == api::kActionPromote ||
+                    (!action && carried && carried->action == api::kActionPromote);
   if (promoteFull) {
     p.event("Normal", "PromoteFull", "remaining steps skipped by request");
     index = total;
@@ -239,9 +259,13 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
     p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
   }
   while (index < total) {
-    auto result = runStep(p, index, promoteOne);
-    promoteOne = false;  // promote skips one waiting step
-    if (result != StepResult::Advance) return;
+    bool skippable = !steps[static_cast<std::size_t>(index)].setWeight;
+    auto result = runStep(p, index, promoteOne && skippable);
+    if (skippable) promoteOne = false;
+    if (result != StepResult::Advance) {
+      if (promoteOne) keepPromotePending(p, carried);
+      return;
+    }
     advance(p, index);
   }
   if (!canaryReady(p, p.replicas, "promotion")) return;

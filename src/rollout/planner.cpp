@@ -71,6 +71,7 @@ Plan plan(const PlanInput& input) {
   } else {
     detail::planRollout(p, hash, action);
   }
+  if (!p.st.canary) p.st.pendingAction.reset();  // a pending promote belongs to a canary in flight
   detail::planTraffic(p);
   detail::planOldRevisions(p);
   p.out.status = p.st;

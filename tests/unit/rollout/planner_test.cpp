@@ -241,6 +241,47 @@ TEST(Planner, PromoteSkipsIndefinitePauseAndPromotionKeepsOldStableForDelay) {
   EXPECT_EQ(w.status.phase, "Healthy");
 }
 
+TEST(Planner, PromoteWhileCanaryScalesUpIsKeptForTheNextWaitingStep) {
+  World w;
+  w.settle();
+  w.setVersion("2.0.0");
+  auto canary = w.specHash();
+  w.neverReady.insert(canary);
+  w.settle();
+  ASSERT_EQ(w.status.currentStepIndex, 0);  // setWeight 10 waits for the canary's pods
+  w.request("promote", "p1");
+  w.step();
+  ASSERT_TRUE(w.status.pendingAction);
+  EXPECT_EQ(w.status.pendingAction->action, "promote");
+  EXPECT_EQ(w.status.pendingAction->id, "p1");
+  EXPECT_EQ(w.status.currentStepIndex, 0);
+  w.step();  // the request id is handled; the promote stays pending
+  ASSERT_TRUE(w.status.pendingAction);
+
+  w.neverReady.erase(canary);
+  w.step();  // pods reported available from here on
+  w.settle();
+  // setWeight 10 done, the 2m pause skipped by the kept promote (no time passed), now at the analysis step.
+  EXPECT_EQ(w.status.currentStepIndex, 2);
+  EXPECT_EQ(w.weightOf("canary"), 10);
+  EXPECT_FALSE(w.status.pendingAction);
+}
+
+TEST(Planner, PendingPromoteIsDroppedWithItsCanary) {
+  World w;
+  w.settle();
+  w.setVersion("2.0.0");
+  w.neverReady.insert(w.specHash());
+  w.settle();
+  w.request("promote", "p1");
+  w.step();
+  ASSERT_TRUE(w.status.pendingAction);
+  w.setVersion("1.0.0");  // back to stable: the canary is abandoned and its promote with it
+  w.settle();
+  EXPECT_FALSE(w.status.canary);
+  EXPECT_FALSE(w.status.pendingAction);
+}
+
 TEST(Planner, PromoteFullSkipsEveryRemainingStep) {
   auto w = rolloutStarted();
   auto canary = *w.status.canary->hash;
