@@ -3,6 +3,8 @@
 // handler calls are serialised by deliverMu_.
 #include "modelops/runtime/informer.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <unordered_set>
 
@@ -154,6 +156,10 @@ bool Informer::listAndReplace() {
     }
   }
   relists_++;
+  // A large list parses many pages of JSON on this thread, in its own malloc arena; glibc keeps the
+  // freed pages mapped, so the process would stay at its peak. Hand them back once the cache holds
+  // the compact copies.
+  malloc_trim(0);
   setResourceVersion(listRv);
   {
     std::lock_guard lock(mu_);
@@ -244,12 +250,15 @@ void Informer::apply(kube::WatchEvent::Type type, Json object) {
 void Informer::resyncLoop() {
   while (sleeper_.sleepUntil(clock_.monotonic() + options_.resyncPeriod, cancel_)) {
     if (!hasSynced()) continue;
-    std::lock_guard deliver(deliverMu_);
-    for (auto& obj : cache_.list()) {
-      for (auto& h : handlers_) {
-        if (h.onUpdate) h.onUpdate(*obj, *obj);
+    {
+      std::lock_guard deliver(deliverMu_);
+      for (auto& obj : cache_.list()) {
+        for (auto& h : handlers_) {
+          if (h.onUpdate) h.onUpdate(*obj, *obj);
+        }
       }
     }
+    malloc_trim(0);  // the pass decoded every cached object at once (see listAndReplace)
   }
 }
 
