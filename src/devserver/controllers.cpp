@@ -54,6 +54,11 @@ bool BackgroundLoop::runOnce() {
 bool GarbageCollector::pass() {
   auto& store = core_.store();
   auto& registry = core_.registry();
+  // Collection depends on stored state only: with no write since the last scan there is nothing to do,
+  // and skipping the full copy keeps the store lock free for lists when thousands of objects are held.
+  auto rv = store.currentRv();
+  if (scannedRv_ && *scannedRv_ == rv) return false;
+  scannedRv_ = rv;
   struct Item {
     std::string key;
     Json obj;
@@ -163,6 +168,11 @@ Json condition(const Json& oldConditions, const std::string& type, const std::st
 bool WorkloadSimulator::pass() {
   auto type = core_.registry().find("apps", "v1", "deployments");
   if (!type) return false;
+  // With no write since a pass that left every Deployment in a final state, time alone changes nothing.
+  auto rv = core_.store().currentRv();
+  if (settled_ && scannedRv_ == rv) return false;
+  scannedRv_ = rv;
+  bool allSettled = true;
   auto nowMono = core_.clock().monotonic();
   std::string now = formatRfc3339(core_.clock().now());
   bool wrote = false;
@@ -201,6 +211,7 @@ bool WorkloadSimulator::pass() {
     t.lastAvailable = available;
     bool complete = updated == replicas && available == replicas;
     bool deadlinePassed = elapsed > std::chrono::seconds(deadline);
+    if (!complete && !(neverReady && deadlinePassed)) allSettled = false;
     Json old = d.value("status", Json::object());
     Json oldConditions = old.is_object() ? old.value("conditions", Json::array()) : Json::array();
     std::string rs = name + "-" + metaString(d, "uid").substr(0, 8);
@@ -231,6 +242,7 @@ bool WorkloadSimulator::pass() {
     wrote = wrote || (r.ok() && metaString(r.value(), "resourceVersion") != metaString(d, "resourceVersion"));
   }
   for (auto it = tracks_.begin(); it != tracks_.end();) it = seen.count(it->first) ? std::next(it) : tracks_.erase(it);
+  settled_ = allSettled;
   return wrote;
 }
 

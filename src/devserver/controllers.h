@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -53,6 +54,7 @@ class GarbageCollector : public BackgroundLoop {
 
  private:
   ApiCore& core_;
+  std::optional<std::uint64_t> scannedRv_;  // store resourceVersion at the start of the last scan
 };
 
 class WorkloadSimulator : public BackgroundLoop {
@@ -74,6 +76,8 @@ class WorkloadSimulator : public BackgroundLoop {
   ApiCore& core_;
   std::chrono::milliseconds readyDelay_;
   std::map<std::string, Track> tracks_;
+  std::uint64_t scannedRv_ = 0;  // store resourceVersion at the start of the last pass
+  bool settled_ = false;         // that pass found every Deployment in a state time cannot change
 };
 
 }  // namespace modelops::devserver
