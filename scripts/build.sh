@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Configures and builds modelops into ${BUILD_DIR:-build} (RelWithDebInfo, warnings as errors).
+# Configures and builds modelops into ${BUILD_DIR:-build}, warnings as errors.
+# BUILD_TYPE defaults to Check (-O1, line tables: the fastest to compile, used by the demo and the tests);
+# benchmarks are measured with BUILD_TYPE=RelWithDebInfo (see docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
+build_type=${BUILD_TYPE:-Check}
 jobs=${JOBS:-2}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODELOPS_WERROR=ON "$@"
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DMODELOPS_WERROR=ON "$@"
 cmake --build "$build_dir" -j"$jobs"

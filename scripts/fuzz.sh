@@ -19,9 +19,14 @@ work="${FUZZ_WORK_DIR:-$(mktemp -d /tmp/modelops-fuzz.XXXXXX)}"
 targets="${FUZZ_TARGETS:-yaml_loader api_decode kubeconfig watch_lines prometheus_response label_selector}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
-# Only the libraries the targets link are built (see fuzz/CMakeLists.txt).
-CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DMODELOPS_FUZZ=ON \
-  -DMODELOPS_BUILD_TESTS=OFF -DMODELOPS_BUILD_BENCH=OFF -DMODELOPS_BUILD_PROGRAMS=OFF >/dev/null
+# A build directory already configured with MODELOPS_FUZZ=ON is reused as it is (scripts/test.sh builds the
+# fuzz targets in its clang sanitizer build). Otherwise only the libraries the targets link are built.
+if [ -f "$build/CMakeCache.txt" ] && grep -q '^MODELOPS_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
+  echo "fuzz: reusing the configured build in $build"
+else
+  CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Check -DMODELOPS_FUZZ=ON \
+    -DMODELOPS_BUILD_TESTS=OFF -DMODELOPS_BUILD_BENCH=OFF -DMODELOPS_BUILD_PROGRAMS=OFF >/dev/null
+fi
 build_targets=()
 for t in $targets; do build_targets+=("fuzz_$t"); done
 mkdir -p "$work"
