@@ -418,8 +418,9 @@ int main(int argc, char** argv) {
     std::ostringstream body;
     body << "## Scale: the operator with 100 to 10,000 ModelDeployments (issue 8)\n\n"
          << "Date: " << date << ". Command: `" << o.command << "`. Machine: " << machine
-         << ". Load average (1 min) " << loadStart << " at the start, " << loadEnd
-         << " at the end: the machine was shared with other builds, so times and CPU figures are noisy.\n\n"
+         << ". Load average (1 min) " << loadStart << " at the start, " << loadEnd << " at the end"
+         << (loadStart > 1.0 ? ": the machine was busy with other work, so times and CPU figures are noisy.\n\n"
+                             : " (the benchmark's own processes; nothing else ran).\n\n")
          << "Each N runs in a fresh `modelops-devserver` process (`--ready-delay-ms 200`). Loading: N ModelDeployments are created\n"
          << "through the API (" << o.createConcurrency << " concurrent clients), then a first operator process creates their\n"
          << "children (Deployments, Services, status) and is stopped once every one is Healthy. The figures are\n"
