@@ -57,6 +57,15 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
+// The 1-minute load average, recorded with the figures (how busy the machine was).
+double loadAverage1() {
+  std::ifstream f("/proc/loadavg");
+  double load = 0;
+  f >> load;
+  return load;
+}
+
+
 const std::string kNs = "default";
 
 struct Options {
@@ -522,7 +531,8 @@ int main(int argc, char** argv) {
       << "until the operator's next measurement, uniform in [0, interval) because the drop happens at a random moment) "
       << "+ (the rollback's route write). The first two alone can exceed interval + 1 s when the data delay is over "
       << "1 s; a drop just after a measurement waits a whole interval. Percentiles are nearest-rank (with 20 runs the "
-      << "p99 is the maximum). The machine is shared (other builds running), so figures are noisy.\n";
+      << "p99 is the maximum). Load average (1 min) when the table was written: " << loadAverage1()
+      << " (above 1 on 2 cores means other work shared the machine and figures are noisier).\n";
     std::printf("\n%s", t.str().c_str());
     if (o.writeDocs) {
       if (!writeDocs(t.str())) {
