@@ -5,7 +5,8 @@
 # Exits non-zero when a target crashes, leaks, times out or violates a checked property; the input is
 # then left in the scratch dir (printed) to be fixed and copied to fuzz/regressions/<target>/.
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_WORK_DIR (default a new temp dir),
-# FUZZ_TARGETS (space-separated subset), FUZZ_JOBS (build parallelism, default 2).
+# FUZZ_TARGETS (space-separated subset), FUZZ_JOBS (build parallelism, default 2), FUZZ_PARALLEL (targets
+# run at once, default 1), FUZZ_SEED (libFuzzer -seed; unset: a random seed per run).
 set -euo pipefail
 
 seconds="${1:-20}"
@@ -36,29 +37,50 @@ if ! cmake --build "$build" -j "${FUZZ_JOBS:-2}" --target "${build_targets[@]}" 
   exit 1
 fi
 
-echo "fuzzing for ${seconds}s per target; scratch dir $work"
-failed=()
-summary=()
-for t in $targets; do
-  corpus="$work/$t/corpus"
-  artifacts="$work/$t/artifacts"
+parallel="${FUZZ_PARALLEL:-1}"
+seed_note="random seed"
+if [ -n "${FUZZ_SEED:-}" ]; then seed_note="seed $FUZZ_SEED"; fi
+echo "fuzzing for ${seconds}s per target, $parallel at a time, $seed_note; scratch dir $work"
+
+# Runs one target from a scratch copy of its corpus; leaves its exit status in $work/<target>/status.
+run_target() {
+  local t="$1" corpus="$work/$1/corpus" artifacts="$work/$1/artifacts" status=0
   mkdir -p "$corpus" "$artifacts"
   cp -r "$root/fuzz/corpus/$t/." "$corpus/"
   if [ -d "$root/fuzz/regressions/$t" ]; then cp -r "$root/fuzz/regressions/$t/." "$corpus/"; fi
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
-        -artifact_prefix="$artifacts/")
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+              -artifact_prefix="$artifacts/")
   if [ -f "$root/fuzz/$t.dict" ]; then args+=(-dict="$root/fuzz/$t.dict"); fi
+  # A fixed seed (CI) makes a failure reproducible: the same seed replays the same mutations.
+  if [ -n "${FUZZ_SEED:-}" ]; then args+=(-seed="$FUZZ_SEED"); fi
+  "$build/fuzz/fuzz_$t" "${args[@]}" "$corpus" >"$work/$t/fuzz.log" 2>&1 || status=$?
+  echo "$status" >"$work/$t/status"
+}
+
+running=0
+for t in $targets; do
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+  run_target "$t" &
+  running=$((running + 1))
+done
+wait
+
+failed=()
+summary=()
+for t in $targets; do
   log="$work/$t/fuzz.log"
-  status=0
-  "$build/fuzz/fuzz_$t" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
+  status="$(cat "$work/$t/status" 2>/dev/null || echo 1)"
   execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
   if [ "$status" -ne 0 ]; then
     failed+=("$t")
-    summary+=("$(printf '%-22s FAILED (exit %s) after %s executions; inputs in %s' "$t" "$status" "${execs:-?}" "$artifacts")")
+    summary+=("$(printf '%-22s FAILED (exit %s) after %s executions; inputs in %s' "$t" "$status" "${execs:-?}" "$work/$t/artifacts")")
     echo "---- $t failed; log tail:"
     tail -n 40 "$log"
   else
-    summary+=("$(printf '%-22s ok  %10s executions in %ss, corpus %s files' "$t" "${execs:-?}" "$seconds" "$(ls "$corpus" | wc -l)")")
+    summary+=("$(printf '%-22s ok  %10s executions in %ss, corpus %s files' "$t" "${execs:-?}" "$seconds" "$(ls "$work/$t/corpus" | wc -l)")")
   fi
 done
 echo

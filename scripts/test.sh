@@ -21,14 +21,16 @@ stage "tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
 stage "sanitizer build (clang, ASan + UBSan: unit suites and fuzz targets)"
-cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Check -DMODELOPS_WERROR=ON \
+generator=()
+if [ ! -f build-asan/CMakeCache.txt ] && command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+cmake -S . -B build-asan "${generator[@]+"${generator[@]}"}" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Check -DMODELOPS_WERROR=ON \
   -DMODELOPS_SANITIZE=ON -DMODELOPS_UNIT_TESTS_ONLY=ON -DMODELOPS_BUILD_PROGRAMS=OFF -DMODELOPS_BUILD_BENCH=OFF \
   -DMODELOPS_FUZZ=ON
 cmake --build build-asan -j"$jobs"
 stage "sanitizer tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j"$jobs" -L unit)
-stage "fuzzing (20 s per target; a long run is scripts/fuzz.sh 3600)"
-FUZZ_BUILD_DIR="$PWD/build-asan" bash scripts/fuzz.sh 20
+stage "fuzzing (20 s per target, two at a time, fixed seed; a long run is scripts/fuzz.sh 3600)"
+FUZZ_BUILD_DIR="$PWD/build-asan" FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_PARALLEL=${FUZZ_PARALLEL:-$jobs} bash scripts/fuzz.sh 20
 stage "done"
 echo "total: ${SECONDS} s"

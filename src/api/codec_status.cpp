@@ -33,7 +33,7 @@ Json enc(const TrackStatus& t) {
   return o;
 }
 
-VariantStatus decVariant(const Json& j, const std::string& path, E& errs) {
+VariantStatus decVariantStatus(const Json& j, const std::string& path, E& errs) {
   Reader r(j, path, errs);
   VariantStatus v;
   v.name = r.str("name");
@@ -110,7 +110,7 @@ Json enc(const AnalysisRun& a) {
   return o;
 }
 
-AnalysisStatus decAnalysis(const Json& j, const std::string& path, E& errs) {
+AnalysisStatus decAnalysisStatus(const Json& j, const std::string& path, E& errs) {
   Reader r(j, path, errs);
   AnalysisStatus a;
   a.runs = r.list<AnalysisRun>("runs", decRun);
@@ -208,12 +208,12 @@ ModelDeploymentStatus decodeStatusInto(const Json& j, const std::string& path, F
   s.message = r.str("message");
   s.stable = r.object<TrackStatus>("stable", decTrack);
   s.canary = r.object<TrackStatus>("canary", decTrack);
-  s.variants = r.list<VariantStatus>("variants", decVariant);
+  s.variants = r.list<VariantStatus>("variants", decVariantStatus);
   s.currentStepIndex = r.int64("currentStepIndex");
   s.stepStartedAt = r.str("stepStartedAt");
   s.pauseStartedAt = r.str("pauseStartedAt");
   s.rolloutStartedAt = r.str("rolloutStartedAt");
-  s.analysis = r.object<AnalysisStatus>("analysis", decAnalysis);
+  s.analysis = r.object<AnalysisStatus>("analysis", decAnalysisStatus);
   s.conditions = r.list<Condition>("conditions", decCondition);
   s.history = r.list<HistoryEntry>("history", decHistory);
   s.lastGoodRevision = r.int64("lastGoodRevision");

@@ -12,8 +12,6 @@ namespace modelops::devserver {
 
 namespace {
 
-const char* const kCrdKey = "apiextensions.k8s.io/customresourcedefinitions";
-
 bool tracksGeneration(const ResourceType& t) {
   return t.custom || t.plural == "deployments" || t.plural == "customresourcedefinitions";
 }

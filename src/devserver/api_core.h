@@ -10,6 +10,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,9 @@
 #include "store.h"
 
 namespace modelops::devserver {
+
+// The store key of CustomResourceDefinitions, whose writes also change the served API.
+inline constexpr std::string_view kCrdKey = "apiextensions.k8s.io/customresourcedefinitions";
 
 struct WriteOptions {
   bool dryRun = false;

@@ -11,7 +11,6 @@
 namespace modelops::devserver {
 
 namespace {
-const char* const kCrdKey = "apiextensions.k8s.io/customresourcedefinitions";
 
 struct ManagerEntry {
   Json raw;

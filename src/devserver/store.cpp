@@ -5,17 +5,9 @@
 
 #include <algorithm>
 
-namespace modelops::devserver {
+#include "object_meta.h"
 
-namespace {
-std::string metaString(const Json& obj, const char* field) {
-  if (!obj.is_object()) return "";
-  auto m = obj.find("metadata");
-  if (m == obj.end() || !m->is_object()) return "";
-  auto f = m->find(field);
-  return f != m->end() && f->is_string() ? f->get<std::string>() : "";
-}
-}  // namespace
+namespace modelops::devserver {
 
 // ---- Watcher ----
 

@@ -3,15 +3,10 @@
 #include <cstdio>
 
 #include "abtest.h"
+#include "pass.h"
 
 namespace modelops::rollout::detail {
 namespace {
-
-std::string fixed3(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
 
 const analysis::Verdict* latestOf(const analysis::AnalysisProgress& progress, const std::string& metric) {
   for (const auto& m : progress.metrics)

@@ -15,12 +15,6 @@ constexpr const char* kProgressKey = "progress";
 // status.analysis.progressByVariant: {variant name: AnalysisProgress JSON} during an A/B test.
 constexpr const char* kVariantProgressKey = "progressByVariant";
 
-std::string fixed3(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-
 api::AnalysisRun runFrom(const analysis::Verdict& v, WallTime now) {
   api::AnalysisRun run;
   run.metric = v.metric;

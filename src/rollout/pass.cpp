@@ -2,10 +2,17 @@
 #include "pass.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "modelops/api/revision.h"
 
 namespace modelops::rollout::detail {
+
+std::string fixed3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
 
 Pass::Pass(const PlanInput& input) : in(input), spec(input.md.spec), st(input.md.status), name(input.md.name()) {
   replicas = spec.replicas.value_or(1);

@@ -64,6 +64,9 @@ struct Pass {
 // Start of the reason of a Superseded entry for an A/B loser (retention keeps its pods for the delay).
 inline constexpr std::string_view kLostAbTest = "lost the A/B test to ";
 
+// v with three decimals, as messages and reasons print measured values.
+std::string fixed3(double v);
+
 // The outcome of the newest history entry for `hash`, "" when there is none.
 std::string lastOutcomeFor(const api::ModelDeploymentStatus& status, const std::string& hash);
 

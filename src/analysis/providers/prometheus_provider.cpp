@@ -35,6 +35,13 @@ ProviderError bad(const std::string& query, const std::string& message) {
   return ProviderError{Kind::BadResponse, "prometheus: " + message, query};
 }
 
+// A string member, or the fallback when it is missing or of another type: json::value() would throw on
+// a member of the wrong type, and a reply is never trusted to have the documented shape.
+std::string stringMember(const json& object, const char* key, std::string fallback) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::move(fallback);
+}
+
 std::string snippet(const std::string& body) {
   std::string s = body.substr(0, 200);
   for (char& c : s) {
@@ -115,13 +122,15 @@ Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const
     return bad(query, "answer is not a Prometheus JSON object: " + snippet(body));
   }
   if (doc["status"] != "success") {
-    const std::string type = doc.value("errorType", std::string("unknown"));
-    const std::string text = doc.value("error", std::string("(no error text)"));
+    const std::string type = stringMember(doc, "errorType", "unknown");
+    const std::string text = stringMember(doc, "error", "(no error text)");
     return ProviderError{Kind::QueryError, "prometheus: " + type + ": " + text, query};
   }
   if (!doc.contains("data") || !doc["data"].is_object()) return bad(query, "answer has no data object");
   const json& data = doc["data"];
-  const std::string type = data.value("resultType", std::string());
+  if (data.contains("resultType") && !data["resultType"].is_string())
+    return bad(query, "data.resultType is not a string");
+  const std::string type = stringMember(data, "resultType", "");
   if (!data.contains("result")) return bad(query, "answer has no data.result");
   const json& result = data["result"];
   QueryResult out;

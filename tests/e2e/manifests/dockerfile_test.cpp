@@ -12,24 +12,15 @@
 #include <set>
 #include <sstream>
 
+#include "e2e/manifests/files.h"
 #include "e2e/kubectl/process.h"
 
 namespace fs = std::filesystem;
+using modelops::testing::envOr;
+using modelops::testing::readFile;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string envOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Packages in the `apt-get install` of the last stage (from its FROM line on).
 std::set<std::string> runtimePackages(const std::string& dockerfile) {

@@ -16,10 +16,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/manifests/files.h"
 #include "e2e/manifests/rbac_rules.h"
 #include "modelops/yaml/yaml.h"
 
 namespace fs = std::filesystem;
+using modelops::testing::loadOneYaml;
+using modelops::testing::readFile;
 using nlohmann::json;
 
 namespace {
@@ -29,20 +32,6 @@ fs::path sourceDir() {
   return v && *v ? v : ".";
 }
 fs::path chartDir() { return sourceDir() / "helm/modelops-operator"; }
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json loadOne(const fs::path& p) {
-  auto docs = modelops::yaml::loadYamlFile(p.string());
-  EXPECT_TRUE(docs.ok()) << (docs.ok() ? "" : docs.error().message);
-  if (!docs.ok() || docs.value().size() != 1) return json();
-  return docs.value()[0];
-}
 
 std::vector<fs::path> templates() {
   std::vector<fs::path> out;
@@ -64,7 +53,7 @@ void leafPaths(const json& v, const std::string& prefix, std::vector<std::string
 }
 
 TEST(HelmChart, ChartYamlDescribesTheChart) {
-  json chart = loadOne(chartDir() / "Chart.yaml");
+  json chart = loadOneYaml(chartDir() / "Chart.yaml");
   EXPECT_EQ(chart["apiVersion"], "v2");
   EXPECT_EQ(chart["name"], "modelops-operator");
   EXPECT_EQ(chart["type"], "application");
@@ -102,7 +91,7 @@ TEST(HelmChart, EveryValueIsDocumented) {
     previous = line;
   }
   // And docs/install.md names every value.
-  json values = loadOne(chartDir() / "values.yaml");
+  json values = loadOneYaml(chartDir() / "values.yaml");
   ASSERT_TRUE(values.is_object());
   std::vector<std::string> paths;
   leafPaths(values, "", &paths);
@@ -112,7 +101,7 @@ TEST(HelmChart, EveryValueIsDocumented) {
 }
 
 TEST(HelmChart, TemplatesReadOnlyDefinedValuesAndHelpers) {
-  json values = loadOne(chartDir() / "values.yaml");
+  json values = loadOneYaml(chartDir() / "values.yaml");
   const std::string helpers = readFile(chartDir() / "templates/_helpers.tpl");
   const std::regex valueRef(R"(\.Values\.([A-Za-z0-9_.]+))");
   const std::regex includeRef(R"re(include "([^"]+)")re");
@@ -139,7 +128,7 @@ TEST(HelmChart, TemplatesReadOnlyDefinedValuesAndHelpers) {
 }
 
 TEST(HelmChart, DeploymentAndSecurityDefaults) {
-  json values = loadOne(chartDir() / "values.yaml");
+  json values = loadOneYaml(chartDir() / "values.yaml");
   EXPECT_EQ(values["replicaCount"], 1);
   EXPECT_EQ(values["leaderElection"]["enabled"], "auto");
   EXPECT_EQ(values["rbac"]["scope"], "cluster");
@@ -169,8 +158,8 @@ TEST(HelmChart, RbacRulesMatchTheKustomizeBase) {
   auto blocks = modelops::testing::helmRuleBlocks(readFile(chartDir() / "templates/rbac.yaml"), &error);
   ASSERT_TRUE(error.empty()) << error;
   ASSERT_EQ(blocks.size(), 2u) << "expected the operator's rules, then the leader-election rules";
-  EXPECT_EQ(blocks[0], loadOne(sourceDir() / "manifests/rbac/cluster_role.yaml")["rules"]);
-  EXPECT_EQ(blocks[1], loadOne(sourceDir() / "manifests/rbac/leader_election_role.yaml")["rules"]);
+  EXPECT_EQ(blocks[0], loadOneYaml(sourceDir() / "manifests/rbac/cluster_role.yaml")["rules"]);
+  EXPECT_EQ(blocks[1], loadOneYaml(sourceDir() / "manifests/rbac/leader_election_role.yaml")["rules"]);
   const std::string rbac = readFile(chartDir() / "templates/rbac.yaml");
   EXPECT_NE(rbac.find("ternary \"Role\" \"ClusterRole\" $namespaced"), std::string::npos);
 }

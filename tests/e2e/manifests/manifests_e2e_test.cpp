@@ -18,10 +18,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/manifests/files.h"
 #include "e2e/kubectl/process.h"
 #include "modelops/yaml/yaml.h"
 
 namespace fs = std::filesystem;
+using modelops::testing::envOr;
+using modelops::testing::readFile;
 using modelops::testing::Process;
 using modelops::testing::RunResult;
 using nlohmann::json;
@@ -29,18 +32,6 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string envOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const json* findObject(const std::vector<json>& docs, const std::string& kind, const std::string& name) {
   for (const auto& d : docs)

@@ -21,12 +21,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/manifests/files.h"
 #include "e2e/kubectl/process.h"
 #include "e2e/manifests/fake_prometheus.h"
 #include "e2e/manifests/rbac_rules.h"
 #include "modelops/yaml/yaml.h"
 
 namespace fs = std::filesystem;
+using modelops::testing::envOr;
+using modelops::testing::loadOneYaml;
+using modelops::testing::readFile;
 using modelops::testing::FakePrometheus;
 using modelops::testing::Process;
 using modelops::testing::RunResult;
@@ -43,24 +47,6 @@ const std::map<std::string, std::string> kUnusedGrants = {
     {"patch events", "the event recorder patches the count of an Event repeated within its aggregation window; "
                      "whether a run repeats one depends on timing"},
 };
-
-std::string envOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json loadOne(const fs::path& p) {
-  auto docs = modelops::yaml::loadYamlFile(p.string());
-  EXPECT_TRUE(docs.ok()) << (docs.ok() ? "" : docs.error().message);
-  return docs.ok() && docs.value().size() == 1 ? docs.value()[0] : json();
-}
 
 std::string joined(const std::set<std::string>& s) {
   std::string out;
@@ -140,8 +126,8 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
   for (const char* b : {"modelops-operator", "modelops-devserver", "kubectl-modelops"})
     ASSERT_TRUE(fs::exists(bin_ / b)) << b << " is not built";
   // The rules under test, read first so that a malformed file fails before anything runs.
-  const json clusterRules = loadOne(source_ / "manifests/rbac/cluster_role.yaml")["rules"];
-  const json leaseRules = loadOne(source_ / "manifests/rbac/leader_election_role.yaml")["rules"];
+  const json clusterRules = loadOneYaml(source_ / "manifests/rbac/cluster_role.yaml")["rules"];
+  const json leaseRules = loadOneYaml(source_ / "manifests/rbac/leader_election_role.yaml")["rules"];
   std::string helmError;
   auto helmBlocks = modelops::testing::helmRuleBlocks(readFile(source_ / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
   ASSERT_TRUE(helmError.empty()) << helmError;

@@ -13,6 +13,7 @@
 
 #include "fakes/wait.h"
 #include "harness.h"
+#include "modelops/kube/client.h"
 #include "modelops/runtime/controller.h"
 #include "modelops/runtime/informer.h"
 #include "modelops/runtime/metrics.h"
@@ -24,7 +25,6 @@ using namespace std::chrono_literals;
 using kube::Json;
 using testing::waitFor;
 
-const kube::Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::Resource kSecrets{"", "v1", "secrets", "Secret", true};
 const kube::Resource kNamespaces{"", "v1", "namespaces", "Namespace", false};
 constexpr const char* kNs = "it";
@@ -83,9 +83,9 @@ TEST(RuntimeIntegration, InformerAndControllerConvergeAfterFaults) {
   opts.backoffMax = 2s;  // shortened from 30 s so the test recovers quickly after the outage
   opts.watchTimeoutSeconds = 60;
   InformerSet informers;
-  auto& informer = informers.add(std::make_unique<Informer>(*informerClient, kConfigMaps, clock, sleeper, opts, &metrics));
+  auto& informer = informers.add(std::make_unique<Informer>(*informerClient, kube::resources::configMaps(), clock, sleeper, opts, &metrics));
   WorkQueue queue(clock, sleeper, {}, &metrics);
-  RecordingReconciler reconciler(kConfigMaps);
+  RecordingReconciler reconciler(kube::resources::configMaps());
   Controller controller(reconciler, queue, *informerClient, clock, informers, nullptr, &metrics);
   informer.addHandler(controller.enqueueHandler());
   controller.start();
@@ -95,7 +95,7 @@ TEST(RuntimeIntegration, InformerAndControllerConvergeAfterFaults) {
   std::vector<std::string> names;
   for (int i = 0; i < 20; ++i) {
     names.push_back("cm-" + std::to_string(i));
-    ASSERT_TRUE(retry([&] { return admin->create(kConfigMaps, kNs, cm(names.back(), 0)); }));
+    ASSERT_TRUE(retry([&] { return admin->create(kube::resources::configMaps(), kNs, cm(names.back(), 0)); }));
   }
   informers.startAll();
   ASSERT_TRUE(informers.waitForSync(30s));
@@ -108,14 +108,14 @@ TEST(RuntimeIntegration, InformerAndControllerConvergeAfterFaults) {
       int pick = static_cast<int>(rng() % 10);
       if (pick < 2) {
         names.push_back("cm-" + std::to_string(names.size()));
-        ASSERT_TRUE(retry([&] { return admin->create(kConfigMaps, kNs, cm(names.back(), i)); }));
+        ASSERT_TRUE(retry([&] { return admin->create(kube::resources::configMaps(), kNs, cm(names.back(), i)); }));
       } else if (pick < 3) {
         std::string victim = names[rng() % names.size()];
-        ASSERT_TRUE(retry([&] { return admin->remove(kConfigMaps, kNs, victim); }));
+        ASSERT_TRUE(retry([&] { return admin->remove(kube::resources::configMaps(), kNs, victim); }));
       } else {
         std::string target = names[rng() % names.size()];
         ASSERT_TRUE(retry([&] {
-          return admin->patch(kConfigMaps, kNs, target, kube::PatchType::Merge, {{"data", {{"v", std::to_string(i)}}}});
+          return admin->patch(kube::resources::configMaps(), kNs, target, kube::PatchType::Merge, {{"data", {{"v", std::to_string(i)}}}});
         }));
       }
     }
@@ -147,7 +147,7 @@ TEST(RuntimeIntegration, InformerAndControllerConvergeAfterFaults) {
   // Converged: the cache equals the server, and the reconciler saw every object's final state.
   auto serverState = [&] {
     std::map<std::string, std::string> state;
-    auto list = admin->list(kConfigMaps, kNs);
+    auto list = admin->list(kube::resources::configMaps(), kNs);
     if (!list.ok()) return state;
     for (auto& item : list->items) state[objectKey(item)] = resourceVersionOf(item);
     return state;

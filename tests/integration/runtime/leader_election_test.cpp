@@ -13,6 +13,7 @@
 
 #include "fakes/wait.h"
 #include "harness.h"
+#include "modelops/kube/client.h"
 #include "modelops/runtime/controller.h"
 #include "modelops/runtime/informer.h"
 #include "modelops/runtime/leader_election.h"
@@ -25,7 +26,6 @@ using kube::Json;
 using testing::waitFor;
 using Steady = std::chrono::steady_clock;
 
-const kube::Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 
 struct Log {
   std::mutex mu;
@@ -75,7 +75,7 @@ struct Replica {
     InformerOptions opts;
     opts.ns = "default";
     opts.backoffInitial = 100ms;
-    auto& informer = informers.add(std::make_unique<Informer>(*client, kConfigMaps, clock, sleeper, opts));
+    auto& informer = informers.add(std::make_unique<Informer>(*client, kube::resources::configMaps(), clock, sleeper, opts));
     controller = std::make_unique<Controller>(reconciler, queue, *client, clock, informers);
     informer.addHandler(controller->enqueueHandler());
     LeaderElectionConfig cfg;
@@ -123,11 +123,11 @@ void touch(kube::KubeClient& admin, int round) {
   for (int i = 0; i < 5; ++i) {
     std::string name = "obj-" + std::to_string(i);
     Json obj = {{"metadata", {{"name", name}, {"namespace", "default"}}}, {"data", {{"round", std::to_string(round)}}}};
-    auto got = admin.get(kConfigMaps, "default", name);
+    auto got = admin.get(kube::resources::configMaps(), "default", name);
     if (got.ok()) {
-      (void)admin.patch(kConfigMaps, "default", name, kube::PatchType::Merge, {{"data", {{"round", std::to_string(round)}}}});
+      (void)admin.patch(kube::resources::configMaps(), "default", name, kube::PatchType::Merge, {{"data", {{"round", std::to_string(round)}}}});
     } else {
-      (void)admin.create(kConfigMaps, "default", obj);
+      (void)admin.create(kube::resources::configMaps(), "default", obj);
     }
   }
 }

@@ -5,6 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelops/api/codec.h"
+#include "modelops/api/defaults.h"
+#include "modelops/api/validation.h"
+
 namespace modelops::api::testing {
 
 inline nlohmann::json exampleCanary() {
@@ -61,6 +65,15 @@ inline nlohmann::json exampleAbTest() {
     "duration": "24h",
     "winnerSelection": "Auto"}})J");
   return doc;
+}
+
+// What validate() says of doc after decoding and defaulting, as the tables expect it; a decode failure is
+// one "<decode>" error.
+inline FieldErrors validateDoc(const nlohmann::json& doc) {
+  auto md = decodeModelDeployment(doc);
+  if (!md.ok()) return {{"<decode>", formatFieldErrors(md.error())}};
+  applyDefaults(*md);
+  return validate(*md);
 }
 
 }  // namespace modelops::api::testing

@@ -17,25 +17,18 @@ namespace {
 
 using nlohmann::json;
 
-struct Case {
+struct AnalysisCase {
   const char* name;
   std::function<void(json&)> mutate;
   FieldErrors expected;
 };
 
-FieldErrors validateDoc(const json& doc) {
-  auto md = decodeModelDeployment(doc);
-  if (!md.ok()) return {{"<decode>", formatFieldErrors(md.error())}};
-  applyDefaults(*md);
-  return validate(*md);
-}
-
-void runCases(const std::vector<Case>& cases) {
+void runAnalysisCases(const std::vector<AnalysisCase>& cases) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     json doc = testing::exampleCanary();
     c.mutate(doc);
-    EXPECT_EQ(formatFieldErrors(validateDoc(doc)), formatFieldErrors(c.expected));
+    EXPECT_EQ(formatFieldErrors(testing::validateDoc(doc)), formatFieldErrors(c.expected));
   }
 }
 
@@ -45,7 +38,7 @@ const std::string m1 = "spec.analysis.metrics[1]";
 const std::string m2 = "spec.analysis.metrics[2]";
 
 TEST(ValidationAnalysis, AnalysisLevel) {
-  runCases({
+  runAnalysisCases({
       {"no metrics", [](json& d) { d["spec"]["analysis"]["metrics"] = json::array(); },
        {{"spec.analysis.metrics", "must have at least one metric"}}},
       {"zero interval", [](json& d) { d["spec"]["analysis"]["interval"] = "0s"; },
@@ -61,7 +54,7 @@ TEST(ValidationAnalysis, AnalysisLevel) {
 }
 
 TEST(ValidationAnalysis, MetricKinds) {
-  runCases({
+  runAnalysisCases({
       {"both kinds", [](json& d) { metric(d, 0)["query"] = "up"; },
        {{m0, "must be either an accuracy metric (successes, trials, accuracy) or a threshold metric (query, "
              "threshold), not both"}}},
@@ -92,7 +85,7 @@ TEST(ValidationAnalysis, MetricKinds) {
 }
 
 TEST(ValidationAnalysis, CriteriaRanges) {
-  runCases({
+  runAnalysisCases({
       {"min above 1", [](json& d) { metric(d, 0)["accuracy"]["min"] = 1.2; },
        {{m0 + ".accuracy.min", "must be between 0 and 1"}}},
       {"min below 0", [](json& d) { metric(d, 0)["accuracy"]["min"] = -0.1; },
@@ -134,7 +127,7 @@ TEST(ValidationAnalysis, CriteriaRanges) {
 TEST(ValidationAnalysis, Providers) {
   auto prom = [](json& d) -> json& { return metric(d, 0)["provider"]["prometheus"]; };
   auto web = [](json& d) -> json& { return metric(d, 2)["provider"]["web"]; };
-  runCases({
+  runAnalysisCases({
       {"no provider", [](json& d) { metric(d, 0).erase("provider"); }, {{m0 + ".provider", "required"}}},
       {"empty provider", [](json& d) { metric(d, 0)["provider"] = json::object(); },
        {{m0 + ".provider", "must set exactly one of prometheus, web"}}},
@@ -165,7 +158,7 @@ TEST(ValidationAnalysis, Providers) {
 }
 
 TEST(ValidationAnalysis, QueryTemplatePlaceholders) {
-  runCases({
+  runAnalysisCases({
       {"unknown placeholder in successes", [](json& d) { metric(d, 0)["successes"] = "sum(x{m=\"{{modle}}\"})"; },
        {{m0 + ".successes", "unknown placeholder {{modle}}: allowed are {{name}} {{namespace}} {{model}} "
                             "{{version}} {{revision}} {{track}} and {{args.KEY}}"}}},

@@ -24,19 +24,12 @@ struct Case {
   FieldErrors expected;
 };
 
-FieldErrors validateDoc(const json& doc) {
-  auto md = decodeModelDeployment(doc);
-  if (!md.ok()) return {{"<decode>", formatFieldErrors(md.error())}};
-  applyDefaults(*md);
-  return validate(*md);
-}
-
 void runCases(const std::vector<Case>& cases) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     json doc = c.base();
     c.mutate(doc);
-    EXPECT_EQ(formatFieldErrors(validateDoc(doc)), formatFieldErrors(c.expected));
+    EXPECT_EQ(formatFieldErrors(testing::validateDoc(doc)), formatFieldErrors(c.expected));
   }
 }
 
@@ -46,8 +39,8 @@ json& steps(json& d) { return d["spec"]["strategy"]["canary"]["steps"]; }
 json& variants(json& d) { return d["spec"]["strategy"]["abTest"]["variants"]; }
 
 TEST(Validation, ExamplesAreValid) {
-  EXPECT_EQ(formatFieldErrors(validateDoc(canary())), "");
-  EXPECT_EQ(formatFieldErrors(validateDoc(abtest())), "");
+  EXPECT_EQ(formatFieldErrors(testing::validateDoc(canary())), "");
+  EXPECT_EQ(formatFieldErrors(testing::validateDoc(abtest())), "");
 }
 
 TEST(Validation, ObjectAndSpecRules) {
@@ -204,7 +197,7 @@ TEST(Validation, ReportsEveryProblemAtOnce) {
   doc["spec"]["analysis"]["metrics"][1]["name"] = "accuracy";
   doc["spec"]["strategy"]["abTest"] = abtest()["spec"]["strategy"]["abTest"];
   variants(doc)[1]["name"] = "control";
-  const FieldErrors errs = validateDoc(doc);
+  const FieldErrors errs = testing::validateDoc(doc);
   std::vector<std::string> fields;
   for (const auto& e : errs) fields.push_back(e.field);
   EXPECT_EQ(fields, (std::vector<std::string>{

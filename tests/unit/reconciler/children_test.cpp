@@ -9,7 +9,7 @@
 namespace modelops::reconciler {
 namespace {
 
-api::ModelDeployment md() {
+api::ModelDeployment exampleWithTemplate() {
   auto doc = Json::parse(R"({"apiVersion": "modelops.dev/v1alpha1", "kind": "ModelDeployment",
     "metadata": {"name": "fraud", "namespace": "ml", "uid": "u-1"},
     "spec": {"replicas": 2, "model": {"version": "2.0.0", "uri": "s3://m/2"}, "service": {"port": 8080, "targetPort": 9000},
@@ -21,7 +21,7 @@ api::ModelDeployment md() {
 }
 
 TEST(Children, DeploymentCarriesLabelsSelectorOwnerAndModelEnv) {
-  auto m = md();
+  auto m = exampleWithTemplate();
   rollout::DesiredDeployment d{"fraud-abc", "abc", 2, "canary", 1, m.spec.model};
   auto dep = renderDeployment(m, d);
   EXPECT_EQ(dep["metadata"]["name"], "fraud-abc");
@@ -50,7 +50,7 @@ TEST(Children, DeploymentCarriesLabelsSelectorOwnerAndModelEnv) {
 }
 
 TEST(Children, ServiceSelectsTheRevisionAndPatchIsNullWhenEqual) {
-  auto m = md();
+  auto m = exampleWithTemplate();
   auto svc = renderService(m, {"fraud-canary", "canary", "abc"});
   EXPECT_EQ(svc["spec"]["selector"]["modelops.dev/revision-hash"], "abc");
   EXPECT_EQ(svc["spec"]["ports"][0]["port"], 8080);

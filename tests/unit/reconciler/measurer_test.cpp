@@ -13,7 +13,7 @@
 namespace modelops::reconciler {
 namespace {
 
-api::ModelDeployment md() {
+api::ModelDeployment exampleWithSecuredAnalysis() {
   auto doc = nlohmann::json::parse(R"({"apiVersion": "modelops.dev/v1alpha1", "kind": "ModelDeployment",
     "metadata": {"name": "fraud", "namespace": "ml"},
     "spec": {"model": {"version": "2"}, "template": {"spec": {"containers": [{"name": "s", "image": "i"}]}},
@@ -68,7 +68,7 @@ TEST(AnalysisMeasurer, ReadsCredentialsFromSecrets) {
   req.revision = 2;
   req.hash = "h";
   req.version = "2";
-  auto m = measurer.measure(md(), req, CancelToken());
+  auto m = measurer.measure(exampleWithSecuredAnalysis(), req, CancelToken());
   ASSERT_EQ(m.verdicts.size(), 1u);
   EXPECT_EQ(rec.token, "s3cr3t");
   EXPECT_EQ(rec.caPem, "-----BEGIN");
@@ -81,7 +81,7 @@ TEST(AnalysisMeasurer, MissingSecretIsAnErrorVerdictNamingIt) {
   AnalysisMeasurer measurer(&client, analysis::AnalysisRunner(recordingFactory(rec)));
   rollout::MeasurementRequest req;
   req.revision = 2;
-  auto m = measurer.measure(md(), req, CancelToken());
+  auto m = measurer.measure(exampleWithSecuredAnalysis(), req, CancelToken());
   ASSERT_EQ(m.verdicts.size(), 1u);
   EXPECT_EQ(m.verdicts[0].phase, analysis::VerdictPhase::Error);
   EXPECT_NE(m.verdicts[0].reason.find("secret ml/prom-token key token"), std::string::npos) << m.verdicts[0].reason;

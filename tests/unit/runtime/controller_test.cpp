@@ -51,7 +51,7 @@ class ScriptedReconciler : public Reconciler {
   }
 };
 
-struct Fixture {
+struct ControllerFixture {
   FakeClock clock;
   FakeKubeClient client;
   RuntimeMetrics metrics;
@@ -59,18 +59,18 @@ struct Fixture {
   WorkQueue queue{clock, clock, {}, &metrics};
   ScriptedReconciler reconciler;
   std::unique_ptr<Controller> controller;
-  explicit Fixture(int workers = 2) {
+  explicit ControllerFixture(int workers = 2) {
     ControllerOptions opts;
     opts.workers = workers;
     controller = std::make_unique<Controller>(reconciler, queue, client, clock, caches, nullptr, &metrics, opts);
     controller->start();
   }
-  ~Fixture() { EXPECT_TRUE(controller->shutdown(5s)); }
+  ~ControllerFixture() { EXPECT_TRUE(controller->shutdown(5s)); }
   bool idle() { return queue.len() == 0 && controller->inFlight() == 0; }
 };
 
 TEST(Controller, DoesNothingUntilLeadingThenReconcilesAndCountsSuccess) {
-  Fixture f;
+  ControllerFixture f;
   f.controller->enqueue("ml/a");
   EXPECT_EQ(f.queue.len(), 1u);  // waits: not leading
   EXPECT_EQ(f.reconciler.calls.load(), 0);
@@ -81,7 +81,7 @@ TEST(Controller, DoesNothingUntilLeadingThenReconcilesAndCountsSuccess) {
 }
 
 TEST(Controller, ErrorsRequeueWithBackoffAndRequeueAfterWaitsItsTime) {
-  Fixture f;
+  ControllerFixture f;
   std::atomic<int> n{0};
   f.reconciler.script = [&](const ReconcileRequest& req, ReconcileContext&) {
     if (req.name != "a") return ReconcileResult::done();
@@ -114,7 +114,7 @@ TEST(Controller, ErrorsRequeueWithBackoffAndRequeueAfterWaitsItsTime) {
 }
 
 TEST(Controller, ThousandUpdatesDuringAReconcileCauseExactlyOneMore) {
-  Fixture f(4);
+  ControllerFixture f(4);
   std::promise<void> entered, release;
   auto gate = release.get_future().share();
   std::atomic<bool> first{true};
@@ -135,7 +135,7 @@ TEST(Controller, ThousandUpdatesDuringAReconcileCauseExactlyOneMore) {
 }
 
 TEST(Controller, NoKeyIsReconciledConcurrentlyUnderLoad) {
-  Fixture f(4);
+  ControllerFixture f(4);
   f.controller->startLeading();
   for (int i = 0; i < 5000; ++i) f.controller->enqueue("ml/k" + std::to_string(i % 7));
   ASSERT_TRUE(waitFor([&] { return f.idle(); }));
@@ -144,7 +144,7 @@ TEST(Controller, NoKeyIsReconciledConcurrentlyUnderLoad) {
 }
 
 TEST(Controller, StopLeadingCancelsAndWaitsForInFlightThenTakesNoWork) {
-  Fixture f;
+  ControllerFixture f;
   std::promise<void> entered;
   std::atomic<bool> sawCancel{false};
   f.reconciler.script = [&](const ReconcileRequest& req, ReconcileContext& ctx) {
@@ -177,7 +177,7 @@ TEST(Controller, StopLeadingCancelsAndWaitsForInFlightThenTakesNoWork) {
 }
 
 TEST(Controller, ReconcilerExceptionsCountAsErrors) {
-  Fixture f;
+  ControllerFixture f;
   f.reconciler.script = [&](const ReconcileRequest&, ReconcileContext&) -> ReconcileResult {
     throw std::runtime_error("bad");
   };

@@ -25,11 +25,11 @@ ObjectReference md(const std::string& name = "fraud") {
                               {"metadata", {{"namespace", "ml"}, {"name", name}, {"uid", "u-" + name}, {"resourceVersion", "42"}}}});
 }
 
-struct Fixture {
+struct RecorderFixture {
   FakeClock clock;
   FakeKubeClient client;
   std::unique_ptr<EventRecorder> rec;
-  explicit Fixture(EventRecorderOptions opts = {}) {
+  explicit RecorderFixture(EventRecorderOptions opts = {}) {
     opts.host = "operator-0";
     rec = std::make_unique<EventRecorder>(client, clock, opts);
     rec->start();
@@ -38,7 +38,7 @@ struct Fixture {
 };
 
 TEST(EventRecorder, WritesACompleteEvent) {
-  Fixture f;
+  RecorderFixture f;
   ASSERT_TRUE(f.rec->record(md(), EventType::Normal, "StepStarted", "set canary weight to 10"));
   ASSERT_TRUE(f.rec->flush(5s));
   auto ev = f.events();
@@ -59,7 +59,7 @@ TEST(EventRecorder, WritesACompleteEvent) {
 }
 
 TEST(EventRecorder, RepeatsArePatchedIntoOneEventWithCountAndLastTimestamp) {
-  Fixture f;
+  RecorderFixture f;
   f.rec->record(md(), EventType::Warning, "AnalysisFailed", "accuracy 0.81 < 0.9");
   ASSERT_TRUE(f.rec->flush(5s));
   f.clock.advance(30s);
@@ -85,7 +85,7 @@ TEST(EventRecorder, NewEventAfterWindowEvictionOrDeletion) {
   EventRecorderOptions opts;
   opts.cacheSize = 2;
   opts.aggregationWindow = 10min;
-  Fixture f(opts);
+  RecorderFixture f(opts);
   f.rec->record(md("a"), EventType::Normal, "R", "m");
   ASSERT_TRUE(f.rec->flush(5s));
   f.clock.advance(11min);  // outside the window
@@ -110,7 +110,7 @@ TEST(EventRecorder, NewEventAfterWindowEvictionOrDeletion) {
 TEST(EventRecorder, RecordNeverBlocksOnAStuckApiAndDropsBeyondCapacity) {
   EventRecorderOptions opts;
   opts.queueCapacity = 3;
-  Fixture f(opts);
+  RecorderFixture f(opts);
   std::promise<void> unblock, entered;
   auto gate = unblock.get_future().share();
   std::atomic<bool> first{true};

@@ -2,6 +2,7 @@
 // bookmarks, reconnect with backoff after a stream end, 410 relist delivering the difference
 // (deletes included), expired continue token, stripping, resync, indexes.
 // Thread-safety: each test owns its informer and stops it before returning.
+#include "modelops/kube/client.h"
 #include "modelops/runtime/informer.h"
 
 #include <gtest/gtest.h>
@@ -22,7 +23,6 @@ using testing::FakeClock;
 using testing::FakeKubeClient;
 using testing::waitFor;
 
-const kube::Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::Resource kServices{"", "v1", "services", "Service", true};
 
 Json cm(const std::string& ns, const std::string& name, const std::string& value = "v") {
@@ -58,7 +58,7 @@ struct Recorder {
   }
 };
 
-struct Fixture {
+struct InformerFixture {
   FakeClock clock;
   FakeKubeClient client;
   RuntimeMetrics metrics;
@@ -66,7 +66,7 @@ struct Fixture {
   std::unique_ptr<Informer> informer;
   void start(InformerOptions opts = {}) {
     opts.seed = 7;
-    informer = std::make_unique<Informer>(client, kConfigMaps, clock, clock, opts, &metrics);
+    informer = std::make_unique<Informer>(client, kube::resources::configMaps(), clock, clock, opts, &metrics);
     informer->addHandler(rec.handler());
     informer->start();
     ASSERT_TRUE(informer->waitForSync(10s));
@@ -75,8 +75,8 @@ struct Fixture {
 };
 
 TEST(Informer, PagedInitialListFillsCacheAndSyncs) {
-  Fixture f;
-  for (int i = 0; i < 1203; ++i) f.client.put(kConfigMaps, cm("ns", "cm-" + std::to_string(i)));
+  InformerFixture f;
+  for (int i = 0; i < 1203; ++i) f.client.put(kube::resources::configMaps(), cm("ns", "cm-" + std::to_string(i)));
   f.start();
   EXPECT_TRUE(f.informer->hasSynced());
   EXPECT_EQ(f.informer->cache().size(), 1203u);
@@ -97,13 +97,13 @@ TEST(Informer, PagedInitialListFillsCacheAndSyncs) {
 }
 
 TEST(Informer, WatchDeliversAddUpdateDeleteAndKeepsCache) {
-  Fixture f;
-  f.client.put(kConfigMaps, cm("a", "one"));
+  InformerFixture f;
+  f.client.put(kube::resources::configMaps(), cm("a", "one"));
   f.start();
   f.rec.take();
-  auto two = f.client.put(kConfigMaps, cm("a", "two"));
-  auto one = f.client.put(kConfigMaps, cm("a", "one", "changed"));
-  f.client.erase(kConfigMaps, "a", "two");
+  auto two = f.client.put(kube::resources::configMaps(), cm("a", "two"));
+  auto one = f.client.put(kube::resources::configMaps(), cm("a", "one", "changed"));
+  f.client.erase(kube::resources::configMaps(), "a", "two");
   ASSERT_TRUE(waitFor([&] { return f.rec.size() >= 3; }));
   auto ev = f.rec.take();
   ASSERT_EQ(ev.size(), 3u);
@@ -117,7 +117,7 @@ TEST(Informer, WatchDeliversAddUpdateDeleteAndKeepsCache) {
 }
 
 TEST(Informer, BookmarkMovesResourceVersionUsedOnReconnect) {
-  Fixture f;
+  InformerFixture f;
   f.start();
   // Changes to another resource move the cluster's resourceVersion but are not ours.
   for (int i = 0; i < 5; ++i) f.client.put(kServices, cm("a", "svc" + std::to_string(i)));
@@ -135,7 +135,7 @@ TEST(Informer, BookmarkMovesResourceVersionUsedOnReconnect) {
 }
 
 TEST(Informer, StreamEndReconnectsWithJitteredDoublingBackoff) {
-  Fixture f;
+  InformerFixture f;
   f.start();
   auto t0 = f.clock.monotonic();
   f.client.closeWatches();
@@ -144,7 +144,7 @@ TEST(Informer, StreamEndReconnectsWithJitteredDoublingBackoff) {
   EXPECT_GE(d1, 800ms);
   EXPECT_LT(d1, 1200ms);
   // Changes while disconnected arrive after the reconnect (watch resumes from the last version).
-  f.client.put(kConfigMaps, cm("a", "during-outage"));
+  f.client.put(kube::resources::configMaps(), cm("a", "during-outage"));
   f.client.failNext("watch", testing::makeApiError(500, "InternalError", "boom"));
   f.clock.advanceToNextSleeper();
   // The reconnect fails: the next wait is about twice as long.
@@ -166,16 +166,16 @@ TEST(Informer, StreamEndReconnectsWithJitteredDoublingBackoff) {
 }
 
 TEST(Informer, GoneRelistsAndDeliversTheDifferenceIncludingDeletes) {
-  Fixture f;
-  for (const char* n : {"keep", "change", "vanish"}) f.client.put(kConfigMaps, cm("a", n));
+  InformerFixture f;
+  for (const char* n : {"keep", "change", "vanish"}) f.client.put(kube::resources::configMaps(), cm("a", n));
   f.start();
   f.rec.take();
   // While the watch is down, history moves on and is compacted away.
   f.client.closeWatches();
   ASSERT_TRUE(f.clock.waitForSleepers(1));
-  f.client.put(kConfigMaps, cm("a", "change", "new"));
-  f.client.erase(kConfigMaps, "a", "vanish");
-  f.client.put(kConfigMaps, cm("a", "born"));
+  f.client.put(kube::resources::configMaps(), cm("a", "change", "new"));
+  f.client.erase(kube::resources::configMaps(), "a", "vanish");
+  f.client.put(kube::resources::configMaps(), cm("a", "born"));
   f.client.compact();
   f.clock.advanceToNextSleeper();
   ASSERT_TRUE(waitFor([&] { return f.informer->relists() == 2 && f.rec.size() >= 3; }));
@@ -188,14 +188,14 @@ TEST(Informer, GoneRelistsAndDeliversTheDifferenceIncludingDeletes) {
   EXPECT_EQ(f.informer->cache().size(), 3u);
   // After the relist, the watch resumes from the new list's version.
   ASSERT_TRUE(f.client.waitForWatches(1));
-  f.client.put(kConfigMaps, cm("a", "after"));
+  f.client.put(kube::resources::configMaps(), cm("a", "after"));
   ASSERT_TRUE(waitFor([&] { return f.rec.count("add a/after") == 1; }));
   f.informer->stop();
 }
 
 TEST(Informer, GoneErrorEventOnOpenWatchTriggersRelist) {
-  Fixture f;
-  f.client.put(kConfigMaps, cm("a", "x"));
+  InformerFixture f;
+  f.client.put(kube::resources::configMaps(), cm("a", "x"));
   f.start();
   f.client.sendWatchError(410, "Expired", "too old resource version");
   ASSERT_TRUE(waitFor([&] { return f.informer->relists() == 2; }));
@@ -205,8 +205,8 @@ TEST(Informer, GoneErrorEventOnOpenWatchTriggersRelist) {
 }
 
 TEST(Informer, ExpiredContinueTokenRestartsListUnpaged) {
-  Fixture f;
-  for (int i = 0; i < 12; ++i) f.client.put(kConfigMaps, cm("a", "c" + std::to_string(i)));
+  InformerFixture f;
+  for (int i = 0; i < 12; ++i) f.client.put(kube::resources::configMaps(), cm("a", "c" + std::to_string(i)));
   bool compacted = false;
   f.client.setFault([&](const FakeKubeClient::Call& c) -> std::optional<kube::ApiError> {
     if (c.verb == "list" && !c.list.continueToken.empty() && !compacted) {
@@ -226,11 +226,11 @@ TEST(Informer, ExpiredContinueTokenRestartsListUnpaged) {
 }
 
 TEST(Informer, StripsManagedFieldsAndLastAppliedAnnotation) {
-  Fixture f;
+  InformerFixture f;
   Json obj = cm("a", "big");
   obj["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
   obj["metadata"]["annotations"] = {{"kubectl.kubernetes.io/last-applied-configuration", "{...}"}, {"keep", "me"}};
-  f.client.put(kConfigMaps, obj);
+  f.client.put(kube::resources::configMaps(), obj);
   f.start();
   auto cached = f.informer->cache().get("a", "big");
   ASSERT_NE(cached, nullptr);
@@ -240,9 +240,9 @@ TEST(Informer, StripsManagedFieldsAndLastAppliedAnnotation) {
 }
 
 TEST(Informer, PeriodicResyncRedeliversCachedObjects) {
-  Fixture f;
-  f.client.put(kConfigMaps, cm("a", "x"));
-  f.client.put(kConfigMaps, cm("a", "y"));
+  InformerFixture f;
+  f.client.put(kube::resources::configMaps(), cm("a", "x"));
+  f.client.put(kube::resources::configMaps(), cm("a", "y"));
   InformerOptions opts;
   opts.resyncPeriod = 30s;
   f.start(opts);

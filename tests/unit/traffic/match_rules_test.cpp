@@ -30,7 +30,7 @@ rollout::DesiredTraffic abSplit(std::int64_t treatmentWeight = 50) {
   return t;
 }
 
-Json httpRoute() {
+Json routeWithPrefixRule() {
   return Json::parse(R"({
     "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
     "metadata": {"name": "fraud", "namespace": "ml"},
@@ -44,11 +44,11 @@ Json httpRoute() {
 TEST(HttpRouteMatch, AddsOnePinnedRuleBeforeTheManagedRule) {
   api::GatewayApiRouting routing;
   routing.ruleIndex = 1;
-  auto out = setHttpRouteBackends(httpRoute(), routing, abSplit(), 80);
+  auto out = setHttpRouteBackends(routeWithPrefixRule(), routing, abSplit(), 80);
   ASSERT_TRUE(out) << out.error().message;
   const auto& rules = (*out)["spec"]["rules"];
   ASSERT_EQ(rules.size(), 3u);
-  EXPECT_EQ(rules[0], httpRoute()["spec"]["rules"][0]) << "user rules untouched";
+  EXPECT_EQ(rules[0], routeWithPrefixRule()["spec"]["rules"][0]) << "user rules untouched";
   auto expected = Json::parse(R"j({
     "name": "modelops-match-fraud-treatment",
     "filters": [{"type": "RequestHeaderModifier"}],
@@ -73,7 +73,7 @@ TEST(HttpRouteMatch, AddsOnePinnedRuleBeforeTheManagedRule) {
 TEST(HttpRouteMatch, ServerDefaultedFieldsDoNotCauseRewrites) {
   api::GatewayApiRouting routing;
   routing.ruleIndex = 1;
-  auto out = *setHttpRouteBackends(httpRoute(), routing, abSplit(), 80);
+  auto out = *setHttpRouteBackends(routeWithPrefixRule(), routing, abSplit(), 80);
   // What the API server stores: defaults filled in our rule.
   out["spec"]["rules"][1]["backendRefs"][0]["group"] = "";
   out["spec"]["rules"][1]["backendRefs"][0]["kind"] = "Service";
@@ -85,7 +85,7 @@ TEST(HttpRouteMatch, ServerDefaultedFieldsDoNotCauseRewrites) {
 TEST(HttpRouteMatch, ReplacedWhenTheSplitChangesAndRemovedWithoutPins) {
   api::GatewayApiRouting routing;  // rule 0 by default: the /admin rule here, no matches copied from it
   routing.ruleIndex = 1;
-  auto out = *setHttpRouteBackends(httpRoute(), routing, abSplit(), 80);
+  auto out = *setHttpRouteBackends(routeWithPrefixRule(), routing, abSplit(), 80);
   // Another owner's rule and a user rule with one of our Services stay.
   auto other = Json::parse(R"({"name": "modelops-match-other-b", "backendRefs": [{"name": "other-b", "port": 80}]})");
   auto user = Json::parse(R"({"name": "mine", "backendRefs": [{"name": "fraud-treatment", "port": 80}]})");
@@ -108,7 +108,7 @@ TEST(HttpRouteMatch, ReplacedWhenTheSplitChangesAndRemovedWithoutPins) {
 }
 
 TEST(HttpRouteMatch, ManagedRuleWithoutMatchesPinsOnTheRootPath) {
-  auto route = httpRoute();
+  auto route = routeWithPrefixRule();
   route["spec"]["rules"][1].erase("matches");
   api::GatewayApiRouting routing;
   routing.ruleIndex = 1;
@@ -116,7 +116,7 @@ TEST(HttpRouteMatch, ManagedRuleWithoutMatchesPinsOnTheRootPath) {
   EXPECT_EQ(out["spec"]["rules"][1]["matches"][0]["path"], Json::parse(R"({"type": "PathPrefix", "value": "/"})"));
 }
 
-Json virtualService() {
+Json serviceWithPrefixRoute() {
   return Json::parse(R"({
     "apiVersion": "networking.istio.io/v1beta1", "kind": "VirtualService",
     "metadata": {"name": "fraud", "namespace": "ml"},
@@ -130,11 +130,11 @@ TEST(VirtualServiceMatch, AddsANamedRouteBeforeTheManagedOne) {
   api::IstioVirtualService routing;
   routing.name = "fraud";
   routing.routes = {"primary"};
-  auto out = setVirtualServiceRoutes(virtualService(), routing, abSplit(), 80);
+  auto out = setVirtualServiceRoutes(serviceWithPrefixRoute(), routing, abSplit(), 80);
   ASSERT_TRUE(out) << out.error().message;
   const auto& http = (*out)["spec"]["http"];
   ASSERT_EQ(http.size(), 3u);
-  EXPECT_EQ(http[0], virtualService()["spec"]["http"][0]);
+  EXPECT_EQ(http[0], serviceWithPrefixRoute()["spec"]["http"][0]);
   auto expected = Json::parse(R"j({
     "name": "primary-treatment-match", "retries": {"attempts": 3},
     "match": [
@@ -154,7 +154,7 @@ TEST(VirtualServiceMatch, AddsANamedRouteBeforeTheManagedOne) {
 }
 
 TEST(VirtualServiceMatch, UserRoutesNamedLikeOursAreLeftAlone) {
-  auto vs = virtualService();
+  auto vs = serviceWithPrefixRoute();
   // Same name pattern but routed to a Service that is not ours: the user's.
   auto user = Json::parse(R"({"name": "primary-x-match", "route": [{"destination": {"host": "somewhere"}}]})");
   vs["spec"]["http"].push_back(user);

@@ -70,6 +70,19 @@ TEST(PrometheusParse, ErrorStatusCarriesTypeAndText) {
   EXPECT_NE(r.error().message.find("bad_data: parse error at char 5"), std::string::npos);
 }
 
+TEST(PrometheusParse, MembersOfTheWrongTypeAreBadResponsesNotExceptions) {
+  // Found by fuzzing: json::value() threw type_error on these shapes.
+  auto resultType = parsePrometheusResponse(200, R"({"status":"success","data":{"resultType":[1],"result":[]}})", "q");
+  ASSERT_FALSE(resultType.ok());
+  EXPECT_EQ(resultType.error().kind, Kind::BadResponse);
+  EXPECT_NE(resultType.error().message.find("data.resultType is not a string"), std::string::npos);
+
+  auto errorFields = parsePrometheusResponse(400, R"({"status":"error","errorType":7,"error":["x"]})", "q");
+  ASSERT_FALSE(errorFields.ok());
+  EXPECT_EQ(errorFields.error().kind, Kind::QueryError);
+  EXPECT_NE(errorFields.error().message.find("unknown: (no error text)"), std::string::npos);
+}
+
 TEST(PrometheusParse, NonJsonIsHttpStatusOrBadResponse) {
   auto proxy = parsePrometheusResponse(502, "<html>Bad Gateway</html>", "q");
   ASSERT_FALSE(proxy.ok());
