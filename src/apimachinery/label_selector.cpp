@@ -223,6 +223,9 @@ std::string LabelSelector::toString() const {
   for (const auto& r : requirements_) {
     if (!out.empty()) out += ",";
     auto set = [&] {
+      // A set holding only the empty value (parsed from "(,)") prints as "(,)": "()" is the empty set,
+      // which does not parse.
+      if (r.values.size() == 1 && r.values[0].empty()) return std::string("(,)");
       std::string s = "(";
       for (std::size_t i = 0; i < r.values.size(); ++i) s += (i ? "," : "") + r.values[i];
       return s + ")";

@@ -88,6 +88,19 @@ TEST(LabelSelector, ToStringIsCanonical) {
   EXPECT_EQ(s->toString(), "b in (x,y),a=1,!c,d");
 }
 
+TEST(LabelSelector, ASetOfOnlyTheEmptyValuePrintsSoItParsesAgain) {
+  // Found by fuzzing: "(,)" is the set {""}, but it printed as "()", the empty set, which is an error.
+  auto s = parseLabelSelector("nb in( ,)");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->matches(json{{"nb", ""}}));
+  EXPECT_FALSE(s->matches(json{{"nb", "x"}}));
+  EXPECT_EQ(s->toString(), "nb in (,)");
+  auto again = parseLabelSelector(s->toString());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->toString(), "nb in (,)");
+  EXPECT_FALSE(parseLabelSelector("nb in ()").ok()) << "() stays the empty set, an error";
+}
+
 TEST(LabelSelectorJson, MatchLabelsAndExpressions) {
   json sel = {{"matchLabels", {{"app", "web"}}},
               {"matchExpressions",
