@@ -89,7 +89,10 @@ int Manager::run(const CancelToken& stop) {
   if (elector_) {
     elector_->start();
   } else {
+    // Without leader election this replica is the one that reconciles: say so, or alerts on
+    // modelops_leader would see no leader at all.
     controller_->startLeading();
+    metrics_.setLeader(true);
   }
   while (!stop.waitFor(std::chrono::hours(1))) {
   }
@@ -97,6 +100,7 @@ int Manager::run(const CancelToken& stop) {
 
   ShutdownSequence sequence(clock_);
   if (elector_) sequence.add("leader-election", [this](std::chrono::milliseconds) { elector_->stop(); });
+  else metrics_.setLeader(false);
   sequence.add("controller", [this](std::chrono::milliseconds left) {
     controller_->shutdown(std::min(left, options_.inFlightGrace));
   });

@@ -44,7 +44,7 @@ RuntimeMetrics::RuntimeMetrics(std::shared_ptr<prometheus::Registry> registry)
                          .Register(*registry_)),
       leader_(prometheus::BuildGauge()
                   .Name("modelops_leader")
-                  .Help("1 while this replica holds the leader lease.")
+                  .Help("1 while this replica reconciles: it holds the leader lease, or runs without leader election.")
                   .Register(*registry_)
                   .Add({})),
       reconcileDurationAll_(reconcileDuration_.Add({}, durationBuckets())) {

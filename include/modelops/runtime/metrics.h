@@ -6,7 +6,7 @@
 //   modelops_workqueue_latency_seconds           histogram (ready -> handed to a worker)
 //   modelops_api_requests_total{verb,code}       counter  (through MeteredKubeClient)
 //   modelops_watch_restarts_total{resource}      counter
-//   modelops_leader                              gauge 0/1
+//   modelops_leader                              gauge 0/1 (1: this replica reconciles)
 // MeteredKubeClient decorates any KubeClient and counts each call by verb and HTTP code
 // ("0" for transport failures; success codes are 200, or 201 for create).
 // Thread-safety: all members are safe to call from any thread (prometheus-cpp metrics are atomic;

@@ -213,16 +213,20 @@ int runOperator(const OperatorOptions& options) {
   }
   if (!signals.token().cancelled()) {
     logInfo("caches synced");
-    if (elector)
+    if (elector) {
       elector->start();
-    else
+    } else {
+      // Without leader election this replica is the one that reconciles (modelops_leader 1).
       controller.startLeading();
+      metrics.setLeader(true);
+    }
   }
   signals.token().waitFor(std::chrono::hours(24 * 365 * 100));
   logInfo("shutting down", {{"signal", signals.signal()}});
 
   runtime::ShutdownSequence shutdown(clock);
   if (elector) shutdown.add("leader election", [&](std::chrono::milliseconds) { elector->stop(); });
+  else metrics.setLeader(false);
   shutdown.add("controller", [&](std::chrono::milliseconds left) { controller.shutdown(left); });
   shutdown.add("events", [&](std::chrono::milliseconds left) { recorder.stop(std::min<std::chrono::milliseconds>(left, 1s)); });
   shutdown.add("informers", [&](std::chrono::milliseconds) { informers.stopAll(); });

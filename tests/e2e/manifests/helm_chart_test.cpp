@@ -146,6 +146,12 @@ TEST(HelmChart, DeploymentAndSecurityDefaults) {
   // Leader election: "auto" turns on above one replica.
   const std::string helpers = readFile(chartDir() / "templates/_helpers.tpl");
   EXPECT_NE(helpers.find("gt (int .Values.replicaCount) 1"), std::string::npos);
+  // Without it, an upgrade must not run the old and the new operator side by side.
+  auto recreate = dep.find("type: Recreate");
+  ASSERT_NE(recreate, std::string::npos);
+  auto guard = dep.rfind("{{- if ne (include \"modelops-operator.leaderElect\" .) \"true\" }}", recreate);
+  ASSERT_NE(guard, std::string::npos) << "Recreate only when leader election is off";
+  EXPECT_EQ(dep.find("{{- end }}", guard), dep.find("{{- end }}", recreate)) << "one block holds the strategy";
   const std::string sm = readFile(chartDir() / "templates/servicemonitor.yaml");
   EXPECT_NE(sm.find("apiVersion: monitoring.coreos.com/v1"), std::string::npos);
   EXPECT_NE(sm.find("{{- if .Values.metrics.serviceMonitor.enabled }}"), std::string::npos);

@@ -87,6 +87,29 @@ TEST(Manager, RunsLeadsReconcilesAndShutsDownCleanly) {
   EXPECT_FALSE(manager.controller().leading());
 }
 
+TEST(Manager, WithoutLeaderElectionTheReplicaReportsItselfLeader) {
+  testing::FakeClock clock;
+  testing::FakeKubeClient client;
+  RuntimeMetrics metrics;
+  CountingReconciler reconciler;
+  ManagerOptions opts;
+  opts.leaderElect = false;
+  opts.serveHttp = false;
+  client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
+  Manager manager(opts, reconciler, client, client, clock, clock, metrics);
+  manager.watchPrimary(kMds);
+  EXPECT_NE(metrics.render().find("modelops_leader 0"), std::string::npos) << "not before it runs";
+  CancelToken stop;
+  auto exit = std::async(std::launch::async, [&] { return manager.run(stop); });
+  ASSERT_TRUE(waitFor([&] { return reconciler.of("ml/fraud") == 1; }));
+  EXPECT_EQ(manager.elector(), nullptr);
+  EXPECT_NE(metrics.render().find("modelops_leader 1"), std::string::npos);
+  stop.cancel();
+  ASSERT_EQ(exit.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(exit.get(), 0);
+  EXPECT_NE(metrics.render().find("modelops_leader 0"), std::string::npos) << "no longer after shutdown";
+}
+
 TEST(Manager, InvalidLeaderElectionSettingsFailStartup) {
   testing::FakeClock clock;
   testing::FakeKubeClient client;
