@@ -2,6 +2,7 @@
 #include "modelops/reconciler/analysis_gauges.h"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace modelops::reconciler {
@@ -30,12 +31,10 @@ void AnalysisGauges::remove(Series& s) {
 void AnalysisGauges::record(const std::string& ns, const std::string& name, std::int64_t revision,
                             const analysis::Verdict& verdict) {
   std::lock_guard lock(mu_);
-  auto& s = series_[{ns, name, verdict.metric}];
-  if (s.value && s.revision != revision) remove(s);
+  auto& s = series_[{ns, name, revision, verdict.metric}];
   if (!s.value) {
     std::map<std::string, std::string> labels = {
         {"namespace", ns}, {"name", name}, {"revision", std::to_string(revision)}, {"metric", verdict.metric}};
-    s.revision = revision;
     s.value = &value_.Add(labels);
     s.lowerBound = &lowerBound_.Add(labels);
     s.samples = &samples_.Add(labels);
@@ -47,16 +46,28 @@ void AnalysisGauges::record(const std::string& ns, const std::string& name, std:
   s.samples->Set(verdict.samples);
 }
 
-void AnalysisGauges::forget(const std::string& ns, const std::string& name) {
-  std::lock_guard lock(mu_);
-  for (auto it = series_.begin(); it != series_.end();) {
-    if (std::get<0>(it->first) == ns && std::get<1>(it->first) == name) {
+template <typename Drop>
+void AnalysisGauges::removeIf(const std::string& ns, const std::string& name, Drop drop) {
+  // The map is ordered by (ns, name, ...): this object's series are one contiguous range.
+  for (auto it = series_.lower_bound({ns, name, std::numeric_limits<std::int64_t>::min(), ""});
+       it != series_.end() && std::get<0>(it->first) == ns && std::get<1>(it->first) == name;) {
+    if (drop(std::get<2>(it->first))) {
       remove(it->second);
       it = series_.erase(it);
     } else {
       ++it;
     }
   }
+}
+
+void AnalysisGauges::retain(const std::string& ns, const std::string& name, const std::set<std::int64_t>& revisions) {
+  std::lock_guard lock(mu_);
+  removeIf(ns, name, [&](std::int64_t revision) { return !revisions.contains(revision); });
+}
+
+void AnalysisGauges::forget(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  removeIf(ns, name, [](std::int64_t) { return true; });
 }
 
 }  // namespace modelops::reconciler

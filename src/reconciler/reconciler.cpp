@@ -2,6 +2,7 @@
 #include "modelops/reconciler/reconciler.h"
 
 #include <algorithm>
+#include <set>
 
 #include "modelops/api/codec.h"
 #include "modelops/api/defaults.h"
@@ -11,6 +12,16 @@
 
 namespace modelops::reconciler {
 namespace {
+
+// Revisions the ModelDeployment still runs after a pass; their analysis gauges stay on /metrics.
+std::set<std::int64_t> liveRevisions(const api::ModelDeploymentStatus& st) {
+  std::set<std::int64_t> out;
+  for (const auto* track : {&st.stable, &st.canary})
+    if (*track && (*track)->revision) out.insert(*(*track)->revision);
+  for (const auto& v : st.variants)
+    if (v.revision) out.insert(*v.revision);
+  return out;
+}
 
 using runtime::ReconcileResult;
 
@@ -150,6 +161,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     }
 
   auto plan = rollout::plan(in);
+  if (options_.gauges) options_.gauges->retain(request.ns, request.name, liveRevisions(plan.status));
   Apply apply{ctx, in.md, plan, deployments, services, {}};
   std::string routingProblem;
   if (!plan.hold) {

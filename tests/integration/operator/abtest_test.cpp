@@ -43,7 +43,16 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
         headerRule = true;
   EXPECT_TRUE(headerRule) << "no header rule for the treatment was seen";
   auto running = status("rec");
-  EXPECT_EQ(running.value("variants", Json::array()).size(), 2u) << running.dump(1);
+  ASSERT_EQ(running.value("variants", Json::array()).size(), 2u) << running.dump(1);
+  // The analysis gauges have a series per variant (each its own revision) while the test runs.
+  std::map<std::string, std::string> revisionOf;
+  for (const auto& v : running["variants"]) revisionOf[v.value("name", "")] = std::to_string(v.value("revision", 0));
+  auto accuracySeries = [&](const std::string& revision) {
+    return op().scrapeMetrics().find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"rec\",namespace=\"" + kNs +
+                                     "\",revision=\"" + revision + "\"}") != std::string::npos;
+  };
+  EXPECT_TRUE(waitUntil([&] { return accuracySeries(revisionOf["control"]) && accuracySeries(revisionOf["treatment"]); }, 15s))
+      << op().scrapeMetrics();
   EXPECT_TRUE(deploymentFor("rec", "1.0.0").is_object());
   EXPECT_TRUE(deploymentFor("rec", "1.1.0").is_object());
 
@@ -62,6 +71,9 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
     return httpRouteWeights(route)["rec-stable"] == 100;
   }, 10s)) << cluster().get(res::httpRoutes(), kNs, "rec").dump(1);
   EXPECT_EQ(replicasOf(deploymentFor("rec", "1.1.0")), 2);
+  // The loser's revision is no longer run: its series is gone, the winner's stays.
+  EXPECT_TRUE(waitUntil([&] { return !accuracySeries(revisionOf["control"]) && accuracySeries(revisionOf["treatment"]); }, 10s))
+      << op().scrapeMetrics();
   EXPECT_FALSE(eventsWithReason("rec", "Promoted").empty());
 }
 

@@ -1,5 +1,5 @@
-// AnalysisGauges: values, NaN for no data, one series per metric (a new revision replaces the old),
-// forget() on deletion; the exposition parses as Prometheus text.
+// AnalysisGauges: values, NaN for no data, one series per revision and metric (A/B variants apart),
+// retain() drops revisions no longer run, forget() on deletion.
 #include <gtest/gtest.h>
 
 #include <prometheus/text_serializer.h>
@@ -43,15 +43,25 @@ TEST(AnalysisGauges, NoDataIsNaNNotZero) {
   EXPECT_NE(text.find("revision=\"2\"} Nan"), std::string::npos) << text;
 }
 
-TEST(AnalysisGauges, NewRevisionReplacesTheOldSeriesAndForgetRemovesAll) {
+TEST(AnalysisGauges, EachRevisionHasItsSeriesUntilItIsNoLongerRun) {
   prometheus::Registry registry;
   AnalysisGauges gauges(registry);
+  // An A/B test measures both variants in turn: both series stay, each with its own value.
   gauges.record("ml", "fraud", 2, verdict(0.9, 0.88, 100));
   gauges.record("ml", "fraud", 3, verdict(0.953125, 0.9375, 200));
+  gauges.record("ml", "fraud", 2, verdict(0.875, 0.86, 150));
   gauges.record("ml", "other", 1, verdict(0.5, 0.4, 10));
   auto text = render(registry);
+  EXPECT_NE(text.find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"2\"} 0.875"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"fraud\",namespace=\"ml\",revision=\"3\"} 0.953125"),
+            std::string::npos) << text;
+  // Revision 3 won and 2 is gone from status: only 3 stays; other ModelDeployments are untouched.
+  gauges.retain("ml", "fraud", {3});
+  text = render(registry);
   EXPECT_EQ(text.find("revision=\"2\""), std::string::npos) << text;
   EXPECT_NE(text.find("name=\"fraud\",namespace=\"ml\",revision=\"3\"} 0.953125"), std::string::npos) << text;
+  EXPECT_NE(text.find("name=\"other\""), std::string::npos) << text;
   gauges.forget("ml", "fraud");
   text = render(registry);
   EXPECT_EQ(text.find("name=\"fraud\""), std::string::npos) << text;
