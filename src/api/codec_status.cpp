@@ -213,6 +213,7 @@ ModelDeploymentStatus decodeStatusInto(const Json& j, const std::string& path, F
   s.stepStartedAt = r.str("stepStartedAt");
   s.pauseStartedAt = r.str("pauseStartedAt");
   s.rolloutStartedAt = r.str("rolloutStartedAt");
+  s.variantsAvailableAt = r.str("variantsAvailableAt");
   s.analysis = r.object<AnalysisStatus>("analysis", decAnalysisStatus);
   s.conditions = r.list<Condition>("conditions", decCondition);
   s.history = r.list<HistoryEntry>("history", decHistory);
@@ -245,6 +246,7 @@ nlohmann::json encodeStatus(const ModelDeploymentStatus& s) {
   put(o, "stepStartedAt", s.stepStartedAt);
   put(o, "pauseStartedAt", s.pauseStartedAt);
   put(o, "rolloutStartedAt", s.rolloutStartedAt);
+  put(o, "variantsAvailableAt", s.variantsAvailableAt);
   putObject(o, "analysis", s.analysis, [](const AnalysisStatus& a) { return enc(a); });
   putList(o, "conditions", s.conditions, [](const Condition& c) { return enc(c); });
   putList(o, "history", s.history, [](const HistoryEntry& h) { return enc(h); });

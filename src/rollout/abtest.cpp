@@ -118,6 +118,7 @@ void clearTest(Pass& p) {
   p.st.stepStartedAt.reset();
   p.st.pauseStartedAt.reset();
   p.st.rolloutStartedAt.reset();
+  p.st.variantsAvailableAt.reset();
   resetAnalysis(p.st);
 }
 
@@ -395,8 +396,29 @@ void planAbTest(Pass& p) {
   if (p.st.stable && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.failed || a.hash == stableHash(p); }))
     return endTest(p, arms, api::outcome::kRolledBack, "every new variant was rolled back");
 
+  // The test's clock: `duration` counts from the first pass in which every live variant has its share of
+  // replicas available, so pod start-up (and an operator down before it) does not eat into the window in
+  // which the variants are measured. Recorded in status, so a restarted operator keeps the same window.
+  if (!p.st.variantsAvailableAt && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) {
+        return a.failed || p.available(a.hash) >= canaryReplicasFor(p.replicas, a.weight);
+      }))
+    p.st.variantsAvailableAt = formatRfc3339Micro(p.in.now);
   const auto& ab = strategy(p);
-  bool ended = ab.duration && ab.duration->value && p.in.now >= started + *ab.duration->value;
+  const auto clockStart = p.parseTime(p.st.variantsAvailableAt);
+  std::optional<WallTime> windowEnd;  // unknown until the variants are available
+  if (ab.duration && ab.duration->value && clockStart) windowEnd = *clockStart + *ab.duration->value;
+  // Grace (pass.h): after the duration, a live variant without a measured value may still get one.
+  std::string unmeasured;
+  std::optional<WallTime> graceEnd;
+  if (windowEnd && p.in.now >= *windowEnd && p.spec.analysis && !paused && !winner) {
+    auto progress = loadVariantProgress(p.st);
+    for (const auto& a : arms)
+      if (!a.failed && !measuredInTest(progress, a.name, *p.spec.analysis))
+        unmeasured += (unmeasured.empty() ? "" : ", ") + a.name;
+    auto end = *windowEnd + kAbTestGraceIntervals * analysisInterval(*p.spec.analysis);
+    if (!unmeasured.empty() && p.in.now < end) graceEnd = end;
+  }
+  bool ended = windowEnd && p.in.now >= *windowEnd && !graceEnd;
   bool manual = ab.winnerSelection.value_or(std::string(api::kWinnerAuto)) == api::kWinnerManual;
   std::string holdWhy;
   if (!winner && ended && !paused) {
@@ -436,13 +458,22 @@ void planAbTest(Pass& p) {
     p.setPhase(phase::kPaused, "A/B test ended, " + holdWhy + "; choose with `kubectl modelops promote " + p.name +
                                    " --variant V`: " + summary);
   } else {
+    auto roundedUp = [](WallTime::duration d) {
+      return formatDuration(std::chrono::duration_cast<std::chrono::seconds>(d + std::chrono::seconds(1) - milliseconds(1)));
+    };
     std::string left;
-    if (ab.duration && ab.duration->value) {
-      auto rest = std::chrono::duration_cast<milliseconds>(started + *ab.duration->value - p.in.now);
+    if (graceEnd) {
+      p.requeue(std::chrono::duration_cast<milliseconds>(*graceEnd - p.in.now));
+      left = " (duration over; waiting up to " + roundedUp(*graceEnd - p.in.now) + " for a first measurement of " +
+             unmeasured + ")";
+    } else if (windowEnd) {
+      auto rest = std::chrono::duration_cast<milliseconds>(*windowEnd - p.in.now);
       p.requeue(rest);
-      left = " (" + formatDuration(std::chrono::duration_cast<std::chrono::seconds>(rest + std::chrono::seconds(1) - milliseconds(1))) + " left)";
+      left = " (" + roundedUp(rest) + " left)";
+    } else if (ab.duration && ab.duration->value) {
+      left = " (waiting for every variant's replicas; the " + ab.duration->text + " counts from then)";
     }
-    if (p.spec.analysis) p.requeue(p.spec.analysis->interval ? p.spec.analysis->interval->get() : milliseconds(30000));
+    if (p.spec.analysis) p.requeue(analysisInterval(*p.spec.analysis));
     p.setPhase(phase::kProgressing, "A/B test" + left + ": " + summary);
   }
 }

@@ -134,6 +134,23 @@ void storeVariantProgress(api::ModelDeploymentStatus& status,
   a.consecutiveErrors = consecutive;
 }
 
+std::chrono::milliseconds analysisInterval(const api::AnalysisSpec& spec) {
+  return spec.interval && spec.interval->value ? *spec.interval->value : std::chrono::milliseconds(30000);
+}
+
+bool measuredInTest(const std::map<std::string, analysis::AnalysisProgress>& progress, const std::string& variant,
+                    const api::AnalysisSpec& spec) {
+  auto it = progress.find(variant);
+  if (it == progress.end()) return false;
+  for (const auto& metric : spec.metrics) {
+    bool valued = false;
+    for (const auto& m : it->second.metrics)
+      valued = valued || (m.metric == metric.name.value_or("") && m.latest && m.latest->value);
+    if (!valued) return false;
+  }
+  return true;
+}
+
 analysis::AnalysisPolicy policyFor(const api::AnalysisSpec& spec) {
   analysis::AnalysisPolicy policy;
   for (const auto& m : spec.metrics) {
@@ -181,16 +198,24 @@ bool dueByRuns(const api::ModelDeploymentStatus& st, WallTime now, std::chrono::
   return !newest || now - *newest >= interval;
 }
 
-// A/B test in progress: one request per variant still in the test, while the test runs (not after its
-// duration: the bounds are fixed-horizon, so the decision uses what was measured within it; not while a
-// winner is being promoted; not while paused). The control (the variant serving the stable revision,
-// else the first) is the comparison for every other variant.
-std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& md, WallTime now) {
+// A/B test in progress: one request per variant still in the test, while the test runs: from its start
+// until `duration` after status.variantsAvailableAt (the bounds are fixed-horizon, so the decision uses
+// what was measured up to the horizon), then, for at most kAbTestGraceIntervals intervals, only the
+// variants without a measured value yet (pass.h). Not while a winner is being promoted, not while paused.
+// The control (the variant serving the stable revision, else the first) is the comparison for every
+// other variant.
+std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& md, WallTime now,
+                                                    std::chrono::milliseconds interval) {
   const auto& st = md.status;
   const auto& ab = *md.spec.strategy->abTest;
   if (st.variants.empty() || st.canary || st.phase == api::phase::kPaused) return std::nullopt;
   auto started = st.rolloutStartedAt ? parseRfc3339(*st.rolloutStartedAt) : std::nullopt;
-  if (ab.duration && ab.duration->value && started && now >= *started + *ab.duration->value) return std::nullopt;
+  auto available = st.variantsAvailableAt ? parseRfc3339(*st.variantsAvailableAt) : std::nullopt;
+  const bool windowOver = ab.duration && ab.duration->value && available && now >= *available + *ab.duration->value;
+  if (windowOver && now >= *available + *ab.duration->value + detail::kAbTestGraceIntervals * interval)
+    return std::nullopt;
+  std::map<std::string, analysis::AnalysisProgress> progress;
+  if (windowOver) progress = detail::loadVariantProgress(st);
   const api::VariantStatus* control = &st.variants.front();
   for (const auto& v : st.variants)
     if (st.stable && v.hash == st.stable->hash) control = &v;
@@ -210,6 +235,7 @@ std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& 
         break;
       }
     if (failed) continue;
+    if (windowOver && detail::measuredInTest(progress, *v.name, *md.spec.analysis)) continue;  // its horizon passed
     MeasurementRequest one;
     one.track = *v.name;
     one.revision = v.revision.value_or(0);
@@ -234,10 +260,9 @@ std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md,
   const auto& spec = md.spec;
   const auto& st = md.status;
   if (!spec.analysis || spec.analysis->metrics.empty() || spec.paused.value_or(false)) return std::nullopt;
-  auto interval = spec.analysis->interval && spec.analysis->interval->value ? *spec.analysis->interval->value
-                                                                            : std::chrono::milliseconds(30000);
+  auto interval = detail::analysisInterval(*spec.analysis);
   if (spec.strategy && spec.strategy->abTest && !st.variants.empty()) {  // a test runs: measure its variants
-    auto req = abTestMeasurement(md, now);
+    auto req = abTestMeasurement(md, now, interval);
     if (!req || !dueByRuns(st, now, interval)) return std::nullopt;
     return req;
   }

@@ -83,6 +83,21 @@ std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api:
 void storeVariantProgress(api::ModelDeploymentStatus& status,
                           const std::map<std::string, analysis::AnalysisProgress>& progress, WallTime now);
 
+// The A/B test's measurement window (abtest.cpp decides, analysis_state.cpp measures). `duration` counts
+// from status.variantsAvailableAt (every live variant first had its replicas available). A live variant
+// still without a measured value when the duration is over may be measured for up to
+// kAbTestGraceIntervals analysis intervals more before the test is judged: bounded, so a provider that
+// keeps failing still ends in the hold; and only unmeasured variants are measured then, so the others'
+// evidence stays what was measured up to the horizon (one late look for a variant that had no value, not
+// repeated peeking until the bounds separate; docs/rollout.md).
+inline constexpr int kAbTestGraceIntervals = 2;
+// spec.analysis.interval (default 30 s).
+std::chrono::milliseconds analysisInterval(const api::AnalysisSpec& spec);
+// Whether `variant` has, in this test, a latest verdict with a measured value for every metric of `spec`
+// (what the winner rule needs; an error or a missing verdict is not a measurement).
+bool measuredInTest(const std::map<std::string, analysis::AnalysisProgress>& progress, const std::string& variant,
+                    const api::AnalysisSpec& spec);
+
 // Step logic (canary.cpp).
 void planFirstDeploy(Pass& p, const std::string& hash);
 void planSteady(Pass& p);

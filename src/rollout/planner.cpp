@@ -62,6 +62,7 @@ Plan plan(const PlanInput& input) {
     p.out.status = p.st;
     return std::move(p.out);
   }
+  p.st.variantsAvailableAt.reset();  // the clock of an A/B test, which this spec no longer declares
   std::optional<std::string> action;
   if (p.action) action = p.action->action;
   if (!p.st.stable) {

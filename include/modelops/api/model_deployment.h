@@ -412,6 +412,8 @@ struct ModelDeploymentStatus {
   std::optional<std::string> stepStartedAt;     // RFC 3339
   std::optional<std::string> pauseStartedAt;    // RFC 3339
   std::optional<std::string> rolloutStartedAt;  // RFC 3339
+  // A/B test: when every live variant first had its replicas available (abTest.duration counts from it).
+  std::optional<std::string> variantsAvailableAt;  // RFC 3339
   std::optional<AnalysisStatus> analysis;
   std::vector<Condition> conditions;
   std::vector<HistoryEntry> history;

@@ -26,6 +26,7 @@ json fullStatus() {
     "stepStartedAt": "2026-11-25T10:42:00Z",
     "pauseStartedAt": "2026-11-25T10:43:00Z",
     "rolloutStartedAt": "2026-11-25T10:40:00Z",
+    "variantsAvailableAt": "2026-11-25T10:41:02.250000Z",
     "analysis": {
       "runs": [{"metric": "accuracy", "phase": "Successful", "value": 0.941, "lowerBound": 0.928,
                 "upperBound": 0.952, "samples": 812, "message": "ok", "at": "2026-11-25T10:44:00Z",
@@ -55,6 +56,7 @@ TEST(StatusCodec, DecodesEveryField) {
   EXPECT_EQ(st->variants[0].name, "control");
   EXPECT_EQ(st->currentStepIndex, 2);
   EXPECT_EQ(st->pauseStartedAt, "2026-11-25T10:43:00Z");
+  EXPECT_EQ(st->variantsAvailableAt, "2026-11-25T10:41:02.250000Z");
   ASSERT_TRUE(st->analysis);
   ASSERT_EQ(st->analysis->runs.size(), 1u);
   const AnalysisRun& run = st->analysis->runs[0];
@@ -78,6 +80,24 @@ TEST(StatusCodec, RoundTripIsExact) {
   auto st = decodeStatus(fullStatus());
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(encodeStatus(*st), fullStatus());
+}
+
+// The A/B test's clock survives a restart only through status: written and read back unchanged
+// (microseconds kept), and absent when not set.
+TEST(StatusCodec, VariantsAvailableAtRoundTrips) {
+  ModelDeploymentStatus s;
+  s.variantsAvailableAt = "2026-11-25T10:41:02.250123Z";
+  json written = encodeStatus(s);
+  EXPECT_EQ(written, (json{{"variantsAvailableAt", "2026-11-25T10:41:02.250123Z"}}));
+  auto read = decodeStatus(written);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, s);
+  s.variantsAvailableAt.reset();
+  EXPECT_FALSE(encodeStatus(s).contains("variantsAvailableAt"));
+  auto wrongType = decodeStatus(json{{"variantsAvailableAt", 12}});
+  ASSERT_FALSE(wrongType.ok());
+  EXPECT_NE(formatFieldErrors(wrongType.error()).find("status.variantsAvailableAt"), std::string::npos)
+      << formatFieldErrors(wrongType.error());
 }
 
 TEST(StatusCodec, ZeroValuesAreKeptNotMistakenForAbsent) {

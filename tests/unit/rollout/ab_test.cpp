@@ -319,6 +319,171 @@ TEST(AbTest, VariantNeverAvailableIsRolledBackAfterTheDeadline) {
   EXPECT_NE(w.status.history[0].reason->find("progressDeadlineSeconds"), std::string::npos);
 }
 
+// A measurement of one variant, as measureEach() assembles it for a request naming only that variant.
+Measurement only(const World& w, const std::string& variant, const analysis::Verdict& verdict) {
+  Measurement m;
+  for (const auto& v : w.status.variants)
+    if (*v.name == variant) m.variants.push_back({*v.hash, {verdict}, *v.name, {}});
+  return m;
+}
+
+// A provider that did not answer: an error verdict, no value.
+analysis::Verdict unanswered() {
+  analysis::Verdict v;
+  v.metric = "accuracy";
+  v.phase = VerdictPhase::Error;
+  v.reason = "prometheus: connection refused";
+  return v;
+}
+
+// abWorld with a 4-minute test (analysis interval 30 s, progressDeadlineSeconds 600).
+World shortAbWorld() {
+  auto w = abWorld();
+  w.doc["spec"]["strategy"]["abTest"]["duration"] = "4m";
+  return w;
+}
+
+std::string treatmentHash(const World& w) {
+  auto md = w.md();
+  return api::computeVariantHash(md.spec, md.spec.strategy->abTest->variants[1]);
+}
+
+TEST(AbTest, DurationCountsFromWhenEveryVariantIsAvailable) {
+  auto w = shortAbWorld();
+  const auto treatment = treatmentHash(w);
+  w.neverReady.insert(treatment);
+  w.step();
+  const auto started = w.now;
+  w.advance(minutes(5));  // longer than the duration, within progressDeadlineSeconds
+  w.step();
+  EXPECT_FALSE(w.status.variantsAvailableAt) << "the clock has not started";
+  EXPECT_EQ(w.status.phase, "Progressing");
+  EXPECT_FALSE(w.status.canary);
+  EXPECT_NE(w.status.message->find("waiting for every variant's replicas; the 4m counts from then"), std::string::npos)
+      << *w.status.message;
+  w.neverReady.erase(treatment);
+  w.step();  // the treatment pods are created available by this pass ...
+  w.step();  // ... and seen by the next
+  const auto available = w.now;
+  ASSERT_TRUE(w.status.variantsAvailableAt);
+  EXPECT_EQ(*w.status.variantsAvailableAt, formatRfc3339Micro(available));
+  EXPECT_EQ(w.status.rolloutStartedAt, formatRfc3339Micro(started)) << "the test's start is unchanged";
+  EXPECT_EQ(w.weightOf("treatment"), 50);
+  EXPECT_NE(w.status.message->find("A/B test (4m left)"), std::string::npos) << *w.status.message;
+  // Measured within the full 4 minutes after availability (9 minutes after the start).
+  w.advance(minutes(3) + seconds(59));
+  auto due = measurementDue(w.md(), w.now);
+  ASSERT_TRUE(due) << "within the window counted from variantsAvailableAt";
+  EXPECT_EQ(due->variants.size(), 2u);
+  w.step(both(w, accuracy(VerdictPhase::Pass, 0.900, 0.890, 0.910), accuracy(VerdictPhase::Pass, 0.950, 0.940, 0.960)));
+  EXPECT_FALSE(w.status.canary) << "no decision before the duration";
+  EXPECT_EQ(w.status.phase, "Progressing");
+  w.advance(seconds(1));
+  EXPECT_FALSE(measurementDue(w.md(), w.now)) << "both measured: the horizon is the end";
+  w.step();
+  EXPECT_TRUE(w.hasEvent("WinnerSelected"));
+  w.settle();
+  EXPECT_EQ(w.status.phase, "Healthy");
+  EXPECT_EQ(w.status.stable->hash, treatment);
+  EXPECT_FALSE(w.status.variantsAvailableAt) << "cleared with the test";
+}
+
+TEST(AbTest, WindowIsCountedFromTheRecordedStatusAfterARestart) {
+  auto w = shortAbWorld();
+  const auto treatment = treatmentHash(w);
+  w.neverReady.insert(treatment);
+  w.step();
+  w.advance(minutes(3));
+  w.neverReady.erase(treatment);
+  w.step();
+  w.step();
+  const auto available = w.now;
+  ASSERT_EQ(w.status.variantsAvailableAt, formatRfc3339Micro(available));
+  // The operator stops; a new one starts 2 minutes later (5 minutes after the test started) from the
+  // status as written to the API server, with a fresh planner call.
+  auto written = api::decodeStatus(api::encodeStatus(w.status));
+  ASSERT_TRUE(written.ok());
+  World restarted;
+  restarted.doc = w.doc;
+  restarted.observed = w.observed;
+  restarted.status = *written;
+  restarted.now = available + minutes(2);
+  ASSERT_TRUE(measurementDue(restarted.md(), restarted.now)) << "still within the window";
+  restarted.step(both(restarted, accuracy(VerdictPhase::Pass, 0.900, 0.890, 0.910),
+                      accuracy(VerdictPhase::Pass, 0.950, 0.940, 0.960)));
+  EXPECT_EQ(restarted.status.phase, "Progressing");
+  EXPECT_FALSE(restarted.status.canary);
+  EXPECT_EQ(restarted.status.variantsAvailableAt, formatRfc3339Micro(available)) << "kept, not set again";
+  EXPECT_NE(restarted.status.message->find("A/B test (2m left)"), std::string::npos) << *restarted.status.message;
+  ASSERT_TRUE(restarted.last.requeueAfter);
+  EXPECT_LE(*restarted.last.requeueAfter, minutes(2));
+  restarted.advance(minutes(2) - std::chrono::milliseconds(1));
+  restarted.step();
+  EXPECT_FALSE(restarted.status.canary) << "1 ms before the end";
+  restarted.advance(std::chrono::milliseconds(1));
+  restarted.step();
+  ASSERT_TRUE(restarted.status.canary);
+  EXPECT_EQ(restarted.status.canary->hash, treatment);
+}
+
+TEST(AbTest, VariantUnmeasuredAtTheEndIsMeasuredInTheGraceThenJudged) {
+  auto w = shortAbWorld();
+  w.settle();
+  const auto control = hashOf(w, "control");
+  const auto treatment = hashOf(w, "treatment");
+  // Within the window the control is measured, the treatment's provider did not answer.
+  w.step(both(w, accuracy(VerdictPhase::Pass, 0.900, 0.890, 0.910), unanswered()));
+  w.advance(minutes(4));
+  w.step();
+  EXPECT_FALSE(w.hasEvent("AbTestNeedsDecision")) << "not judged while a variant has no measurement";
+  EXPECT_EQ(w.status.phase, "Progressing");
+  EXPECT_NE(w.status.message->find("duration over; waiting up to 1m for a first measurement of treatment"),
+            std::string::npos)
+      << *w.status.message;
+  ASSERT_TRUE(w.last.requeueAfter);
+  EXPECT_LE(*w.last.requeueAfter, seconds(30));
+  // Only the unmeasured variant is measured after the horizon (still against the control).
+  auto due = measurementDue(w.md(), w.now);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->variants.size(), 1u);
+  EXPECT_EQ(due->variants[0].track, "treatment");
+  ASSERT_TRUE(due->variants[0].stable);
+  EXPECT_EQ(due->variants[0].stable->hash, control);
+  w.step(only(w, "treatment", accuracy(VerdictPhase::Pass, 0.950, 0.940, 0.960)));
+  EXPECT_TRUE(w.hasEvent("WinnerSelected"));
+  ASSERT_TRUE(w.status.canary);
+  EXPECT_EQ(w.status.canary->hash, treatment);
+  w.settle();
+  EXPECT_EQ(w.status.phase, "Healthy");
+  EXPECT_EQ(w.status.stable->hash, treatment);
+}
+
+TEST(AbTest, ProviderThatNeverAnswersEndsInTheHoldAfterTheGrace) {
+  auto w = shortAbWorld();
+  w.settle();
+  w.step(both(w, accuracy(VerdictPhase::Pass, 0.900, 0.890, 0.910), unanswered()));
+  w.advance(minutes(4));
+  for (int i = 0; i < 2; ++i) {  // the grace: 2 intervals of 30 s, the treatment is asked for each
+    auto due = measurementDue(w.md(), w.now);
+    ASSERT_TRUE(due) << i;
+    ASSERT_EQ(due->variants.size(), 1u);
+    w.step(only(w, "treatment", unanswered()));
+    EXPECT_EQ(w.status.phase, "Progressing") << i;
+    w.advance(seconds(30));
+  }
+  EXPECT_FALSE(measurementDue(w.md(), w.now)) << "the grace is over";
+  w.step();
+  EXPECT_EQ(w.status.phase, "Paused");
+  EXPECT_TRUE(w.hasEvent("AbTestNeedsDecision"));
+  EXPECT_NE(w.status.message->find("no confident winner"), std::string::npos) << *w.status.message;
+  EXPECT_NE(w.status.message->find("treatment not measured"), std::string::npos) << *w.status.message;
+  EXPECT_FALSE(w.status.canary);
+  w.advance(hours(1));
+  EXPECT_FALSE(measurementDue(w.md(), w.now));
+  w.step();
+  EXPECT_EQ(w.status.phase, "Paused") << "the hold lasts until a human decides";
+}
+
 TEST(AbTest, FirstDeployRunsTheTestWithoutAStable) {
   World w;
   w.doc["spec"]["strategy"] = nlohmann::json::parse(R"({"abTest": {
