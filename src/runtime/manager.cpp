@@ -2,6 +2,7 @@
 // Thread-safety: run() on one thread; callbacks from the elector thread touch only the controller.
 #include "modelops/runtime/manager.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "modelops/common/logging.h"
@@ -17,16 +18,19 @@ Manager::Manager(ManagerOptions options, Reconciler& reconciler, kube::KubeClien
       sleeper_(sleeper),
       metrics_(metrics),
       queue_(clock, sleeper, options_.queue, &metrics),
-      events_(client, clock, options_.events),
-      probes_(options_.probes, &metrics),
-      metricsHttp_(options_.metrics, &metrics) {
+      events_(client, clock, options_.events) {
   controller_ = std::make_unique<Controller>(reconciler, queue_, client_, clock_, informers_, &events_, &metrics_,
                                              options_.controller);
   if (options_.leaderElect) {
     LeaderCallbacks callbacks;
-    callbacks.onStartedLeading = [this] { controller_->startLeading(); };
+    callbacks.onStartedLeading = [this] {
+      logInfo("became leader", {{"identity", options_.leaderElection.identity}});
+      controller_->startLeading();
+    };
     callbacks.onStoppedLeading = [this] {
+      logWarn("stopped leading", {{"identity", options_.leaderElection.identity}});
       if (controller_->stopLeading(options_.inFlightGrace)) return;
+      // Reconciles still running after losing the lease could race the new leader.
       logError("in-flight reconciles did not stop after losing leadership; exiting",
                {{"graceMs", options_.inFlightGrace.count()}});
       if (options_.onStuck) {
@@ -35,11 +39,29 @@ Manager::Manager(ManagerOptions options, Reconciler& reconciler, kube::KubeClien
         std::_Exit(1);
       }
     };
+    callbacks.onNewLeader = [](const std::string& holder) { logInfo("leader observed", {{"identity", holder}}); };
     elector_ = std::make_unique<LeaderElector>(leaseClient, clock_, sleeper_, options_.leaderElection, callbacks,
                                                &metrics_);
   }
-  probes_.addLivenessCheck("leader-election", [this] { return !elector_ || elector_->healthy(); });
-  probes_.addReadinessCheck("informers-synced", [this] { return informers_.allSynced(); });
+  // Probes and metrics: one server when both have the same address, else one each (or none).
+  const auto& p = options_.probes;
+  const auto& m = options_.metrics;
+  auto add = [&](HttpEndpointsOptions o, bool probes, bool withMetrics) {
+    o.probes = probes;
+    o.metrics = withMetrics;
+    endpoints_.push_back(std::make_unique<HttpEndpoints>(o, &metrics_));
+    return endpoints_.back().get();
+  };
+  if (p && m && p->host == m->host && p->port == m->port) {
+    probes_ = metricsHttp_ = add(*p, true, true);
+  } else {
+    if (p) probes_ = add(*p, true, false);
+    if (m) metricsHttp_ = add(*m, false, true);
+  }
+  if (probes_) {
+    probes_->addLivenessCheck("leader-election", [this] { return !elector_ || elector_->healthy(); });
+    probes_->addReadinessCheck("informers-synced", [this] { return informers_.allSynced(); });
+  }
 }
 
 Manager::~Manager() {
@@ -47,8 +69,7 @@ Manager::~Manager() {
   controller_->shutdown(std::chrono::milliseconds(0));
   events_.stop(std::chrono::milliseconds(0));
   informers_.stopAll();
-  probes_.stop();
-  metricsHttp_.stop();
+  for (auto& e : endpoints_) e->stop();
 }
 
 Informer& Manager::watchPrimary(const kube::Resource& resource, InformerOptions options) {
@@ -74,25 +95,32 @@ int Manager::run(const CancelToken& stop) {
       return 1;
     }
   }
-  if (options_.serveHttp) {
-    for (auto* http : {&probes_, &metricsHttp_}) {
-      auto port = http->start();
-      if (!port.ok()) {
-        logError("cannot serve HTTP", {{"err", port.error().message}});
-        return 1;
-      }
+  for (auto& http : endpoints_) {
+    auto port = http->start();
+    if (!port.ok()) {
+      logError("cannot serve probes/metrics", {{"err", port.error().message}});
+      return 1;
     }
+    logInfo("serving", {{"port", *port}});
   }
   events_.start();
   informers_.startAll();
   controller_->start();
-  if (elector_) {
-    elector_->start();
-  } else {
-    // Without leader election this replica is the one that reconciles: say so, or alerts on
-    // modelops_leader would see no leader at all.
-    controller_->startLeading();
-    metrics_.setLeader(true);
+  // Reconcile only from synced caches: an empty cache would look like missing children.
+  while (!informers_.waitForSync(std::chrono::seconds(1))) {
+    if (stop.cancelled()) break;
+    logInfo("waiting for informer caches to sync");
+  }
+  if (!stop.cancelled()) {
+    logInfo("caches synced");
+    if (elector_) {
+      elector_->start();
+    } else {
+      // Without leader election this replica is the one that reconciles: say so, or alerts on
+      // modelops_leader would see no leader at all.
+      controller_->startLeading();
+      metrics_.setLeader(true);
+    }
   }
   while (!stop.waitFor(std::chrono::hours(1))) {
   }
@@ -105,14 +133,15 @@ int Manager::run(const CancelToken& stop) {
     controller_->shutdown(std::min(left, options_.inFlightGrace));
   });
   sequence.add("events", [this](std::chrono::milliseconds left) {
-    events_.stop(std::min(left, std::chrono::milliseconds(500)));
+    events_.stop(std::min(left, std::chrono::milliseconds(1000)));
   });
   sequence.add("informers", [this](std::chrono::milliseconds) { informers_.stopAll(); });
   sequence.add("http", [this](std::chrono::milliseconds) {
-    probes_.stop();
-    metricsHttp_.stop();
+    for (auto& e : endpoints_) e->stop();
   });
-  return sequence.run(options_.shutdownBudget) ? 0 : 1;
+  bool clean = sequence.run(options_.shutdownBudget);
+  logInfo(clean ? "stopped" : "stopped with steps over the time budget");
+  return clean ? 0 : 1;
 }
 
 }  // namespace modelops::runtime

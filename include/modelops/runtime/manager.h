@@ -1,14 +1,15 @@
 // Manager: wires the runtime pieces the way the operator runs them, so that the operator's main()
-// only parses flags, builds clients and calls run(). It owns the work queue, controller, informers,
-// event recorder, leader elector and the probe/metrics servers:
-//   run(): start HTTP (probes :8081 with /healthz = elector healthy, /readyz = informers synced;
-//   metrics :8080), the event writer, informers and workers; then either campaign for the lease
-//   (onStartedLeading -> controller.startLeading, onStoppedLeading -> controller.stopLeading, and
-//   if in-flight work does not finish, onStuck - by default _Exit(1), the process can no longer
-//   prove it stopped) or, without leader election, lead at once. When `stop` fires: the elector
-//   stops (controller stops taking work and finishes in-flight reconciles, then the lease is
+// only parses flags, builds clients and the reconciler, and calls run(). It owns the work queue,
+// controller, informers, event recorder, leader elector and the probe/metrics servers:
+//   run(): start HTTP (probes: /healthz = elector healthy, /readyz = informers synced; metrics; one
+//   server when both have the same address), the event writer, informers and workers; wait for every
+//   informer to sync (an empty cache would look like missing children); then either campaign for the
+//   lease (onStartedLeading -> controller.startLeading, onStoppedLeading -> controller.stopLeading, and
+//   if in-flight work does not finish, onStuck - by default _Exit(1), the process can no longer prove
+//   it stopped) or, without leader election, lead at once (modelops_leader 1). When `stop` fires: the
+//   elector stops (controller stops taking work and finishes in-flight reconciles, then the lease is
 //   released), the controller shuts down, events drain, informers and HTTP stop - within
-//   shutdownBudget (4.5 s so the process exits within 5 s).
+//   shutdownBudget.
 // Thread-safety: configure (watchPrimary/watchOwned) before run(); run() on one thread; the
 // accessors are for set-up and tests.
 #pragma once
@@ -16,7 +17,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "modelops/common/cancel.h"
 #include "modelops/common/clock.h"
@@ -36,9 +39,9 @@ struct ManagerOptions {
   ControllerOptions controller;
   bool leaderElect = true;
   LeaderElectionConfig leaderElection;
-  bool serveHttp = true;
-  HttpEndpointsOptions probes{"0.0.0.0", 8081, true, false, 2};
-  HttpEndpointsOptions metrics{"0.0.0.0", 8080, false, true, 2};
+  // nullopt turns one off; the same host and port (0 included) serve both from one server.
+  std::optional<HttpEndpointsOptions> probes = HttpEndpointsOptions{"0.0.0.0", 8081, true, false, 2};
+  std::optional<HttpEndpointsOptions> metrics = HttpEndpointsOptions{"0.0.0.0", 8080, false, true, 2};
   EventRecorderOptions events;
   RateLimiterConfig queue;
   std::chrono::milliseconds inFlightGrace{3000};
@@ -68,8 +71,9 @@ class Manager {
   Controller& controller() { return *controller_; }
   EventRecorder& events() { return events_; }
   LeaderElector* elector() { return elector_.get(); }
-  int probePort() const { return probes_.port(); }
-  int metricsPort() const { return metricsHttp_.port(); }
+  // The bound ports once run() serves them; 0 when off.
+  int probePort() const { return probes_ ? probes_->port() : 0; }
+  int metricsPort() const { return metricsHttp_ ? metricsHttp_->port() : 0; }
 
  private:
   ManagerOptions options_;
@@ -82,7 +86,9 @@ class Manager {
   EventRecorder events_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<LeaderElector> elector_;
-  HttpEndpoints probes_, metricsHttp_;
+  std::vector<std::unique_ptr<HttpEndpoints>> endpoints_;
+  HttpEndpoints* probes_ = nullptr;       // the server with /healthz and /readyz, if any
+  HttpEndpoints* metricsHttp_ = nullptr;  // the server with /metrics, if any
 };
 
 }  // namespace modelops::runtime

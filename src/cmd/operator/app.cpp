@@ -1,26 +1,24 @@
-// Operator wiring; see app.h. Builds the parts, starts them in dependency order, waits for
-// SIGTERM/SIGINT, and stops them in reverse within --shutdown-timeout.
+// Operator wiring; see app.h. Turns the flags into clients, the reconciler and a runtime::Manager
+// (which starts the parts in dependency order, waits for SIGTERM/SIGINT, and stops them in reverse
+// within --shutdown-timeout).
 #include "app.h"
 
 #include <unistd.h>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
+#include <string>
 
 #include "modelops/common/logging.h"
 #include "modelops/kube/client_impl.h"
 #include "modelops/kube/config.h"
 #include "modelops/reconciler/reconciler.h"
-#include "modelops/runtime/controller.h"
-#include "modelops/runtime/event_recorder.h"
-#include "modelops/runtime/http_endpoints.h"
-#include "modelops/runtime/informer.h"
-#include "modelops/runtime/leader_election.h"
+#include "modelops/runtime/manager.h"
 #include "modelops/runtime/metrics.h"
 #include "modelops/runtime/shutdown.h"
 #include "modelops/runtime/sleeper.h"
-#include "modelops/runtime/work_queue.h"
 #include "modelops/version.h"
 
 namespace modelops::cmd {
@@ -47,6 +45,15 @@ Result<std::optional<Address>> parseAddress(const std::string& flag, const std::
   }
   if (a.port < 0 || a.port > 65535) return Error{"InvalidFlag", flag + ": port out of range in \"" + text + "\""};
   return std::optional<Address>(a);
+}
+
+// The manager's options for a server at `address`, nullopt when the flag turned it off.
+std::optional<runtime::HttpEndpointsOptions> endpointOptions(const std::optional<Address>& address) {
+  if (!address) return std::nullopt;
+  runtime::HttpEndpointsOptions o;
+  o.host = address->host;
+  o.port = address->port;
+  return o;
 }
 
 std::string defaultIdentity() {
@@ -108,134 +115,49 @@ int runOperator(const OperatorOptions& options) {
   runtime::MeteredKubeClient client(**baseClient, metrics);
   runtime::MeteredKubeClient leaseClient(**baseLeaseClient, metrics);
 
-  // Informers: ModelDeployments, and only the Deployments/Services that carry our label.
-  runtime::InformerSet informers;
-  runtime::InformerOptions mdOptions;
-  mdOptions.ns = options.watchNamespace;
-  mdOptions.resyncPeriod = options.resyncPeriod;
-  auto childOptions = mdOptions;
-  childOptions.resyncPeriod = 0ms;
-  childOptions.labelSelector = "modelops.dev/name";
-  auto& mdInformer = informers.add(std::make_unique<runtime::Informer>(
-      client, kube::resources::modelDeployments(), clock, sleeper, mdOptions, &metrics));
-  auto& deploymentInformer = informers.add(std::make_unique<runtime::Informer>(
-      client, kube::resources::deployments(), clock, sleeper, childOptions, &metrics));
-  auto& serviceInformer = informers.add(std::make_unique<runtime::Informer>(
-      client, kube::resources::services(), clock, sleeper, childOptions, &metrics));
-
   std::string identity = options.identity.empty() ? defaultIdentity() : options.identity;
-  runtime::EventRecorderOptions recorderOptions;
-  recorderOptions.host = identity;
-  runtime::EventRecorder recorder(client, clock, recorderOptions);
+  runtime::ManagerOptions managerOptions;
+  managerOptions.controller.workers = static_cast<int>(options.workers);
+  managerOptions.leaderElect = options.leaderElect;
+  managerOptions.leaderElection.leaseNamespace = leaseNamespace(options, *config);
+  managerOptions.leaderElection.leaseName = options.leaderElectionId;
+  managerOptions.leaderElection.identity = identity;
+  managerOptions.leaderElection.leaseDuration = options.leaseDuration;
+  managerOptions.leaderElection.renewDeadline = options.renewDeadline;
+  managerOptions.leaderElection.retryPeriod = options.retryPeriod;
+  managerOptions.probes = endpointOptions(*probesAddress);
+  managerOptions.metrics = endpointOptions(*metricsAddress);
+  managerOptions.events.host = identity;
+  managerOptions.inFlightGrace = options.shutdownTimeout;
+  managerOptions.shutdownBudget = options.shutdownTimeout;
 
+  // The reconciler reports Events through the manager's recorder, which exists once the manager does.
+  runtime::EventRecorder* recorder = nullptr;
   reconciler::AnalysisMeasurer measurer(&client);
   reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
   reconcilerOptions.gauges = &gauges;
   reconcilerOptions.events = [&recorder](const nlohmann::json& object, const rollout::PlannedEvent& e) {
-    recorder.record(runtime::ObjectReference::of(object),
-                    e.type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal, e.reason, e.message);
+    recorder->record(runtime::ObjectReference::of(object),
+                     e.type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal, e.reason, e.message);
   };
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
+  runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
+  recorder = &manager.events();
 
-  runtime::WorkQueue queue(clock, sleeper, {}, &metrics);
-  runtime::ControllerOptions controllerOptions;
-  controllerOptions.workers = static_cast<int>(options.workers);
-  runtime::Controller controller(reconciler, queue, client, clock, informers, &recorder, &metrics, controllerOptions);
-  mdInformer.addHandler(controller.enqueueHandler());
-  deploymentInformer.addHandler(controller.ownerHandler());
-  serviceInformer.addHandler(controller.ownerHandler());
+  // Informers: ModelDeployments, and only the Deployments/Services that carry our label.
+  runtime::InformerOptions mdOptions;
+  mdOptions.ns = options.watchNamespace;
+  mdOptions.resyncPeriod = options.resyncPeriod;
+  auto childOptions = mdOptions;
+  childOptions.resyncPeriod = 0ms;
+  childOptions.labelSelector = "modelops.dev/name";
+  manager.watchPrimary(kube::resources::modelDeployments(), mdOptions);
+  manager.watchOwned(kube::resources::deployments(), childOptions);
+  manager.watchOwned(kube::resources::services(), childOptions);
 
-  std::unique_ptr<runtime::LeaderElector> elector;
-  if (options.leaderElect) {
-    runtime::LeaderElectionConfig le;
-    le.leaseNamespace = leaseNamespace(options, *config);
-    le.leaseName = options.leaderElectionId;
-    le.identity = identity;
-    le.leaseDuration = options.leaseDuration;
-    le.renewDeadline = options.renewDeadline;
-    le.retryPeriod = options.retryPeriod;
-    runtime::LeaderCallbacks callbacks;
-    callbacks.onStartedLeading = [&] {
-      logInfo("became leader", {{"identity", identity}});
-      controller.startLeading();
-    };
-    callbacks.onStoppedLeading = [&] {
-      logWarn("stopped leading", {{"identity", identity}});
-      if (!controller.stopLeading(options.shutdownTimeout)) {
-        // Reconciles still running after losing the lease could race the new leader: exit now.
-        logError("reconciles did not stop after losing leadership; exiting");
-        std::_Exit(1);
-      }
-    };
-    callbacks.onNewLeader = [](const std::string& holder) { logInfo("leader observed", {{"identity", holder}}); };
-    elector = std::make_unique<runtime::LeaderElector>(leaseClient, clock, sleeper, le, callbacks, &metrics);
-  }
-
-  // Probes and metrics: one server when both addresses are the same, else two.
-  std::vector<std::unique_ptr<runtime::HttpEndpoints>> endpoints;
-  auto addEndpoint = [&](const Address& a, bool probes, bool withMetrics) {
-    runtime::HttpEndpointsOptions eo;
-    eo.host = a.host;
-    eo.port = a.port;
-    eo.probes = probes;
-    eo.metrics = withMetrics;
-    auto e = std::make_unique<runtime::HttpEndpoints>(eo, &metrics);
-    e->addReadinessCheck("informers-synced", [&informers] { return informers.allSynced(); });
-    if (elector) e->addLivenessCheck("leader-election", [&elector] { return elector->healthy(); });
-    endpoints.push_back(std::move(e));
-  };
-  const auto& m = *metricsAddress;
-  const auto& p = *probesAddress;
-  if (m && p && m->host == p->host && m->port == p->port) {
-    addEndpoint(*m, true, true);
-  } else {
-    if (p) addEndpoint(*p, true, false);
-    if (m) addEndpoint(*m, false, true);
-  }
-  for (auto& e : endpoints) {
-    auto port = e->start();
-    if (!port) {
-      logError("cannot serve probes/metrics", {{"err", port.error().message}});
-      return 1;
-    }
-    logInfo("serving", {{"port", *port}});
-  }
-
-  informers.startAll();
-  recorder.start();
-  controller.start();
-  // Reconcile only from synced caches: an empty cache would look like missing children.
-  while (!informers.waitForSync(1s)) {
-    if (signals.token().cancelled()) break;
-    logInfo("waiting for informer caches to sync");
-  }
-  if (!signals.token().cancelled()) {
-    logInfo("caches synced");
-    if (elector) {
-      elector->start();
-    } else {
-      // Without leader election this replica is the one that reconciles (modelops_leader 1).
-      controller.startLeading();
-      metrics.setLeader(true);
-    }
-  }
-  signals.token().waitFor(std::chrono::hours(24 * 365 * 100));
-  logInfo("shutting down", {{"signal", signals.signal()}});
-
-  runtime::ShutdownSequence shutdown(clock);
-  if (elector) shutdown.add("leader election", [&](std::chrono::milliseconds) { elector->stop(); });
-  else metrics.setLeader(false);
-  shutdown.add("controller", [&](std::chrono::milliseconds left) { controller.shutdown(left); });
-  shutdown.add("events", [&](std::chrono::milliseconds left) { recorder.stop(std::min<std::chrono::milliseconds>(left, 1s)); });
-  shutdown.add("informers", [&](std::chrono::milliseconds) { informers.stopAll(); });
-  shutdown.add("endpoints", [&](std::chrono::milliseconds) {
-    for (auto& e : endpoints) e->stop();
-  });
-  bool clean = shutdown.run(options.shutdownTimeout);
-  logInfo(clean ? "stopped" : "stopped with steps over the time budget");
-  return clean ? 0 : 1;
+  return manager.run(signals.token());
 }
 
 }  // namespace modelops::cmd

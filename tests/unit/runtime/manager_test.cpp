@@ -48,8 +48,8 @@ TEST(Manager, RunsLeadsReconcilesAndShutsDownCleanly) {
   CountingReconciler reconciler;
   ManagerOptions opts;
   opts.leaderElection.identity = "op-0";
-  opts.probes.host = opts.metrics.host = "127.0.0.1";
-  opts.probes.port = opts.metrics.port = 0;
+  opts.probes->host = opts.metrics->host = "127.0.0.1";
+  opts.probes->port = opts.metrics->port = 0;
   client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
   Manager manager(opts, reconciler, client, leaseClient, clock, clock, metrics);
   manager.watchPrimary(kMds);
@@ -94,7 +94,8 @@ TEST(Manager, WithoutLeaderElectionTheReplicaReportsItselfLeader) {
   CountingReconciler reconciler;
   ManagerOptions opts;
   opts.leaderElect = false;
-  opts.serveHttp = false;
+  opts.probes.reset();
+  opts.metrics.reset();
   client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
   Manager manager(opts, reconciler, client, client, clock, clock, metrics);
   manager.watchPrimary(kMds);
@@ -110,13 +111,54 @@ TEST(Manager, WithoutLeaderElectionTheReplicaReportsItselfLeader) {
   EXPECT_NE(metrics.render().find("modelops_leader 0"), std::string::npos) << "no longer after shutdown";
 }
 
+TEST(Manager, ProbesAndMetricsShareOneServerOnlyAtTheSameAddress) {
+  testing::FakeClock clock;
+  testing::FakeKubeClient client;
+  RuntimeMetrics metrics;
+  CountingReconciler reconciler;
+  ManagerOptions opts;
+  opts.leaderElect = false;
+  opts.probes->host = "127.0.0.1";
+  opts.metrics->host = "localhost";  // another address: a server of its own
+  opts.probes->port = opts.metrics->port = 0;
+  client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
+  Manager manager(opts, reconciler, client, client, clock, clock, metrics);
+  manager.watchPrimary(kMds);
+  CancelToken stop;
+  auto exit = std::async(std::launch::async, [&] { return manager.run(stop); });
+  // Servers start before the informers: once a reconcile happened, the ports are set.
+  ASSERT_TRUE(waitFor([&] { return reconciler.of("ml/fraud") == 1; }));
+  ASSERT_GT(manager.probePort(), 0);
+  ASSERT_GT(manager.metricsPort(), 0);
+  EXPECT_NE(manager.probePort(), manager.metricsPort());
+  httplib::Client probes("127.0.0.1", manager.probePort());
+  httplib::Client metricsHttp("localhost", manager.metricsPort());
+  ASSERT_TRUE(waitFor([&] {
+    auto r = probes.Get("/readyz");
+    return r && r->status == 200;
+  }));
+  auto noMetrics = probes.Get("/metrics");
+  ASSERT_TRUE(noMetrics);
+  EXPECT_EQ(noMetrics->status, 404) << "the probe server does not serve metrics";
+  auto m = metricsHttp.Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, 200);
+  auto noProbe = metricsHttp.Get("/readyz");
+  ASSERT_TRUE(noProbe);
+  EXPECT_EQ(noProbe->status, 404) << "the metrics server does not serve probes";
+  stop.cancel();
+  ASSERT_EQ(exit.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(exit.get(), 0);
+}
+
 TEST(Manager, InvalidLeaderElectionSettingsFailStartup) {
   testing::FakeClock clock;
   testing::FakeKubeClient client;
   RuntimeMetrics metrics;
   CountingReconciler reconciler;
   ManagerOptions opts;  // no identity
-  opts.serveHttp = false;
+  opts.probes.reset();
+  opts.metrics.reset();
   Manager manager(opts, reconciler, client, client, clock, clock, metrics);
   CancelToken stop;
   EXPECT_EQ(manager.run(stop), 1);
