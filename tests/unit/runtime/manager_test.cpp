@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <functional>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "fakes/fake_clock.h"
@@ -87,18 +89,31 @@ TEST(Manager, RunsLeadsReconcilesAndShutsDownCleanly) {
   EXPECT_FALSE(manager.controller().leading());
 }
 
-TEST(Manager, WithoutLeaderElectionTheReplicaReportsItselfLeader) {
+// A manager without leader election over one ModelDeployment, ml/fraud; `configure` adjusts the options.
+struct SingleReplica {
   testing::FakeClock clock;
   testing::FakeKubeClient client;
   RuntimeMetrics metrics;
   CountingReconciler reconciler;
-  ManagerOptions opts;
-  opts.leaderElect = false;
-  opts.probes.reset();
-  opts.metrics.reset();
-  client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
-  Manager manager(opts, reconciler, client, client, clock, clock, metrics);
-  manager.watchPrimary(kMds);
+  std::unique_ptr<Manager> manager;
+  explicit SingleReplica(const std::function<void(ManagerOptions&)>& configure) {
+    ManagerOptions opts;
+    opts.leaderElect = false;
+    configure(opts);
+    client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
+    manager = std::make_unique<Manager>(opts, reconciler, client, client, clock, clock, metrics);
+    manager->watchPrimary(kMds);
+  }
+};
+
+TEST(Manager, WithoutLeaderElectionTheReplicaReportsItselfLeader) {
+  SingleReplica r([](ManagerOptions& opts) {
+    opts.probes.reset();
+    opts.metrics.reset();
+  });
+  auto& metrics = r.metrics;
+  auto& reconciler = r.reconciler;
+  Manager& manager = *r.manager;
   EXPECT_NE(metrics.render().find("modelops_leader 0"), std::string::npos) << "not before it runs";
   CancelToken stop;
   auto exit = std::async(std::launch::async, [&] { return manager.run(stop); });
@@ -112,18 +127,13 @@ TEST(Manager, WithoutLeaderElectionTheReplicaReportsItselfLeader) {
 }
 
 TEST(Manager, ProbesAndMetricsShareOneServerOnlyAtTheSameAddress) {
-  testing::FakeClock clock;
-  testing::FakeKubeClient client;
-  RuntimeMetrics metrics;
-  CountingReconciler reconciler;
-  ManagerOptions opts;
-  opts.leaderElect = false;
-  opts.probes->host = "127.0.0.1";
-  opts.metrics->host = "localhost";  // another address: a server of its own
-  opts.probes->port = opts.metrics->port = 0;
-  client.put(kMds, {{"metadata", {{"namespace", "ml"}, {"name", "fraud"}}}});
-  Manager manager(opts, reconciler, client, client, clock, clock, metrics);
-  manager.watchPrimary(kMds);
+  SingleReplica r([](ManagerOptions& opts) {
+    opts.probes->host = "127.0.0.1";
+    opts.metrics->host = "localhost";  // another address: a server of its own
+    opts.probes->port = opts.metrics->port = 0;
+  });
+  auto& reconciler = r.reconciler;
+  Manager& manager = *r.manager;
   CancelToken stop;
   auto exit = std::async(std::launch::async, [&] { return manager.run(stop); });
   // Servers start before the informers: once a reconcile happened, the ports are set.
