@@ -136,6 +136,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   auto object = mds->get(request.ns, request.name);
   if (!object) {  // deleted: children go with it (ownerReferences)
     if (options_.gauges) options_.gauges->forget(request.ns, request.name);
+    if (options_.outcomes) options_.outcomes->forget(request.ns, request.name);
     return ReconcileResult::done();
   }
   const Json& raw = *object;
@@ -199,6 +200,8 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
       return ReconcileResult::failed("update status: " + written.error().describe());
     }
   }
+  // Counted once the status holding the new entries is written: a failed write is retried and counted then.
+  if (options_.outcomes) options_.outcomes->countNew(request.ns, request.name, in.md.status.history, plan.status.history);
   if (options_.events)
     for (const auto& e : plan.events) options_.events(raw, e);
   for (const auto& e : plan.events)

@@ -12,6 +12,7 @@
 
 #include "modelops/reconciler/analysis_gauges.h"
 #include "modelops/reconciler/measurer.h"
+#include "modelops/reconciler/rollout_outcomes.h"
 #include "modelops/rollout/planner.h"
 #include "modelops/runtime/controller.h"
 #include "modelops/traffic/router.h"
@@ -27,7 +28,8 @@ using RouterFactory =
 struct ReconcilerOptions {
   Measurer* measurer = nullptr;  // null: analysis steps wait (no verdicts)
   EventSink events;              // may be empty
-  AnalysisGauges* gauges = nullptr;  // may be null
+  AnalysisGauges* gauges = nullptr;      // may be null
+  RolloutOutcomes* outcomes = nullptr;   // may be null
   RouterFactory routers = traffic::makeRouter;
   // Requeue while waiting for children the informers will report anyway (a safety net, not a poll).
   std::chrono::milliseconds waitRequeue{std::chrono::seconds(10)};

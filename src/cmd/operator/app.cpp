@@ -135,9 +135,11 @@ int runOperator(const OperatorOptions& options) {
   runtime::EventRecorder* recorder = nullptr;
   reconciler::AnalysisMeasurer measurer(&client);
   reconciler::AnalysisGauges gauges(*metrics.registry());
+  reconciler::RolloutOutcomes outcomes(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
   reconcilerOptions.gauges = &gauges;
+  reconcilerOptions.outcomes = &outcomes;
   reconcilerOptions.events = [&recorder](const nlohmann::json& object, const rollout::PlannedEvent& e) {
     recorder->record(runtime::ObjectReference::of(object),
                      e.type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal, e.reason, e.message);

@@ -156,6 +156,12 @@ TEST_F(CanaryTest, FailedAnalysisRollsBackWithMeasuredValues) {
   auto accuracy = findCondition(st, "AccuracyHealthy");
   ASSERT_NE(accuracy, nullptr);
   EXPECT_EQ(accuracy->value("status", ""), "False");
+  // One rollback and the first deploy's promotion on the outcome counter, for alerts.
+  auto metrics = op().scrapeMetrics();
+  EXPECT_NE(metrics.find("modelops_rollout_outcomes_total{name=\"churn\",namespace=\"" + kNs + "\",outcome=\"RolledBack\"} 1"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("modelops_rollout_outcomes_total{name=\"churn\",namespace=\"" + kNs + "\",outcome=\"Promoted\"} 1"),
+            std::string::npos) << metrics;
 
   // The canary had 20% and is back to 0, stable 100; the canary Deployment is scaled to 0.
   auto canaryWeights = distinctSequence(routes.versions("churn"), [](const Json& r) -> std::optional<std::int64_t> {
