@@ -100,20 +100,8 @@ json cellFor(const PrinterColumn& c, const json& object, Clock::WallTime now) {
   return nullptr;
 }
 
-PrinterColumn computed(std::string name, std::string description,
-                       std::function<json(const json&, Clock::WallTime)> f, int priority = 0,
-                       std::string type = "string") {
-  PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.description = std::move(description);
-  c.priority = priority;
-  c.compute = std::move(f);
-  return c;
-}
-
 PrinterColumn ageColumn() {
-  return computed("Age", kCreationTimestampDescription,
+  return computedColumn("Age", kCreationTimestampDescription,
                   [](const json& o, Clock::WallTime now) { return json(ageOf(at(o, {"metadata", "creationTimestamp"}), now)); });
 }
 
@@ -162,6 +150,18 @@ std::string eventLastSeen(const json& e, Clock::WallTime now) {
 }
 
 }  // namespace
+
+PrinterColumn computedColumn(std::string name, std::string description,
+                             std::function<json(const json&, Clock::WallTime)> compute, int priority,
+                             std::string type) {
+  PrinterColumn c;
+  c.name = std::move(name);
+  c.type = std::move(type);
+  c.description = std::move(description);
+  c.priority = priority;
+  c.compute = std::move(compute);
+  return c;
+}
 
 std::string humanDuration(std::chrono::milliseconds elapsed) {
   long long seconds = elapsed.count() / 1000;
@@ -284,65 +284,65 @@ std::vector<PrinterColumn> builtinColumns(const std::string& kind) {
     };
   };
   if (kind == "Deployment") {
-    return C{computed("Ready", "Number of the pod with ready state",
+    return C{computedColumn("Ready", "Number of the pod with ready state",
                       [](const json& o, Clock::WallTime) {
                         return json(std::to_string(num(o, {"status", "readyReplicas"})) + "/" +
                                     std::to_string(num(o, {"spec", "replicas"}, 1)));
                       }),
-             computed("Up-to-date", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+             computedColumn("Up-to-date", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
                       [](const json& o, Clock::WallTime) { return json(num(o, {"status", "updatedReplicas"})); }),
-             computed("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+             computedColumn("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
                       [](const json& o, Clock::WallTime) { return json(num(o, {"status", "availableReplicas"})); }),
              ageColumn()};
   }
   if (kind == "Service") {
-    return C{computed("Type", "type determines how the Service is exposed.",
+    return C{computedColumn("Type", "type determines how the Service is exposed.",
                       [](const json& o, Clock::WallTime) { return json(str(o, {"spec", "type"}, "ClusterIP")); }),
-             computed("Cluster-IP", "clusterIP is the IP address of the service.",
+             computedColumn("Cluster-IP", "clusterIP is the IP address of the service.",
                       [](const json& o, Clock::WallTime) { return json(str(o, {"spec", "clusterIP"}, "<none>")); }),
-             computed("External-IP", "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.",
+             computedColumn("External-IP", "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.",
                       [](const json& o, Clock::WallTime) { return json(serviceExternalIp(o)); }),
-             computed("Port(s)", "The list of ports that are exposed by this service.",
+             computedColumn("Port(s)", "The list of ports that are exposed by this service.",
                       [](const json& o, Clock::WallTime) { return json(servicePorts(o)); }),
              ageColumn()};
   }
   if (kind == "Namespace") {
-    return C{computed("Status", "The status of the namespace", field({"status", "phase"})), ageColumn()};
+    return C{computedColumn("Status", "The status of the namespace", field({"status", "phase"})), ageColumn()};
   }
   if (kind == "Event") {
-    return C{computed("Last Seen", "Time when last event occurred",
+    return C{computedColumn("Last Seen", "Time when last event occurred",
                       [](const json& o, Clock::WallTime now) { return json(eventLastSeen(o, now)); }),
-             computed("Type", "Type of this event (Normal, Warning), new types could be added in the future.", field({"type"})),
-             computed("Reason", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", field({"reason"})),
-             computed("Object", "The object that this event is about.",
+             computedColumn("Type", "Type of this event (Normal, Warning), new types could be added in the future.", field({"type"})),
+             computedColumn("Reason", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", field({"reason"})),
+             computedColumn("Object", "The object that this event is about.",
                       [](const json& o, Clock::WallTime) {
                         std::string k = str(o, {"involvedObject", "kind"});
                         std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });
                         return json(k + "/" + str(o, {"involvedObject", "name"}));
                       }),
-             computed("Subobject", "The specific field of the object that this event is about.",
+             computedColumn("Subobject", "The specific field of the object that this event is about.",
                       field({"involvedObject", "fieldPath"}), 1),
-             computed("Source", "The component reporting this event.",
+             computedColumn("Source", "The component reporting this event.",
                       [](const json& o, Clock::WallTime) {
                         std::string s = str(o, {"source", "component"});
                         if (s.empty()) s = str(o, {"reportingComponent"});
                         std::string host = str(o, {"source", "host"});
                         return json(host.empty() ? s : s + ", " + host);
                       }, 1),
-             computed("Message", "A human-readable description of the status of this operation.", field({"message"})),
-             computed("First Seen", "The time at which the event was first recorded.",
+             computedColumn("Message", "A human-readable description of the status of this operation.", field({"message"})),
+             computedColumn("First Seen", "The time at which the event was first recorded.",
                       [](const json& o, Clock::WallTime now) { return json(ageOf(at(o, {"firstTimestamp"}), now)); }, 1),
-             computed("Count", "The number of times this event has occurred.",
+             computedColumn("Count", "The number of times this event has occurred.",
                       [](const json& o, Clock::WallTime) { return json(num(o, {"count"}, 1)); }, 1, "string"),
-             computed("Name", kNameDescription, field({"metadata", "name"}), 1)};
+             computedColumn("Name", kNameDescription, field({"metadata", "name"}), 1)};
   }
   if (kind == "Lease") {
-    return C{computed("Holder", "holderIdentity contains the identity of the holder of a current lease.",
+    return C{computedColumn("Holder", "holderIdentity contains the identity of the holder of a current lease.",
                       [](const json& o, Clock::WallTime) { return json(str(o, {"spec", "holderIdentity"})); }),
              ageColumn()};
   }
   if (kind == "ConfigMap") {
-    return C{computed("Data", "Data contains the configuration data.",
+    return C{computedColumn("Data", "Data contains the configuration data.",
                       [](const json& o, Clock::WallTime) {
                         std::size_t n = 0;
                         if (const json& d = at(o, {"data"}); d.is_object()) n += d.size();
@@ -352,9 +352,9 @@ std::vector<PrinterColumn> builtinColumns(const std::string& kind) {
              ageColumn()};
   }
   if (kind == "Secret") {
-    return C{computed("Type", "The type of the secret",
+    return C{computedColumn("Type", "The type of the secret",
                       [](const json& o, Clock::WallTime) { return json(str(o, {"type"}, "Opaque")); }),
-             computed("Data", "Data contains the secret data.",
+             computedColumn("Data", "Data contains the secret data.",
                       [](const json& o, Clock::WallTime) {
                         std::size_t n = 0;
                         if (const json& d = at(o, {"data"}); d.is_object()) n += d.size();
@@ -363,7 +363,7 @@ std::vector<PrinterColumn> builtinColumns(const std::string& kind) {
              ageColumn()};
   }
   if (kind == "CustomResourceDefinition") {
-    return C{computed("Created At", kCreationTimestampDescription, field({"metadata", "creationTimestamp"}), 0, "date")};
+    return C{computedColumn("Created At", kCreationTimestampDescription, field({"metadata", "creationTimestamp"}), 0, "date")};
   }
   return C{ageColumn()};
 }

@@ -17,18 +17,6 @@ using apimachinery::PrinterColumn;
 constexpr const char* kCreationTimestampDescription =
     "CreationTimestamp is a timestamp representing the server time when this object was created.";
 
-PrinterColumn computed(std::string name, std::string description,
-                       std::function<Json(const Json&, Clock::WallTime)> f, int priority = 0,
-                       std::string type = "string") {
-  PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.description = std::move(description);
-  c.priority = priority;
-  c.compute = std::move(f);
-  return c;
-}
-
 PrinterColumn age() {
   PrinterColumn c;
   c.name = "Age";
@@ -39,7 +27,7 @@ PrinterColumn age() {
 }
 
 PrinterColumn createdAt() {
-  return computed("Created At", kCreationTimestampDescription, [](const Json& o, Clock::WallTime) -> Json {
+  return apimachinery::computedColumn("Created At", kCreationTimestampDescription, [](const Json& o, Clock::WallTime) -> Json {
     const Json& meta = o.contains("metadata") ? o["metadata"] : Json();
     return meta.is_object() ? Json(meta.value("creationTimestamp", "")) : Json("");
   }, 0, "date");
@@ -63,16 +51,16 @@ std::vector<PrinterColumn> bindingColumns() {
   auto of = [](std::string kind) {
     return [kind](const Json& o, Clock::WallTime) { return Json(subjects(o, kind)); };
   };
-  return {computed("Role", "Role could be Role or ClusterRole",
+  return {apimachinery::computedColumn("Role", "Role could be Role or ClusterRole",
                    [](const Json& o, Clock::WallTime) {
                      const Json& ref = o.contains("roleRef") ? o["roleRef"] : Json();
                      if (!ref.is_object()) return Json("");
                      return Json(ref.value("kind", "") + "/" + ref.value("name", ""));
                    }),
           age(),
-          computed("Users", "Users in the roleBinding", of("User"), 1),
-          computed("Groups", "Groups in the roleBinding", of("Group"), 1),
-          computed("ServiceAccounts", "ServiceAccounts in the roleBinding", of("ServiceAccount"), 1)};
+          apimachinery::computedColumn("Users", "Users in the roleBinding", of("User"), 1),
+          apimachinery::computedColumn("Groups", "Groups in the roleBinding", of("Group"), 1),
+          apimachinery::computedColumn("ServiceAccounts", "ServiceAccounts in the roleBinding", of("ServiceAccount"), 1)};
 }
 
 }  // namespace
@@ -80,7 +68,7 @@ std::vector<PrinterColumn> bindingColumns() {
 std::vector<PrinterColumn> printerColumns(const ResourceType& type) {
   if (type.custom) return apimachinery::crdColumns(type.printerColumns);
   if (type.group.empty() && type.kind == "ServiceAccount") {
-    return {computed("Secrets", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+    return {apimachinery::computedColumn("Secrets", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
                      [](const Json& o, Clock::WallTime) {
                        const Json& s = o.contains("secrets") ? o["secrets"] : Json();
                        return Json(s.is_array() ? s.size() : 0);

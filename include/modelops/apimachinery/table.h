@@ -29,6 +29,11 @@ struct PrinterColumn {
   std::function<nlohmann::json(const nlohmann::json& object, Clock::WallTime now)> compute;
 };
 
+// A column whose cells `compute` derives from the object (and the server's time, for ages).
+PrinterColumn computedColumn(std::string name, std::string description,
+                             std::function<nlohmann::json(const nlohmann::json& object, Clock::WallTime now)> compute,
+                             int priority = 0, std::string type = "string");
+
 enum class IncludeObject { None, Metadata, Object };
 
 // `objects` are full objects (each with apiVersion, kind, metadata). The Table's metadata carries
