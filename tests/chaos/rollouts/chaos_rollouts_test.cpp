@@ -275,7 +275,22 @@ class ChaosRollouts : public OperatorTest {
     return true;
   }
 
+  // The operator's log lines about one ModelDeployment, over every process of the run (the last `max`):
+  // what a rollout that ended unexpectedly went through.
+  std::string operatorLinesAbout(const std::string& name, std::size_t max) const {
+    const std::string all = pastLogs_ + (op_ ? op_->logs() : std::string());
+    const std::string key = "\"name\":\"" + name + "\"";
+    std::vector<std::string> lines;
+    std::istringstream in(all);
+    for (std::string line; std::getline(in, line);)
+      if (line.find(key) != std::string::npos) lines.push_back(line);
+    std::string out;
+    for (std::size_t i = lines.size() > max ? lines.size() - max : 0; i < lines.size(); ++i) out += "      " + lines[i] + "\n";
+    return out.empty() ? "      (no operator log line names it)\n" : out;
+  }
+
   void startOperatorRetry() {
+    if (op_) pastLogs_ += op_->logs();  // the process being replaced: its log stays readable
     std::string last;
     for (int attempt = 0; attempt < 4; ++attempt) {
       try {
@@ -322,6 +337,7 @@ class ChaosRollouts : public OperatorTest {
   std::int64_t abDurationS_ = 8;
   std::atomic<pid_t> pid_{0};
   int starts_ = 0;
+  std::string pastLogs_;  // logs of the operator processes already replaced
 };
 
 TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
@@ -538,7 +554,9 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
     }
     const Json st = mdNow->value("status", Json::object());
     const std::string uid = (*mdNow)["metadata"].value("uid", "");
-    if (!r.asExpected) bad("ended as \"" + r.outcome + "\", expected " + r.expectedPhase() + " at " + r.expectedStable());
+    if (!r.asExpected)
+      bad("ended as \"" + r.outcome + "\", expected " + r.expectedPhase() + " at " + r.expectedStable() +
+          "; the operator's last log lines about it:\n" + operatorLinesAbout(r.name, 60));
     if (st.value("phase", "") != r.expectedPhase()) bad("final phase " + st.value("phase", "") + ", expected " + r.expectedPhase());
 
     // Children: owned by this ModelDeployment, one Deployment per revision hash, old ones within the limit.
