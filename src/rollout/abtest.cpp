@@ -399,8 +399,12 @@ void planAbTest(Pass& p) {
   // The test's clock: `duration` counts from the first pass in which every live variant has its share of
   // replicas available, so pod start-up (and an operator down before it) does not eat into the window in
   // which the variants are measured. Recorded in status, so a restarted operator keeps the same window.
+  // A new variant that never comes up is taken out at the progress deadline (above); the stable revision's
+  // pods are not the test's to take out, so past that deadline the clock starts without them rather than
+  // never.
   if (!p.st.variantsAvailableAt && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) {
-        return a.failed || p.available(a.hash) >= canaryReplicasFor(p.replicas, a.weight);
+        return a.failed || p.available(a.hash) >= canaryReplicasFor(p.replicas, a.weight) ||
+               (a.hash == stableHash(p) && p.in.now >= deadline);
       }))
     p.st.variantsAvailableAt = formatRfc3339Micro(p.in.now);
   const auto& ab = strategy(p);

@@ -388,6 +388,25 @@ TEST(AbTest, DurationCountsFromWhenEveryVariantIsAvailable) {
   EXPECT_FALSE(w.status.variantsAvailableAt) << "cleared with the test";
 }
 
+TEST(AbTest, UnavailableStablePodsDelayTheClockOnlyUntilTheProgressDeadline) {
+  auto w = shortAbWorld();
+  const auto stable = *w.status.stable->hash;
+  w.neverReady.insert(stable);  // the control serves the stable revision, whose pods went unavailable
+  w.step();
+  w.step();
+  EXPECT_FALSE(w.status.variantsAvailableAt) << "the control is not available yet";
+  w.advance(minutes(9) + seconds(59));
+  w.step();
+  EXPECT_FALSE(w.status.variantsAvailableAt) << "still within progressDeadlineSeconds (600)";
+  w.advance(seconds(1));
+  w.step();
+  ASSERT_TRUE(w.status.variantsAvailableAt) << "past the deadline the clock starts without the stable's pods";
+  EXPECT_EQ(*w.status.variantsAvailableAt, formatRfc3339Micro(w.now));
+  EXPECT_TRUE(w.status.history.empty() || w.status.history[0].outcome != "RolledBack")
+      << "the stable revision is not rolled back for its own pods";
+  EXPECT_NE(w.status.message->find("A/B test (4m left)"), std::string::npos) << *w.status.message;
+}
+
 TEST(AbTest, WindowIsCountedFromTheRecordedStatusAfterARestart) {
   auto w = shortAbWorld();
   const auto treatment = treatmentHash(w);
