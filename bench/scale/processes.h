@@ -19,7 +19,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/child_process.h"
+#include "support/process.h"
+
+namespace modelops::itest {
+// processes.cpp names the process type as the integration harness does (tests/integration/support).
+using ChildProcess = testing::ChildProcess;
+}  // namespace modelops::itest
 
 namespace modelops::scale {
 
@@ -60,7 +65,7 @@ class DevServerProcess {
   void stop();
 
  private:
-  std::unique_ptr<itest::ChildProcess> process_;
+  std::unique_ptr<testing::ChildProcess> process_;
   std::string kubeconfig_, url_, host_;
   int port_ = 0;
 };
@@ -97,7 +102,7 @@ class OperatorProcess {
   std::optional<int> stop(std::chrono::milliseconds timeout);
 
  private:
-  std::unique_ptr<itest::ChildProcess> process_;
+  std::unique_ptr<testing::ChildProcess> process_;
   int port_ = 0;
 };
 

@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "e2e/kubectl/process.h"
 #include "modelops/api/names.h"
+#include "support/process.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -18,10 +18,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "e2e/kubectl/process.h"
+#include "support/process.h"
 
 namespace fs = std::filesystem;
-using modelops::testing::Process;
+using modelops::testing::ChildProcess;
+using modelops::testing::ChildProcessOptions;
+using modelops::testing::OnTimeout;
+using modelops::testing::OutputStream;
 using modelops::testing::RunResult;
 using namespace std::chrono_literals;
 
@@ -53,20 +56,20 @@ class KubectlE2E : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     env_ = {"KUBECONFIG=" + (dir_ / "kubeconfig").string(), "HOME=" + dir_.string(),
             "PATH=" + envOr("PATH", "/usr/bin:/bin")};
-    server_ = std::make_unique<Process>(
+    server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{binary, "--port", "0", "--bind", "127.0.0.1", "--tls", "--token", "e2e-token",
                                  "--kubeconfig-out", (dir_ / "kubeconfig").string(), "--ready-delay-ms", "20",
                                  "--log-level", "warn"},
-        env_);
+        ChildProcessOptions::exactEnvironment(env_));
     ready_ = server_->started() &&
              server_->waitForOutput([](const std::string& out) { return out.find(" ready url=") != std::string::npos; },
-                                    20s);
+                                    20s, OutputStream::Stdout);
   }
 
   static void TearDownTestSuite() {
     if (server_) {
       server_->signal(SIGTERM);
-      exitCode_ = server_->wait(20s);
+      exitCode_ = server_->wait(20s, OnTimeout::Kill).value_or(-1);
       server_.reset();
     }
     std::error_code ec;
@@ -83,7 +86,7 @@ class KubectlE2E : public ::testing::Test {
   static inline fs::path source_;
   static inline fs::path dir_;
   static inline std::vector<std::string> env_;
-  static inline std::unique_ptr<Process> server_;
+  static inline std::unique_ptr<ChildProcess> server_;
   static inline bool ready_ = false;
   static inline int exitCode_ = -1;
 };
@@ -215,17 +218,20 @@ TEST_F(KubectlE2E, ServerSideApply) {
 }
 
 TEST_F(KubectlE2E, WatchSeesAnotherClientsChange) {
-  Process watch({"/usr/bin/kubectl", "get", "md", "-n", "ml", "--watch", "--output-watch-events"}, env_);
+  ChildProcess watch({"/usr/bin/kubectl", "get", "md", "-n", "ml", "--watch", "--output-watch-events"},
+                     ChildProcessOptions::exactEnvironment(env_));
   ASSERT_TRUE(watch.started());
-  ASSERT_TRUE(watch.waitForOutput([](const std::string& o) { return o.find("fraud-detector") != std::string::npos; }, 30s))
+  ASSERT_TRUE(watch.waitForOutput([](const std::string& o) { return o.find("fraud-detector") != std::string::npos; }, 30s,
+                                  OutputStream::Stdout))
       << watch.err();
   auto r = kubectl({"patch", "md", "fraud-detector", "-n", "ml", "--subresource=status", "--type=merge", "-p",
                     R"({"status":{"phase":"Progressing","canary":{"version":"2.4.0","weight":10}}})"});
   ASSERT_EQ(r.code, 0) << r.err;
   std::regex modified(R"(MODIFIED\s+fraud-detector\s+Progressing\s+2\.3\.1\s+2\.4\.0\s+10)");
-  bool seen = watch.waitForOutput([&](const std::string& o) { return std::regex_search(o, modified); }, 30s);
+  bool seen = watch.waitForOutput([&](const std::string& o) { return std::regex_search(o, modified); }, 30s,
+                                   OutputStream::Stdout);
   watch.signal(SIGTERM);
-  watch.wait(10s);
+  watch.wait(10s, OnTimeout::Kill);
   EXPECT_TRUE(seen) << watch.out() << watch.err();
 }
 
@@ -288,7 +294,7 @@ TEST_F(KubectlE2E, ImperativeCreateAndNamespaceDeletion) {
 
 TEST_F(KubectlE2E, ZZServerStopsCleanlyOnSigterm) {
   server_->signal(SIGTERM);
-  EXPECT_EQ(server_->wait(20s), 0) << server_->err();
+  EXPECT_EQ(server_->wait(20s, OnTimeout::Kill), 0) << server_->err();
   server_.reset();
 }
 

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "e2e/manifests/files.h"
-#include "e2e/kubectl/process.h"
+#include "support/process.h"
 
 namespace fs = std::filesystem;
 using modelops::testing::envOr;

@@ -19,13 +19,16 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/manifests/files.h"
-#include "e2e/kubectl/process.h"
 #include "modelops/yaml/yaml.h"
+#include "support/process.h"
 
 namespace fs = std::filesystem;
 using modelops::testing::envOr;
 using modelops::testing::readFile;
-using modelops::testing::Process;
+using modelops::testing::ChildProcess;
+using modelops::testing::ChildProcessOptions;
+using modelops::testing::OnTimeout;
+using modelops::testing::OutputStream;
 using modelops::testing::RunResult;
 using nlohmann::json;
 using ::testing::HasSubstr;
@@ -175,11 +178,12 @@ TEST_F(ManifestsE2E, ClusterRoleIsLeastPrivilege) {
 // The whole base applied to a modelops-devserver binary with kubectl, then read back.
 TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
   std::string binary = envOr("MODELOPS_BINARY_DIR", ".") + "/bin/modelops-devserver";
-  Process server({binary, "--port", "0", "--bind", "127.0.0.1", "--kubeconfig-out", (dir_ / "kubeconfig").string(),
-                  "--log-level", "warn"},
-                 env_);
+  ChildProcess server({binary, "--port", "0", "--bind", "127.0.0.1", "--kubeconfig-out", (dir_ / "kubeconfig").string(),
+                       "--log-level", "warn"},
+                      ChildProcessOptions::exactEnvironment(env_));
   ASSERT_TRUE(server.started());
-  ASSERT_TRUE(server.waitForOutput([](const std::string& out) { return out.find(" ready url=") != std::string::npos; }, 20s))
+  ASSERT_TRUE(server.waitForOutput([](const std::string& out) { return out.find(" ready url=") != std::string::npos; }, 20s,
+                                   OutputStream::Stdout))
       << server.err();
 
   auto applied = kubectl({"apply", "-k", (source_ / "manifests").string()});
@@ -255,7 +259,7 @@ TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
     EXPECT_NE(kubectl({"get", gone}).code, 0) << gone << " is still there";
 
   server.signal(SIGTERM);
-  EXPECT_EQ(server.wait(20s), 0);
+  EXPECT_EQ(server.wait(20s, OnTimeout::Kill), 0);
 }
 
 }  // namespace

@@ -22,17 +22,20 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/manifests/files.h"
-#include "e2e/kubectl/process.h"
 #include "e2e/manifests/fake_prometheus.h"
 #include "e2e/manifests/rbac_rules.h"
 #include "modelops/yaml/yaml.h"
+#include "support/process.h"
 
 namespace fs = std::filesystem;
 using modelops::testing::envOr;
 using modelops::testing::loadOneYaml;
 using modelops::testing::readFile;
 using modelops::testing::FakePrometheus;
-using modelops::testing::Process;
+using modelops::testing::ChildProcess;
+using modelops::testing::ChildProcessOptions;
+using modelops::testing::OnTimeout;
+using modelops::testing::OutputStream;
 using modelops::testing::RunResult;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -140,10 +143,11 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
       {"helm templates/rbac.yaml (leader election)", modelops::testing::expandRules(helmBlocks[1])}};
 
   const std::string kubeconfig = (dir_ / "kubeconfig").string();
-  Process server({(bin_ / "modelops-devserver").string(), "--port", "0", "--kubeconfig-out", kubeconfig,
-                  "--ready-delay-ms", "10", "--log-level", "warn"},
-                 env_);
-  ASSERT_TRUE(server.waitForOutput([](const std::string& o) { return o.find(" ready url=") != std::string::npos; }, 20s))
+  ChildProcess server({(bin_ / "modelops-devserver").string(), "--port", "0", "--kubeconfig-out", kubeconfig,
+                       "--ready-delay-ms", "10", "--log-level", "warn"},
+                      ChildProcessOptions::exactEnvironment(env_));
+  ASSERT_TRUE(server.waitForOutput([](const std::string& o) { return o.find(" ready url=") != std::string::npos; }, 20s,
+                                   OutputStream::Stdout))
       << server.err();
   ASSERT_EQ(kubectl({"apply", "-f", (source_ / "crds/modelops.dev_modeldeployments.yaml").string()}).code, 0);
   ASSERT_EQ(kubectl({"apply", "-f", (source_ / "crds/testing").string()}).code, 0);
@@ -167,10 +171,10 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
   ASSERT_EQ(applyJson(vs).code, 0);
   ASSERT_EQ(kubectl({"delete", "--raw", "/admin/audit"}).code, 0);  // only what follows counts
 
-  Process op({(bin_ / "modelops-operator").string(), "--kubeconfig", kubeconfig, "--leader-elect",
-              "--leader-election-namespace", "default", "--metrics-bind-address", "0",
-              "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info"},
-             env_);
+  ChildProcess op({(bin_ / "modelops-operator").string(), "--kubeconfig", kubeconfig, "--leader-elect",
+                   "--leader-election-namespace", "default", "--metrics-bind-address", "0",
+                   "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info"},
+                  ChildProcessOptions::exactEnvironment(env_));
   ASSERT_TRUE(op.started());
   const json gateway = {{"gatewayAPI", {{"httpRoute", "canary-route"}}}};
   const json istio = {{"istio", {{"virtualService", {{"name", "canary-vs"}, {"routes", {"primary"}}}}}}};
@@ -206,7 +210,7 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
   EXPECT_EQ(istioSecond.code, 0) << istioSecond.out << istioSecond.err;
 
   op.signal(SIGTERM);
-  EXPECT_EQ(op.wait(30s), 0) << op.err();
+  EXPECT_EQ(op.wait(30s, OnTimeout::Kill), 0) << op.err();
   auto audit = kubectl({"get", "--raw", "/admin/audit"});
   ASSERT_EQ(audit.code, 0) << audit.err;
   json records = json::parse(audit.out, nullptr, false);
@@ -253,7 +257,7 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
   std::cout << "operator API calls observed:" << joined(used) << joined(usedOnLeases) << "\n";
 
   server.signal(SIGTERM);
-  EXPECT_EQ(server.wait(20s), 0);
+  EXPECT_EQ(server.wait(20s, OnTimeout::Kill), 0);
 }
 
 }  // namespace

@@ -6,29 +6,55 @@
 // Thread-safety: single test thread.
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "child_process.h"
 #include "modelops/analysis/prometheus_provider.h"
 #include "modelops/analysis/runner.h"
+#include "support/process.h"
 
 namespace modelops::analysis {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::ChildProcess;
+
+// Each program leads its own process group (so the destructor, also on failure, stops everything it
+// started: SIGTERM, up to 10 s, SIGKILL) and logs to a file in the test's directory.
+std::unique_ptr<ChildProcess> startProgram(const std::vector<std::string>& argv, const std::string& logFile) {
+  testing::ChildProcessOptions options;
+  options.ownProcessGroup = true;
+  options.terminateGrace = seconds(10);
+  options.stderrFile = logFile;
+  return std::make_unique<ChildProcess>(argv, options);
+}
+
+// The first group of `pattern` in a complete line of `text`: a line still being written could end in
+// half a port number.
+std::optional<std::string> matchCompleteLine(const std::string& text, const std::regex& pattern) {
+  std::size_t start = 0;
+  for (auto nl = text.find('\n'); nl != std::string::npos; start = nl + 1, nl = text.find('\n', start)) {
+    const std::string line = text.substr(start, nl - start);
+    std::smatch m;
+    if (std::regex_search(line, m, pattern)) return m.size() > 1 ? m[1].str() : m[0].str();
+  }
+  return std::nullopt;
+}
 
 int freePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -96,9 +122,12 @@ class PrometheusE2E : public ::testing::Test {
       std::vector<std::string> argv = {sim, "--version", version, "--port", "0"};
       argv.insert(argv.end(), common.begin(), common.end());
       argv.insert(argv.end(), extra.begin(), extra.end());
-      auto p = std::make_unique<e2e::ChildProcess>(argv, dir.file("sim-" + version + ".log"));
-      auto line = p->waitForLine(std::regex(R"(^listening .*port=(\d+))"), seconds(10));
-      if (!line) ADD_FAILURE() << "model-sim " << version << " did not print its port: " << p->stderrText();
+      auto p = startProgram(argv, dir.file("sim-" + version + ".log"));
+      const std::regex portLine(R"(^listening .*port=(\d+))");
+      p->waitForOutput([&](const std::string& out) { return matchCompleteLine(out, portLine).has_value(); }, seconds(10),
+                       testing::OutputStream::Stdout);
+      auto line = matchCompleteLine(p->out(), portLine);
+      if (!line) ADD_FAILURE() << "model-sim " << version << " did not print its port: " << p->err();
       port = line ? std::stoi(*line) : 0;
       return p;
     };
@@ -113,7 +142,7 @@ class PrometheusE2E : public ::testing::Test {
     // The port is free when chosen; another program could take it before prometheus binds: retry.
     for (int attempt = 0; attempt < 3 && !prometheusReady; ++attempt) {
       promPort = freePort();
-      prometheus = std::make_unique<e2e::ChildProcess>(
+      prometheus = startProgram(
           std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
                                    "--storage.tsdb.path=" + dir.file("data"),
                                    "--web.listen-address=127.0.0.1:" + std::to_string(promPort), "--log.level=warn"},
@@ -122,23 +151,22 @@ class PrometheusE2E : public ::testing::Test {
       cli.set_connection_timeout(milliseconds(500));
       prometheusReady = pollUntil(
           [&] {
-            if (prometheus->exited()) return true;
+            if (!prometheus->running()) return true;
             auto res = cli.Get("/-/ready");
             return res && res->status == 200;
           },
-          seconds(20)) && !prometheus->exited();
+          seconds(20)) && prometheus->running();
     }
-    ASSERT_TRUE(prometheusReady) << prometheus->stderrText();
+    ASSERT_TRUE(prometheusReady) << prometheus->err();
     address = "http://127.0.0.1:" + std::to_string(promPort);
   }
 
   void TearDown() override {
     // Stop everything (the destructors would too); the simulators must exit 0 on SIGTERM.
-    if (prometheus) prometheus->stop();
+    if (prometheus) prometheus->terminate(seconds(10));
     for (auto* p : {v1.get(), v2.get()}) {
       if (p == nullptr) continue;
-      const int st = p->stop();
-      EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "model-sim exit status " << st;
+      EXPECT_EQ(p->terminate(seconds(10)), std::optional<int>(0)) << "model-sim exit code (128+signal when signalled)";
     }
   }
 
@@ -181,14 +209,14 @@ class PrometheusE2E : public ::testing::Test {
   }
 
   TempDir dir;
-  std::unique_ptr<e2e::ChildProcess> v1, v2, prometheus;
+  std::unique_ptr<ChildProcess> v1, v2, prometheus;
   int v1Port = 0, v2Port = 0, promPort = 0;
   bool prometheusReady = false;
   std::string address;
 };
 
 TEST_F(PrometheusE2E, SegmentRegressionFailsV2AndV1Passes) {
-  ASSERT_TRUE(pollUntil([&] { return targetsUp(); }, seconds(20))) << prometheus->stderrText();
+  ASSERT_TRUE(pollUntil([&] { return targetsUp(); }, seconds(20))) << prometheus->err();
   PrometheusConfig cfg;
   cfg.address = address;
   PrometheusProvider provider(cfg);
@@ -202,7 +230,7 @@ TEST_F(PrometheusE2E, SegmentRegressionFailsV2AndV1Passes) {
         return true;
       },
       seconds(30));
-  ASSERT_TRUE(enough) << "labelled counts did not reach minSamples; prometheus log:\n" << prometheus->stderrText();
+  ASSERT_TRUE(enough) << "labelled counts did not reach minSamples; prometheus log:\n" << prometheus->err();
 
   AnalysisRunner runner;
   const MetricSpec metric = accuracyMetric();

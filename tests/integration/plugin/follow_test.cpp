@@ -8,8 +8,8 @@
 
 #include <future>
 
-#include "e2e/kubectl/process.h"
 #include "plugin_fixture.h"
+#include "support/process.h"
 
 namespace modelops::testing {
 namespace {

@@ -8,9 +8,9 @@
 
 #include <fstream>
 
-#include "e2e/kubectl/process.h"
 #include "plugin_fixture.h"
 #include "pty_process.h"
+#include "support/process.h"
 
 namespace modelops::testing {
 namespace {

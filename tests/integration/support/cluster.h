@@ -21,15 +21,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "child_process.h"
 #include "modelops/common/cancel.h"
 #include "modelops/common/clock.h"
 #include "modelops/devserver/dev_server.h"
 #include "modelops/kube/client.h"
+#include "support/process.h"
 
 namespace modelops::itest {
 
 using Json = nlohmann::json;
+// The operator and the benchmarks' programs run as the shared test ChildProcess (tests/support).
+using ChildProcess = testing::ChildProcess;
 
 std::string sourceDir();  // $MODELOPS_SOURCE_DIR
 std::string binaryDir();  // $MODELOPS_BINARY_DIR
