@@ -252,6 +252,11 @@ std::string renderTree(const json& doc, const std::vector<json>& events, WallTim
     for (const auto& v : s.variants)
       rows.push_back({orDash(v.name), orDash(v.revision), orDash(v.version), v.weight ? std::to_string(*v.weight) + "%" : "-"});
     out << st.bold("Variants:") << "\n" << table(rows, "  ");
+    // The A/B test's duration counts from the moment every variant had its replicas (status.variantsAvailableAt).
+    out << st.bold("Test clock:") << "  "
+        << (s.variantsAvailableAt ? "started " + formatAge(*s.variantsAvailableAt, now) + " ago, when every variant was available"
+                                  : std::string("not started: waiting for every variant's replicas"))
+        << "\n";
   }
   renderSteps(out, md, st);
   renderAnalysis(out, md, st);

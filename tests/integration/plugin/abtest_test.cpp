@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "modelops/common/time.h"
 #include "plugin_fixture.h"
 
 namespace modelops::testing {
@@ -45,8 +46,14 @@ TEST_F(PluginTest, AbTestShowsVariantsAndIsCompleteOnlyOnceOneWon) {
   ASSERT_EQ(got.code, plugin::kExitOk) << got.err;
   for (const char* line : {"Variants:", "VARIANT    REVISION  VERSION    WEIGHT", "control    1         3.0.0      70%",
                            "treatment  2         3.1.0-rc1  30%", "Strategy:    A/B test, duration 24h",
-                           "VARIANT    WEIGHT  VERSION", "treatment  30%     3.1.0-rc1"})
+                           "VARIANT    WEIGHT  VERSION", "treatment  30%     3.1.0-rc1",
+                           "Test clock:  not started: waiting for every variant's replicas"})
     EXPECT_THAT(got.out, HasSubstr(line)) << got.out;
+  // Once every variant was available, the clock's start (status.variantsAvailableAt) as an age.
+  setStatus("ranker", {{"variantsAvailableAt", formatRfc3339(std::chrono::system_clock::now() - std::chrono::minutes(3))}});
+  auto clock = run({"get", "ranker"});
+  ASSERT_EQ(clock.code, plugin::kExitOk) << clock.err;
+  EXPECT_THAT(clock.out, HasSubstr("Test clock:  started 3m ago, when every variant was available")) << clock.out;
   EXPECT_THAT(got.out, Not(HasSubstr("Steps:")));
 
   auto inFlight = run({"status", "ranker"});
