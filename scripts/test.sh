@@ -21,12 +21,8 @@ stage "tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
 stage "sanitizer build (clang, ASan + UBSan: unit suites and fuzz targets)"
-generator=()
-if [ ! -f build-asan/CMakeCache.txt ] && command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
-cmake -S . -B build-asan "${generator[@]+"${generator[@]}"}" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Check -DMODELOPS_WERROR=ON \
-  -DMODELOPS_SANITIZE=ON -DMODELOPS_UNIT_TESTS_ONLY=ON -DMODELOPS_BUILD_PROGRAMS=OFF -DMODELOPS_BUILD_BENCH=OFF \
-  -DMODELOPS_FUZZ=ON
-cmake --build build-asan -j"$jobs"
+BUILD_DIR=build-asan bash scripts/build.sh -DCMAKE_CXX_COMPILER=clang++ -DMODELOPS_SANITIZE=ON \
+  -DMODELOPS_UNIT_TESTS_ONLY=ON -DMODELOPS_BUILD_PROGRAMS=OFF -DMODELOPS_BUILD_BENCH=OFF -DMODELOPS_FUZZ=ON
 stage "sanitizer tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j"$jobs" -L unit)
