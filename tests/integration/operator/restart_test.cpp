@@ -83,13 +83,14 @@ TEST_F(RestartTest, SigkilledOperatorResumesAtTheSameStepAndEndsInTheSameState) 
   std::string reference;
   std::chrono::milliseconds referenceDuration{0};
   std::set<std::string> stagesAtKill;
+  int killsAfterTheEnd = 0;
   for (int i = 0; i <= kIterations; ++i) {  // iteration 0: the reference run without a kill
     const std::string name = "kill-" + std::to_string(i);
     // Kill points inside the reference run's duration (to promotion and scale-down of the old revision),
     // short of its end so that a run a little faster than the reference is still in progress.
     const int killAt = i == 0 ? -1
                               : std::uniform_int_distribution<int>(
-                                    0, static_cast<int>(referenceDuration.count() * 85 / 100))(rng);
+                                    0, static_cast<int>(referenceDuration.count() * 75 / 100))(rng);
     SCOPED_TRACE("iteration " + std::to_string(i) + " (" + name + "), kill after " + std::to_string(killAt) + " ms");
     cluster().create(res::httpRoutes(), kNs, httpRoute(name, name));
     cluster().create(res::modelDeployments(), kNs, modelDeployment(name, "1.0.0", 2, canaryStrategy(steps(), gatewayRouting(name))));
@@ -103,8 +104,10 @@ TEST_F(RestartTest, SigkilledOperatorResumesAtTheSameStepAndEndsInTheSameState) 
       std::this_thread::sleep_for(std::chrono::milliseconds(killAt));  // the kill point (input, not a wait)
       op().process().kill();
       atKill = status(name);
-      ASSERT_FALSE(settled(name, oldName)) << "the kill point fell after the rollout had ended: " << atKill.dump(1);
-      stagesAtKill.insert(stageOf(atKill));
+      // A run faster than the reference can end before its kill point: the restart must still change
+      // nothing, but the kill did not interrupt the rollout (counted and bounded below).
+      if (settled(name, oldName)) ++killsAfterTheEnd;
+      else stagesAtKill.insert(stageOf(atKill));
       startOperator();
     }
     SCOPED_TRACE(killAt >= 0 ? "killed at stage " + stageOf(atKill) : std::string("no kill"));
@@ -146,6 +149,7 @@ TEST_F(RestartTest, SigkilledOperatorResumesAtTheSameStepAndEndsInTheSameState) 
   std::string stages;
   for (const auto& s : stagesAtKill) stages += (stages.empty() ? "" : ", ") + s;
   EXPECT_GE(stagesAtKill.size(), 3u) << "kill stages: " << stages;
+  EXPECT_LE(killsAfterTheEnd, kIterations / 4) << "most kill points must fall inside the rollout";
   std::cout << "[ restart  ] kill stages covered: " << stages << std::endl;
 }
 
