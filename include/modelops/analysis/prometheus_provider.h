@@ -7,6 +7,11 @@
 // Connection refused -> Unreachable, connect/read timeout -> Timeout, each with the reason.
 // Addresses: http://host[:port][/prefix] and https://... (TLS verified against caFile when given,
 // else the system CAs; insecureSkipVerify turns verification off).
+// queryTogether(): the queries go in one request, each tagged with a label,
+//   label_replace((Q0), "modelops_part", "0", "", "") or label_replace((Q1), "modelops_part", "1", "", "")
+// which Prometheus evaluates on one snapshot of its storage, so successes and trials always come from the
+// same scrapes. When Prometheus rejects that (a query whose result is a scalar, or series that already carry
+// the label), the queries are sent one by one, each at the evaluation time of the first answer.
 // Thread-safety: query() may be called concurrently; each call uses its own HTTP client.
 #pragma once
 
@@ -51,9 +56,21 @@ class PrometheusProvider final : public MetricProvider {
  public:
   explicit PrometheusProvider(PrometheusConfig config);
   Result<QueryResult, ProviderError> query(const std::string& renderedQuery, const CancelToken& cancel) override;
+  Result<std::vector<QueryResult>, ProviderError> queryTogether(const std::vector<std::string>& renderedQueries,
+                                                                const CancelToken& cancel) override;
   const PrometheusConfig& config() const { return config_; }
 
+  // The combined query of queryTogether() and the split of its answer (pure; for tests and fakes). The
+  // split removes the label; a series without a known part is a BadResponse.
+  static constexpr const char* kPartLabel = "modelops_part";
+  static std::string combineQueries(const std::vector<std::string>& renderedQueries);
+  static Result<std::vector<QueryResult>, ProviderError> splitCombined(QueryResult combined,
+                                                                       const std::vector<std::string>& renderedQueries);
+
  private:
+  // One /api/v1/query; `at` pins the evaluation time (Prometheus `time`), else the server's now.
+  Result<QueryResult, ProviderError> send(const std::string& renderedQuery, std::optional<double> at,
+                                          const CancelToken& cancel);
   PrometheusConfig config_;
 };
 

@@ -3,6 +3,8 @@
 #include "modelops/analysis/prometheus_provider.h"
 
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 
@@ -150,6 +152,7 @@ Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const
       const auto value = series.contains("value") ? parseSampleValue(series["value"]) : std::nullopt;
       if (!value) return bad(query, "data.result[" + std::to_string(i) + "].value is not [time, \"number\"]");
       s.value = *value;
+      if (!out.evaluatedAt && series["value"][0].is_number()) out.evaluatedAt = series["value"][0].get<double>();
       out.samples.push_back(std::move(s));
     }
     return out;
@@ -157,6 +160,7 @@ Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const
   if (type == "scalar") {
     const auto value = parseSampleValue(result);
     if (!value) return bad(query, "data.result of a scalar is not [time, \"number\"]");
+    if (result[0].is_number()) out.evaluatedAt = result[0].get<double>();
     out.samples.push_back(Sample{{}, *value});
     return out;
   }
@@ -173,11 +177,74 @@ PrometheusProvider::PrometheusProvider(PrometheusConfig config) : config_(std::m
 
 Result<QueryResult, ProviderError> PrometheusProvider::query(const std::string& renderedQuery,
                                                              const CancelToken& cancel) {
+  return send(renderedQuery, std::nullopt, cancel);
+}
+
+std::string PrometheusProvider::combineQueries(const std::vector<std::string>& renderedQueries) {
+  std::string combined;
+  for (std::size_t i = 0; i < renderedQueries.size(); ++i) {
+    if (i > 0) combined += " or ";
+    combined += "label_replace((" + renderedQueries[i] + "), \"" + kPartLabel + "\", \"" + std::to_string(i) +
+                "\", \"\", \"\")";
+  }
+  return combined;
+}
+
+Result<std::vector<QueryResult>, ProviderError> PrometheusProvider::splitCombined(
+    QueryResult combined, const std::vector<std::string>& renderedQueries) {
+  std::vector<QueryResult> parts(renderedQueries.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    parts[i].query = renderedQueries[i];
+    parts[i].evaluatedAt = combined.evaluatedAt;
+  }
+  for (Sample& sample : combined.samples) {
+    const auto it = sample.labels.find(kPartLabel);
+    std::size_t index = parts.size();
+    if (it != sample.labels.end()) {
+      const std::string& text = it->second;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+      if (ec != std::errc() || end != text.data() + text.size() || text.empty()) index = parts.size();
+    }
+    if (index >= parts.size()) {
+      return bad(combined.query, std::string("combined answer has a series without a known ") + kPartLabel + " label");
+    }
+    sample.labels.erase(it);
+    parts[index].samples.push_back(std::move(sample));
+  }
+  return parts;
+}
+
+Result<std::vector<QueryResult>, ProviderError> PrometheusProvider::queryTogether(
+    const std::vector<std::string>& renderedQueries, const CancelToken& cancel) {
+  if (renderedQueries.size() < 2) return MetricProvider::queryTogether(renderedQueries, cancel);
+  const std::string combined = combineQueries(renderedQueries);
+  auto answer = send(combined, std::nullopt, cancel);
+  if (answer.ok()) return splitCombined(std::move(*answer), renderedQueries);
+  if (answer.error().kind != Kind::QueryError) return answer.error();
+  // Rejected as a whole (a scalar query, or a clash on the label): one by one, at one evaluation time.
+  std::vector<QueryResult> results;
+  std::optional<double> at;
+  for (const auto& q : renderedQueries) {
+    auto r = send(q, at, cancel);
+    if (!r.ok()) return r.error();
+    if (!at) at = r->evaluatedAt;
+    results.push_back(std::move(*r));
+  }
+  return results;
+}
+
+Result<QueryResult, ProviderError> PrometheusProvider::send(const std::string& renderedQuery, std::optional<double> at,
+                                                            const CancelToken& cancel) {
   auto endpoint = parseHttpAddress(config_.address);
   if (!endpoint.ok()) return ProviderError{Kind::InvalidConfig, "prometheus: " + endpoint.error().message, renderedQuery};
   detail::HttpRequestSpec spec;
   spec.endpoint = *endpoint;
-  const std::string form = "query=" + percentEncode(renderedQuery);
+  std::string form = "query=" + percentEncode(renderedQuery);
+  if (at) {
+    char time[64];
+    std::snprintf(time, sizeof time, "%.3f", *at);
+    form += std::string("&time=") + time;
+  }
   if (config_.usePost) {
     spec.method = "POST";
     spec.pathAndQuery = "/api/v1/query";

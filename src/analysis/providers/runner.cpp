@@ -189,17 +189,20 @@ Verdict AnalysisRunner::measure(const MetricSpec& metric, const TemplateVars& ca
     const std::string queries = describeQueries(metric, *s, *t, p);
     auto provider = factory_(metric, vars);
     if (!provider.ok()) return errorVerdict(metric.name, provider.error().message, queries);
-    auto sr = (*provider)->query(*s, cancel);
-    if (!sr.ok()) return errorVerdict(metric.name, vars.track + " successes: " + sr.error().message, queries);
-    auto tr = (*provider)->query(*t, cancel);
-    if (!tr.ok()) return errorVerdict(metric.name, vars.track + " trials: " + tr.error().message, queries);
-    std::optional<QueryResult> pr;
-    if (p) {
-      auto r = (*provider)->query(*p, cancel);
-      if (!r.ok()) return errorVerdict(metric.name, vars.track + " predictions: " + r.error().message, queries);
-      pr = std::move(*r);
+    // Together: successes and trials read on either side of a scrape would skew the ratio.
+    std::vector<std::string> asked{*s, *t};
+    if (p) asked.push_back(*p);
+    auto results = (*provider)->queryTogether(asked, cancel);
+    if (!results.ok()) {
+      const std::string& failed = results.error().query;
+      const char* part = failed == *s ? "successes" : failed == *t ? "trials" : p && failed == *p ? "predictions" : "queries";
+      return errorVerdict(metric.name, vars.track + " " + part + ": " + results.error().message, queries);
     }
-    return Measured{groupCounts(*sr, *tr, pr, metric.segments ? metric.segments->by : std::string()), queries};
+    if (results->size() != asked.size()) return errorVerdict(metric.name, vars.track + ": provider answered the wrong number of queries", queries);
+    std::optional<QueryResult> pr;
+    if (p) pr = std::move((*results)[2]);
+    return Measured{groupCounts((*results)[0], (*results)[1], pr, metric.segments ? metric.segments->by : std::string()),
+                    queries};
   };
 
   auto canaryMeasured = measureRevision(canary);

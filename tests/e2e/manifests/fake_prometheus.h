@@ -2,6 +2,7 @@
 // form body as the operator sends it) on 127.0.0.1 (port chosen by the OS) with an instant vector, requiring `Authorization: Bearer <token>` so that the
 // operator must read its provider credentials from a Secret. Queries name the count they want
 // (`correct` or `labeled`) and the version (`version="X"`); the counts per version are set by the test.
+// Combined queries (queryTogether) are answered part by part, each series tagged with its part.
 // Thread-safety: setCounts and requests are safe from any thread; the server runs on its own thread,
 // stopped and joined by the destructor.
 #pragma once
@@ -16,6 +17,8 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "support/combined_query.h"
 
 namespace modelops::testing {
 
@@ -63,12 +66,15 @@ class FakePrometheus {
     // httplib puts query-string and form-body parameters alike into params.
     const std::string query = req.get_param_value("query");
     static const std::regex versionRe(R"re(version="([^"]*)")re");
-    std::smatch m;
     nlohmann::json result = nlohmann::json::array();
-    if (std::regex_search(query, m, versionRe) && counts_.count(m[1].str())) {
+    for (const auto& part : testsupport::splitCombinedQuery(query)) {
+      std::smatch m;
+      if (!std::regex_search(part.query, m, versionRe) || !counts_.count(m[1].str())) continue;
       auto [correct, labeled] = counts_[m[1].str()];
-      long value = query.find("correct") != std::string::npos ? correct : labeled;
-      result.push_back({{"metric", nlohmann::json::object()}, {"value", {1.0, std::to_string(value)}}});
+      long value = part.query.find("correct") != std::string::npos ? correct : labeled;
+      nlohmann::json metric = nlohmann::json::object();
+      if (!part.tag.empty()) metric["modelops_part"] = part.tag;
+      result.push_back({{"metric", metric}, {"value", {1.0, std::to_string(value)}}});
     }
     ++answered_;
     nlohmann::json body = {{"status", "success"}, {"data", {{"resultType", "vector"}, {"result", result}}}};

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -289,6 +291,58 @@ TEST_F(PrometheusE2E, SegmentRegressionFailsV2AndV1Passes) {
   auto none = provider.query(R"(model_predictions_total{version="v9"})", CancelToken{});
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->hasData());
+}
+
+// queryTogether against the real server: the combined request gives each query exactly what it gives on
+// its own at the same evaluation time, and a scalar (which label_replace rejects) falls back to one query
+// after another, all at the first answer's time.
+TEST_F(PrometheusE2E, QueryTogetherMatchesSeparateQueriesAtOneTime) {
+  ASSERT_TRUE(pollUntil([&] { return targetsUp(); }, seconds(20))) << prometheus->err();
+  PrometheusConfig cfg;
+  cfg.address = address;
+  PrometheusProvider provider(cfg);
+  ASSERT_TRUE(pollUntil([&] { return trialCounts(provider, "v1").second > 0; }, seconds(30)));
+  const std::string successes = *renderTemplate(kSuccesses, revision("v1", "canary", 1), Escaping::PromQL);
+  const std::string trials = *renderTemplate(kTrials, revision("v1", "canary", 1), Escaping::PromQL);
+
+  auto together = provider.queryTogether({successes, trials}, CancelToken{});
+  ASSERT_TRUE(together.ok()) << together.error().message;
+  ASSERT_EQ(together->size(), 2u);
+  ASSERT_TRUE((*together)[0].evaluatedAt.has_value());
+  // The same queries one by one at the combined answer's evaluation time (the HTTP API's `time`).
+  auto alone = [&](const std::string& q) {
+    httplib::Client cli("127.0.0.1", promPort);
+    char at[64];
+    std::snprintf(at, sizeof at, "%.3f", *(*together)[0].evaluatedAt);
+    auto res = cli.Post("/api/v1/query", httplib::Params{{"query", q}, {"time", at}});
+    EXPECT_TRUE(res && res->status == 200);
+    return parsePrometheusResponse(res ? res->status : 0, res ? res->body : "", q);
+  };
+  const std::string parts[] = {successes, trials};
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto single = alone(parts[i]);
+    ASSERT_TRUE(single.ok()) << single.error().message;
+    EXPECT_EQ((*together)[i].query, parts[i]);
+    ASSERT_EQ((*together)[i].samples.size(), 3u) << "three segments";
+    ASSERT_EQ(single->samples.size(), 3u);
+    std::map<std::string, double> combinedBySegment, singleBySegment;
+    for (const auto& s : (*together)[i].samples) {
+      EXPECT_EQ(s.labels.count(PrometheusProvider::kPartLabel), 0u) << "the tag is removed";
+      combinedBySegment[s.labels.at("segment")] = s.value;
+    }
+    for (const auto& s : single->samples) singleBySegment[s.labels.at("segment")] = s.value;
+    EXPECT_EQ(combinedBySegment, singleBySegment) << parts[i];
+  }
+
+  const std::string scalarTrials = R"(scalar(sum(model_feedback_labeled_total{version="v1"})))";
+  auto fallback = provider.queryTogether({scalarTrials, successes}, CancelToken{});
+  ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+  ASSERT_EQ(fallback->size(), 2u);
+  ASSERT_EQ((*fallback)[0].samples.size(), 1u);
+  EXPECT_GT((*fallback)[0].samples[0].value, 0);
+  EXPECT_EQ((*fallback)[1].samples.size(), 3u);
+  ASSERT_TRUE((*fallback)[0].evaluatedAt && (*fallback)[1].evaluatedAt);
+  EXPECT_DOUBLE_EQ(*(*fallback)[1].evaluatedAt, *(*fallback)[0].evaluatedAt) << "pinned to the first answer's time";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // Thread-safety: single test thread; handlers run on the fake server's threads.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,7 @@ std::string vectorBody(const std::string& results) {
 struct Seen {
   std::mutex mu;
   std::string method, query, authorization, tenant, contentType;
+  std::vector<std::pair<std::string, std::string>> requests;  // (query, time) of every request, in order
 };
 
 class PrometheusProviderTest : public ::testing::Test {
@@ -40,8 +42,15 @@ class PrometheusProviderTest : public ::testing::Test {
         seen.authorization = req.get_header_value("Authorization");
         seen.tenant = req.get_header_value("X-Scope-OrgID");
         seen.contentType = req.get_header_value("Content-Type");
+        seen.requests.emplace_back(seen.query, req.get_param_value("time"));
       }
       if (slow) gate.wait();
+      if (answerFor) {
+        const auto [code, text] = answerFor(req.get_param_value("query"));
+        res.status = code;
+        res.set_content(text, "application/json");
+        return;
+      }
       res.status = status;
       res.set_content(body, "application/json");
     };
@@ -82,6 +91,8 @@ class PrometheusProviderTest : public ::testing::Test {
   std::atomic<bool> slow{false};
   int status = 200;
   std::string body = vectorBody(R"({"metric":{"segment":"eu-west"},"value":[1,"950"]})");
+  // When set (before the first request), answers by query instead of status/body.
+  std::function<std::pair<int, std::string>(const std::string& query)> answerFor;
 };
 
 TEST_F(PrometheusProviderTest, PostsTheQueryFormEncodedAndReadsAVector) {
@@ -213,6 +224,9 @@ TEST_F(PrometheusProviderTest, NaNIsNoDataAndInconclusive) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->samples.size(), 1u);
   EXPECT_FALSE(r->samples[0].hasValue());
+  // The runner asks successes and trials in one combined query: NaN in both parts.
+  body = vectorBody(R"({"metric":{"segment":"eu-west","modelops_part":"0"},"value":[1,"NaN"]},)"
+                    R"({"metric":{"segment":"eu-west","modelops_part":"1"},"value":[1,"NaN"]})");
   Verdict v = measureOnce(config());
   EXPECT_EQ(v.phase, VerdictPhase::Inconclusive) << v.reason;
 }
@@ -251,6 +265,75 @@ TEST(PrometheusProviderTls, VerifiesAgainstTheCaFile) {
   EXPECT_NE(untrusted.error().message.find("TLS"), std::string::npos) << untrusted.error().message;
   c.insecureSkipVerify = true;
   EXPECT_TRUE(PrometheusProvider(c).query("up", CancelToken{}).ok());
+}
+
+}  // namespace
+}  // namespace modelops::analysis
+
+namespace modelops::analysis {
+namespace {
+
+// The runner's successes and trials go in one request (one snapshot of Prometheus' storage), and the
+// verdict is made of its two parts.
+TEST_F(PrometheusProviderTest, AccuracyQueriesGoInOneCombinedRequest) {
+  body = vectorBody(R"({"metric":{"segment":"eu-west","modelops_part":"0"},"value":[1700000000,"950"]},)"
+                    R"({"metric":{"segment":"eu-west","modelops_part":"1"},"value":[1700000000,"1000"]})");
+  Verdict v = measureOnce(config());
+  EXPECT_EQ(v.samples, 1000) << v.reason;
+  ASSERT_TRUE(v.value.has_value()) << v.reason;
+  EXPECT_DOUBLE_EQ(*v.value, 0.95);
+  std::lock_guard lock(seen.mu);
+  ASSERT_EQ(seen.requests.size(), 1u);
+  EXPECT_EQ(seen.requests[0].first, PrometheusProvider::combineQueries({R"(sum by (segment) (correct{version="v2"}))",
+                                                                         R"(sum by (segment) (labeled{version="v2"}))"}));
+  EXPECT_EQ(seen.requests[0].second, "") << "the combined query runs at the server's now";
+}
+
+// Prometheus rejects label_replace of a scalar: then the queries go one by one, the later ones pinned to
+// the evaluation time of the first answer.
+TEST_F(PrometheusProviderTest, RejectedCombinedQueryFallsBackToOneTimeForAll) {
+  answerFor = [](const std::string& query) -> std::pair<int, std::string> {
+    if (query.find("label_replace") != std::string::npos) {
+      return {400, R"({"status":"error","errorType":"bad_data","error":"expected type instant vector in call to function \"label_replace\", got scalar"})"};
+    }
+    return {200, R"({"status":"success","data":{"resultType":"scalar","result":[1700000000.25,"7"]}})"};
+  };
+  PrometheusProvider p(config());
+  auto r = p.queryTogether({"scalar(a)", "scalar(b)", "scalar(c)"}, CancelToken{});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[2].query, "scalar(c)");
+  EXPECT_DOUBLE_EQ((*r)[2].samples.at(0).value, 7);
+  std::lock_guard lock(seen.mu);
+  ASSERT_EQ(seen.requests.size(), 4u);
+  EXPECT_NE(seen.requests[0].first.find("label_replace"), std::string::npos);
+  EXPECT_EQ(seen.requests[1], std::make_pair(std::string("scalar(a)"), std::string()));
+  EXPECT_EQ(seen.requests[2], std::make_pair(std::string("scalar(b)"), std::string("1700000000.250")));
+  EXPECT_EQ(seen.requests[3], std::make_pair(std::string("scalar(c)"), std::string("1700000000.250")));
+}
+
+// A query that is wrong on its own is reported with that query, after the fallback.
+TEST_F(PrometheusProviderTest, AQueryErrorNamesTheFailingPart) {
+  answerFor = [](const std::string& query) -> std::pair<int, std::string> {
+    if (query.find("labeled") != std::string::npos) {
+      return {400, R"({"status":"error","errorType":"bad_data","error":"parse error"})"};
+    }
+    return {200, vectorBody(R"({"metric":{},"value":[1700000000,"5"]})")};
+  };
+  Verdict v = measureOnce(config());
+  EXPECT_EQ(v.phase, VerdictPhase::Error);
+  EXPECT_NE(v.reason.find("canary trials: prometheus: bad_data: parse error"), std::string::npos) << v.reason;
+}
+
+// Transport errors are not retried one by one: one error, one request.
+TEST_F(PrometheusProviderTest, UnreachableCombinedQueryIsOneError) {
+  status = 503;
+  body = "<html>upstream down</html>";
+  auto r = PrometheusProvider(config()).queryTogether({"a", "b"}, CancelToken{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, Kind::HttpStatus);
+  std::lock_guard lock(seen.mu);
+  EXPECT_EQ(seen.requests.size(), 1u);
 }
 
 }  // namespace

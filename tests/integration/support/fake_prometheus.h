@@ -2,7 +2,8 @@
 // It answers GET/POST /api/v1/query with an instant vector whose value the test controls per model
 // version: queries name a series `correct` or `labeled` and carry version="X" (the metric templates in
 // the tests are `sum(correct{version="{{version}}"})` and `sum(labeled{version="{{version}}"})`).
-// An unknown version (or another query) answers an empty vector.
+// An unknown version (or another query) answers an empty vector. Combined queries (queryTogether) are
+// answered part by part, each series tagged with its part.
 // Thread-safety: set()/queries() are safe from any thread while the server runs.
 #pragma once
 
@@ -19,6 +20,8 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "support/combined_query.h"
 
 namespace modelops::itest {
 
@@ -51,7 +54,7 @@ class FakePrometheus {
     std::lock_guard lock(mu_);
     counts_[version] = {correct, labeled};
   }
-  // Queries answered for `version` so far.
+  // Queries answered for `version` so far (each part of a combined query counts).
   int queries(const std::string& version) const {
     std::lock_guard lock(mu_);
     auto it = asked_.find(version);
@@ -60,20 +63,21 @@ class FakePrometheus {
 
  private:
   void answer(const httplib::Request& req, httplib::Response& res) {
-    std::string query = req.has_param("query") ? req.get_param_value("query") : "";
+    const std::string query = req.has_param("query") ? req.get_param_value("query") : "";
     nlohmann::json result = nlohmann::json::array();
-    std::smatch m;
     static const std::regex versionRe(R"(version=\"([^\"]*)\")");
-    if (std::regex_search(query, m, versionRe)) {
+    for (const auto& part : testsupport::splitCombinedQuery(query)) {
+      std::smatch m;
+      if (!std::regex_search(part.query, m, versionRe)) continue;
       std::string version = m[1];
       std::lock_guard lock(mu_);
       ++asked_[version];
       auto it = counts_.find(version);
-      if (it != counts_.end()) {
-        double v = query.find("labeled") != std::string::npos ? it->second.second : it->second.first;
-        result.push_back({{"metric", nlohmann::json::object()},
-                          {"value", nlohmann::json::array({1700000000.0, std::to_string(v)})}});
-      }
+      if (it == counts_.end()) continue;
+      double v = part.query.find("labeled") != std::string::npos ? it->second.second : it->second.first;
+      nlohmann::json metric = nlohmann::json::object();
+      if (!part.tag.empty()) metric["modelops_part"] = part.tag;
+      result.push_back({{"metric", metric}, {"value", nlohmann::json::array({1700000000.0, std::to_string(v)})}});
     }
     nlohmann::json body = {{"status", "success"}, {"data", {{"resultType", "vector"}, {"result", result}}}};
     res.set_content(body.dump(), "application/json");

@@ -35,7 +35,7 @@ struct Recorder {
 class ConstantProvider final : public analysis::MetricProvider {
  public:
   Result<analysis::QueryResult, analysis::ProviderError> query(const std::string& q, const CancelToken&) override {
-    return analysis::QueryResult{{{{}, 500}}, q};
+    return analysis::QueryResult{{{{}, 500}}, q, std::nullopt};
   }
 };
 

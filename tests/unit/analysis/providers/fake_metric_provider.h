@@ -26,13 +26,13 @@ class FakeMetricProvider final : public MetricProvider {
     std::lock_guard lock(mu_);
     asked_.push_back(q);
     auto it = answers_.find(q);
-    if (it == answers_.end()) return QueryResult{{}, q};
+    if (it == answers_.end()) return QueryResult{{}, q, std::nullopt};
     if (it->second.error) {
       ProviderError e = *it->second.error;
       e.query = q;
       return e;
     }
-    return QueryResult{it->second.samples, q};
+    return QueryResult{it->second.samples, q, std::nullopt};
   }
   std::vector<std::string> asked() const {
     std::lock_guard lock(mu_);

@@ -2,6 +2,8 @@
 // matrix, string, status:error, non-JSON), addresses, and JSONPath extraction for the web provider.
 // Thread-safety: single-threaded tests.
 #include <cmath>
+#include <map>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +26,8 @@ TEST(PrometheusParse, VectorGivesLabelledSamples) {
   EXPECT_DOUBLE_EQ(r->samples[1].value, 1500);
   EXPECT_EQ(r->query, "q");
   EXPECT_TRUE(r->hasData());
+  ASSERT_TRUE(r->evaluatedAt.has_value());
+  EXPECT_DOUBLE_EQ(*r->evaluatedAt, 1700000000.1);
 }
 
 TEST(PrometheusParse, ScalarGivesOneUnlabelledSample) {
@@ -32,6 +36,7 @@ TEST(PrometheusParse, ScalarGivesOneUnlabelledSample) {
   ASSERT_EQ(r->samples.size(), 1u);
   EXPECT_TRUE(r->samples[0].labels.empty());
   EXPECT_DOUBLE_EQ(r->samples[0].value, 0.25);
+  EXPECT_EQ(r->evaluatedAt, std::optional<double>(1.0));
 }
 
 TEST(PrometheusParse, EmptyVectorIsNoDataNotAnError) {
@@ -94,6 +99,45 @@ TEST(PrometheusParse, NonJsonIsHttpStatusOrBadResponse) {
   auto badValue = parsePrometheusResponse(200, R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"abc"]}]}})", "q");
   ASSERT_FALSE(badValue.ok());
   EXPECT_EQ(badValue.error().kind, Kind::BadResponse);
+}
+
+// queryTogether's one request: every query tagged with its index, joined with `or`.
+TEST(PrometheusCombined, TagsEachQueryWithItsIndex) {
+  EXPECT_EQ(PrometheusProvider::combineQueries({"sum(a)", "sum by (s) (b)"}),
+            R"(label_replace((sum(a)), "modelops_part", "0", "", "") or )"
+            R"(label_replace((sum by (s) (b)), "modelops_part", "1", "", ""))");
+}
+
+TEST(PrometheusCombined, SplitGivesEachQueryItsSeriesWithoutTheTag) {
+  QueryResult combined;
+  combined.query = "combined";
+  combined.evaluatedAt = 1700000000.5;
+  combined.samples = {Sample{{{"modelops_part", "1"}, {"segment", "eu"}}, 100},
+                      Sample{{{"modelops_part", "0"}, {"segment", "eu"}}, 90},
+                      Sample{{{"modelops_part", "1"}, {"segment", "us"}}, 50}};
+  auto parts = PrometheusProvider::splitCombined(combined, {"s", "t", "p"});
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].query, "s");
+  ASSERT_EQ((*parts)[0].samples.size(), 1u);
+  EXPECT_EQ((*parts)[0].samples[0].labels, (std::map<std::string, std::string>{{"segment", "eu"}}));
+  EXPECT_DOUBLE_EQ((*parts)[0].samples[0].value, 90);
+  ASSERT_EQ((*parts)[1].samples.size(), 2u);
+  EXPECT_EQ((*parts)[1].samples[1].labels.at("segment"), "us");
+  EXPECT_TRUE((*parts)[2].samples.empty()) << "a query without series is no data, as on its own";
+  EXPECT_EQ((*parts)[2].evaluatedAt, std::optional<double>(1700000000.5));
+}
+
+TEST(PrometheusCombined, ASeriesWithoutAKnownPartIsABadResponse) {
+  for (const auto& labels : std::vector<std::map<std::string, std::string>>{
+           {{"segment", "eu"}}, {{"modelops_part", "2"}}, {{"modelops_part", "x"}}, {{"modelops_part", ""}}}) {
+    QueryResult combined;
+    combined.samples = {Sample{labels, 1}};
+    auto parts = PrometheusProvider::splitCombined(combined, {"s", "t"});
+    ASSERT_FALSE(parts.ok());
+    EXPECT_EQ(parts.error().kind, Kind::BadResponse);
+    EXPECT_NE(parts.error().message.find("modelops_part"), std::string::npos) << parts.error().message;
+  }
 }
 
 TEST(HttpAddress, ParsesSchemeHostPortPrefix) {

@@ -79,7 +79,7 @@ TEST(Runner, FailsOnOneBadSegmentAndNamesIt) {
 }
 
 TEST(Runner, SeriesWithoutTheSegmentLabelCountOnlyInTheOverall) {
-  GroupedCounts g = groupCounts(QueryResult{{seg("a", 9), Sample{{}, 5}}, "s"}, QueryResult{{seg("a", 10), Sample{{}, 10}}, "t"},
+  GroupedCounts g = groupCounts(QueryResult{{seg("a", 9), Sample{{}, 5}}, "s", std::nullopt}, QueryResult{{seg("a", 10), Sample{{}, 10}}, "t", std::nullopt},
                                 std::nullopt, "segment");
   EXPECT_DOUBLE_EQ(g.overall.successes, 14);
   EXPECT_DOUBLE_EQ(g.overall.trials, 20);
@@ -89,7 +89,7 @@ TEST(Runner, SeriesWithoutTheSegmentLabelCountOnlyInTheOverall) {
 }
 
 TEST(Runner, SegmentWithTrialsButNoSuccessesSeriesIsNoDataNotZero) {
-  GroupedCounts g = groupCounts(QueryResult{{seg("a", 90)}, "s"}, QueryResult{{seg("a", 100), seg("b", 100)}, "t"},
+  GroupedCounts g = groupCounts(QueryResult{{seg("a", 90)}, "s", std::nullopt}, QueryResult{{seg("a", 100), seg("b", 100)}, "t", std::nullopt},
                                 std::nullopt, "segment");
   EXPECT_DOUBLE_EQ(g.segments.at("b").trials, 0);  // zero trials: inconclusive, never a confident failure
   ASSERT_EQ(g.noData.size(), 1u);
@@ -174,9 +174,9 @@ TEST(Runner, PredictionsGiveLabelCoverage) {
 }
 
 TEST(Runner, SuccessesSlightlyAboveTrialsAreClampedLargeExcessIsInvalid) {
-  GroupedCounts small = groupCounts(QueryResult{{Sample{{}, 1000.4}}, "s"}, QueryResult{{Sample{{}, 1000}}, "t"}, std::nullopt, "");
+  GroupedCounts small = groupCounts(QueryResult{{Sample{{}, 1000.4}}, "s", std::nullopt}, QueryResult{{Sample{{}, 1000}}, "t", std::nullopt}, std::nullopt, "");
   EXPECT_DOUBLE_EQ(small.overall.successes, 1000);
-  GroupedCounts swapped = groupCounts(QueryResult{{Sample{{}, 1000}}, "s"}, QueryResult{{Sample{{}, 800}}, "t"}, std::nullopt, "");
+  GroupedCounts swapped = groupCounts(QueryResult{{Sample{{}, 1000}}, "s", std::nullopt}, QueryResult{{Sample{{}, 800}}, "t", std::nullopt}, std::nullopt, "");
   EXPECT_DOUBLE_EQ(swapped.overall.successes, 1000);  // left for the judge to reject
 }
 
@@ -201,7 +201,7 @@ TEST(RunnerThreshold, OneValuePassesOrFails) {
 }
 
 TEST(RunnerThreshold, SeveralSeriesJudgeTheWorst) {
-  QueryResult r{{Sample{{{"pod", "a"}}, 0.1}, Sample{{{"pod", "b"}}, 0.4}}, "q"};
+  QueryResult r{{Sample{{{"pod", "a"}}, 0.1}, Sample{{{"pod", "b"}}, 0.4}}, "q", std::nullopt};
   EXPECT_DOUBLE_EQ(*thresholdValue(r, ThresholdCriteria{std::nullopt, 0.25}), 0.4);
   EXPECT_DOUBLE_EQ(*thresholdValue(r, ThresholdCriteria{0.2, std::nullopt}), 0.1);
   EXPECT_DOUBLE_EQ(*thresholdValue(r, ThresholdCriteria{0.05, 0.5}), 0.4);
