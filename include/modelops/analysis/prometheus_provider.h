@@ -10,8 +10,9 @@
 // queryTogether(): the queries go in one request, each tagged with a label,
 //   label_replace((Q0), "modelops_part", "0", "", "") or label_replace((Q1), "modelops_part", "1", "", "")
 // which Prometheus evaluates on one snapshot of its storage, so successes and trials always come from the
-// same scrapes. When Prometheus rejects that (a query whose result is a scalar, or series that already carry
-// the label), the queries are sent one by one, each at the evaluation time of the first answer.
+// same scrapes (a label the queries' own series carry under that name is overwritten). When Prometheus
+// rejects that (a query whose result is a scalar, a query-size limit), the queries are sent one by one,
+// each at the evaluation time of the first answer.
 // Thread-safety: query() may be called concurrently; each call uses its own HTTP client.
 #pragma once
 

@@ -221,7 +221,7 @@ Result<std::vector<QueryResult>, ProviderError> PrometheusProvider::queryTogethe
   auto answer = send(combined, std::nullopt, cancel);
   if (answer.ok()) return splitCombined(std::move(*answer), renderedQueries);
   if (answer.error().kind != Kind::QueryError) return answer.error();
-  // Rejected as a whole (a scalar query, or a clash on the label): one by one, at one evaluation time.
+  // Rejected as a whole (a scalar query, a query-size limit): one by one, at one evaluation time.
   std::vector<QueryResult> results;
   std::optional<double> at;
   for (const auto& q : renderedQueries) {

@@ -195,10 +195,15 @@ Verdict AnalysisRunner::measure(const MetricSpec& metric, const TemplateVars& ca
     auto results = (*provider)->queryTogether(asked, cancel);
     if (!results.ok()) {
       const std::string& failed = results.error().query;
-      const char* part = failed == *s ? "successes" : failed == *t ? "trials" : p && failed == *p ? "predictions" : "queries";
+      std::string part = "queries";
+      if (failed == *s) part = "successes";
+      else if (failed == *t) part = "trials";
+      else if (p && failed == *p) part = "predictions";
       return errorVerdict(metric.name, vars.track + " " + part + ": " + results.error().message, queries);
     }
-    if (results->size() != asked.size()) return errorVerdict(metric.name, vars.track + ": provider answered the wrong number of queries", queries);
+    if (results->size() != asked.size()) {
+      return errorVerdict(metric.name, vars.track + ": the provider answered the wrong number of queries", queries);
+    }
     std::optional<QueryResult> pr;
     if (p) pr = std::move((*results)[2]);
     return Measured{groupCounts((*results)[0], (*results)[1], pr, metric.segments ? metric.segments->by : std::string()),
