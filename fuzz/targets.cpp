@@ -156,7 +156,21 @@ void prometheusResponse(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return;
   int status = kStatuses[data[0] % (sizeof kStatuses / sizeof kStatuses[0])];
   std::string body(text(data + 1, size - 1));
-  (void)analysis::parsePrometheusResponse(status, body, "sum(up)");
+  auto parsed = analysis::parsePrometheusResponse(status, body, "sum(up)");
+  if (!parsed.ok()) return;
+  // The same body read as the answer to a combined query of three parts (PrometheusProvider::queryTogether).
+  const std::size_t total = parsed->samples.size();
+  auto parts = analysis::PrometheusProvider::splitCombined(std::move(*parsed), {"a", "b", "c"});
+  if (!parts.ok()) return;
+  fuzzCheck(parts->size() == 3, "a split has one result per query");
+  std::size_t kept = 0;
+  for (const auto& part : *parts) {
+    kept += part.samples.size();
+    for (const auto& sample : part.samples) {
+      fuzzCheck(sample.labels.count(analysis::PrometheusProvider::kPartLabel) == 0, "the split removes the tag");
+    }
+  }
+  fuzzCheck(kept == total, "a split keeps every series");
 }
 
 void labelSelector(const std::uint8_t* data, std::size_t size) {
