@@ -175,8 +175,7 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
   }
   p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "AnalysisRunning", summarizeVerdicts(progress));
   p.setPhase(phase::kProgressing, label + ": analysis running (" + summarizeVerdicts(progress) + ")");
-  auto interval = p.spec.analysis->interval ? p.spec.analysis->interval->get() : milliseconds(30000);
-  p.requeue(interval);
+  p.requeue(analysisInterval(*p.spec.analysis));
   return StepResult::Wait;
 }
 

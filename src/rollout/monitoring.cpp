@@ -52,9 +52,7 @@ std::optional<std::int64_t> olderGoodRevision(const api::ModelDeploymentStatus& 
 milliseconds intervalOf(const Pass& p) {
   if (p.spec.monitoring && p.spec.monitoring->interval && p.spec.monitoring->interval->value)
     return *p.spec.monitoring->interval->value;
-  if (p.spec.analysis && p.spec.analysis->interval && p.spec.analysis->interval->value)
-    return *p.spec.analysis->interval->value;
-  return milliseconds(30000);
+  return p.spec.analysis ? analysisInterval(*p.spec.analysis) : milliseconds(30000);
 }
 
 bool rollbackMode(const Pass& p) {
