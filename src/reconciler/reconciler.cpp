@@ -9,6 +9,7 @@
 #include "modelops/api/validation.h"
 #include "modelops/common/logging.h"
 #include "modelops/reconciler/children.h"
+#include "modelops/traffic/routing_status.h"
 
 namespace modelops::reconciler {
 namespace {
@@ -127,6 +128,23 @@ rollout::PlanInput planInputFor(const Json& raw, WallTime now) {
   return in;
 }
 
+// A routing object a human must fix: the status says so (phase Failed, TrafficRoutingReady=False naming
+// it) instead of the plan's, which would claim weights that were not written; retried every 30 s (the
+// operator does not watch routes) and at once on any change of the ModelDeployment.
+ReconcileResult reportBlockedRouting(runtime::ReconcileContext& ctx, const runtime::ReconcileRequest& request,
+                                     const Json& raw, const rollout::PlanInput& in,
+                                     const traffic::RoutingProblem& problem) {
+  auto status = api::encodeStatus(traffic::routingFailedStatus(in.md.status, problem, in.md.generation(), in.now));
+  if (status != raw.value("status", Json::object())) {
+    Json update = raw;
+    update["status"] = status;
+    auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update);
+    if (!written && written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));
+    if (!written) return ReconcileResult::failed("update status: " + written.error().describe());
+  }
+  return ReconcileResult::after(std::chrono::seconds(30));
+}
+
 }  // namespace
 
 ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileRequest& request,
@@ -165,6 +183,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (options_.gauges) options_.gauges->retain(request.ns, request.name, liveRevisions(plan.status));
   Apply apply{ctx, in.md, plan, deployments, services, {}};
   std::string routingProblem;
+  std::optional<traffic::RoutingProblem> routingBlocked;  // a routing object a human must fix
   if (!plan.hold) {
     apply.deployments(/*grow=*/true);
     apply.servicesToDesired();
@@ -172,8 +191,12 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
       auto router = options_.routers(in.md, ctx.client);
       auto written = router->apply(in.md, *plan.traffic);
       if (!written) {
-        routingProblem = router->describe() + ": " + written.error().message;
+        routingBlocked = traffic::routingProblem(written.error());
+        routingProblem = routingBlocked ? routingBlocked->message : router->describe() + ": " + written.error().message;
         apply.fail("traffic " + router->describe(), written.error());
+      } else {
+        traffic::recordRoutingReady(plan.status, plan.traffic->replicaRatio ? "" : router->describe(),
+                                    in.md.generation(), in.now);
       }
     }
     // Only after traffic moved away: shrink and delete.
@@ -187,6 +210,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     logWarn("reconcile incomplete", {{"object", objectRef(request.ns, request.name)}, {"err", apply.failure}});
     if (!routingProblem.empty() && options_.events)
       options_.events(raw, {"Warning", "TrafficRoutingFailed", routingProblem});
+    if (routingBlocked) return reportBlockedRouting(ctx, request, raw, in, *routingBlocked);
     return ReconcileResult::failed(apply.failure);
   }
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "modelops/traffic/route_scope.h"
+
 namespace modelops::traffic {
 namespace {
 
@@ -56,21 +58,6 @@ Json keepIfSame(Json fresh, const std::vector<Json>& previous) {
   return fresh;
 }
 
-// Our entries, keeping any extra fields the user put on an entry for the same Service.
-Json mergeEntries(const Json& existing, const rollout::DesiredTraffic& traffic,
-                  const std::function<std::string(const Json&)>& nameOf,
-                  const std::function<Json(const rollout::Backend&, Json base)>& make) {
-  Json out = Json::array();
-  for (const auto& b : traffic.backends) {
-    Json base = Json::object();
-    if (existing.is_array())
-      for (const auto& e : existing)
-        if (e.is_object() && nameOf(e) == b.service) base = e;
-    out.push_back(make(b, base));
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- HTTPRoute
 
 constexpr std::string_view kRulePrefix = "modelops-match-";
@@ -78,10 +65,31 @@ constexpr std::string_view kRulePrefix = "modelops-match-";
 bool isAnyOurs(const Json& rule) {
   return rule.is_object() && rule.value("name", std::string()).starts_with(kRulePrefix);
 }
-// Rules this ModelDeployment added: named "modelops-match-<owner>-...".
-bool isOurs(const Json& rule, const std::string& owner) {
-  return !owner.empty() && isAnyOurs(rule) &&
-         rule.value("name", std::string()).starts_with(std::string(kRulePrefix) + owner + "-");
+// The namespace a backendRef points into (absent: the route's).
+std::string refNamespace(const Json& ref, const RouteScope& scope) {
+  auto it = ref.find("namespace");
+  return it != ref.end() && it->is_string() ? it->get<std::string>() : scope.routeNamespace;
+}
+
+// A backendRef to one of the scope's Services (core Service kind, the ModelDeployment's namespace).
+bool isManagedRef(const Json& ref, const RouteScope& scope, std::string& service) {
+  if (!ref.is_object()) return false;
+  auto group = ref.value("group", std::string());
+  if (ref.value("kind", std::string("Service")) != "Service" || !(group.empty() || group == "core")) return false;
+  service = ref.value("name", std::string());
+  return scope.managed.count(service) > 0 && refNamespace(ref, scope) == scope.serviceNamespace;
+}
+
+// Rules this ModelDeployment added: named "modelops-match-<owner>-...", routed only into its namespace
+// (so a same-named ModelDeployment of another namespace sharing a granted route keeps its rules).
+bool isOurs(const Json& rule, const std::string& owner, const RouteScope& scope) {
+  if (owner.empty() || !isAnyOurs(rule) ||
+      !rule.value("name", std::string()).starts_with(std::string(kRulePrefix) + owner + "-"))
+    return false;
+  const auto& refs = rule.value("backendRefs", Json::array());
+  return refs.is_array() && std::all_of(refs.begin(), refs.end(), [&](const Json& ref) {
+           return ref.is_object() && refNamespace(ref, scope) == scope.serviceNamespace;
+         });
 }
 
 // Index (into `rules`) of the managed rule, counting only rules that are not match rules of ours.
@@ -105,7 +113,8 @@ std::optional<std::size_t> managedRule(const Json& rules, const api::GatewayApiR
 }
 
 // One rule per backend with match rules: the managed rule's conditions AND the pin, to that backend only.
-std::vector<Json> httpMatchRules(const Json& managed, const rollout::DesiredTraffic& traffic, std::int64_t port) {
+std::vector<Json> httpMatchRules(const Json& managed, const rollout::DesiredTraffic& traffic, std::int64_t port,
+                                 const RouteScope& scope) {
   std::vector<Json> out;
   Json base = managed.value("matches", Json::array());
   if (!base.is_array() || base.empty()) base = Json::parse(R"([{"path": {"type": "PathPrefix", "value": "/"}}])");
@@ -131,7 +140,9 @@ std::vector<Json> httpMatchRules(const Json& managed, const rollout::DesiredTraf
         matches.push_back(std::move(one));
       }
     rule["matches"] = std::move(matches);
-    rule["backendRefs"] = Json::array({Json{{"name", b.service}, {"port", port}, {"weight", 1}}});
+    Json ref = {{"name", b.service}, {"port", port}, {"weight", 1}};
+    if (scope.crossNamespace()) ref["namespace"] = scope.serviceNamespace;
+    rule["backendRefs"] = Json::array({std::move(ref)});
     out.push_back(std::move(rule));
   }
   return out;
@@ -188,20 +199,81 @@ std::vector<Json> vsMatchRoutes(const Json& managed, const std::string& route, c
   return out;
 }
 
+// "HTTPRoute ns/name" for messages (the parts the object has).
+std::string objectText(std::string_view kind, const Json& object) {
+  std::string ns, name;
+  if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
+    ns = object["metadata"].value("namespace", std::string());
+    name = object["metadata"].value("name", std::string());
+  }
+  return std::string(kind) + " " + (ns.empty() ? name : ns + "/" + name);
+}
+
+// A route destination host naming one of the scope's Services: "svc" (resolved in the route's
+// namespace), "svc.ns", "svc.ns.svc" or "svc.ns.svc.<cluster domain>".
+bool isManagedHost(const std::string& host, const RouteScope& scope, std::string& service) {
+  auto dot = host.find('.');
+  service = host.substr(0, dot);
+  if (!scope.managed.count(service)) return false;
+  if (dot == std::string::npos) return scope.routeNamespace == scope.serviceNamespace;
+  auto rest = std::string_view(host).substr(dot + 1);
+  const std::string ns = scope.serviceNamespace;
+  return rest == ns || rest == ns + ".svc" || rest.starts_with(ns + ".svc.");
+}
+
+EntryShape backendRefShape(std::int64_t port, const RouteScope& scope) {
+  EntryShape shape;
+  shape.isManaged = [&scope](const Json& ref, std::string& service) { return isManagedRef(ref, scope, service); };
+  shape.absentWeight = 1;  // Gateway API: weight defaults to 1
+  shape.make = [port, &scope](const rollout::Backend& b, std::int64_t weight, Json base) {
+    base["name"] = b.service;
+    base["port"] = port;
+    base["weight"] = weight;
+    if (scope.crossNamespace()) base["namespace"] = scope.serviceNamespace;
+    return base;
+  };
+  return shape;
+}
+
+EntryShape destinationShape(std::int64_t port, const RouteScope& scope, const Json& entries) {
+  EntryShape shape;
+  shape.isManaged = [&scope](const Json& e, std::string& service) {
+    return e.contains("destination") && e["destination"].is_object() &&
+           isManagedHost(e["destination"].value("host", std::string()), scope, service);
+  };
+  // Istio: a lone destination without weight carries everything; among several, an absent weight is 0.
+  shape.absentWeight = entries.is_array() && entries.size() == 1 ? 100 : 0;
+  shape.make = [port](const rollout::Backend& b, std::int64_t weight, Json base) {
+    if (!base.contains("destination") || !base["destination"].is_object()) base["destination"] = Json::object();
+    base["destination"]["host"] = b.service;
+    base["destination"]["port"] = {{"number", port}};
+    base["destination"].erase("subset");
+    base["weight"] = weight;
+    return base;
+  };
+  return shape;
+}
+
 }  // namespace
 
 Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing,
                                   const rollout::DesiredTraffic& traffic, std::int64_t port) {
+  return setHttpRouteBackends(route, routing, traffic, port, scopeOfRoute(route, traffic));
+}
+
+Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing,
+                                  const rollout::DesiredTraffic& traffic, std::int64_t port, const RouteScope& scope) {
   if (matchesWithoutOwner(traffic)) return invalid("header/cookie match rules need DesiredTraffic::owner");
   if (!route.is_object() || !route.contains("spec") || !route["spec"].is_object())
-    return invalid("HTTPRoute has no spec");
+    return invalid(objectText("HTTPRoute", route) + " has no spec");
   Json out = route;
   auto& rules = out["spec"]["rules"];
   // Our previous match rules go first (kept aside to reuse them verbatim when unchanged).
   std::vector<Json> previous;
   if (rules.is_array()) {
     Json kept = Json::array();
-    for (const auto& r : rules) (isOurs(r, traffic.owner) ? previous : kept.get_ref<Json::array_t&>()).push_back(r);
+    for (const auto& r : rules)
+      (isOurs(r, traffic.owner, scope) ? previous : kept.get_ref<Json::array_t&>()).push_back(r);
     rules = std::move(kept);
   }
   auto index = managedRule(rules, routing);
@@ -209,20 +281,14 @@ Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRoutin
     std::string which = routing.ruleIndex ? "rules[" + std::to_string(*routing.ruleIndex) + "]"
                         : routing.port   ? "a rule with a backendRef on port " + std::to_string(*routing.port)
                                          : "a rule";
-    return invalid("HTTPRoute " + route["metadata"].value("name", std::string()) + " has no " + which);
+    return invalid(objectText("HTTPRoute", route) + " has no " + which);
   }
   auto& rule = rules[*index];
-  rule["backendRefs"] = mergeEntries(
-      rule.value("backendRefs", Json::array()), traffic,
-      [](const Json& e) { return e.value("name", std::string()); },
-      [port](const rollout::Backend& b, Json base) {
-        base["name"] = b.service;
-        base["port"] = port;
-        base["weight"] = b.weight;
-        if (base.contains("kind") && base["kind"] != "Service") base.erase("kind");  // Service is the default
-        return base;
-      });
-  auto pins = httpMatchRules(rule, traffic, port);
+  auto merged = mergeManagedEntries(rule.value("backendRefs", Json::array()), traffic, backendRefShape(port, scope),
+                                    objectText("HTTPRoute", route));
+  if (!merged) return merged.error();
+  rule["backendRefs"] = std::move(merged).value();
+  auto pins = httpMatchRules(rule, traffic, port, scope);
   for (auto& r : pins) r = keepIfSame(std::move(r), previous);
   auto& list = rules.get_ref<Json::array_t&>();
   list.insert(list.begin() + static_cast<std::ptrdiff_t>(*index), pins.begin(), pins.end());
@@ -243,8 +309,15 @@ std::vector<rollout::Backend> readHttpRouteBackends(const Json& route, const api
 
 Result<Json> setVirtualServiceRoutes(const Json& vs, const api::IstioVirtualService& routing,
                                      const rollout::DesiredTraffic& traffic, std::int64_t port) {
+  return setVirtualServiceRoutes(vs, routing, traffic, port, scopeOfRoute(vs, traffic));
+}
+
+Result<Json> setVirtualServiceRoutes(const Json& vs, const api::IstioVirtualService& routing,
+                                     const rollout::DesiredTraffic& traffic, std::int64_t port,
+                                     const RouteScope& scope) {
   if (matchesWithoutOwner(traffic)) return invalid("header/cookie match rules need DesiredTraffic::owner");
-  if (!vs.is_object() || !vs.contains("spec") || !vs["spec"].is_object()) return invalid("VirtualService has no spec");
+  if (!vs.is_object() || !vs.contains("spec") || !vs["spec"].is_object())
+    return invalid(objectText("VirtualService", vs) + " has no spec");
   Json out = vs;
   auto& http = out["spec"]["http"];
   for (const auto& name : routing.routes) {
@@ -258,18 +331,12 @@ Result<Json> setVirtualServiceRoutes(const Json& vs, const api::IstioVirtualServ
                                              [&](const Json& r) { return r.is_object() && r.value("name", "") == name; })
                               : http.end();
     if (!http.is_array() || it == http.end())
-      return invalid("VirtualService " + vs["metadata"].value("name", std::string()) + " has no http route named \"" +
-                     name + "\"");
-    (*it)["route"] = mergeEntries(
-        it->value("route", Json::array()), traffic,
-        [](const Json& e) { return e.contains("destination") ? e["destination"].value("host", std::string()) : ""; },
-        [port](const rollout::Backend& b, Json base) {
-          base["destination"]["host"] = b.service;
-          base["destination"]["port"] = {{"number", port}};
-          base["destination"].erase("subset");
-          base["weight"] = b.weight;
-          return base;
-        });
+      return invalid(objectText("VirtualService", vs) + " has no http route named \"" + name + "\"");
+    const Json entries = it->value("route", Json::array());
+    auto merged = mergeManagedEntries(entries, traffic, destinationShape(port, scope, entries),
+                                      objectText("VirtualService", vs) + " route \"" + name + "\"");
+    if (!merged) return merged.error();
+    (*it)["route"] = std::move(merged).value();
     auto pins = vsMatchRoutes(*it, name, traffic, port);
     for (auto& r : pins) r = keepIfSame(std::move(r), previous);
     auto at = it - http.begin();

@@ -81,6 +81,7 @@ inline constexpr std::string_view kAvailable = "Available";
 inline constexpr std::string_view kProgressing = "Progressing";
 inline constexpr std::string_view kAccuracyHealthy = "AccuracyHealthy";
 inline constexpr std::string_view kInvalidSpec = "InvalidSpec";
+inline constexpr std::string_view kTrafficRoutingReady = "TrafficRoutingReady";  // see traffic/routing_status.h
 inline constexpr std::string_view kTrue = "True";
 inline constexpr std::string_view kFalse = "False";
 inline constexpr std::string_view kUnknown = "Unknown";

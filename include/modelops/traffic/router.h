@@ -1,10 +1,12 @@
 // Traffic routers: make a routing object carry the weights the planner decided.
 //   - replica ratio (no router): nothing to write, the planner's replica counts carry the weights;
-//   - Gateway API HTTPRoute (gateway.networking.k8s.io/v1): the backendRefs of ONE rule (ruleIndex, or
-//     the rule whose backendRefs use `port`, else rule 0) become exactly our Services with their
-//     weights; every other rule, match, filter and field of the user's route is left untouched;
-//   - Istio VirtualService (networking.istio.io/v1beta1): the `route` destinations of the named http
-//     routes become our Services with their weights.
+//   - Gateway API HTTPRoute (gateway.networking.k8s.io/v1): in ONE rule (ruleIndex, or the rule whose
+//     backendRefs use `port`, else rule 0) our backendRefs carry the split; every other backendRef, rule,
+//     match, filter and field of the user's route is left untouched;
+//   - Istio VirtualService (networking.istio.io/v1beta1): the same for the `route` destinations of the
+//     named http routes.
+// Which entries are ours, the weight they share and the namespace rule (a route of another namespace
+// only with its grant annotation) are in route_scope.h.
 // A/B header/cookie matches (Backend::match) of a backend with weight > 0:
 //   - HTTPRoute: one rule per such backend, named "modelops-match-<service>", inserted just before the
 //     managed rule: a copy of the managed rule (filters etc.) whose matches are the managed rule's matches
@@ -32,15 +34,22 @@
 #include "modelops/common/result.h"
 #include "modelops/kube/client.h"
 #include "modelops/rollout/planner.h"
+#include "modelops/traffic/route_scope.h"
 
 namespace modelops::traffic {
 
 using Json = nlohmann::json;
 
-// The route with the managed rule's backendRefs set to `traffic` (and our match rules in front of it);
-// Error names the problem (no such rule / route).
+// The route with our backendRefs of the managed rule set to `traffic` (and our match rules in front of
+// it); Error (code a route_reason) names the problem: no such rule / route (InvalidRoute), no weight
+// left by the other backends (NoWeightLeft). Without a scope: scopeOfRoute(route, traffic).
+Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing,
+                                  const rollout::DesiredTraffic& traffic, std::int64_t port, const RouteScope& scope);
 Result<Json> setHttpRouteBackends(const Json& route, const api::GatewayApiRouting& routing,
                                   const rollout::DesiredTraffic& traffic, std::int64_t port);
+Result<Json> setVirtualServiceRoutes(const Json& virtualService, const api::IstioVirtualService& routing,
+                                     const rollout::DesiredTraffic& traffic, std::int64_t port,
+                                     const RouteScope& scope);
 Result<Json> setVirtualServiceRoutes(const Json& virtualService, const api::IstioVirtualService& routing,
                                      const rollout::DesiredTraffic& traffic, std::int64_t port);
 
@@ -51,8 +60,10 @@ class TrafficRouter {
  public:
   virtual ~TrafficRouter() = default;
   // Makes the routing object carry `traffic`. Returns true when it wrote, false when it already did.
-  // Errors: the API's (404 when the route does not exist, 409 when it changed meanwhile), or an
-  // ApiError with code 0 and reason "InvalidRoute" when the object cannot carry the split.
+  // Errors: a problem a human must fix carries a route_reason as its reason and a message naming the
+  // object: 404 RouteNotFound / RouteKindNotInstalled, 403 RouteForbidden, code 0 RouteNotGranted /
+  // NoWeightLeft / InvalidRoute (see routingProblem() in routing_status.h); anything else is the
+  // API's error as is (409 when the route changed meanwhile, 5xx, transport), worth a retry.
   virtual kube::KubeResult<bool> apply(const api::ModelDeployment& md, const rollout::DesiredTraffic& traffic) = 0;
   virtual std::string describe() const = 0;  // "HTTPRoute ml/fraud", "replica ratio"
 };

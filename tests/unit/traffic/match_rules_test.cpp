@@ -101,7 +101,12 @@ TEST(HttpRouteMatch, ReplacedWhenTheSplitChangesAndRemovedWithoutPins) {
   rollout::DesiredTraffic plain;
   plain.owner = "fraud";
   plain.backends = {{"fraud-stable", "stable", 100, {}}, {"fraud-canary", "canary", 0, {}}};
-  auto done = *setHttpRouteBackends(out, routing, plain, 80);
+  // The variants are still in status.variants when the split changes (scopeFor): still ours, removed.
+  auto scope = scopeOfRoute(out, plain);
+  scope.managed.insert({"fraud-control", "fraud-treatment"});
+  auto done = *setHttpRouteBackends(out, routing, plain, 80, scope);
+  EXPECT_EQ(done["spec"]["rules"][1]["backendRefs"], Json::parse(R"([
+    {"name": "fraud-stable", "port": 80, "weight": 100}, {"name": "fraud-canary", "port": 80, "weight": 0}])"));
   for (const auto& r : done["spec"]["rules"])
     EXPECT_NE(r.value("name", ""), "modelops-match-fraud-treatment");
   EXPECT_EQ(done["spec"]["rules"].size(), 4u);

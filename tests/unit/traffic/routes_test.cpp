@@ -51,12 +51,16 @@ TEST(HttpRoute, FindsTheRuleByPortOrDefaultsToTheFirst) {
   byPort.port = 9000;
   auto out = setHttpRouteBackends(httpRoute(), byPort, split(50), 9000);
   ASSERT_TRUE(out);
-  EXPECT_EQ((*out)["spec"]["rules"][0]["backendRefs"][1]["weight"], 50);
+  // "admin" is not ours: it keeps its place and its (default) weight 1; ours share the 99 it leaves.
+  EXPECT_EQ((*out)["spec"]["rules"][0]["backendRefs"], Json::parse(R"([{"name": "admin", "port": 9000},
+    {"name": "fraud-stable", "port": 9000, "weight": 50}, {"name": "fraud-canary", "port": 9000, "weight": 49}])"));
   EXPECT_EQ((*out)["spec"]["rules"][1], httpRoute()["spec"]["rules"][1]);
   api::GatewayApiRouting first;
   auto out0 = setHttpRouteBackends(httpRoute(), first, split(0), 80);
   ASSERT_TRUE(out0);
-  EXPECT_EQ((*out0)["spec"]["rules"][0]["backendRefs"][0]["name"], "fraud-stable");
+  EXPECT_EQ((*out0)["spec"]["rules"][0]["backendRefs"][0]["name"], "admin");
+  EXPECT_EQ((*out0)["spec"]["rules"][0]["backendRefs"][1]["name"], "fraud-stable");
+  EXPECT_EQ((*out0)["spec"]["rules"][0]["backendRefs"][1]["weight"], 99);
 }
 
 TEST(HttpRoute, MissingRuleAndMatchRulesAreErrors) {
@@ -64,7 +68,7 @@ TEST(HttpRoute, MissingRuleAndMatchRulesAreErrors) {
   routing.ruleIndex = 5;
   auto out = setHttpRouteBackends(httpRoute(), routing, split(10), 80);
   ASSERT_FALSE(out);
-  EXPECT_NE(out.error().message.find("HTTPRoute fraud has no rules[5]"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("HTTPRoute ml/fraud has no rules[5]"), std::string::npos) << out.error().message;
   auto withMatch = split(10);
   api::MatchRule rule;
   rule.header = api::NameValue{"X-Variant", "b", {}};
