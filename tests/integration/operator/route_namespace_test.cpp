@@ -71,6 +71,11 @@ TEST_F(RouteNamespaceTest, AnotherNamespacesRouteIsNotTakenOver) {
   const Json stored = cluster().create(res::httpRoutes(), kTeamB, route(kTeamB, kTheirs))["spec"]["rules"][0]["backendRefs"];
   cluster().create(res::modelDeployments(), kTeamA, payments(kTeamA, kTeamB));
   startOperator();
+  // Whichever comes first: the route rewritten (the bug: team-a's Services at 100 / 0) or the refusal.
+  waitUntil([&] {
+    return backendRefs(kTeamB) != stored || findCondition(statusIn(kTeamA), "TrafficRoutingReady") != nullptr;
+  }, 20s);
+  EXPECT_EQ(backendRefs(kTeamB), stored) << "team-b's route was taken over";
   ASSERT_TRUE(waitRouting(kTeamA, "False", "RouteNotGranted"));
   auto st = statusIn(kTeamA);
   EXPECT_EQ(st.value("phase", ""), "Failed");
