@@ -148,5 +148,30 @@ TEST_F(RouteNamespaceTest, SameNamespaceCanaryMovesOnlyItsOwnBackends) {
   EXPECT_EQ(ready->value("message", ""), "HTTPRoute team-a/payments carries the weights");
 }
 
+TEST_F(RouteNamespaceTest, VirtualServiceKeepsOtherDestinations) {
+  Json vs = {{"apiVersion", "networking.istio.io/v1beta1"},
+             {"kind", "VirtualService"},
+             {"metadata", {{"name", "payments"}, {"namespace", kTeamA}}},
+             {"spec", {{"hosts", {"payments.example.com"}},
+                       {"http", {{{"name", "primary"},
+                                  {"route", Json::parse(R"([
+                                    {"destination": {"host": "legacy.team-b.svc.cluster.local"}, "weight": 70},
+                                    {"destination": {"host": "payments-stable"}, "weight": 30}])")}}}}}}};
+  const Json stored = cluster().create(res::virtualServices(), kTeamA, vs)["spec"]["http"][0]["route"];
+  auto md = modelDeployment("payments", "1.0", 2,
+                            canaryStrategy(Json::array(), {{"istio", {{"virtualService", {{"name", "payments"}, {"routes", {"primary"}}}}}}}));
+  md["metadata"]["namespace"] = kTeamA;
+  cluster().create(res::modelDeployments(), kTeamA, md);
+  startOperator();
+  ASSERT_TRUE(waitRouting(kTeamA, "True", "WeightsWritten"));
+  auto route = cluster().get(res::virtualServices(), kTeamA, "payments")["spec"]["http"][0]["route"];
+  ASSERT_EQ(route.size(), 3u) << route.dump();
+  EXPECT_EQ(route[0], stored[0]) << "the other destination keeps its place and weight";
+  EXPECT_EQ(route[1]["destination"].value("host", ""), "payments-stable");
+  EXPECT_EQ(route[1].value("weight", -1), 30);
+  EXPECT_EQ(route[2]["destination"].value("host", ""), "payments-canary");
+  EXPECT_EQ(route[2].value("weight", -1), 0);
+}
+
 }  // namespace
 }  // namespace modelops::itest
