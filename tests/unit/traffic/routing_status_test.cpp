@@ -98,6 +98,19 @@ TEST(Router, MissingRouteAndMissingKindAreNamed) {
   auto written = router->apply(md, stableOnly());
   ASSERT_TRUE(written) << written.error().message;
   EXPECT_TRUE(*written);
+
+  kube::ApiError forbidden;
+  forbidden.code = 403;
+  forbidden.reason = "Forbidden";
+  forbidden.message = "httproutes.gateway.networking.k8s.io \"payments\" is forbidden";
+  client.failNext("get", forbidden);
+  auto denied = router->apply(md, stableOnly());
+  ASSERT_FALSE(denied);
+  auto problem = routingProblem(denied.error());
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->reason, route_reason::kRouteForbidden);
+  EXPECT_EQ(problem->message,
+            "HTTPRoute team-a/payments: httproutes.gateway.networking.k8s.io \"payments\" is forbidden");
 }
 
 TEST(RoutingStatus, FailureSetsPhaseAndConditionAndIsStableWhenRepeated) {
