@@ -114,6 +114,11 @@ Status WebhookServer::start() {
     return Error{"BindError", "webhook server: cannot listen on " + options_.host + ":" + std::to_string(options_.port)};
   port_ = bound;
   listener_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing until listen_after_bind() runs: wait for it (there is no callback) so
+  // that an early stop() cannot leave the listener running and join() hanging.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   refresher_ = std::thread([this] { refreshLoop(); });
   logInfo("admission webhook serving", {{"address", options_.host + ":" + std::to_string(port_)},
                                         {"path", options_.path}});
