@@ -2,6 +2,8 @@
 // Thread-safety: pure functions.
 #include "modelops/admission/review_handler.h"
 
+#include <algorithm>
+
 #include "modelops/api/codec.h"
 #include "modelops/api/defaults.h"
 #include "modelops/api/validation.h"
