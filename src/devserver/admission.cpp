@@ -27,7 +27,7 @@ constexpr int kDefaultTimeoutSeconds = 10;
 constexpr int kMaxTimeoutSeconds = 30;
 constexpr std::size_t kMaxResponseBytes = 4 << 20;
 
-bool listHas(const Json& list, const std::string& value) {
+bool ruleListHas(const Json& list, const std::string& value) {
   if (!list.is_array()) return false;
   return std::any_of(list.begin(), list.end(),
                      [&](const Json& v) { return v.is_string() && (v == "*" || v == value); });
@@ -54,8 +54,8 @@ bool ruleMatches(const Json& rule, const AdmissionAttributes& a) {
   std::string scope = rule.contains("scope") && rule["scope"].is_string() ? rule["scope"].get<std::string>() : "*";
   if (scope == "Cluster" && a.namespaced) return false;
   if (scope == "Namespaced" && !a.namespaced) return false;
-  return listHas(rule.value("operations", Json()), a.operation) && listHas(rule.value("apiGroups", Json()), a.group) &&
-         listHas(rule.value("apiVersions", Json()), a.version) &&
+  return ruleListHas(rule.value("operations", Json()), a.operation) && ruleListHas(rule.value("apiGroups", Json()), a.group) &&
+         ruleListHas(rule.value("apiVersions", Json()), a.version) &&
          resourceMatches(rule.value("resources", Json()), a.resource, a.subresource);
 }
 
@@ -67,17 +67,17 @@ bool selectorMatches(const Json& webhook, const char* key, const Json& labels) {
   return selector.ok() && selector->matches(labels.is_object() ? labels : Json::object());
 }
 
-Json labelsOf(const Json& object) {
+Json hookLabels(const Json& object) {
   if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return Json::object();
   const Json& meta = object["metadata"];
   return meta.contains("labels") && meta["labels"].is_object() ? meta["labels"] : Json::object();
 }
 
-std::string stringAt(const Json& obj, const char* key, const std::string& fallback = "") {
+std::string hookString(const Json& obj, const char* key, const std::string& fallback = "") {
   return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : fallback;
 }
 
-struct CallTarget {
+struct WebhookTarget {
   std::string host;         // the name the certificate is verified against
   int port = 443;
   std::string connectHost;  // where the connection goes
@@ -86,7 +86,7 @@ struct CallTarget {
   std::string url;          // for messages
 };
 
-std::optional<std::pair<std::string, int>> splitHostPort(const std::string& text, int defaultPort) {
+std::optional<std::pair<std::string, int>> splitWebhookHostPort(const std::string& text, int defaultPort) {
   if (text.empty()) return std::nullopt;
   if (text.front() == '[') {
     auto close = text.find(']');
@@ -103,15 +103,15 @@ std::optional<std::pair<std::string, int>> splitHostPort(const std::string& text
   return std::make_pair(text.substr(0, colon), port);
 }
 
-Result<CallTarget> targetOf(const Json& clientConfig, const std::map<std::string, std::string>& serviceAddresses,
+Result<WebhookTarget> webhookTarget(const Json& clientConfig, const std::map<std::string, std::string>& serviceAddresses,
                             int timeoutSeconds) {
-  CallTarget t;
+  WebhookTarget t;
   std::string query = "?timeout=" + std::to_string(timeoutSeconds) + "s";
   if (clientConfig.contains("url")) {
-    std::string url = stringAt(clientConfig, "url");
+    std::string url = hookString(clientConfig, "url");
     if (url.rfind("https://", 0) != 0) return Error{"InvalidInput", "webhook url \"" + url + "\" is not https"};
     auto slash = url.find('/', 8);
-    auto hostPort = splitHostPort(url.substr(8, slash == std::string::npos ? std::string::npos : slash - 8), 443);
+    auto hostPort = splitWebhookHostPort(url.substr(8, slash == std::string::npos ? std::string::npos : slash - 8), 443);
     if (!hostPort) return Error{"InvalidInput", "webhook url \"" + url + "\" has no valid host"};
     t.host = t.connectHost = hostPort->first;
     t.port = t.connectPort = hostPort->second;
@@ -120,18 +120,18 @@ Result<CallTarget> targetOf(const Json& clientConfig, const std::map<std::string
     return t;
   }
   const Json service = clientConfig.value("service", Json());
-  std::string ns = stringAt(service, "namespace"), name = stringAt(service, "name");
+  std::string ns = hookString(service, "namespace"), name = hookString(service, "name");
   if (ns.empty() || name.empty()) return Error{"InvalidInput", "clientConfig needs url or service {namespace, name}"};
   t.host = name + "." + ns + ".svc";
   t.port = service.contains("port") && service["port"].is_number_integer() ? service["port"].get<int>() : 443;
-  t.path = stringAt(service, "path", "/") + query;
+  t.path = hookString(service, "path", "/") + query;
   t.url = "https://" + t.host + ":" + std::to_string(t.port) + t.path;
   auto address = serviceAddresses.find(ns + "/" + name);
   if (address == serviceAddresses.end())
     return Error{"Unresolvable", "Post \"" + t.url + "\": service " + ns + "/" + name +
                                      " has no address in the dev server (--webhook-service " + ns + "/" + name +
                                      "=HOST:PORT)"};
-  auto hostPort = splitHostPort(address->second, 443);
+  auto hostPort = splitWebhookHostPort(address->second, 443);
   if (!hostPort) return Error{"InvalidInput", "bad webhook service address " + address->second};
   t.connectHost = hostPort->first;
   t.connectPort = hostPort->second;
@@ -139,9 +139,9 @@ Result<CallTarget> targetOf(const Json& clientConfig, const std::map<std::string
 }
 
 // A private file with the CA bundle (httplib 0.11.4's CA store setter would also trust the system CAs).
-class CaFile {
+class WebhookCaFile {
  public:
-  explicit CaFile(const std::string& pem) {
+  explicit WebhookCaFile(const std::string& pem) {
     char tmpl[] = "/tmp/modelops-devserver-webhook-ca-XXXXXX";
     int fd = mkstemp(tmpl);
     if (fd < 0) return;
@@ -150,7 +150,7 @@ class CaFile {
     path_ = tmpl;
     ok_ = ok;
   }
-  ~CaFile() {
+  ~WebhookCaFile() {
     if (!path_.empty()) ::unlink(path_.c_str());
   }
   bool ok() const { return ok_; }
@@ -161,7 +161,7 @@ class CaFile {
   bool ok_ = false;
 };
 
-std::string newUid() {
+std::string newReviewUid() {
   static std::atomic<std::uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[40];
@@ -172,12 +172,12 @@ std::string newUid() {
   return buf;
 }
 
-int timeoutOf(const Json& webhook) {
+int hookTimeoutSeconds(const Json& webhook) {
   if (!webhook.contains("timeoutSeconds") || !webhook["timeoutSeconds"].is_number_integer()) return kDefaultTimeoutSeconds;
   return std::clamp(webhook["timeoutSeconds"].get<int>(), 1, kMaxTimeoutSeconds);
 }
 
-std::string describe(httplib::Error error, std::chrono::steady_clock::duration elapsed, int timeoutSeconds) {
+std::string describeCallError(httplib::Error error, std::chrono::steady_clock::duration elapsed, int timeoutSeconds) {
   // httplib reports a timed-out read or TLS handshake as a plain read/connection error: the clock tells.
   if (error == httplib::Error::ConnectionTimeout ||
       elapsed + std::chrono::milliseconds(100) >= std::chrono::seconds(timeoutSeconds))
@@ -195,8 +195,8 @@ bool webhookMatches(const Json& webhook, const AdmissionAttributes& a) {
   bool ruleHit = rules.is_array() && std::any_of(rules.begin(), rules.end(), [&](const Json& r) { return ruleMatches(r, a); });
   if (!ruleHit) return false;
   if (a.namespaced && !selectorMatches(webhook, "namespaceSelector", a.namespaceLabels)) return false;
-  return selectorMatches(webhook, "objectSelector", labelsOf(a.object)) ||
-         (!a.oldObject.is_null() && selectorMatches(webhook, "objectSelector", labelsOf(a.oldObject)));
+  return selectorMatches(webhook, "objectSelector", hookLabels(a.object)) ||
+         (!a.oldObject.is_null() && selectorMatches(webhook, "objectSelector", hookLabels(a.oldObject)));
 }
 
 std::optional<std::string> parseServiceAddress(const std::string& text, std::map<std::string, std::string>& out) {
@@ -205,7 +205,7 @@ std::optional<std::string> parseServiceAddress(const std::string& text, std::map
   if (eq == std::string::npos || slash == std::string::npos || slash > eq || slash == 0 || slash + 1 == eq)
     return "--webhook-service: expected NAMESPACE/NAME=HOST:PORT, got \"" + text + "\"";
   std::string address = text.substr(eq + 1);
-  if (!splitHostPort(address, 443) || address.find(':') == std::string::npos)
+  if (!splitWebhookHostPort(address, 443) || address.find(':') == std::string::npos)
     return "--webhook-service: bad HOST:PORT in \"" + text + "\"";
   out[text.substr(0, eq)] = address;
   return std::nullopt;
@@ -217,8 +217,8 @@ std::optional<ApiStatus> ValidatingWebhooks::admitWrite(const ResourceType& type
                                                         const WriteOptions& opts) const {
   AdmissionAttributes a{type.group, type.version, type.plural, subresource, operation, type.namespaced, object,
                         old ? ApiCore::forVersion(type, *old) : Json(), Json::object()};
-  if (type.namespaced) a.namespaceLabels = labelsOf(store_.get("/namespaces", "", ns).value_or(Json()));
-  return admit(a, type.kind, type.namespaced ? ns : "", stringAt(object.value("metadata", Json()), "name"), opts.dryRun,
+  if (type.namespaced) a.namespaceLabels = hookLabels(store_.get("/namespaces", "", ns).value_or(Json()));
+  return admit(a, type.kind, type.namespaced ? ns : "", hookString(object.value("metadata", Json()), "name"), opts.dryRun,
                opts.warnings);
 }
 
@@ -249,7 +249,7 @@ std::optional<ApiStatus> ValidatingWebhooks::admit(const AdmissionAttributes& a,
     if (!webhooks.is_array()) continue;
     for (const auto& webhook : webhooks) {
       if (!webhookMatches(webhook, a)) continue;
-      review["request"]["uid"] = newUid();
+      review["request"]["uid"] = newReviewUid();
       if (auto refused = call(webhook, review, warnings)) return refused;
     }
   }
@@ -266,11 +266,11 @@ Result<std::optional<ApiStatus>> verdictOf(const std::string& webhookName, const
   if (answer.is_discarded() || !answer.is_object() || !answer.contains("response") || !answer["response"].is_object())
     return Error{"BadResponse", "received invalid webhook response: the body is not an AdmissionReview"};
   const Json& response = answer["response"];
-  if (stringAt(answer, "apiVersion") != "admission.k8s.io/v1" || stringAt(answer, "kind") != "AdmissionReview")
+  if (hookString(answer, "apiVersion") != "admission.k8s.io/v1" || hookString(answer, "kind") != "AdmissionReview")
     return Error{"BadResponse", "received invalid webhook response: expected admission.k8s.io/v1 AdmissionReview"};
-  if (stringAt(response, "uid") != uid)
+  if (hookString(response, "uid") != uid)
     return Error{"BadResponse", "received invalid webhook response: expected response.uid=\"" + uid + "\", got \"" +
-                                    stringAt(response, "uid").substr(0, 100) + "\""};
+                                    hookString(response, "uid").substr(0, 100) + "\""};
   if (!response.contains("allowed") || !response["allowed"].is_boolean())
     return Error{"BadResponse", "received invalid webhook response: response.allowed is not a boolean"};
   if (warnings && response.contains("warnings") && response["warnings"].is_array())
@@ -282,22 +282,22 @@ Result<std::optional<ApiStatus>> verdictOf(const std::string& webhookName, const
   ApiStatus refusal;
   int code = status.contains("code") && status["code"].is_number_integer() ? status["code"].get<int>() : 0;
   refusal.code = code < 400 || code > 599 ? 400 : code;
-  refusal.reason = stringAt(status, "reason");
+  refusal.reason = hookString(status, "reason");
   std::string deniedBy = "admission webhook \"" + webhookName + "\" denied the request";
-  std::string message = stringAt(status, "message");
+  std::string message = hookString(status, "message");
   refusal.message = !message.empty() ? deniedBy + ": " + message
                     : !refusal.reason.empty() ? deniedBy + ": " + refusal.reason
                                               : deniedBy + " without explanation";
   const Json details = status.value("details", Json());
   if (details.is_object()) {
-    refusal.name = stringAt(details, "name");
-    refusal.group = stringAt(details, "group");
-    refusal.kind = stringAt(details, "kind");
+    refusal.name = hookString(details, "name");
+    refusal.group = hookString(details, "group");
+    refusal.kind = hookString(details, "kind");
     const Json causes = details.value("causes", Json());
     if (causes.is_array())
       for (const auto& c : causes)
         if (c.is_object() && refusal.causes.size() < 100)
-          refusal.causes.push_back({stringAt(c, "type"), stringAt(c, "message"), stringAt(c, "field")});
+          refusal.causes.push_back({hookString(c, "type"), hookString(c, "message"), hookString(c, "field")});
   }
   return std::optional<ApiStatus>(refusal);
 }
@@ -306,9 +306,9 @@ Result<std::optional<ApiStatus>> verdictOf(const std::string& webhookName, const
 
 std::optional<ApiStatus> ValidatingWebhooks::call(const Json& webhook, const Json& review,
                                                   std::vector<std::string>* warnings) const {
-  const std::string name = stringAt(webhook, "name", "(unnamed)");
-  const bool failOpen = stringAt(webhook, "failurePolicy", "Fail") == "Ignore";
-  const int timeout = timeoutOf(webhook);
+  const std::string name = hookString(webhook, "name", "(unnamed)");
+  const bool failOpen = hookString(webhook, "failurePolicy", "Fail") == "Ignore";
+  const int timeout = hookTimeoutSeconds(webhook);
   auto failed = [&](const std::string& reason) -> std::optional<ApiStatus> {
     std::string message = "failed calling webhook \"" + name + "\": " + reason;
     if (failOpen) {
@@ -318,7 +318,7 @@ std::optional<ApiStatus> ValidatingWebhooks::call(const Json& webhook, const Jso
     return internalError(message);
   };
   const Json clientConfig = webhook.value("clientConfig", Json::object());
-  auto target = targetOf(clientConfig, serviceAddresses_, timeout);
+  auto target = webhookTarget(clientConfig, serviceAddresses_, timeout);
   if (!target) return failed("failed to call webhook: " + target.error().message);
   std::string caPem;
   if (clientConfig.contains("caBundle") && clientConfig["caBundle"].is_string()) {
@@ -326,7 +326,7 @@ std::optional<ApiStatus> ValidatingWebhooks::call(const Json& webhook, const Jso
     if (!decoded) return failed("failed to call webhook: clientConfig.caBundle: " + decoded.error().message);
     caPem = std::move(decoded).value();
   }
-  CaFile caFile(caPem);
+  WebhookCaFile caFile(caPem);
   httplib::SSLClient client(target->host, target->connectPort);
   if (target->connectHost != target->host) client.set_hostname_addr_map({{target->host, target->connectHost}});
   client.enable_server_certificate_verification(true);
@@ -342,12 +342,12 @@ std::optional<ApiStatus> ValidatingWebhooks::call(const Json& webhook, const Jso
       target->path, httplib::Headers{{"Accept", "application/json"}}, review.dump(), "application/json");
   if (!result) {
     return failed("failed to call webhook: Post \"" + target->url +
-                  "\": " + describe(result.error(), std::chrono::steady_clock::now() - started, timeout));
+                  "\": " + describeCallError(result.error(), std::chrono::steady_clock::now() - started, timeout));
   }
   if (result->body.size() > kMaxResponseBytes) return failed("failed to call webhook: the response is larger than 4 MiB");
   if (result->status != 200)
     return failed("failed to call webhook: the server responded with status code " + std::to_string(result->status));
-  auto verdict = verdictOf(name, result->body, stringAt(review["request"], "uid"), warnings);
+  auto verdict = verdictOf(name, result->body, hookString(review["request"], "uid"), warnings);
   if (!verdict) return failed(verdict.error().message);
   return *verdict;
 }
