@@ -6,7 +6,11 @@
 // Thread-safety: the webhook's handlers run on httplib's threads; the test waits on conditions.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -173,8 +177,16 @@ TEST_F(WebhookCallTest, AnAdmissionPassesWithItsWarnings) {
 TEST_F(WebhookCallTest, AWebhookThatIsDownRefusesUnderFailAndAdmitsUnderIgnore) {
   int closedPort = 0;
   {
-    httplib::Server probe;  // a port nobody listens on any more
-    closedPort = probe.bind_to_any_port("127.0.0.1");
+    // A port that was free a moment ago and has no listener: connections are refused.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    closedPort = ntohs(addr.sin_port);
+    ::close(fd);
   }
   configure("Fail", 2, ca_.certPem);
   auto refused = admit(Json::object(), closedPort);
@@ -186,6 +198,7 @@ TEST_F(WebhookCallTest, AWebhookThatIsDownRefusesUnderFailAndAdmitsUnderIgnore) 
                                    0),
             0u)
       << refused->message;
+  EXPECT_NE(refused->message.find("connection refused"), std::string::npos) << refused->message;
   configure("Ignore", 2, ca_.certPem);
   EXPECT_FALSE(admit(Json::object(), closedPort).has_value());
 }
