@@ -2,6 +2,7 @@
 // Thread-safety: see the header.
 #include "modelops/admission/admission_webhook.h"
 
+#include "modelops/admission/shared_certificates.h"
 #include "modelops/common/logging.h"
 
 namespace modelops::admission {
@@ -15,7 +16,11 @@ Result<std::unique_ptr<AdmissionWebhook>> AdmissionWebhook::start(const Admissio
     SelfManagedOptions options;
     std::string service = config.serviceName + "." + config.serviceNamespace;
     options.dnsNames = {service + ".svc", service + ".svc.cluster.local", service};
-    webhook->certificates_ = std::make_unique<SelfManagedCertificates>(options, clock);
+    if (config.certSecretName.empty())
+      webhook->certificates_ = std::make_unique<SelfManagedCertificates>(options, clock);
+    else
+      webhook->certificates_ = std::make_unique<SharedCertificates>(options, client, config.serviceNamespace,
+                                                                    config.certSecretName, clock);
     if (!config.configurationName.empty())
       webhook->injector_ = std::make_unique<CaBundleInjector>(client, config.configurationName);
   }

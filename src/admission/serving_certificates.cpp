@@ -63,52 +63,88 @@ Rotation rotationDue(const certs::CertificateValidity& ca, const certs::Certific
   return Rotation::None;
 }
 
-SelfManagedCertificates::SelfManagedCertificates(SelfManagedOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock) {}
+namespace {
 
-std::string SelfManagedCertificates::caBundlePem() const {
-  std::lock_guard lock(bundleMu_);
-  std::string bundle = ca_.certPem;
-  if (!previousCaPem_.empty() && clock_.now() < previousCaValidity_.notAfter) bundle += previousCaPem_;
+Result<certs::KeyPairPem> issueServingFor(const certs::KeyPairPem& ca, const SelfManagedOptions& options,
+                                          Clock::WallTime now) {
+  auto caValidity = certs::readCertificateValidity(ca.certPem);
+  if (!caValidity) return caValidity.error();
+  certs::ServingCertificateRequest request;
+  request.commonName = options.dnsNames.empty() ? "modelops-webhook" : options.dnsNames.front();
+  request.dnsNames = options.dnsNames;
+  request.ipAddresses = options.ipAddresses;
+  request.notBefore = now;
+  // Never beyond the CA: a serving certificate that outlives its issuer would fail verification early.
+  auto untilCaExpiry = std::chrono::duration_cast<std::chrono::seconds>(caValidity->notAfter - now);
+  request.validity = std::min(options.servingValidity, untilCaExpiry);
+  return certs::issueServingCertificate(ca, request);
+}
+
+// Rotation of a state whose certificates parse; CertificateAuthority when they do not.
+Rotation dueFor(const SelfManagedState& state, const SelfManagedOptions& options, Clock::WallTime now) {
+  auto ca = certs::readCertificateValidity(state.ca.certPem);
+  auto serving = certs::readCertificateValidity(state.serving.certPem);
+  if (!ca || !serving || !certs::keyMatchesCertificate(state.serving.certPem, state.serving.keyPem) ||
+      !certs::keyMatchesCertificate(state.ca.certPem, state.ca.keyPem))
+    return Rotation::CertificateAuthority;
+  return rotationDue(*ca, *serving, now, options.renewFraction);
+}
+
+}  // namespace
+
+Result<SelfManagedState> renewIfDue(const std::optional<SelfManagedState>& current, const SelfManagedOptions& options,
+                                    Clock::WallTime now, bool* renewed) {
+  *renewed = false;
+  Rotation due = current ? dueFor(*current, options, now) : Rotation::CertificateAuthority;
+  if (due == Rotation::None) return *current;
+  SelfManagedState next = current.value_or(SelfManagedState{});
+  if (due == Rotation::CertificateAuthority) {
+    auto ca = certs::generateCertificateAuthority("modelops-webhook-ca", now, options.caValidity);
+    if (!ca) return ca.error();
+    next.previousCaPem = certs::readCertificateValidity(next.ca.certPem) ? next.ca.certPem : "";
+    next.ca = std::move(ca).value();
+  }
+  auto serving = issueServingFor(next.ca, options, now);
+  if (!serving) return serving.error();
+  next.serving = std::move(serving).value();
+  *renewed = true;
+  return next;
+}
+
+std::string caBundleOf(const SelfManagedState& state, Clock::WallTime now) {
+  std::string bundle = state.ca.certPem;
+  auto previous = certs::readCertificateValidity(state.previousCaPem);
+  if (previous && now < previous->notAfter) bundle += state.previousCaPem;
   return bundle;
 }
 
-Result<bool> SelfManagedCertificates::issueServing() {
-  auto now = clock_.now();
-  certs::ServingCertificateRequest request;
-  request.commonName = options_.dnsNames.empty() ? "modelops-webhook" : options_.dnsNames.front();
-  request.dnsNames = options_.dnsNames;
-  request.ipAddresses = options_.ipAddresses;
-  request.notBefore = now;
-  // Never beyond the CA: a serving certificate that outlives its issuer would fail verification early.
-  auto untilCaExpiry = std::chrono::duration_cast<std::chrono::seconds>(caValidity_.notAfter - now);
-  request.validity = std::min(options_.servingValidity, untilCaExpiry);
-  auto issued = certs::issueServingCertificate(ca_, request);
-  if (!issued) return issued.error();
-  auto validity = certs::readCertificateValidity(issued->certPem);
-  if (!validity) return validity.error();
-  install(std::make_shared<const ServingMaterial>(ServingMaterial{issued->certPem, issued->keyPem, *validity}));
-  return true;
+SelfManagedCertificates::SelfManagedCertificates(SelfManagedOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+void SelfManagedCertificates::adopt(SelfManagedState state) {
+  auto validity = certs::readCertificateValidity(state.serving.certPem);
+  install(std::make_shared<const ServingMaterial>(
+      ServingMaterial{state.serving.certPem, state.serving.keyPem, validity ? *validity : certs::CertificateValidity{}}));
+  std::lock_guard lock(stateMu_);
+  state_ = std::move(state);
+}
+
+std::string SelfManagedCertificates::caBundlePem() const {
+  std::lock_guard lock(stateMu_);
+  return state_ ? caBundleOf(*state_, clock_.now()) : "";
 }
 
 Result<bool> SelfManagedCertificates::refresh() {
-  auto now = clock_.now();
-  auto serving = current();
-  Rotation due = serving ? rotationDue(caValidity_, serving->validity, now, options_.renewFraction)
-                         : Rotation::CertificateAuthority;
-  if (due == Rotation::None) return false;
-  if (due == Rotation::CertificateAuthority) {
-    auto ca = certs::generateCertificateAuthority("modelops-webhook-ca", now, options_.caValidity);
-    if (!ca) return ca.error();
-    auto validity = certs::readCertificateValidity(ca->certPem);
-    if (!validity) return validity.error();
-    std::lock_guard lock(bundleMu_);
-    previousCaPem_ = ca_.certPem;
-    previousCaValidity_ = caValidity_;
-    ca_ = std::move(ca).value();
-    caValidity_ = *validity;
+  std::optional<SelfManagedState> current;
+  {
+    std::lock_guard lock(stateMu_);
+    current = state_;
   }
-  return issueServing();
+  bool renewed = false;
+  auto next = renewIfDue(current, options_, clock_.now(), &renewed);
+  if (!next) return next.error();
+  if (renewed) adopt(std::move(next).value());
+  return renewed;
 }
 
 }  // namespace modelops::admission

@@ -1,9 +1,8 @@
 // AdmissionWebhook: the operator's validating admission webhook assembled from its parts - serving
 // certificates from a directory (certDir, e.g. a cert-manager Secret) or self-managed for
-// <service>.<namespace>.svc with the CA bundle injected into the ValidatingWebhookConfiguration
-// `configurationName` (when that is non-empty), and the HTTPS server. Every replica serves (the API
-// server may call any of them); with self-managed certificates each replica has its own CA, so run
-// those with one replica or use certDir (docs/operations.md).
+// <service>.<namespace>.svc (shared by the replicas through a Secret, or in memory) with the CA bundle
+// injected into the ValidatingWebhookConfiguration `configurationName` (when that is non-empty), and the
+// HTTPS server. Every replica serves (the API server may call any of them).
 // Thread-safety: start() and stop() from one thread.
 #pragma once
 
@@ -26,6 +25,9 @@ struct AdmissionWebhookConfig {
   std::string serviceName = "modelops-webhook";
   std::string serviceNamespace = "modelops-system";
   std::string configurationName;  // the ValidatingWebhookConfiguration to inject the CA bundle into
+  // Self-managed: the Secret (in serviceNamespace) that replicas share the CA and certificate through;
+  // empty: kept in this process only.
+  std::string certSecretName = "modelops-webhook-certs";
 };
 
 class AdmissionWebhook {

@@ -9,6 +9,8 @@
 //   holds the new CA and the previous one until that expires, so API servers that still have the old
 //   bundle keep trusting the webhook during the switch. caBundlePem() is what goes into the
 //   ValidatingWebhookConfiguration.
+// - SharedCertificates (shared_certificates.h): the same, kept in a Secret so that every replica serves
+//   certificates from one CA.
 // rotationDue() is the pure decision, unit-tested with an injected time.
 // Thread-safety: current() and caBundlePem() may be called from any thread (TLS handshakes) while
 // refresh() runs on one thread.
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +82,22 @@ struct SelfManagedOptions {
   double renewFraction = 2.0 / 3.0;
 };
 
+// Self-managed material: a CA, the serving certificate it signed, and the CA it replaced (kept in the
+// bundle until it expires, so API servers holding the old bundle still trust the new certificate).
+struct SelfManagedState {
+  certs::KeyPairPem ca;
+  certs::KeyPairPem serving;
+  std::string previousCaPem;  // empty when none
+};
+
+// The state to use at `now`: `current` as is when nothing is due (*renewed false), else a new serving
+// certificate, or a new CA and serving certificate (all new when there is no usable current state).
+Result<SelfManagedState> renewIfDue(const std::optional<SelfManagedState>& current, const SelfManagedOptions& options,
+                                    Clock::WallTime now, bool* renewed);
+// The CA, then the previous CA while it is still valid.
+std::string caBundleOf(const SelfManagedState& state, Clock::WallTime now);
+
+// Self-managed certificates kept in this process only (one replica).
 class SelfManagedCertificates final : public ServingCertificates {
  public:
   SelfManagedCertificates(SelfManagedOptions options, const Clock& clock);
@@ -86,14 +105,11 @@ class SelfManagedCertificates final : public ServingCertificates {
   std::string caBundlePem() const override;
 
  private:
-  Result<bool> issueServing();
+  void adopt(SelfManagedState state);  // installs the serving pair and remembers the bundle
   SelfManagedOptions options_;
   const Clock& clock_;
-  mutable std::mutex bundleMu_;
-  certs::KeyPairPem ca_;
-  certs::CertificateValidity caValidity_;
-  std::string previousCaPem_;
-  certs::CertificateValidity previousCaValidity_;
+  mutable std::mutex stateMu_;
+  std::optional<SelfManagedState> state_;
 };
 
 }  // namespace modelops::admission

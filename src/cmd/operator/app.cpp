@@ -178,6 +178,7 @@ int runOperator(const OperatorOptions& options) {
                                      : config->defaultNamespace.empty()       ? "default"
                                                                               : config->defaultNamespace;
     webhookConfig.configurationName = options.webhookConfigurationName;
+    webhookConfig.certSecretName = options.webhookCertSecret;
     auto started = admission::AdmissionWebhook::start(webhookConfig, client, clock);
     if (!started) {
       logError("cannot start the admission webhook", {{"err", started.error().message}});

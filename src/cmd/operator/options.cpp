@@ -69,6 +69,10 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
                   "ValidatingWebhookConfiguration whose caBundle the operator keeps current with self-managed "
                   "certificates (\"\": leave it alone).",
                   "NAME");
+  flags.addString("webhook-cert-secret", &o.webhookCertSecret,
+                  "Secret (in the webhook Service's namespace) through which replicas share the self-managed CA and "
+                  "certificate (\"\": keep them in memory, one replica only).",
+                  "NAME");
   flags.addDuration("webhook-cert-refresh-interval", &o.webhookCertRefreshInterval,
                     "How often the webhook certificate is reloaded or checked for renewal, and the CA bundle checked.");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");

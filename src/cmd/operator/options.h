@@ -44,6 +44,7 @@ struct OperatorOptions {
   std::string webhookServiceName = "modelops-webhook";
   std::string webhookServiceNamespace;        // empty: the pod's namespace
   std::string webhookConfigurationName = "modelops-validating-webhook";
+  std::string webhookCertSecret = "modelops-webhook-certs";  // empty: self-managed in memory only
   std::chrono::milliseconds webhookCertRefreshInterval{std::chrono::minutes(1)};
 
   bool showHelp = false;

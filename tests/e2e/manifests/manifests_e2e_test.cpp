@@ -101,7 +101,9 @@ TEST_F(ManifestsE2E, KustomizeRendersEveryObject) {
       {"Service", "modelops-webhook"},
       {"ValidatingWebhookConfiguration", "modelops-validating-webhook"},
       {"ClusterRole", "modelops-operator-webhook"},
-      {"ClusterRoleBinding", "modelops-operator-webhook"}};
+      {"ClusterRoleBinding", "modelops-operator-webhook"},
+      {"Role", "modelops-operator-webhook"},
+      {"RoleBinding", "modelops-operator-webhook"}};
   EXPECT_EQ(docs.size(), expected.size());
   for (const auto& [kind, name] : expected) {
     const json* o = findObject(docs, kind, name);

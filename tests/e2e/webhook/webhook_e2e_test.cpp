@@ -187,6 +187,9 @@ TEST_F(WebhookE2E, InstallTheCrdTheWebhookConfigurationAndTheOperator) {
                "jsonpath={.webhooks[0].clientConfig.caBundle}"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(r.out.size(), 100u);
+  // The CA and certificate are kept in a Secret that every replica serves from.
+  r = kubectl({"-n", "modelops-system", "get", "secret", "modelops-webhook-certs", "-o", "jsonpath={.type}"});
+  EXPECT_EQ(r.out, "kubernetes.io/tls") << r.err;
 }
 
 TEST_F(WebhookE2E, AValidModelDeploymentIsCreated) {
