@@ -14,6 +14,7 @@ TEST(WebhookOptions, DefaultsServeOn9443WithSelfManagedCertificates) {
   EXPECT_EQ(o->webhookServiceName, "modelops-webhook");
   EXPECT_TRUE(o->webhookServiceNamespace.empty());
   EXPECT_EQ(o->webhookConfigurationName, "modelops-validating-webhook");
+  EXPECT_EQ(o->webhookCertSecret, "modelops-webhook-certs");
   EXPECT_EQ(o->webhookCertRefreshInterval, std::chrono::minutes(1));
 }
 
@@ -21,7 +22,7 @@ TEST(WebhookOptions, HelpDocumentsEveryWebhookFlag) {
   auto o = parseOperatorOptions({"--help"});
   ASSERT_TRUE(o);
   for (const char* flag : {"--webhook-bind-address", "--webhook-cert-dir", "--webhook-service-name",
-                           "--webhook-service-namespace", "--webhook-configuration-name",
+                           "--webhook-service-namespace", "--webhook-configuration-name", "--webhook-cert-secret",
                            "--webhook-cert-refresh-interval"})
     EXPECT_NE(o->usage.find(flag), std::string::npos) << flag;
 }
