@@ -310,7 +310,8 @@ show kubectl apply -f "$REPO_DIR/demo/httproute.yaml"
 
 section "Starting the operator"
 start_proc operator "$BIN/modelops-operator" --kubeconfig "$KUBECONFIG" \
-  --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 --log-format text
+  --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 --log-format text \
+  --webhook-bind-address 0
 deadline=$(($(date +%s) + 30))
 until OPERATOR_PORT=$(grep -m1 -oE 'serving port=[0-9]+' "$TMP/operator.log" | grep -oE '[0-9]+$'); do
   kill -0 "${PROC_PID[operator]}" 2>/dev/null || fail "the operator exited: $(tail -n 5 "$TMP/operator.log")"

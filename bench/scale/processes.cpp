@@ -187,7 +187,8 @@ double histogramQuantile(const std::map<double, double>& before, const std::map<
 OperatorProcess::OperatorProcess(const std::string& kubeconfig, const std::vector<std::string>& extraArgs) {
   std::vector<std::string> argv = {binaryDir() + "/bin/modelops-operator", "--kubeconfig", kubeconfig,
                                    "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address",
-                                   "127.0.0.1:0", "--log-format", "json"};
+                                   "127.0.0.1:0", "--log-format", "json",
+                                   "--webhook-bind-address=0"};  // no ValidatingWebhookConfiguration here
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<itest::ChildProcess>(argv);
   if (!process_->started()) throw std::runtime_error("cannot start " + argv[0]);

@@ -232,6 +232,8 @@ ApiResult<Json> ApiCore::createLocked(const ResourceType& type, const std::strin
   else meta.erase("generation");
   if (type.hasStatus) body.erase("status");
   if (auto err = admit(type, body, nullptr, opts)) return *err;
+  if (validatingAdmission_)
+    if (auto err = validatingAdmission_(type, "CREATE", "", ns, body, nullptr, opts)) return *err;
   if (appliedFields)
     recordManager(body, opts.fieldManager, "Apply", type.apiVersion(), *appliedFields, true);
   else if (!opts.fieldManager.empty())
@@ -318,6 +320,8 @@ ApiResult<Json> ApiCore::updateLocked(const ResourceType& type, const std::strin
   }
   next["metadata"]["resourceVersion"] = metaString(old, "resourceVersion");
   if (auto err = admit(type, next, &old, opts)) return *err;
+  if (validatingAdmission_)
+    if (auto err = validatingAdmission_(type, "UPDATE", subresource, ns, next, &old, opts)) return *err;
   bool specChanged = withoutMetaAndStatus(old, true) != withoutMetaAndStatus(next, true);
   bool statusChanged = old.value("status", Json()) != next.value("status", Json());
   bool nonMetaChanged = withoutMetaAndStatus(old, type.hasStatus) != withoutMetaAndStatus(next, type.hasStatus);

@@ -89,6 +89,13 @@ class ApiCore {
   // Called after every committed deletion (the garbage collector wakes up).
   void setOnDelete(std::function<void()> cb) { onDelete_ = std::move(cb); }
 
+  // Validating admission webhooks, called on create and update after admit() and before storage
+  // (see admission.h); set once before serving.
+  using ValidatingAdmission = std::function<std::optional<ApiStatus>(
+      const ResourceType& type, const std::string& operation, const std::string& subresource, const std::string& ns,
+      const Json& object, const Json* old, const WriteOptions& opts)>;
+  void setValidatingAdmission(ValidatingAdmission hook) { validatingAdmission_ = std::move(hook); }
+
   Registry& registry() { return registry_; }
   ObjectStore& store() { return store_; }
   const Clock& clock() const { return clock_; }
@@ -118,6 +125,7 @@ class ApiCore {
   std::mutex rngMu_;
   std::mt19937_64 rng_;
   std::function<void()> onDelete_;
+  ValidatingAdmission validatingAdmission_;
 };
 
 }  // namespace modelops::devserver

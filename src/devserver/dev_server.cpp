@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "admission.h"
 #include "api_core.h"
 #include "controllers.h"
 #include "http_api.h"
@@ -43,6 +44,7 @@ struct DevServer::Impl {
   HttpApi http;
   GarbageCollector gc;
   WorkloadSimulator sim;
+  std::unique_ptr<ValidatingWebhooks> webhooks;
   std::unique_ptr<httplib::Server> server;
   std::thread listener;
   int port = 0;
@@ -146,6 +148,11 @@ Result<std::unique_ptr<DevServer>> DevServer::start(const DevServerOptions& opti
     if (auto r = applyObject(s, obj); !r) return r.error();
   s.faults.setCompactionHandler([&store = s.store] { store.compact(); });
   s.core.setOnDelete([&gc = s.gc] { gc.poke(); });
+  std::map<std::string, std::string> webhookServices;
+  for (const auto& entry : options.webhookServices)
+    if (auto err = parseServiceAddress(entry, webhookServices)) return Error{"InvalidInput", *err};
+  s.webhooks = std::make_unique<ValidatingWebhooks>(s.store, std::move(webhookServices));
+  s.core.setValidatingAdmission([&hooks = *s.webhooks](auto&&... args) { return hooks.admitWrite(args...); });
 
   auto server = makeServer(options, &s.caPem);
   if (!server) return server.error();

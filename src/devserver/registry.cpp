@@ -85,6 +85,9 @@ Registry::Registry() {
   addLocked(builtin("coordination.k8s.io", "leases", "lease", "Lease", true, {}, {}, false));
   addLocked(builtin("apiextensions.k8s.io", "customresourcedefinitions", "customresourcedefinition",
                     "CustomResourceDefinition", false, {"crd", "crds"}, {"api-extensions"}, true));
+  // Stored, and called by the write path (admission.h).
+  addLocked(builtin("admissionregistration.k8s.io", "validatingwebhookconfigurations", "validatingwebhookconfiguration",
+                    "ValidatingWebhookConfiguration", false, {}, {"api-extensions"}, false));
 }
 
 void Registry::addLocked(ResourceType type) {

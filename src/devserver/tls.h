@@ -1,6 +1,6 @@
 // TLS material for the dev server: a self-signed CA and a server certificate it signs (ECDSA
-// P-256, subject-alt-names 127.0.0.1, ::1 and localhost plus any given), generated with the
-// OpenSSL API at start; and kubeconfig writing.
+// P-256, subject-alt-names 127.0.0.1, ::1 and localhost plus any given), generated at start with
+// modelops/common/certificates.h (shared with the operator's webhook); and kubeconfig writing.
 // Thread-safety: pure functions.
 #pragma once
 

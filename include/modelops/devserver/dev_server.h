@@ -40,6 +40,9 @@ struct DevServerOptions {
   const Clock* clock = nullptr;   // default: the system clock
   // YAML/JSON manifests (files, or directories of *.yaml/*.yml/*.json) applied at start, in order.
   std::vector<std::string> preload;
+  // Addresses of Services that ValidatingWebhookConfigurations call (clientConfig.service), as
+  // "NAMESPACE/NAME=HOST:PORT"; the certificate is still verified for NAME.NAMESPACE.svc.
+  std::vector<std::string> webhookServices;
 };
 
 class DevServer {

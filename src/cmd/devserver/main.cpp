@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   flags.addBool("admin", &admin, "serve /admin/audit and /admin/faults (use --admin=false to disable)");
   flags.addString("faults", &faultsJson, "initial fault configuration, JSON as POST /admin/faults takes", "JSON");
   flags.addStringList("preload", &o.preload, "apply these manifests (files or directories) at start; repeatable", "PATH");
+  flags.addStringList("webhook-service", &o.webhookServices,
+                      "where a webhook's clientConfig.service is reached: NAMESPACE/NAME=HOST:PORT (the certificate "
+                      "is verified for NAME.NAMESPACE.svc); repeatable", "SVC=ADDR");
   flags.addString("log-level", &logLevel, "trace|debug|info|warn|error|off", "LEVEL");
   if (auto st = flags.parse(argc, argv); !st) {
     std::cerr << st.error().message << "\n" << flags.usage();

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "modelops/admission/admission_webhook.h"
 #include "modelops/common/logging.h"
 #include "modelops/kube/client_impl.h"
 #include "modelops/kube/config.h"
@@ -159,7 +160,36 @@ int runOperator(const OperatorOptions& options) {
   manager.watchOwned(kube::resources::deployments(), childOptions);
   manager.watchOwned(kube::resources::services(), childOptions);
 
-  return manager.run(signals.token());
+  // Validating admission webhook: served on every replica (not only the leader), stopped after the manager.
+  auto webhookAddress = parseAddress("--webhook-bind-address", options.webhookBindAddress);
+  if (!webhookAddress) {
+    logError(webhookAddress.error().message);
+    return 2;
+  }
+  std::unique_ptr<admission::AdmissionWebhook> webhook;
+  if (*webhookAddress) {
+    admission::AdmissionWebhookConfig webhookConfig;
+    webhookConfig.server.host = (*webhookAddress)->host;
+    webhookConfig.server.port = (*webhookAddress)->port;
+    webhookConfig.server.refreshInterval = options.webhookCertRefreshInterval;
+    webhookConfig.certDir = options.webhookCertDir;
+    webhookConfig.serviceName = options.webhookServiceName;
+    webhookConfig.serviceNamespace = !options.webhookServiceNamespace.empty() ? options.webhookServiceNamespace
+                                     : config->defaultNamespace.empty()       ? "default"
+                                                                              : config->defaultNamespace;
+    webhookConfig.configurationName = options.webhookConfigurationName;
+    webhookConfig.certSecretName = options.webhookCertSecret;
+    auto started = admission::AdmissionWebhook::start(webhookConfig, client, clock);
+    if (!started) {
+      logError("cannot start the admission webhook", {{"err", started.error().message}});
+      return 1;
+    }
+    webhook = std::move(started).value();
+  }
+
+  int exitCode = manager.run(signals.token());
+  if (webhook) webhook->stop();
+  return exitCode;
 }
 
 }  // namespace modelops::cmd

@@ -52,6 +52,29 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
   flags.addDuration("leader-election-retry-period", &o.retryPeriod, "Interval between lease attempts.");
   flags.addDuration("shutdown-timeout", &o.shutdownTimeout,
                     "On SIGTERM/SIGINT, how long in-flight reconciles may run before exit.");
+  // Validating admission webhook.
+  flags.addString("webhook-bind-address", &o.webhookBindAddress,
+                  "Address of the validating admission webhook's HTTPS server, HOST:PORT (\"\" or \"0\": off).",
+                  "ADDR");
+  flags.addString("webhook-cert-dir", &o.webhookCertDir,
+                  "Directory with the webhook's tls.crt and tls.key (e.g. a cert-manager Secret), reloaded when they "
+                  "change. Default: a self-managed CA and certificate, renewed before expiry, the CA bundle written "
+                  "into --webhook-configuration-name.",
+                  "DIR");
+  flags.addString("webhook-service-name", &o.webhookServiceName,
+                  "Service in front of the webhook; self-managed certificates are for NAME.NAMESPACE.svc.", "NAME");
+  flags.addString("webhook-service-namespace", &o.webhookServiceNamespace,
+                  "Namespace of that Service. Default: the pod's namespace.", "NAME");
+  flags.addString("webhook-configuration-name", &o.webhookConfigurationName,
+                  "ValidatingWebhookConfiguration whose caBundle the operator keeps current with self-managed "
+                  "certificates (\"\": leave it alone).",
+                  "NAME");
+  flags.addString("webhook-cert-secret", &o.webhookCertSecret,
+                  "Secret (in the webhook Service's namespace) through which replicas share the self-managed CA and "
+                  "certificate (\"\": keep them in memory, one replica only).",
+                  "NAME");
+  flags.addDuration("webhook-cert-refresh-interval", &o.webhookCertRefreshInterval,
+                    "How often the webhook certificate is reloaded or checked for renewal, and the CA bundle checked.");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
 
   if (auto st = flags.parse(args); !st) return st.error();
@@ -68,6 +91,7 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
   if (o.renewDeadline <= o.retryPeriod)
     return invalid("--leader-election-renew-deadline must be greater than --leader-election-retry-period");
   if (o.retryPeriod.count() <= 0) return invalid("--leader-election-retry-period must be positive");
+  if (o.webhookCertRefreshInterval.count() <= 0) return invalid("--webhook-cert-refresh-interval must be positive");
   return o;
 }
 

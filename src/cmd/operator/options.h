@@ -38,6 +38,14 @@ struct OperatorOptions {
   std::chrono::milliseconds retryPeriod{2000};
   // Shutdown.
   std::chrono::milliseconds shutdownTimeout{4000};
+  // Validating admission webhook (src/admission).
+  std::string webhookBindAddress = ":9443";  // empty or "0": off
+  std::string webhookCertDir;                 // empty: self-managed certificates
+  std::string webhookServiceName = "modelops-webhook";
+  std::string webhookServiceNamespace;        // empty: the pod's namespace
+  std::string webhookConfigurationName = "modelops-validating-webhook";
+  std::string webhookCertSecret = "modelops-webhook-certs";  // empty: self-managed in memory only
+  std::chrono::milliseconds webhookCertRefreshInterval{std::chrono::minutes(1)};
 
   bool showHelp = false;
   bool showVersion = false;

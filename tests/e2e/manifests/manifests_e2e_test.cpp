@@ -96,12 +96,20 @@ TEST_F(ManifestsE2E, KustomizeRendersEveryObject) {
       {"Role", "modelops-operator-leader-election"},
       {"RoleBinding", "modelops-operator-leader-election"},
       {"Deployment", "modelops-operator"},
-      {"Service", "modelops-operator-metrics"}};
+      {"Service", "modelops-operator-metrics"},
+      // manifests/webhook: the validating admission webhook.
+      {"Service", "modelops-webhook"},
+      {"ValidatingWebhookConfiguration", "modelops-validating-webhook"},
+      {"ClusterRole", "modelops-operator-webhook"},
+      {"ClusterRoleBinding", "modelops-operator-webhook"},
+      {"Role", "modelops-operator-webhook"},
+      {"RoleBinding", "modelops-operator-webhook"}};
   EXPECT_EQ(docs.size(), expected.size());
   for (const auto& [kind, name] : expected) {
     const json* o = findObject(docs, kind, name);
     ASSERT_NE(o, nullptr) << kind << "/" << name << " missing";
-    bool clusterScoped = kind == "Namespace" || kind == "CustomResourceDefinition" || kind.rfind("Cluster", 0) == 0;
+    bool clusterScoped = kind == "Namespace" || kind == "CustomResourceDefinition" || kind.rfind("Cluster", 0) == 0 ||
+                         kind == "ValidatingWebhookConfiguration";
     if (!clusterScoped) {
       EXPECT_EQ((*o)["metadata"].value("namespace", ""), "modelops-system") << kind;
     }

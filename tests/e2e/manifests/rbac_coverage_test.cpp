@@ -173,7 +173,8 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
 
   ChildProcess op({(bin_ / "modelops-operator").string(), "--kubeconfig", kubeconfig, "--leader-elect",
                    "--leader-election-namespace", "default", "--metrics-bind-address", "0",
-                   "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info"},
+                   "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info",
+                   "--webhook-bind-address=0"},
                   ChildProcessOptions::exactEnvironment(env_));
   ASSERT_TRUE(op.started());
   const json gateway = {{"gatewayAPI", {{"httpRoute", "canary-route"}}}};

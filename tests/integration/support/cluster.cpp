@@ -106,7 +106,8 @@ std::vector<Json> Cluster::eventsFor(const std::string& ns, const std::string& n
 OperatorProcess::OperatorProcess(const Cluster& cluster, const std::vector<std::string>& extraArgs) {
   std::vector<std::string> argv = {binaryDir() + "/bin/modelops-operator", "--kubeconfig", cluster.kubeconfig(),
                                    "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address",
-                                   "127.0.0.1:0", "--log-format", "json"};
+                                   "127.0.0.1:0", "--log-format", "json",
+                                   "--webhook-bind-address=0"};  // the webhook's own tests turn it on
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<ChildProcess>(argv);
   if (!process_->started()) throw std::runtime_error("cannot start " + argv[0]);
