@@ -110,7 +110,8 @@ TEST_F(KubectlStrictTest, DeploymentContainerWithoutImageIsRequired) {
       "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n"
       "    spec:\n      containers:\n      - name: server\n");
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.err.find("Deployment.apps \"noimage\" is invalid: spec.template.spec.containers[0].image: Required value"),
+  // kubectl rewrites the Invalid message of kinds it knows: "The Deployment ..." instead of "Deployment.apps ...".
+  EXPECT_NE(r.err.find("The Deployment \"noimage\" is invalid: spec.template.spec.containers[0].image: Required value"),
             std::string::npos)
       << r.err;
 }
