@@ -8,7 +8,6 @@
 #include "modelops/apimachinery/table.h"
 #include "modelops/common/time.h"
 #include "modelops/yaml/yaml.h"
-#include "object_meta_validation.h"
 #include "printers.h"
 #include "protobuf_decode.h"
 

@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include "http_api.h"
-#include "object_meta_validation.h"
 
 namespace modelops::devserver {
 

@@ -6,8 +6,9 @@
 #include "object_meta_validation.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
-#include <map>
+#include <initializer_list>
 
 #include "object_meta.h"
 
@@ -235,14 +236,6 @@ std::optional<ApiStatus> validateObjectRules(const ResourceType& type, const Jso
   causes.insert(causes.end(), pod.begin(), pod.end());
   if (causes.empty()) return std::nullopt;
   return invalid(type.group, type.kind, metaString(obj, "name"), std::move(causes));
-}
-
-bool queryParamBool(bool present, std::string_view value) {
-  if (!present) return false;
-  if (value == "0") return false;
-  std::string lower(value);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower != "false";
 }
 
 }  // namespace modelops::devserver

@@ -7,7 +7,6 @@
 // - metadata.annotations: qualified-name keys (case-insensitive) and at most 262144 bytes in total;
 // - Deployment pod templates: every container (and init container) has an image, and a template
 //   that declares a pod spec has at least one container.
-// Plus the boolean query parameter rule of the API machinery (see queryParamBool).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -42,10 +41,5 @@ std::vector<StatusCause> objectMetaCauses(const ResourceType& type, const Json& 
 std::vector<StatusCause> podTemplateCauses(const ResourceType& type, const Json& obj);
 // Both, as one 422 Invalid Status, or nullopt when the object passes.
 std::optional<ApiStatus> validateObjectRules(const ResourceType& type, const Json& obj, bool isCreate);
-
-// A boolean query parameter (watch, allowWatchBookmarks, force, ...) as kube-apiserver decodes it
-// (runtime.Convert_Slice_string_To_bool): absent is false; "0" and "false" in any letter case are
-// false; any other value, the empty string included, is true. Never an error.
-bool queryParamBool(bool present, std::string_view value);
 
 }  // namespace modelops::devserver

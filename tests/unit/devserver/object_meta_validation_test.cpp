@@ -6,6 +6,7 @@
 
 #include "core_fixture.h"
 #include "object_meta_validation.h"
+#include "request_info.h"
 
 namespace modelops::devserver::testing {
 namespace {
