@@ -236,6 +236,21 @@ TEST_F(HttpApiTest, AuditRecordsWhatChanged) {
   EXPECT_EQ(server->audit().records().back().path, "/admin/audit");
 }
 
+// /openapi/v2 defines no kinds (kubectl then skips its client-side validation for kinds the v3 documents
+// lack, and reports an unknown kind from its RESTMapper, as against a cluster).
+TEST_F(HttpApiTest, OpenApiV2IsADocumentWithoutDefinitions) {
+  auto pb = client->Get("/openapi/v2", {{"Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"}});
+  ASSERT_TRUE(pb);
+  EXPECT_EQ(pb->status, 200);
+  EXPECT_EQ(pb->get_header_value("Content-Type"), "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+  EXPECT_EQ(pb->body, std::string("\x0a\x03" "2.0", 5));  // openapi_v2.Document{swagger: "2.0"}
+  int code = 0;
+  auto doc = call("GET", "/openapi/v2", nullptr, &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(doc.value("swagger", ""), "2.0");
+  EXPECT_EQ(doc["definitions"], json::object());
+}
+
 // Boolean query parameters are decoded as kube-apiserver decodes them (only absent, "0" and "false" in
 // any case are false): the official Python client's watch=True is a watch, not a plain list.
 TEST_F(HttpApiTest, BooleanQueryParametersDecodeAsTheApiServerDoes) {
