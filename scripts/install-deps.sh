@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev lua5.4
   prometheus kubectl
+  python3-kubernetes
 )
 
 missing=()

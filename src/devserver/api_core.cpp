@@ -7,6 +7,7 @@
 
 #include "modelops/apimachinery/label_selector.h"
 #include "modelops/common/time.h"
+#include "object_meta_validation.h"
 
 namespace modelops::devserver {
 
@@ -370,6 +371,7 @@ std::optional<ApiStatus> ApiCore::admit(const ResourceType& type, Json& obj, con
     }
     obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = metaString(obj, "name");
   }
+  if (auto err = validateObjectRules(type, obj, old == nullptr)) return err;  // names, labels, annotations, pod templates
   if (auto err = validateOwnerReferences(type, obj)) return err;
   if (auto err = validateRoleRef(type, obj, old)) return err;
   if (type.storageKey() == kCrdKey) return admitCrd(obj, old);

@@ -73,8 +73,8 @@ void HttpApi::handle(const httplib::Request& req, httplib::Response& res) {
     audit_.add(std::move(record));
     return;
   }
-  std::string watchParam = param(req, "watch");
-  RequestInfo info = parseRequestInfo(req.method, req.path, watchParam == "true" || watchParam == "1");
+  // "watch=True" (the Python client) is a watch, as kube-apiserver decodes booleans.
+  RequestInfo info = parseRequestInfo(req.method, req.path, queryParamBool(req.has_param("watch"), param(req, "watch")));
   if (!info.isResource) {
     handleNonResource(req, res, record);
   } else {
@@ -167,7 +167,7 @@ void HttpApi::handleResource(const httplib::Request& req, httplib::Response& res
   wopts.fieldManager = param(req, "fieldManager");
   std::string fv = param(req, "fieldValidation");
   wopts.fieldValidation = fv.empty() ? "Warn" : fv;
-  wopts.force = param(req, "force") == "true";
+  wopts.force = queryParamBool(req.has_param("force"), param(req, "force"));
   record.dryRun = wopts.dryRun;
   if (fv != "" && fv != "Strict" && fv != "Warn" && fv != "Ignore") {
     writeStatus(res, badRequest("fieldValidation parameter unsupported: " + fv + ". Must be one of Strict, Warn, Ignore"));

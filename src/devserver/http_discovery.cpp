@@ -29,6 +29,26 @@ std::vector<std::string> split(const std::string& path) {
   }
   return parts;
 }
+
+// /openapi/v2 as a document without definitions. kubectl validates objects whose kind the OpenAPI v3
+// documents do not declare (an unknown kind, a CRD not yet installed) against /openapi/v2, and skips
+// kinds that document does not define; a 404 there made kubectl print "the server could not find the
+// requested resource" instead of reaching its RESTMapper and its usual "no matches for kind ... ensure
+// CRDs are installed first". The built-in kinds are validated by the server itself, as with v3.
+void writeOpenApiV2WithoutDefinitions(const httplib::Request& req, httplib::Response& res) {
+  res.status = 200;
+  if (req.get_header_value("Accept").find("protobuf") != std::string::npos) {
+    // gnostic openapi_v2.Document{swagger: "2.0"} (field 1, length-delimited, 3 bytes), with the media type
+    // kube-openapi answers (the requested one has an "@", which Go's mime parser refuses).
+    res.set_content(std::string("\x0a\x03" "2.0", 5), "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+    return;
+  }
+  nlohmann::json doc = {{"swagger", "2.0"},
+                        {"info", {{"title", "Kubernetes"}, {"version", "v1.32.0"}}},
+                        {"paths", nlohmann::json::object()},
+                        {"definitions", nlohmann::json::object()}};
+  res.set_content(doc.dump(), "application/json");
+}
 }  // namespace
 
 bool HttpApi::handleNonResource(const httplib::Request& req, httplib::Response& res, AuditRecord&) {
@@ -96,6 +116,10 @@ bool HttpApi::handleNonResource(const httplib::Request& req, httplib::Response& 
 }
 
 void HttpApi::handleOpenApi(const httplib::Request& req, httplib::Response& res) {
+  if (req.path == "/openapi/v2") {
+    writeOpenApiV2WithoutDefinitions(req, res);
+    return;
+  }
   // Group the served resources by group/version.
   std::map<std::pair<std::string, std::string>, std::vector<apimachinery::ResourceDescription>> byGv;
   for (const auto& t : core_.registry().all()) {

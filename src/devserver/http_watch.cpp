@@ -51,7 +51,7 @@ void HttpApi::handleWatch(const httplib::Request& req, httplib::Response& res, c
   state->end = now + timeout;
   auto closeEvery = faults_.watchCloseInterval();
   if (closeEvery.count() > 0) state->end = std::min(state->end, now + closeEvery);
-  state->bookmarks = req.has_param("allowWatchBookmarks") && req.get_param_value("allowWatchBookmarks") == "true";
+  state->bookmarks = queryParamBool(req.has_param("allowWatchBookmarks"), req.get_param_value("allowWatchBookmarks"));
   state->nextBookmark = now + options_.bookmarkInterval;
   state->table = wantsTable(req);
 

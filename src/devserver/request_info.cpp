@@ -2,6 +2,8 @@
 // Thread-safety: pure function.
 #include "request_info.h"
 
+#include <algorithm>
+#include <cctype>
 #include <vector>
 
 namespace modelops::devserver {
@@ -69,6 +71,14 @@ RequestInfo parseRequestInfo(const std::string& method, const std::string& path,
     info.verb = info.name.empty() ? "deletecollection" : "delete";
   }
   return info;
+}
+
+bool queryParamBool(bool present, std::string_view value) {
+  if (!present) return false;
+  if (value == "0") return false;
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower != "false";
 }
 
 }  // namespace modelops::devserver

@@ -1,7 +1,7 @@
 // integration.devserver: the dev server over HTTP with cpp-httplib clients: Status bodies and codes,
 // discovery and OpenAPI, CRDs served at once, Warning headers, Table output, watch streaming
 // (events, bookmarks, timeoutSeconds, 410 as an ERROR event), 50 open watches alongside ordinary
-// requests, and the audit log.
+// requests, the audit log, and boolean query parameters decoded as kube-apiserver decodes them.
 // Thread-safety: test thread plus WatchStream reader threads.
 #include <gtest/gtest.h>
 
@@ -234,6 +234,40 @@ TEST_F(HttpApiTest, AuditRecordsWhatChanged) {
   EXPECT_EQ(mine[2]["specChanged"], true);
   EXPECT_EQ(mine[2]["fieldManager"], "tester");
   EXPECT_EQ(server->audit().records().back().path, "/admin/audit");
+}
+
+// /openapi/v2 defines no kinds (kubectl then skips its client-side validation for kinds the v3 documents
+// lack, and reports an unknown kind from its RESTMapper, as against a cluster).
+TEST_F(HttpApiTest, OpenApiV2IsADocumentWithoutDefinitions) {
+  auto pb = client->Get("/openapi/v2", {{"Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"}});
+  ASSERT_TRUE(pb);
+  EXPECT_EQ(pb->status, 200);
+  EXPECT_EQ(pb->get_header_value("Content-Type"), "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+  EXPECT_EQ(pb->body, std::string("\x0a\x03" "2.0", 5));  // openapi_v2.Document{swagger: "2.0"}
+  int code = 0;
+  auto doc = call("GET", "/openapi/v2", nullptr, &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(doc.value("swagger", ""), "2.0");
+  EXPECT_EQ(doc["definitions"], json::object());
+}
+
+// Boolean query parameters are decoded as kube-apiserver decodes them (only absent, "0" and "false" in
+// any case are false): the official Python client's watch=True is a watch, not a plain list.
+TEST_F(HttpApiTest, BooleanQueryParametersDecodeAsTheApiServerDoes) {
+  const std::string base = "/api/v1/namespaces/default/configmaps?timeoutSeconds=1&";
+  for (const char* value : {"True", "TRUE", "t", "1", "yes", ""}) {
+    auto r = client->Get((base + "watch=" + value + "&allowWatchBookmarks=True").c_str());  // ends after 1 s
+    ASSERT_TRUE(r) << value;
+    EXPECT_EQ(r->status, 200) << value;
+    EXPECT_NE(r->get_header_value("Content-Type").find("stream=watch"), std::string::npos) << value;
+    EXPECT_NE(r->body.find("\"BOOKMARK\""), std::string::npos) << value << ": allowWatchBookmarks=True ignored";
+  }
+  for (const char* value : {"False", "FALSE", "false", "0"}) {
+    int code = 0;
+    auto list = call("GET", base + "watch=" + value, nullptr, &code);
+    EXPECT_EQ(code, 200) << value;
+    EXPECT_EQ(list.value("kind", ""), "ConfigMapList") << value;
+  }
 }
 
 }  // namespace
