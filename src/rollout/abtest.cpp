@@ -209,7 +209,7 @@ void foldMeasurements(Pass& p, std::vector<Arm>& arms) {
       prog.outcome = analysis::AnalysisOutcome::Running;
     auto decision = analysis::decide(prog, mine->verdicts, policy, p.in.now);
     reportMeasurement(p, prog, decision.progress, mine->verdicts, "A/B test variant " + a.name,
-                      "weights unchanged; more than the metric's consecutiveErrorLimit takes the variant out",
+                      "weights unchanged; consecutiveErrorLimit errors in a row take the variant out",
                       analysisInterval(*p.spec.analysis));
     prog = decision.progress;
     bool bad = decision.outcome == analysis::AnalysisOutcome::Failed ||

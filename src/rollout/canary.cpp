@@ -149,7 +149,7 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
     auto decision = analysis::decide(progress, p.in.measurement->verdicts, policy, p.in.now);
     reportMeasurement(p, progress, decision.progress, p.in.measurement->verdicts,
                       label + ": version " + p.st.canary->version.value_or("?"),
-                      "weights unchanged; more than the metric's consecutiveErrorLimit aborts the analysis",
+                      "weights unchanged; consecutiveErrorLimit errors in a row abort the analysis",
                       analysisInterval(*p.spec.analysis));
     progress = decision.progress;
     outcome = decision.outcome;
