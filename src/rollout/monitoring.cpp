@@ -147,20 +147,29 @@ bool onErrorIgnore(const Pass& p) {
   return p.spec.monitoring && p.spec.monitoring->onError == api::kOnErrorIgnore;
 }
 
+void forgetMonitoringCondition(Pass& p) {
+  std::erase_if(p.st.conditions, [](const api::Condition& c) { return c.type == cond::kMonitoringHealthy; });
+}
+
 // MonitoringHealthy says whether monitoring can measure; with onError Hold a failed measurement sets it
-// False and is reported (rate-limited); any answered measurement sets it True again.
+// False and is reported (rate-limited); any answered measurement sets it True again. With Ignore it is
+// absent.
 void reportMonitoringMeasurement(Pass& p, const analysis::AnalysisProgress& before,
                                  const analysis::AnalysisProgress& after) {
   const auto& verdicts = p.in.measurement->verdicts;
   const auto& stable = *p.st.stable;
-  const std::string what = "monitoring of version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) + ")";
+  const std::string what =
+      "monitoring of version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) + ")";
+  if (onErrorIgnore(p)) {
+    // Nothing is said about errors, so no condition either: a True left from an earlier success would
+    // claim monitoring works while it fails.
+    forgetMonitoringCondition(p);
+    reportMeasurement(p, before, after, {}, what, "", intervalOf(p));  // AnalysisStarted only
+    return;
+  }
   if (!anyMeasurementError(verdicts)) {
     reportMeasurement(p, before, after, verdicts, what, "", intervalOf(p));
     p.setCondition(cond::kMonitoringHealthy, cond::kTrue, "MeasurementSucceeded", "every metric was measured");
-    return;
-  }
-  if (onErrorIgnore(p)) {
-    reportMeasurement(p, before, after, {}, what, "", intervalOf(p));  // AnalysisStarted only
     return;
   }
   reportMeasurement(p, before, after, verdicts, what, "onError Hold: traffic unchanged, not read as degradation",
@@ -171,10 +180,6 @@ void reportMonitoringMeasurement(Pass& p, const analysis::AnalysisProgress& befo
       failed += (failed.empty() ? "" : "; ") + v.metric + ": " + (v.reason.empty() ? "no reason given" : v.reason);
   p.setCondition(cond::kMonitoringHealthy, cond::kFalse, "MeasurementFailed",
                  "measurements failed (traffic unchanged, onError Hold): " + failed);
-}
-
-void forgetMonitoringCondition(Pass& p) {
-  std::erase_if(p.st.conditions, [](const api::Condition& c) { return c.type == cond::kMonitoringHealthy; });
 }
 
 }  // namespace

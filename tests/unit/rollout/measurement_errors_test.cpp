@@ -101,8 +101,10 @@ TEST(MeasurementErrors, OnErrorIgnoreKeepsTrafficAndSaysNothing) {
   EXPECT_EQ(w.status.stable->hash, stable);
   EXPECT_FALSE(w.hasEvent("MeasurementFailed"));
   EXPECT_FALSE(w.hasEvent("Degraded"));
-  const auto* monitoring = conditionOf(w, "MonitoringHealthy");
-  EXPECT_TRUE(monitoring == nullptr || monitoring->status != "False");
+  EXPECT_EQ(conditionOf(w, "MonitoringHealthy"), nullptr) << "Ignore keeps no condition";
+  w.step(verdicts(stable, VerdictPhase::Pass, "accuracy 0.95 >= 0.9"));
+  EXPECT_EQ(conditionOf(w, "MonitoringHealthy"), nullptr);
+  EXPECT_EQ(w.status.phase, "Healthy");
 }
 
 TEST(MeasurementErrors, OnErrorIsDefaultedAndValidated) {
