@@ -40,15 +40,19 @@ bool isPortName(const std::string& s) {
   return letter;
 }
 
-// One derived Service name that does not fit: the error goes on `field` (what the user changes).
-void checkServiceName(const std::string& field, const std::string& base, const std::string& suffix,
-                      FieldErrors& errs) {
-  const std::string derived = base + suffix;
-  if (derived.size() <= kDnsLabelMax) return;
-  const std::size_t room = kDnsLabelMax > suffix.size() ? kDnsLabelMax - suffix.size() : 0;
-  errs.push_back({field, "must be no more than " + std::to_string(room) + " characters so that the Service \"<name>" +
-                             suffix + "\" fits in " + std::to_string(kDnsLabelMax) + " (it would be " +
-                             std::to_string(derived.size()) + ")"});
+// Track Services "<name><suffix>" (suffixes of one length) that do not fit: one error on `field`
+// (what the user changes) naming them all.
+void checkServiceNames(const std::string& field, const std::string& base, const std::vector<std::string>& suffixes,
+                       FieldErrors& errs) {
+  const std::size_t suffix = suffixes.front().size();
+  if (base.size() + suffix <= kDnsLabelMax) return;
+  std::string services;
+  for (std::size_t i = 0; i < suffixes.size(); ++i)
+    services += (i == 0 ? "" : i + 1 == suffixes.size() ? " and " : ", ") + ("\"<name>" + suffixes[i] + "\"");
+  errs.push_back({field, "must be no more than " + std::to_string(kDnsLabelMax - suffix) + " characters so that the " +
+                             (suffixes.size() == 1 ? "Service " : "Services ") + services + " fit" +
+                             (suffixes.size() == 1 ? "s" : "") + " in " + std::to_string(kDnsLabelMax) +
+                             " (it would be " + std::to_string(base.size() + suffix) + ")"});
 }
 
 // Names of the ports the pod template's containers declare.
@@ -111,9 +115,10 @@ void validateNames(const ModelDeployment& md, FieldErrors& errs) {
       errs.push_back({"metadata.name", "must be a DNS-1035 label (lowercase letters, digits and '-', starting with a "
                                        "letter): it names the Service \"" + name + "\""});
     } else {
-      checkServiceName("metadata.name", name, "-stable", errs);
       const auto& strategy = md.spec.strategy;
-      if (!strategy || !strategy->abTest) checkServiceName("metadata.name", name, "-canary", errs);
+      const bool abTest = strategy && strategy->abTest;
+      checkServiceNames("metadata.name", name, abTest ? std::vector<std::string>{"-stable"}
+                                                      : std::vector<std::string>{"-stable", "-canary"}, errs);
       if (name.size() + 1 + kRevisionHashLength > kDnsSubdomainMax)
         errs.push_back({"metadata.name", "too long for the Deployment \"<name>-<revision hash>\""});
     }

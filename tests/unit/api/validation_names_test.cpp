@@ -24,9 +24,8 @@ json named(json doc, const std::string& name) {
 TEST(ValidationNames, CanaryNameMustLeaveRoomForTheCanaryService) {
   auto doc = named(testing::exampleCanary(), std::string(63, 'a'));
   EXPECT_EQ(errorsOf(doc),
-            "metadata.name: must be no more than 56 characters so that the Service \"<name>-stable\" fits in 63 (it "
-            "would be 70); metadata.name: must be no more than 56 characters so that the Service \"<name>-canary\" "
-            "fits in 63 (it would be 70)");
+            "metadata.name: must be no more than 56 characters so that the Services \"<name>-stable\" and "
+            "\"<name>-canary\" fit in 63 (it would be 70)");
   EXPECT_EQ(errorsOf(named(testing::exampleCanary(), std::string(56, 'a'))), "") << "56 fits";
   EXPECT_EQ(errorsOf(named(testing::exampleCanary(), std::string(57, 'a'))).substr(0, 51),
             "metadata.name: must be no more than 56 characters s");
@@ -48,9 +47,15 @@ TEST(ValidationNames, VariantServiceNamesMustFit) {
   EXPECT_EQ(errorsOf(doc),
             "spec.strategy.abTest.variants[1].name: must be no more than 12 characters so that the Service \"" +
                 std::string(50, 'a') + "-treatment-long\" fits in 63 (it would be 65)");
-  // No canary Service in an A/B test: 56 < name <= 56 is not asked of it, only "-stable" and variants.
-  auto fits = named(testing::exampleAbTest(), std::string(53, 'a'));  // 53 + "-control" = 61
+  // No canary Service in an A/B test: only "-stable" and the variants must fit.
+  auto fits = named(testing::exampleAbTest(), std::string(53, 'a'));  // 53 + "-treatment" = 63
   EXPECT_EQ(errorsOf(fits), "");
+  auto stableTooLong = named(testing::exampleAbTest(), std::string(57, 'a'));
+  stableTooLong["spec"]["strategy"]["abTest"]["variants"][0]["name"] = "c";
+  stableTooLong["spec"]["strategy"]["abTest"]["variants"][1]["name"] = "t";
+  stableTooLong["spec"]["strategy"]["abTest"]["variants"][1]["match"][0]["header"]["value"] = "t";
+  EXPECT_EQ(errorsOf(stableTooLong), "metadata.name: must be no more than 56 characters so that the Service "
+                                     "\"<name>-stable\" fits in 63 (it would be 64)");
 }
 
 TEST(ValidationNames, NamedTargetPortMustBeAContainerPort) {
