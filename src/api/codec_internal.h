@@ -12,5 +12,7 @@ namespace modelops::api::detail {
 ModelDeploymentSpec decodeSpecInto(const Json& j, const std::string& path, FieldErrors& errors);
 ModelDeploymentStatus decodeStatusInto(const Json& j, const std::string& path, FieldErrors& errors);
 Json encodeModelSpec(const ModelSpec& model);
+// encodeStatus without boundStatus (status_bounds.cpp measures sizes with it).
+Json encodeStatusUnbounded(const ModelDeploymentStatus& status);
 
 }  // namespace modelops::api::detail

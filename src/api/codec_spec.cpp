@@ -431,6 +431,7 @@ ModelDeploymentSpec decodeSpecInto(const Json& j, const std::string& path, Field
     MonitoringSpec m;
     m.enabled = mr.boolean("enabled");
     m.onDegraded = mr.str("onDegraded");
+    m.onError = mr.str("onError");
     m.interval = mr.duration("interval");
     m.extra = mr.rest();
     return m;
@@ -472,6 +473,7 @@ nlohmann::json encodeSpec(const ModelDeploymentSpec& s) {
     Json mo = startObject(m.extra);
     put(mo, "enabled", m.enabled);
     put(mo, "onDegraded", m.onDegraded);
+    put(mo, "onError", m.onError);
     put(mo, "interval", m.interval);
     return mo;
   });

@@ -7,6 +7,7 @@
 #include "codec_internal.h"
 #include "json_io.h"
 #include "modelops/api/codec.h"
+#include "modelops/api/status_bounds.h"
 
 namespace modelops::api {
 namespace detail {
@@ -233,8 +234,16 @@ Result<ModelDeploymentStatus, FieldErrors> decodeStatus(const nlohmann::json& st
   return s;
 }
 
-nlohmann::json encodeStatus(const ModelDeploymentStatus& s) {
-  using namespace detail;
+nlohmann::json encodeStatus(const ModelDeploymentStatus& status) {
+  // Whatever the caller built (and whatever a provider said), what is written stays within the budget.
+  ModelDeploymentStatus bounded = status;
+  boundStatus(bounded);
+  return detail::encodeStatusUnbounded(bounded);
+}
+
+namespace detail {
+
+Json encodeStatusUnbounded(const ModelDeploymentStatus& s) {
   Json o = startObject(s.extra);
   put(o, "observedGeneration", s.observedGeneration);
   put(o, "phase", s.phase);
@@ -255,5 +264,7 @@ nlohmann::json encodeStatus(const ModelDeploymentStatus& s) {
   put(o, "lastHandledActionId", s.lastHandledActionId);
   return o;
 }
+
+}  // namespace detail
 
 }  // namespace modelops::api

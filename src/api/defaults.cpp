@@ -79,6 +79,7 @@ void applyDefaults(ModelDeployment& md) {
   if (!s.monitoring) s.monitoring = MonitoringSpec{};
   fill(s.monitoring->enabled, false);
   fill(s.monitoring->onDegraded, std::string(kOnDegradedRollback));
+  fill(s.monitoring->onError, std::string(kOnErrorHold));
 
   if (!s.rollback) s.rollback = RollbackSpec{};
   fill(s.rollback->automatic, true);

@@ -207,6 +207,7 @@ FieldErrors validate(const ModelDeployment& md) {
   }
   if (!md.kind.empty() && md.kind != kKind) errs.push_back({"kind", "must be " + std::string(kKind) + ", got \"" + md.kind + "\""});
   if (md.name().empty()) errs.push_back({"metadata.name", "required"});
+  detail::validateNames(md, errs);  // derived names and targetPort (validation_names.cpp)
 
   const ModelDeploymentSpec& s = md.spec;
   if (s.replicas && *s.replicas < 0) errs.push_back({"spec.replicas", "must be >= 0"});
@@ -216,12 +217,6 @@ FieldErrors validate(const ModelDeployment& md) {
   if (s.service) {
     if (s.service->port && (*s.service->port < 1 || *s.service->port > 65535)) {
       errs.push_back({"spec.service.port", "must be between 1 and 65535"});
-    }
-    if (s.service->targetPort) {
-      const IntOrString& tp = *s.service->targetPort;
-      if (tp.isInt() ? (tp.intValue() < 1 || tp.intValue() > 65535) : tp.stringValue().empty()) {
-        errs.push_back({"spec.service.targetPort", "must be a port number 1..65535 or a port name"});
-      }
     }
   }
   if (s.strategy) {
@@ -234,6 +229,7 @@ FieldErrors validate(const ModelDeployment& md) {
   if (s.analysis) detail::validateAnalysis(s, errs);
   if (s.monitoring) {
     checkEnum(s.monitoring->onDegraded, "spec.monitoring.onDegraded", {kOnDegradedRollback, kOnDegradedAlert}, errs);
+    checkEnum(s.monitoring->onError, "spec.monitoring.onError", {kOnErrorHold, kOnErrorIgnore}, errs);
     checkDuration(s.monitoring->interval, "spec.monitoring.interval", ZeroDuration::Rejected, errs);
     if (s.monitoring->enabled.value_or(false) && !s.analysis) {
       errs.push_back({"spec.monitoring.enabled", "requires spec.analysis"});

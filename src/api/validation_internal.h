@@ -18,6 +18,8 @@ void checkDuration(const std::optional<Duration>& d, const std::string& path, Ze
 // `value` must be one of the listed strings (when present).
 void checkEnum(const std::optional<std::string>& value, const std::string& path,
                std::initializer_list<std::string_view> allowed, FieldErrors& errors);
+// Names modelops derives (Services, Deployments, labels) and service.targetPort (validation_names.cpp).
+void validateNames(const ModelDeployment& md, FieldErrors& errors);
 // spec.analysis rules (validation_analysis.cpp).
 void validateAnalysis(const ModelDeploymentSpec& spec, FieldErrors& errors);
 

@@ -208,6 +208,9 @@ void foldMeasurements(Pass& p, std::vector<Arm>& arms) {
     if (prog.outcome == analysis::AnalysisOutcome::Passed || prog.outcome == analysis::AnalysisOutcome::Paused)
       prog.outcome = analysis::AnalysisOutcome::Running;
     auto decision = analysis::decide(prog, mine->verdicts, policy, p.in.now);
+    reportMeasurement(p, prog, decision.progress, mine->verdicts, "A/B test variant " + a.name,
+                      "weights unchanged; consecutiveErrorLimit errors in a row take the variant out",
+                      analysisInterval(*p.spec.analysis));
     prog = decision.progress;
     bool bad = decision.outcome == analysis::AnalysisOutcome::Failed ||
                decision.outcome == analysis::AnalysisOutcome::Aborted;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "modelops/api/revision.h"
+#include "modelops/common/bounded_text.h"
 #include "pass.h"
 
 namespace modelops::rollout::detail {
@@ -40,7 +41,77 @@ api::AnalysisRun runFrom(const analysis::Verdict& v, WallTime now) {
   return run;
 }
 
+// Segments kept per verdict (the failing ones first): a provider answering with thousands of series
+// must not grow status.
+constexpr std::size_t kMaxSegmentsPerVerdict = 20;
+
+bool boundVerdict(analysis::Verdict& v) {
+  bool cut = truncateInPlace(v.reason, text_limits::kVerdictReason);
+  cut = truncateInPlace(v.query, text_limits::kQuery) || cut;
+  cut = truncateInPlace(v.metric, text_limits::kVerdictReason) || cut;
+  if (v.vsStable) cut = truncateInPlace(v.vsStable->reason, text_limits::kVerdictReason) || cut;
+  if (v.segments.size() > kMaxSegmentsPerVerdict) {
+    std::stable_partition(v.segments.begin(), v.segments.end(),
+                          [](const analysis::SegmentVerdict& s) { return s.phase == analysis::VerdictPhase::Fail; });
+    v.segments.resize(kMaxSegmentsPerVerdict);
+    cut = true;
+  }
+  for (auto& s : v.segments) {
+    cut = truncateInPlace(s.reason, text_limits::kVerdictReason) || cut;
+    cut = truncateInPlace(s.segment, text_limits::kVerdictReason) || cut;
+  }
+  return cut;
+}
+
+bool boundInPlace(Measurement& m) {
+  bool cut = false;
+  for (auto& v : m.verdicts) cut = boundVerdict(v) || cut;
+  for (auto& variant : m.variants) cut = boundInPlace(variant) || cut;
+  return cut;
+}
+
+const analysis::MetricProgress* progressOf(const analysis::AnalysisProgress& progress, const std::string& metric) {
+  for (const auto& m : progress.metrics)
+    if (m.metric == metric) return &m;
+  return nullptr;
+}
+
 }  // namespace
+
+std::optional<Measurement> boundedMeasurement(const Measurement& m) {
+  Measurement copy = m;
+  if (!boundInPlace(copy)) return std::nullopt;
+  return copy;
+}
+
+bool anyMeasurementError(const std::vector<analysis::Verdict>& verdicts) {
+  return std::any_of(verdicts.begin(), verdicts.end(),
+                     [](const analysis::Verdict& v) { return v.phase == analysis::VerdictPhase::Error; });
+}
+
+void reportMeasurement(Pass& p, const analysis::AnalysisProgress& before, const analysis::AnalysisProgress& after,
+                       const std::vector<analysis::Verdict>& verdicts, const std::string& what,
+                       const std::string& consequence, std::chrono::milliseconds interval) {
+  if (!before.startedAt && after.startedAt) {
+    std::string metrics;
+    for (const auto& m : after.metrics) metrics += (metrics.empty() ? "" : ", ") + m.metric;
+    p.event("Normal", "AnalysisStarted",
+            what + ": analysis started (metrics " + metrics + "; a measurement every " + formatDuration(interval) + ")");
+  }
+  // Errors in a row between two events: the first of a run is reported at once, then every `every`-th.
+  auto spacing = std::chrono::duration_cast<std::chrono::milliseconds>(kMeasurementFailedEventEvery);
+  const std::int64_t every =
+      interval.count() > 0 ? std::max<std::int64_t>(1, (spacing.count() + interval.count() - 1) / interval.count()) : 1;
+  for (const auto& v : verdicts) {
+    if (v.phase != analysis::VerdictPhase::Error) continue;
+    const auto* progress = progressOf(after, v.metric);
+    const std::int64_t inARow = progress ? std::max(1, progress->consecutiveErrors) : 1;
+    if ((inARow - 1) % every != 0) continue;
+    p.event("Warning", "MeasurementFailed",
+            what + ": metric " + v.metric + " could not be measured (" + std::to_string(inARow) + " in a row; " +
+                consequence + "): " + (v.reason.empty() ? "no reason given" : v.reason));
+  }
+}
 
 analysis::AnalysisProgress loadProgress(const api::ModelDeploymentStatus& status) {
   if (!status.analysis) return {};

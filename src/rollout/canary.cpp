@@ -147,6 +147,10 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
   std::string reason = progress.reason;
   if (p.in.measurement && p.in.measurement->hash == p.st.canary->hash) {
     auto decision = analysis::decide(progress, p.in.measurement->verdicts, policy, p.in.now);
+    reportMeasurement(p, progress, decision.progress, p.in.measurement->verdicts,
+                      label + ": version " + p.st.canary->version.value_or("?"),
+                      "weights unchanged; consecutiveErrorLimit errors in a row abort the analysis",
+                      analysisInterval(*p.spec.analysis));
     progress = decision.progress;
     outcome = decision.outcome;
     reason = decision.reason;

@@ -5,8 +5,14 @@
 // revision (status.lastGoodRevision, kept at zero replicas by retention.cpp) is scaled back up and, once
 // available, becomes stable at 100%; with Alert, or without a last good revision, traffic stays and the
 // phase says so. `retry` re-accepts a degraded stable (monitoring restarts).
+// A measurement that could not be made (provider unreachable, bad answer) is never degradation: errors
+// do not count towards consecutiveErrorLimit here (a metrics outage would otherwise roll production
+// back); spec.monitoring.onError decides what they do: Hold (default) keeps traffic and reports them
+// (condition MonitoringHealthy=False reason MeasurementFailed, a rate-limited Warning MeasurementFailed),
+// Ignore keeps traffic silently.
 // Pure: everything goes into the Pass. Thread-safety: one Pass per call.
 #include <algorithm>
+#include <limits>
 
 #include "modelops/analysis/limits.h"
 #include "pass.h"
@@ -60,13 +66,31 @@ bool rollbackMode(const Pass& p) {
                                    api::kOnDegradedRollback;
 }
 
+// The Deployment of the last good revision, when one is recorded and still kept (not the stable itself).
+const ObservedDeployment* rollbackTarget(const Pass& p) {
+  if (!p.st.lastGoodRevision || !p.st.stable) return nullptr;
+  for (const auto& d : p.in.observed.deployments)
+    if (d.revision == *p.st.lastGoodRevision && d.hash != p.st.stable->hash) return &d;
+  return nullptr;
+}
+
+// What the Degraded Event says happens next; it must agree with what holdDegraded does.
+std::string degradedConsequence(const Pass& p) {
+  if (!rollbackMode(p)) return "alert only, traffic unchanged";
+  if (!rollbackTarget(p))
+    return "no last good revision to return to" +
+           (p.st.lastGoodRevision ? " (revision " + rev(p.st.lastGoodRevision) + " is no longer kept)" : std::string()) +
+           ", traffic unchanged";
+  return "returning to the last good revision " + rev(p.st.lastGoodRevision);
+}
+
 // The stable revision failed monitoring: history, condition, Warning event. Traffic is decided by
 // holdDegraded on this and the following passes.
 void degrade(Pass& p, const std::string& reason) {
   const auto stable = *p.st.stable;
   p.addHistory(stable, api::outcome::kDegraded, reason);
   p.setCondition(cond::kAccuracyHealthy, cond::kFalse, kReasonDegraded, reason);
-  std::string what = rollbackMode(p) ? "returning to the last good revision" : "alert only, traffic unchanged";
+  const std::string what = degradedConsequence(p);
   p.event("Warning", "Degraded",
           "version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) +
               ") degraded after promotion: " + reason + " (" + what + ")");
@@ -87,10 +111,7 @@ void holdDegraded(Pass& p) {
                                      p.name + "` accepts it again, or change the spec)");
     return;
   }
-  const ObservedDeployment* target = nullptr;
-  if (p.st.lastGoodRevision)
-    for (const auto& d : p.in.observed.deployments)
-      if (d.revision == *p.st.lastGoodRevision && d.hash != stable.hash) target = &d;
+  const ObservedDeployment* target = rollbackTarget(p);
   if (!target) {
     p.setPhase(phase::kDegraded,
                head + "; no last good revision to return to" +
@@ -122,6 +143,45 @@ void holdDegraded(Pass& p) {
                                    rev(good.revision) + ")");
 }
 
+bool onErrorIgnore(const Pass& p) {
+  return p.spec.monitoring && p.spec.monitoring->onError == api::kOnErrorIgnore;
+}
+
+void forgetMonitoringCondition(Pass& p) {
+  std::erase_if(p.st.conditions, [](const api::Condition& c) { return c.type == cond::kMonitoringHealthy; });
+}
+
+// MonitoringHealthy says whether monitoring can measure; with onError Hold a failed measurement sets it
+// False and is reported (rate-limited); any answered measurement sets it True again. With Ignore it is
+// absent.
+void reportMonitoringMeasurement(Pass& p, const analysis::AnalysisProgress& before,
+                                 const analysis::AnalysisProgress& after) {
+  const auto& verdicts = p.in.measurement->verdicts;
+  const auto& stable = *p.st.stable;
+  const std::string what =
+      "monitoring of version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) + ")";
+  if (onErrorIgnore(p)) {
+    // Nothing is said about errors, so no condition either: a True left from an earlier success would
+    // claim monitoring works while it fails.
+    forgetMonitoringCondition(p);
+    reportMeasurement(p, before, after, {}, what, "", intervalOf(p));  // AnalysisStarted only
+    return;
+  }
+  if (!anyMeasurementError(verdicts)) {
+    reportMeasurement(p, before, after, verdicts, what, "", intervalOf(p));
+    p.setCondition(cond::kMonitoringHealthy, cond::kTrue, "MeasurementSucceeded", "every metric was measured");
+    return;
+  }
+  reportMeasurement(p, before, after, verdicts, what, "onError Hold: traffic unchanged, not read as degradation",
+                    intervalOf(p));
+  std::string failed;
+  for (const auto& v : verdicts)
+    if (v.phase == analysis::VerdictPhase::Error)
+      failed += (failed.empty() ? "" : "; ") + v.metric + ": " + (v.reason.empty() ? "no reason given" : v.reason);
+  p.setCondition(cond::kMonitoringHealthy, cond::kFalse, "MeasurementFailed",
+                 "measurements failed (traffic unchanged, onError Hold): " + failed);
+}
+
 }  // namespace
 
 bool planMonitoring(Pass& p) {
@@ -142,7 +202,10 @@ bool planMonitoring(Pass& p) {
   }
   bool enabled = p.spec.monitoring && p.spec.monitoring->enabled.value_or(false) && p.spec.analysis &&
                  !p.spec.analysis->metrics.empty();
-  if (!enabled) return false;
+  if (!enabled) {
+    forgetMonitoringCondition(p);  // nothing monitors: a condition from earlier would mislead
+    return false;
+  }
   p.requeue(intervalOf(p));  // come back when the next measurement is due
   if (!p.in.measurement || p.in.measurement->hash != hash) return false;
 
@@ -152,7 +215,10 @@ bool planMonitoring(Pass& p) {
   if (progress.outcome == analysis::AnalysisOutcome::Passed) progress.outcome = analysis::AnalysisOutcome::Running;
   auto policy = policyFor(*p.spec.analysis);
   policy.maxDuration.reset();
+  // Errors are counted and shown, but never end monitoring: onError decides what they do.
+  for (auto& m : policy.metrics) m.limits.consecutiveErrorLimit = std::numeric_limits<int>::max();
   auto decision = analysis::decide(progress, p.in.measurement->verdicts, policy, p.in.now);
+  reportMonitoringMeasurement(p, progress, decision.progress);
   switch (decision.outcome) {
     case analysis::AnalysisOutcome::Failed:
     case analysis::AnalysisOutcome::Aborted:

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "modelops/api/revision.h"
+#include "modelops/common/bounded_text.h"
 
 namespace modelops::rollout::detail {
 
@@ -20,7 +21,7 @@ Pass::Pass(const PlanInput& input) : in(input), spec(input.md.spec), st(input.md
 }
 
 void Pass::event(std::string_view type, std::string_view reason, std::string message) {
-  out.events.push_back({std::string(type), std::string(reason), std::move(message)});
+  out.events.push_back({std::string(type), std::string(reason), truncateText(message, text_limits::kEventMessage)});
 }
 
 void Pass::requeue(std::chrono::milliseconds after) {
@@ -30,7 +31,7 @@ void Pass::requeue(std::chrono::milliseconds after) {
 
 void Pass::setPhase(std::string_view phase, std::string message) {
   st.phase = std::string(phase);
-  st.message = std::move(message);
+  st.message = truncateText(message, text_limits::kStatusMessage);
 }
 
 void Pass::setCondition(std::string_view type, std::string_view status, std::string_view reason,
@@ -45,7 +46,7 @@ void Pass::setCondition(std::string_view type, std::string_view status, std::str
   if (it->status != status) it->lastTransitionTime = formatRfc3339(in.now);
   it->status = std::string(status);
   it->reason = std::string(reason);
-  it->message = std::move(message);
+  it->message = truncateText(message, text_limits::kStatusMessage);
   it->observedGeneration = in.md.generation();
 }
 
@@ -56,7 +57,7 @@ void Pass::addHistory(const api::TrackStatus& track, std::string_view outcome, s
   h.hash = track.hash;
   if (spec.model.uri && track.hash == api::computeRevisionHash(spec)) h.uri = spec.model.uri;
   h.outcome = std::string(outcome);
-  if (!reason.empty()) h.reason = std::move(reason);
+  if (!reason.empty()) h.reason = truncateText(reason, text_limits::kStatusMessage);
   h.at = formatRfc3339(in.now);
   st.history.insert(st.history.begin(), std::move(h));  // newest first
   // Bounded: history is for people and for "do not retry this hash"; 20 entries suffice for both.

@@ -77,6 +77,23 @@ void resetAnalysis(api::ModelDeploymentStatus& status);
 analysis::AnalysisPolicy policyFor(const api::AnalysisSpec& spec);
 std::string summarizeVerdicts(const analysis::AnalysisProgress& progress);
 
+// Events about measuring itself, from this pass's verdicts and the progress before/after folding them
+// (so the planner stays pure: the rate limit is derived from the error counts the progress keeps):
+// Normal AnalysisStarted when this measurement starts an analysis (`before` had none), Warning
+// MeasurementFailed for a metric whose provider failed, on the first error of a run of errors and then
+// at most once per kMeasurementFailedEventEvery (measurements are at least `interval` apart).
+// `what` names the analysis ("step 3/5: version 2.0", "monitoring of version 2.0"); `consequence` says
+// what the failure does to traffic.
+inline constexpr std::chrono::minutes kMeasurementFailedEventEvery{5};
+void reportMeasurement(Pass& p, const analysis::AnalysisProgress& before, const analysis::AnalysisProgress& after,
+                       const std::vector<analysis::Verdict>& verdicts, const std::string& what,
+                       const std::string& consequence, std::chrono::milliseconds interval);
+// Whether this pass's measurement has a verdict that could not be made (provider error).
+bool anyMeasurementError(const std::vector<analysis::Verdict>& verdicts);
+// A copy of `m` whose provider-supplied texts and lists are within text_limits (bounded_text.h):
+// reasons, queries, segment lists; nullopt when `m` is within them already.
+std::optional<Measurement> boundedMeasurement(const Measurement& m);
+
 // Per-variant analysis progress of an A/B test, in status.analysis (runs of every variant, metric named
 // "<variant>/<metric>"; progress per variant under status.analysis.progressByVariant).
 std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api::ModelDeploymentStatus& status);

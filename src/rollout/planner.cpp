@@ -46,9 +46,25 @@ std::optional<api::ActionRequest> takeAction(Pass& p) {
   return request;
 }
 
+Plan planBounded(const PlanInput& input);
+
 }  // namespace
 
 Plan plan(const PlanInput& input) {
+  // What a provider said is bounded before anything is built from it (status, conditions, Events copy
+  // verdict texts): a 1 MiB error text must not become five copies in the object.
+  if (input.measurement)
+    if (auto bounded = detail::boundedMeasurement(*input.measurement)) {
+      PlanInput copy = input;
+      copy.measurement = std::move(bounded);
+      return planBounded(copy);
+    }
+  return planBounded(input);
+}
+
+namespace {
+
+Plan planBounded(const PlanInput& input) {
   Pass p(input);
   p.st.observedGeneration = input.md.generation();
   if (!input.invalid.empty()) return holdInvalid(p);
@@ -79,4 +95,5 @@ Plan plan(const PlanInput& input) {
   return std::move(p.out);
 }
 
+}  // namespace
 }  // namespace modelops::rollout

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "modelops/common/bounded_text.h"
 #include "modelops/common/logging.h"
 #include "modelops/common/time.h"
 
@@ -59,7 +60,11 @@ bool EventRecorder::record(const ObjectReference& object, EventType type, std::s
       dropped_++;
       return false;
     }
-    queue_.push_back({object, type, std::move(reason), std::move(message), clock_.now()});
+    // Bounded whatever the caller passes (an API error, a provider's answer): an Event's message is at
+    // most text_limits::kEventMessage bytes, cut on a UTF-8 boundary with a marker; reasons are
+    // CamelCase words in Kubernetes (128 bytes).
+    queue_.push_back({object, type, truncateText(reason, 128), truncateText(message, text_limits::kEventMessage),
+                      clock_.now()});
   }
   cv_.notify_one();
   return true;

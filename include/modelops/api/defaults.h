@@ -6,7 +6,7 @@
 //   inconclusiveLimit 10, consecutiveErrorLimit 4, accuracy.confidence 0.95, accuracy.minSamples 100,
 //   segments.{min, minSamples, confidence} from accuracy; provider timeouts 10s, web method GET,
 //   bearerTokenSecretRef.key "token", caSecretRef.key "ca.crt", tls.insecureSkipVerify false;
-//   monitoring {enabled false, onDegraded Rollback}; rollback.automatic true;
+//   monitoring {enabled false, onDegraded Rollback, onError Hold}; rollback.automatic true;
 //   progressDeadlineSeconds 600; revisionHistoryLimit 5; paused false.
 // Idempotent: applying twice equals applying once. Never overwrites a value that is present.
 // Thread-safety: pure function on the caller's value.

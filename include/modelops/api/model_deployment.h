@@ -282,6 +282,10 @@ struct AnalysisSpec {
 struct MonitoringSpec {
   std::optional<bool> enabled;            // defaulted: false
   std::optional<std::string> onDegraded;  // defaulted: "Rollback" (or "Alert")
+  // What a measurement that could not be made does (provider unreachable, bad answer): defaulted "Hold"
+  // (keep traffic, MonitoringHealthy=False, a rate-limited Warning Event) or "Ignore" (keep traffic,
+  // say nothing). An error is never degradation, whatever the value.
+  std::optional<std::string> onError;
   std::optional<Duration> interval;       // absent: spec.analysis.interval
   Json extra = Json::object();
   bool operator==(const MonitoringSpec&) const = default;

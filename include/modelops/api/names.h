@@ -82,6 +82,8 @@ inline constexpr std::string_view kProgressing = "Progressing";
 inline constexpr std::string_view kAccuracyHealthy = "AccuracyHealthy";
 inline constexpr std::string_view kInvalidSpec = "InvalidSpec";
 inline constexpr std::string_view kTrafficRoutingReady = "TrafficRoutingReady";  // see traffic/routing_status.h
+// Post-promotion monitoring can measure (False: its measurements fail; they are never read as degradation).
+inline constexpr std::string_view kMonitoringHealthy = "MonitoringHealthy";
 inline constexpr std::string_view kTrue = "True";
 inline constexpr std::string_view kFalse = "False";
 inline constexpr std::string_view kUnknown = "Unknown";
@@ -95,6 +97,8 @@ inline constexpr std::string_view kOnTimeoutHold = "Hold";
 inline constexpr std::string_view kOnTimeoutPromote = "Promote";
 inline constexpr std::string_view kOnDegradedRollback = "Rollback";
 inline constexpr std::string_view kOnDegradedAlert = "Alert";
+inline constexpr std::string_view kOnErrorHold = "Hold";
+inline constexpr std::string_view kOnErrorIgnore = "Ignore";
 inline constexpr std::string_view kMethodGet = "GET";
 inline constexpr std::string_view kMethodPost = "POST";
 

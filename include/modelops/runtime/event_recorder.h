@@ -53,7 +53,8 @@ class EventRecorder {
   // Writes what is queued for up to drain, then stops the writer thread.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(1));
 
-  // Never blocks on the API. False when the queue is full (the event is dropped and counted).
+  // Never blocks on the API. False when the queue is full (the event is dropped and counted). The
+  // message is cut to text_limits::kEventMessage bytes (bounded_text.h), the reason to 128.
   bool record(const ObjectReference& object, EventType type, std::string reason, std::string message);
   // Waits (real time) until everything recorded so far has been written or given up.
   bool flush(std::chrono::milliseconds timeout);

@@ -34,7 +34,45 @@ bool isAbout(const json& event, const std::string& name) {
   return k == io->end() || !k->is_string() || k->get<std::string>() == api::kKind;
 }
 
+// Names of the A/B test's variants, "a, b, c".
+std::string variantNames(const api::AbTestStrategy& ab) {
+  std::string names;
+  for (const auto& v : ab.variants) names += (names.empty() ? "" : ", ") + v.name.value_or("?");
+  return names;
+}
+
 }  // namespace
+
+std::optional<std::string> refuseAction(const api::ModelDeployment& md, const std::string& action,
+                                        const std::string& argument) {
+  const std::string name = md.name();
+  const bool promote = action == api::kActionPromote || action == api::kActionPromoteFull;
+  const auto& strategy = md.spec.strategy;
+  if (strategy && strategy->abTest) {
+    const auto& ab = *strategy->abTest;
+    if (promote && argument.empty())
+      return "an A/B test promotes a variant: kubectl modelops promote " + name + " --variant V (one of " +
+             variantNames(ab) + ")";
+    if (promote) {
+      for (const auto& v : ab.variants)
+        if (v.name == argument) return std::nullopt;
+      return name + " has no variant \"" + argument + "\" (variants: " + variantNames(ab) + ")";
+    }
+    if (action == api::kActionAbort && !md.status.stable && md.status.observedGeneration)
+      return name + " has no stable revision to return to: promote a variant instead";
+    return std::nullopt;
+  }
+  if (!argument.empty())
+    return name + " runs a canary, not an A/B test: --variant applies to A/B tests only (use promote " + name +
+           " or promote " + name + " --full)";
+  // Only when status describes the current spec: right after a spec change the operator has not
+  // started the rollout yet, and the request is for that rollout.
+  const bool current = md.status.observedGeneration && *md.status.observedGeneration == md.generation();
+  if ((promote || action == api::kActionAbort) && current && !md.status.canary)
+    return "no rollout in progress for " + name + " (phase " + md.status.phase.value_or("unknown") + "): nothing to " +
+           action;
+  return std::nullopt;
+}
 
 int reportApiError(Session& s, const kube::ApiError& e, const std::string& name) {
   if (e.isNotFound()) {
@@ -103,6 +141,16 @@ int cmdList(Session& s) {
 }
 
 int cmdAction(Session& s, const std::string& name, const std::string& action, const std::string& argument) {
+  // Checked against the object before writing: a refusal the operator would only give later as an
+  // Event (while the command said "requested" and exited 0) is given here, with a non-zero exit.
+  auto got = s.client.get(mdResource(), s.ns, name);
+  if (!got.ok()) return reportApiError(s, got.error(), name);
+  if (auto decoded = api::decodeModelDeployment(got.value()); decoded.ok()) {
+    if (auto refusal = refuseAction(decoded.value(), action, argument)) {
+      s.ctx.err << "error: " << *refusal << "\n";
+      return kExitFailed;
+    }
+  }  // an object this version cannot decode: the operator judges the request
   api::ActionRequest request{action, argument, newActionId(s.ctx.clock)};
   // A merge patch of metadata.annotations only: it never touches spec (generation does not change).
   auto patched = s.client.patch(mdResource(), s.ns, name, kube::PatchType::Merge, api::actionRequestPatch(request));

@@ -30,7 +30,13 @@ struct Session {
 int cmdGet(Session& s, const std::string& name);
 int cmdGetWatch(Session& s, const std::string& name);
 int cmdList(Session& s);
-// Writes the action annotations with a fresh id (merge patch on metadata only).
+// Why the operator would refuse `action` (with `argument`) on `md`, or nullopt: a variant the A/B test
+// does not have, --variant on a canary, promote without a variant in an A/B test, promote/abort when
+// status (for the current generation) shows no rollout in progress, abort with no stable revision.
+std::optional<std::string> refuseAction(const api::ModelDeployment& md, const std::string& action,
+                                        const std::string& argument);
+// Reads the object, refuses (kExitFailed, a message on stderr) what refuseAction refuses, else writes
+// the action annotations with a fresh id (merge patch on metadata only).
 int cmdAction(Session& s, const std::string& name, const std::string& action, const std::string& argument);
 int cmdHistory(Session& s, const std::string& name);
 int cmdUndo(Session& s, const std::string& name, std::optional<std::int64_t> toRevision);

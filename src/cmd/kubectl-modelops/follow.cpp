@@ -32,7 +32,7 @@ int cmdGetWatch(Session& s, const std::string& name) {
     }
     s.ctx.out << tree << std::flush;
     ++snapshots;
-    return true;
+    return static_cast<bool>(s.ctx.out);  // stdout closed (`| head`, SIGPIPE ignored): stop watching
   };
   std::string error;
   switch (followObject(s, name, s.ctx.cancel, draw, &error)) {

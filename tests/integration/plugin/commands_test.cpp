@@ -184,7 +184,6 @@ TEST_F(PluginTest, ActionsWriteOnlyTheAnnotationsWithFreshIds) {
   };
   std::vector<Case> cases = {{{"promote", "fraud"}, "promote"},
                              {{"promote", "fraud", "--full"}, "promote-full"},
-                             {{"promote", "fraud", "--variant", "treatment"}, "promote:treatment"},
                              {{"abort", "fraud"}, "abort"},
                              {{"retry", "fraud"}, "retry"},
                              {{"pause", "fraud"}, "pause"},

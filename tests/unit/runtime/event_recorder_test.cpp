@@ -10,6 +10,7 @@
 
 #include "fakes/fake_clock.h"
 #include "fakes/fake_kube_client.h"
+#include "modelops/common/bounded_text.h"
 
 namespace modelops::runtime {
 namespace {
@@ -130,6 +131,22 @@ TEST(EventRecorder, RecordNeverBlocksOnAStuckApiAndDropsBeyondCapacity) {
   unblock.set_value();
   ASSERT_TRUE(f.rec->flush(5s));
   EXPECT_EQ(f.events().size(), 4u);
+}
+
+// Issue 12 item 4: whatever a caller passes (a provider's 1 MiB error page), the Event is bounded.
+// Failed before the cap: the message was written whole.
+TEST(EventRecorder, MessagesAreCutToTheEventLimitOnACharacterBoundary) {
+  RecorderFixture f;
+  std::string huge;
+  while (huge.size() < (1u << 20)) huge += "refus\xC3\xA9 ";
+  ASSERT_TRUE(f.rec->record(md(), EventType::Warning, "MeasurementFailed", huge));
+  ASSERT_TRUE(f.rec->flush(5s));
+  auto ev = f.events();
+  ASSERT_EQ(ev.size(), 1u);
+  const std::string message = ev[0]["message"].get<std::string>();
+  EXPECT_LE(message.size(), text_limits::kEventMessage);
+  EXPECT_TRUE(message.ends_with(kTruncatedMarker)) << message.substr(message.size() - 20);
+  EXPECT_NO_THROW((void)ev[0].dump());  // still valid UTF-8
 }
 
 }  // namespace
