@@ -133,7 +133,8 @@ int runOperator(const OperatorOptions& options) {
 
   // The reconciler reports Events through the manager's recorder, which exists once the manager does.
   runtime::EventRecorder* recorder = nullptr;
-  reconciler::AnalysisMeasurer measurer(&client);
+  reconciler::AnalysisMeasurer measurer(&client,
+                                       analysis::AnalysisRunner(analysis::defaultProviderFactory(options.providerLimits)));
   reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::RolloutOutcomes outcomes(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;

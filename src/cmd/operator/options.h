@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "modelops/analysis/provider.h"
 #include "modelops/common/result.h"
 
 namespace modelops::cmd {
@@ -38,6 +39,12 @@ struct OperatorOptions {
   std::chrono::milliseconds retryPeriod{2000};
   // Shutdown.
   std::chrono::milliseconds shutdownTimeout{4000};
+  // Metric providers: what a provider may cost the operator and where it may connect.
+  std::int64_t providerMaxResponseBytes = static_cast<std::int64_t>(analysis::ProviderLimits::kDefaultMaxResponseBytes);
+  std::chrono::milliseconds providerRequestTimeout{30000};
+  std::vector<std::string> providerAllow;  // values as given (each a comma-separated list)
+  std::vector<std::string> providerDeny;
+  analysis::ProviderLimits providerLimits;  // built from the four flags above by parseOperatorOptions
 
   bool showHelp = false;
   bool showVersion = false;
