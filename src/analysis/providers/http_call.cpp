@@ -132,14 +132,18 @@ std::string urlHost(const std::string& host) {
 Result<std::shared_ptr<httplib::Client>, ProviderError> makeClient(const HttpRequestSpec& spec, const std::string& what,
                                                                     const IpAddress& address, X509_STORE* caStore) {
   const auto& ep = spec.endpoint;
+  // Always the checked address: a name is mapped to it (not resolved again); an address literal is
+  // replaced by it, so a mapped literal (::ffff:a.b.c.d) connects to the IPv4 address it was checked as.
+  const bool literal = parseIpAddress(ep.host).has_value();
+  const std::string host = literal ? address.toString() : ep.host;
   std::shared_ptr<httplib::Client> client;
   try {
-    client = std::make_shared<httplib::Client>(ep.scheme + "://" + urlHost(ep.host) + ":" + std::to_string(ep.port));
+    client = std::make_shared<httplib::Client>(ep.scheme + "://" + urlHost(host) + ":" + std::to_string(ep.port));
   } catch (const std::exception&) {
     return ProviderError{Kind::InvalidConfig, what + ": InvalidConfig: cannot create an HTTP client", ""};
   }
   if (!client->is_valid()) return ProviderError{Kind::InvalidConfig, what + ": InvalidConfig: cannot create an HTTP client", ""};
-  if (!parseIpAddress(ep.host)) client->set_hostname_addr_map({{ep.host, address.toString()}});
+  if (!literal) client->set_hostname_addr_map({{ep.host, address.toString()}});
   client->set_keep_alive(false);
   client->set_follow_location(false);
   if (ep.scheme == "https") {
@@ -170,16 +174,59 @@ httplib::Request buildRequest(const HttpRequestSpec& spec, BodyCollector& collec
   return req;
 }
 
-// Resolves, checks the destination, prepares TLS: the address to connect to, or the error.
-Result<IpAddress, ProviderError> checkedAddress(const HttpRequestSpec& spec, const std::string& what,
-                                                Clock::time_point deadline, const CancelToken& cancel) {
+// Resolves and checks the destination: the addresses to connect to (every one checked), or the error.
+Result<std::vector<IpAddress>, ProviderError> checkedAddresses(const HttpRequestSpec& spec, const std::string& what,
+                                                               Clock::time_point deadline, const CancelToken& cancel) {
   auto addresses = resolveHost(spec.endpoint.host, deadline, what, cancel);
   if (!addresses.ok()) return addresses.error();
   static const auto kBuiltIn = std::make_shared<const DestinationPolicy>();
   const auto& policy = spec.destinations ? *spec.destinations : *kBuiltIn;
   const auto decision = policy.check(spec.endpoint.host, *addresses);
   if (!decision.allowed) return ProviderError{Kind::DestinationDenied, what + ": DestinationDenied: " + decision.reason, ""};
-  return addresses->front();
+  return addresses;
+}
+
+// One request to one checked address, under the watchdog and the cancel token.
+struct Attempt {
+  bool sent = false;
+  httplib::Error error = httplib::Error::Success;
+  StopReason stop = StopReason::None;
+  int status = 0;
+};
+
+Attempt sendOnce(httplib::Client& client, const HttpRequestSpec& spec, BodyCollector& collector,
+                 Clock::time_point deadline, const CancelToken& cancel, std::weak_ptr<httplib::Client> weak) {
+  Attempt out;
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (remaining.count() <= 0) {
+    out.stop = StopReason::Deadline;
+    return out;
+  }
+  client.set_connection_timeout(std::min(spec.connectTimeout, remaining));
+  // Per-read timeouts a little beyond the deadline: the watchdog is what ends the request, so its end
+  // is always classified as the Timeout it is.
+  client.set_read_timeout(remaining + std::chrono::seconds(1));
+  client.set_write_timeout(remaining + std::chrono::seconds(1));
+  httplib::Request req = buildRequest(spec, collector);
+  httplib::Response res;
+  bool watchdogFired = false;
+  {
+    auto stopClient = [weak] {
+      if (auto c = weak.lock()) c->stop();
+    };
+    auto registration = cancel.scopedOnCancel(stopClient);
+    DeadlineWatchdog watchdog(deadline, stopClient);
+    out.sent = client.send(req, res, out.error);
+    watchdogFired = watchdog.fired();
+  }
+  out.status = res.status;
+  out.stop = collector.stopped();
+  if (cancel.cancelled()) {
+    out.stop = StopReason::Cancelled;
+  } else if (out.stop == StopReason::None && (watchdogFired || (!out.sent && Clock::now() >= deadline))) {
+    out.stop = StopReason::Deadline;
+  }
+  return out;
 }
 
 }  // namespace
@@ -206,45 +253,27 @@ Result<HttpAnswer, ProviderError> httpCall(const HttpRequestSpec& spec, const st
     if (!store.ok()) return store.error();
     caStore = std::move(*store);
   }
-  auto address = checkedAddress(spec, what, deadline, cancel);
-  if (!address.ok()) return address.error();
-  auto client = makeClient(spec, what, *address, caStore.get());
-  if (!client.ok()) return client.error();
-  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  if (remaining.count() <= 0) return classifyFailure(TransportFailure::Other, StopReason::Deadline, what, spec.deadline, 0);
-  (*client)->set_connection_timeout(std::min(spec.connectTimeout, remaining));
-  // Per-read timeouts a little beyond the deadline: the watchdog is what ends the request, so its end
-  // is always classified as the Timeout it is.
-  (*client)->set_read_timeout(remaining + std::chrono::seconds(1));
-  (*client)->set_write_timeout(remaining + std::chrono::seconds(1));
-
+  auto addresses = checkedAddresses(spec, what, deadline, cancel);
+  if (!addresses.ok()) return addresses.error();
+  // A refused connection moves on to the host's next checked address (as a client without the policy
+  // would), at most kMaxConnectAttempts, all within the one deadline; nothing is retried once connected.
   BodyCollector collector(spec.maxResponseBytes, deadline, cancel);
-  httplib::Request req = buildRequest(spec, collector);
-  httplib::Response res;
-  auto error = httplib::Error::Success;
-  bool sent = false;
-  bool watchdogFired = false;
-  {
-    std::weak_ptr<httplib::Client> weak = *client;
-    auto stopClient = [weak] {
-      if (auto c = weak.lock()) c->stop();
-    };
-    auto registration = cancel.scopedOnCancel(stopClient);
-    DeadlineWatchdog watchdog(deadline, stopClient);
-    sent = (*client)->send(req, res, error);
-    watchdogFired = watchdog.fired();
+  Attempt attempt;
+  const std::size_t tries = std::min(addresses->size(), kMaxConnectAttempts);
+  for (std::size_t i = 0; i < tries; ++i) {
+    auto client = makeClient(spec, what, (*addresses)[i], caStore.get());
+    if (!client.ok()) return client.error();
+    attempt = sendOnce(**client, spec, collector, deadline, cancel, *client);
+    if (attempt.sent || attempt.stop != StopReason::None || attempt.error != httplib::Error::Connection) break;
   }
   if (stats != nullptr) {
     stats->maxBodyBytesHeld = collector.maxHeld();
     stats->elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   }
-  StopReason stop = collector.stopped();
-  if (cancel.cancelled()) stop = StopReason::Cancelled;
-  else if (stop == StopReason::None && (watchdogFired || (!sent && Clock::now() >= deadline))) stop = StopReason::Deadline;
-  if (!sent || stop != StopReason::None) {
-    return classifyFailure(transportFailureOf(error), stop, what, spec.deadline, spec.maxResponseBytes);
+  if (!attempt.sent || attempt.stop != StopReason::None) {
+    return classifyFailure(transportFailureOf(attempt.error), attempt.stop, what, spec.deadline, spec.maxResponseBytes);
   }
-  return HttpAnswer{res.status, collector.takeBody()};
+  return HttpAnswer{attempt.status, collector.takeBody()};
 }
 
 ProviderError classifyFailure(TransportFailure failure, StopReason stop, const std::string& what,

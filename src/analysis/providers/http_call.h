@@ -6,8 +6,9 @@
 //   1. resolves the host (getaddrinfo on a helper thread, so a hung resolver costs at most the deadline;
 //      an address literal is not resolved), at most kMaxResolvedAddresses addresses;
 //   2. checks the host name and every resolved address against the DestinationPolicy;
-//   3. connects to the first checked address (cpp-httplib's host-to-address map: the Host header, SNI
-//      and certificate verification still use the host name), never resolving the name again;
+//   3. connects to a checked address (cpp-httplib's host-to-address map: the Host header, SNI and
+//      certificate verification still use the host name), never resolving the name again; a refused
+//      connection moves on to the next checked address, at most kMaxConnectAttempts;
 //   4. refuses a Content-Length above maxResponseBytes before reading the body, and stops reading when
 //      the body crosses it (chunked or endless answers), so at most maxResponseBytes are ever held;
 //   5. stops at the deadline whatever the peer does: a watchdog thread stops the client (a slow trickle
@@ -34,6 +35,7 @@
 namespace modelops::analysis::detail {
 
 constexpr std::size_t kMaxResolvedAddresses = 32;
+constexpr std::size_t kMaxConnectAttempts = 4;
 
 struct HttpRequestSpec {
   HttpEndpoint endpoint;
