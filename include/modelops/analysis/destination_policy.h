@@ -3,7 +3,9 @@
 // ("prom.example", "*.monitoring.svc") and address ranges ("10.0.0.0/8", "fd00::/8", a single address),
 // plus built-in denials for link-local and cloud metadata addresses that always apply:
 //   169.254.0.0/16 (IPv4 link-local, AWS/GCP/Azure metadata 169.254.169.254), fe80::/10 (IPv6 link-local),
-//   fd00:ec2::254/128 (AWS IPv6 metadata), 100.100.100.200/32 (Alibaba metadata).
+//   fd00:ec2::254/128 (AWS IPv6 metadata), 100.100.100.200/32 (Alibaba metadata), and 0.0.0.0/8 and ::/128
+//   ("this host": Linux connects them to the local machine). Loopback is not denied by default (dev
+//   setups and tests run providers there); add --provider-deny=127.0.0.0/8,::1 in production.
 // The check runs on the host as written (name rules) and on every address the host resolved to
 // (range rules); the caller then connects to one of the checked addresses, never resolving again, so a
 // second DNS answer cannot slip a denied address in (see http_call.h).

@@ -14,8 +14,10 @@ namespace {
 
 constexpr std::array<std::uint8_t, 12> kMappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-// The ranges denied whatever the flags say: link-local and the cloud metadata endpoints.
-constexpr const char* kBuiltInDenied[] = {"169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32"};
+// The ranges denied whatever the flags say: link-local, the cloud metadata endpoints, and "this host"
+// (0.0.0.0/8, ::), which Linux connects to the local machine.
+constexpr const char* kBuiltInDenied[] = {"169.254.0.0/16",     "fe80::/10", "fd00:ec2::254/128",
+                                          "100.100.100.200/32", "0.0.0.0/8", "::/128"};
 
 std::string lowerHost(std::string_view host) {
   std::string out(host);

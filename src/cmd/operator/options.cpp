@@ -80,7 +80,7 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
                       "LIST");
   flags.addStringList("provider-deny", &o.providerDeny,
                       "Metric provider destinations denied (same forms), on top of the built-in link-local and "
-                      "metadata ranges (169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200). Deny wins.",
+                      "metadata ranges (169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, 0.0.0.0/8, ::). Deny wins.",
                       "LIST");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
 

@@ -71,7 +71,7 @@ TEST(AddressRange, RejectsBadRangesWithTheEntry) {
 TEST(DestinationPolicy, BuiltInDenialsCoverLinkLocalAndMetadata) {
   const DestinationPolicy p;
   for (const char* denied : {"169.254.169.254", "169.254.0.1", "::ffff:169.254.169.254", "fd00:ec2::254", "fe80::1",
-                             "100.100.100.200"}) {
+                             "100.100.100.200", "0.0.0.0", "::", "::ffff:0.0.0.0"}) {
     const auto d = p.check("meta", {ip(denied)});
     EXPECT_FALSE(d.allowed) << denied;
     EXPECT_NE(d.reason.find(ip(denied).toString()), std::string::npos) << d.reason;
