@@ -111,6 +111,12 @@ int runOperator(const OperatorOptions& options) {
                                          {"source", config->source},
                                          {"namespace", options.watchNamespace.empty() ? "(all)" : options.watchNamespace}});
 
+  logInfo("metric provider limits",
+          {{"maxResponseBytes", options.providerLimits.maxResponseBytes},
+           {"requestTimeoutMs", options.providerLimits.maxRequestTimeout.count()},
+           {"allow", options.providerAllow}, {"deny", options.providerDeny},
+           {"alwaysDenied", analysis::DestinationPolicy::builtInDenied()}});
+
   runtime::RuntimeMetrics metrics;
   runtime::MeteredKubeClient client(**baseClient, metrics);
   runtime::MeteredKubeClient leaseClient(**baseLeaseClient, metrics);
