@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 
 #include <httplib.h>
@@ -207,24 +208,36 @@ Attempt sendOnce(httplib::Client& client, const HttpRequestSpec& spec, BodyColle
   // is always classified as the Timeout it is.
   client.set_read_timeout(remaining + std::chrono::seconds(1));
   client.set_write_timeout(remaining + std::chrono::seconds(1));
+  // The socket this attempt connects on, for the watchdog's byte count (replaces cpp-httplib's default
+  // socket options, which only matter for servers).
+  auto socketFd = std::make_shared<std::atomic<int>>(-1);
+  client.set_socket_options([socketFd](int fd) { socketFd->store(fd); });
+  const std::uint64_t budget = spec.maxResponseBytes + kHeaderAllowance;
+  auto overBudget = [socketFd, budget] {
+    const int fd = socketFd->load();
+    const auto received = fd >= 0 ? tcpBytesReceived(fd) : std::nullopt;
+    return received && *received > budget;
+  };
   httplib::Request req = buildRequest(spec, collector);
   httplib::Response res;
-  bool watchdogFired = false;
+  StopReason watchdogStop = StopReason::None;
   {
     auto stopClient = [weak] {
       if (auto c = weak.lock()) c->stop();
     };
     auto registration = cancel.scopedOnCancel(stopClient);
-    DeadlineWatchdog watchdog(deadline, stopClient);
+    RequestWatchdog watchdog(deadline, overBudget, stopClient);
     out.sent = client.send(req, res, out.error);
-    watchdogFired = watchdog.fired();
+    watchdogStop = watchdog.stopReason();
   }
   out.status = res.status;
   out.stop = collector.stopped();
+  // A complete answer stands even if the watchdog fired as it arrived (or read a reused descriptor).
   if (cancel.cancelled()) {
     out.stop = StopReason::Cancelled;
-  } else if (out.stop == StopReason::None && (watchdogFired || (!out.sent && Clock::now() >= deadline))) {
-    out.stop = StopReason::Deadline;
+  } else if (out.stop == StopReason::None && !out.sent) {
+    if (watchdogStop != StopReason::None) out.stop = watchdogStop;
+    else if (Clock::now() >= deadline) out.stop = StopReason::Deadline;
   }
   return out;
 }

@@ -12,7 +12,10 @@
 //   4. refuses a Content-Length above maxResponseBytes before reading the body, and stops reading when
 //      the body crosses it (chunked or endless answers), so at most maxResponseBytes are ever held;
 //   5. stops at the deadline whatever the peer does: a watchdog thread stops the client (a slow trickle
-//      of headers or body), and the body receiver checks the clock on every chunk.
+//      of headers or body), and the body receiver checks the clock on every chunk;
+//   6. stops an answer whose headers never end: the watchdog reads the socket's received byte count
+//      (TCP_INFO) and stops the client beyond maxResponseBytes + kHeaderAllowance (cpp-httplib bounds a
+//      header line, not the number of lines, and hands nothing to us before the last one).
 // Redirects are not followed (a 3xx is an HttpStatus error), so a redirect cannot reach past the policy.
 // TLS: caPem is loaded into an in-memory X509_STORE and the server chain is verified against that store
 // only (a verify callback: cpp-httplib 0.11.4's set_ca_cert_store would add the system CAs to it).
@@ -21,6 +24,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +40,7 @@ namespace modelops::analysis::detail {
 
 constexpr std::size_t kMaxResolvedAddresses = 32;
 constexpr std::size_t kMaxConnectAttempts = 4;
+constexpr std::size_t kHeaderAllowance = 64 * 1024;  // headers and TLS handshake, on top of the body limit
 
 struct HttpRequestSpec {
   HttpEndpoint endpoint;
@@ -100,19 +105,25 @@ Result<std::vector<IpAddress>, ProviderError> resolveHost(const std::string& hos
                                                           std::chrono::steady_clock::time_point deadline,
                                                           const std::string& what, const CancelToken& cancel);
 
-// Calls onExpiry at the deadline and then every 100 ms until destroyed (a stop issued while the client
-// was between sockets is issued again). Joins its thread on destruction.
-class DeadlineWatchdog {
+// Watches one request: every 50 ms it asks overBudget() (bytes received on the socket beyond the size
+// budget), and at the deadline or over budget it calls stop(), then again every 100 ms until destroyed
+// (a stop issued while the client was between sockets is issued again). Joins its thread on destruction.
+class RequestWatchdog {
  public:
-  DeadlineWatchdog(std::chrono::steady_clock::time_point deadline, std::function<void()> onExpiry);
-  ~DeadlineWatchdog();
-  DeadlineWatchdog(const DeadlineWatchdog&) = delete;
-  DeadlineWatchdog& operator=(const DeadlineWatchdog&) = delete;
-  bool fired() const;
+  RequestWatchdog(std::chrono::steady_clock::time_point deadline, std::function<bool()> overBudget,
+                  std::function<void()> stop);
+  ~RequestWatchdog();
+  RequestWatchdog(const RequestWatchdog&) = delete;
+  RequestWatchdog& operator=(const RequestWatchdog&) = delete;
+  // None, Deadline or TooLarge: why it stopped the request, if it did.
+  StopReason stopReason() const;
 
  private:
   struct State;
   std::shared_ptr<State> state_;
 };
+
+// What the kernel received on a TCP socket so far (TCP_INFO), or nullopt (socket_budget.cpp).
+std::optional<std::uint64_t> tcpBytesReceived(int fd);
 
 }  // namespace modelops::analysis::detail

@@ -1,7 +1,8 @@
 // Name resolution under a deadline and the request watchdog for provider calls (see http_call.h).
 // Thread-safety: resolveHost() runs getaddrinfo on a detached helper thread that owns its state through
 // a shared_ptr, so a caller that gave up (deadline, cancel) leaves nothing dangling; the resolver's own
-// timeouts (resolv.conf) end that thread. DeadlineWatchdog joins its thread in its destructor.
+// timeouts (resolv.conf) end that thread. RequestWatchdog joins its thread in its destructor; its
+// callbacks run on that thread.
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -89,30 +90,35 @@ Result<std::vector<IpAddress>, ProviderError> resolveHost(const std::string& hos
   return pending->addresses;
 }
 
-struct DeadlineWatchdog::State {
+struct RequestWatchdog::State {
   std::mutex mu;
   std::condition_variable cv;
   bool finished = false;
-  bool fired = false;
+  StopReason reason = StopReason::None;
   std::thread thread;
 };
 
-DeadlineWatchdog::DeadlineWatchdog(Clock::time_point deadline, std::function<void()> onExpiry)
+RequestWatchdog::RequestWatchdog(Clock::time_point deadline, std::function<bool()> overBudget,
+                                 std::function<void()> stop)
     : state_(std::make_shared<State>()) {
-  state_->thread = std::thread([state = state_, deadline, onExpiry = std::move(onExpiry)] {
+  state_->thread = std::thread([state = state_, deadline, overBudget = std::move(overBudget), stop = std::move(stop)] {
     std::unique_lock lock(state->mu);
-    if (state->cv.wait_until(lock, deadline, [&] { return state->finished; })) return;
-    state->fired = true;
+    while (!state->finished && state->reason == StopReason::None) {
+      const auto next = std::min(deadline, Clock::now() + std::chrono::milliseconds(50));
+      if (state->cv.wait_until(lock, next, [&] { return state->finished; })) return;
+      if (Clock::now() >= deadline) state->reason = StopReason::Deadline;
+      else if (overBudget()) state->reason = StopReason::TooLarge;
+    }
     while (!state->finished) {
       lock.unlock();
-      onExpiry();
+      stop();
       lock.lock();
       state->cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return state->finished; });
     }
   });
 }
 
-DeadlineWatchdog::~DeadlineWatchdog() {
+RequestWatchdog::~RequestWatchdog() {
   {
     std::lock_guard lock(state_->mu);
     state_->finished = true;
@@ -121,9 +127,9 @@ DeadlineWatchdog::~DeadlineWatchdog() {
   state_->thread.join();
 }
 
-bool DeadlineWatchdog::fired() const {
+StopReason RequestWatchdog::stopReason() const {
   std::lock_guard lock(state_->mu);
-  return state_->fired;
+  return state_->reason;
 }
 
 }  // namespace modelops::analysis::detail

@@ -76,6 +76,31 @@ TEST(ProviderLimits, AnnouncedTwoGibibytesAreRefusedBeforeReading) {
   EXPECT_LT(stats.elapsed, milliseconds(5000));
 }
 
+// Headers that never end (cpp-httplib bounds a header line, not their number): stopped by the bytes
+// received, long before the deadline, with the server's bytes bounded by what the socket buffers hold.
+void headerFlood(RawServer::Connection& c, const std::string& line) {
+  if (!c.readRequestHead()) return;
+  if (!c.write("HTTP/1.1 200 OK\r\n")) return;
+  while (c.write(line)) {
+  }
+}
+
+TEST(ProviderLimits, EndlessHeadersStopAtTheSizeBudget) {
+  for (const std::string& line : {"X-Flood: " + std::string(1000, 'h') + "\r\n", std::string(16 * 1024, 'h')}) {
+    RawServer server([&](RawServer::Connection& c) { headerFlood(c, line); });
+    server.start();
+    detail::HttpCallStats stats;
+    const auto r = detail::httpCall(specFor(server.url(), milliseconds(20000)), "web test", CancelToken{}, &stats);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, Kind::ResponseTooLarge) << r.error().message;
+    EXPECT_LT(stats.elapsed, milliseconds(5000));
+    server.stop();
+    // What the client took in is the budget plus what arrived within one watchdog period; socket
+    // buffers hold a few MiB more on the server's side. Without the budget: 20 s of loopback traffic.
+    EXPECT_LT(server.bytesWritten(), std::size_t{64} << 20) << server.bytesWritten();
+  }
+}
+
 TEST(ProviderLimits, ADefaultLimitAppliesThroughTheProvider) {
   RawServer server(endlessBody);
   server.start();
