@@ -212,7 +212,9 @@ Attempt sendOnce(httplib::Client& client, const HttpRequestSpec& spec, BodyColle
   // socket options, which only matter for servers).
   auto socketFd = std::make_shared<std::atomic<int>>(-1);
   client.set_socket_options([socketFd](int fd) { socketFd->store(fd); });
-  const std::uint64_t budget = spec.maxResponseBytes + kHeaderAllowance;
+  // Twice the body limit: chunked framing of a legitimate answer (a few bytes per chunk) must not count
+  // against it; the body itself is held to the limit by the collector.
+  const std::uint64_t budget = 2 * std::uint64_t{spec.maxResponseBytes} + kHeaderAllowance;
   auto overBudget = [socketFd, budget] {
     const int fd = socketFd->load();
     const auto received = fd >= 0 ? tcpBytesReceived(fd) : std::nullopt;

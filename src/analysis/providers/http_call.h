@@ -14,8 +14,9 @@
 //   5. stops at the deadline whatever the peer does: a watchdog thread stops the client (a slow trickle
 //      of headers or body), and the body receiver checks the clock on every chunk;
 //   6. stops an answer whose headers never end: the watchdog reads the socket's received byte count
-//      (TCP_INFO) and stops the client beyond maxResponseBytes + kHeaderAllowance (cpp-httplib bounds a
-//      header line, not the number of lines, and hands nothing to us before the last one).
+//      (TCP_INFO) and stops the client beyond 2 x maxResponseBytes + kHeaderAllowance on the wire
+//      (cpp-httplib bounds a header line, not the number of lines, and hands nothing to us before the
+//      last one; the factor 2 leaves room for chunked framing).
 // Redirects are not followed (a 3xx is an HttpStatus error), so a redirect cannot reach past the policy.
 // TLS: caPem is loaded into an in-memory X509_STORE and the server chain is verified against that store
 // only (a verify callback: cpp-httplib 0.11.4's set_ca_cert_store would add the system CAs to it).
