@@ -101,6 +101,34 @@ TEST(ProviderLimits, EndlessHeadersStopAtTheSizeBudget) {
   }
 }
 
+// The limits never cost a legitimate answer: 3 MiB under the default 4 MiB, once with a Content-Length
+// and once chunked in 1 KiB chunks (the wire budget leaves room for the framing).
+TEST(ProviderLimits, AnAnswerWithinTheLimitIsReadWhole) {
+  std::string body = R"({"pad": ")" + std::string(3 * 1024 * 1024, 'p') + R"(", "v": 0.5})";
+  FakeHttpServer server;
+  server.http().Get("/plain", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(body, "application/json");
+  });
+  server.http().Get("/chunked", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/json", [&](std::size_t offset, httplib::DataSink& sink) {
+      if (offset >= body.size()) {
+        sink.done();
+        return true;
+      }
+      return sink.write(body.data() + offset, std::min<std::size_t>(1024, body.size() - offset));
+    });
+  });
+  server.start();
+  for (const char* path : {"/plain", "/chunked"}) {
+    WebConfig c;
+    c.url = server.url() + path;
+    c.timeout = milliseconds(10000);
+    auto r = WebProvider(c).query("$.v", CancelToken{});
+    ASSERT_TRUE(r.ok()) << path << ": " << r.error().message;
+    EXPECT_DOUBLE_EQ(r->samples.at(0).value, 0.5) << path;
+  }
+}
+
 TEST(ProviderLimits, ADefaultLimitAppliesThroughTheProvider) {
   RawServer server(endlessBody);
   server.start();
