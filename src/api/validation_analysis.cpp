@@ -2,8 +2,11 @@
 // See validation.h for the rule list.
 // Thread-safety: pure functions.
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "modelops/api/validation.h"
 #include "validation_internal.h"
@@ -68,14 +71,101 @@ void checkSecretRef(const std::optional<SecretKeyRef>& ref, const std::string& p
   if (ref && blank(ref->name)) errs.push_back({path + ".name", "required"});
 }
 
+// Bounds on what a ModelDeployment makes the operator send (issue 12): every provider request is built
+// from these fields, so their size and shape are limited here, before any request is made. Where the
+// request may go is the operator's --provider-allow / --provider-deny policy, checked at request time.
+constexpr std::size_t kMaxAddressLength = 2048;
+constexpr std::size_t kMaxHeaders = 32;
+constexpr std::size_t kMaxHeaderNameLength = 256;
+constexpr std::size_t kMaxHeaderValueLength = 8192;
+constexpr std::size_t kMaxBodyLength = 64 * 1024;
+constexpr auto kMaxProviderTimeout = std::chrono::minutes(5);
+
+// Headers the HTTP client sets itself (framing, connection, the target host): a spec must not.
+bool reservedHeader(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::set<std::string> kReserved = {"host", "content-length", "transfer-encoding", "connection",
+                                                  "keep-alive", "upgrade", "te", "trailer", "expect",
+                                                  "proxy-connection"};
+  return kReserved.count(name) > 0;
+}
+
+bool headerNameChar(unsigned char c) {
+  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool controlChar(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
 void checkHeaders(const std::vector<NameValue>& headers, const std::string& path,
                   const std::vector<std::string>* templateArgs, FieldErrors& errs) {
-  for (std::size_t i = 0; i < headers.size(); ++i) {
+  if (headers.size() > kMaxHeaders) errs.push_back({path, "at most " + std::to_string(kMaxHeaders) + " headers"});
+  for (std::size_t i = 0; i < headers.size() && i < kMaxHeaders; ++i) {
     const std::string p = path + "[" + std::to_string(i) + "]";
-    if (blank(headers[i].name)) errs.push_back({p + ".name", "required"});
-    if (!headers[i].value) errs.push_back({p + ".value", "required"});
-    if (templateArgs) checkTemplateField(headers[i].value, p + ".value", *templateArgs, errs);
+    const auto& name = headers[i].name;
+    if (blank(name)) {
+      errs.push_back({p + ".name", "required"});
+    } else if (name->size() > kMaxHeaderNameLength || !std::all_of(name->begin(), name->end(), headerNameChar)) {
+      errs.push_back({p + ".name", "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at most " +
+                                       std::to_string(kMaxHeaderNameLength) + ")"});
+    } else if (reservedHeader(*name)) {
+      errs.push_back({p + ".name", "\"" + *name + "\" is set by the operator's HTTP client and cannot be given"});
+    }
+    const auto& value = headers[i].value;
+    if (!value) {
+      errs.push_back({p + ".value", "required"});
+    } else if (value->size() > kMaxHeaderValueLength) {
+      errs.push_back({p + ".value", "at most " + std::to_string(kMaxHeaderValueLength) + " characters"});
+    } else if (std::any_of(value->begin(), value->end(), [](char c) { return controlChar(static_cast<unsigned char>(c)); })) {
+      errs.push_back({p + ".value", "must not contain control characters (CR, LF, NUL)"});
+    }
+    if (templateArgs) checkTemplateField(value, p + ".value", *templateArgs, errs);
   }
+}
+
+// An http(s) URL: scheme, a host, an optional numeric port, no user info, no spaces or control
+// characters, bounded length. The host part may be a template (checked when rendered).
+void checkHttpAddress(const std::optional<std::string>& address, const std::string& path, const char* credentialsHint,
+                      FieldErrors& errs) {
+  if (blank(address)) {
+    errs.push_back({path, "required"});
+    return;
+  }
+  const std::string& a = *address;
+  if (a.rfind("http://", 0) != 0 && a.rfind("https://", 0) != 0) {
+    errs.push_back({path, "must start with http:// or https://"});
+    return;
+  }
+  if (a.size() > kMaxAddressLength) {
+    errs.push_back({path, "at most " + std::to_string(kMaxAddressLength) + " characters"});
+    return;
+  }
+  if (std::any_of(a.begin(), a.end(), [](char c) { return c == ' ' || controlChar(static_cast<unsigned char>(c)); })) {
+    errs.push_back({path, "must not contain spaces or control characters"});
+    return;
+  }
+  const std::size_t start = a.find("://") + 3;
+  const std::string authority = a.substr(start, a.find_first_of("/?#", start) - start);
+  if (authority.find('@') != std::string::npos) {
+    errs.push_back({path, std::string("must not contain credentials (user@host); ") + credentialsHint});
+  } else if (authority.empty() || authority.front() == ':') {
+    errs.push_back({path, "has no host"});
+  } else if (authority.find("{{") == std::string::npos) {
+    const std::size_t close = authority.rfind(']');
+    const std::size_t colon = authority.rfind(':');
+    if (colon != std::string::npos && (close == std::string::npos || colon > close)) {
+      const std::string port = authority.substr(colon + 1);
+      const bool digits = !port.empty() && port.size() <= 5 &&
+                          std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); });
+      if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+        errs.push_back({path, "port must be a number between 1 and 65535"});
+      }
+    }
+  }
+}
+
+void checkProviderTimeout(const std::optional<Duration>& timeout, const std::string& path, FieldErrors& errs) {
+  checkDuration(timeout, path, ZeroDuration::Rejected, errs);
+  if (timeout && timeout->value && *timeout->value > kMaxProviderTimeout) errs.push_back({path, "must be at most 5m"});
 }
 
 void validateProvider(const MetricProvider& pv, const std::string& path, const std::vector<std::string>& args,
@@ -86,12 +176,8 @@ void validateProvider(const MetricProvider& pv, const std::string& path, const s
   if (pv.prometheus) {
     const auto& p = *pv.prometheus;
     const std::string pp = path + ".prometheus";
-    if (blank(p.address)) {
-      errs.push_back({pp + ".address", "required"});
-    } else if (p.address->rfind("http://", 0) != 0 && p.address->rfind("https://", 0) != 0) {
-      errs.push_back({pp + ".address", "must start with http:// or https://"});
-    }
-    checkDuration(p.timeout, pp + ".timeout", ZeroDuration::Rejected, errs);
+    checkHttpAddress(p.address, pp + ".address", "use auth.basicAuthSecretRef", errs);
+    checkProviderTimeout(p.timeout, pp + ".timeout", errs);
     checkHeaders(p.headers, pp + ".headers", nullptr, errs);
     if (p.auth) {
       if (p.auth->bearerTokenSecretRef && p.auth->basicAuthSecretRef) {
@@ -105,17 +191,16 @@ void validateProvider(const MetricProvider& pv, const std::string& path, const s
   if (pv.web) {
     const auto& w = *pv.web;
     const std::string wp = path + ".web";
-    if (blank(w.url)) {
-      errs.push_back({wp + ".url", "required"});
-    } else if (w.url->rfind("http://", 0) != 0 && w.url->rfind("https://", 0) != 0) {
-      errs.push_back({wp + ".url", "must start with http:// or https://"});
-    }
+    checkHttpAddress(w.url, wp + ".url", "use headers", errs);
     checkTemplateField(w.url, wp + ".url", args, errs);
     checkEnum(w.method, wp + ".method", {kMethodGet, kMethodPost}, errs);
     if (w.body && w.method != kMethodPost) errs.push_back({wp + ".body", "only allowed with method POST"});
+    if (w.body && w.body->size() > kMaxBodyLength) {
+      errs.push_back({wp + ".body", "at most " + std::to_string(kMaxBodyLength) + " bytes"});
+    }
     checkTemplateField(w.body, wp + ".body", args, errs);
     checkHeaders(w.headers, wp + ".headers", &args, errs);
-    checkDuration(w.timeout, wp + ".timeout", ZeroDuration::Rejected, errs);
+    checkProviderTimeout(w.timeout, wp + ".timeout", errs);
     if (w.jsonPath && w.jsonPath->empty()) errs.push_back({wp + ".jsonPath", "must not be empty"});
   }
 }

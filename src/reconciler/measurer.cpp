@@ -85,7 +85,7 @@ Result<analysis::ProviderSecrets> resolveSecrets(kube::KubeClient* client, const
     if (!pem) return pem.error();
     auto path = ca.write(*pem);
     if (!path) return path.error();
-    out.caFile = *path;
+    out.caPem = *pem;
   }
   return out;
 }

@@ -3,9 +3,11 @@
 // without labels. "matrix" and "string" results are errors (Kind::Unsupported, "unsupported result
 // type"): a range selector without an aggregation is a spec mistake, never a value. An empty vector is
 // no data (no samples), and "NaN"/"+Inf"/"-Inf" values stay non-finite (no data, never zero).
-// status:"error" answers become Kind::QueryError with "<errorType>: <error>".
-// Connection refused -> Unreachable, connect/read timeout -> Timeout, each with the reason.
-// Addresses: http://host[:port][/prefix] and https://... (TLS verified against caFile when given,
+// status:"error" answers become Kind::QueryError with "QueryError: <errorType> (HTTP <status>...)": the
+// errorType only when it is one Prometheus documents, the error text in ProviderError::detail only.
+// Non-JSON answers: HttpStatus ("HTTP 503") or BadResponse, the body in detail only. Transport failures
+// and limits: see http_call.h and provider.h.
+// Addresses: http://host[:port][/prefix] and https://... (TLS verified against caPem when given,
 // else the system CAs; insecureSkipVerify turns verification off).
 // queryTogether(): the queries go in one request, each tagged with a label,
 //   label_replace((Q0), "modelops_part", "0", "", "") or label_replace((Q1), "modelops_part", "1", "", "")
@@ -31,7 +33,10 @@ struct HttpEndpoint {
   std::string host;
   int port = 0;
   std::string pathPrefix;  // "" or "/prefix" without a trailing slash
-  std::string schemeHostPort() const { return scheme + "://" + host + ":" + std::to_string(port); }
+  std::string schemeHostPort() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 // Parses "http://host:9090", "https://prom.example/sub/path", "http://[::1]:9090". Error code "InvalidAddress".
 Result<HttpEndpoint> parseHttpAddress(const std::string& address);
@@ -42,10 +47,11 @@ struct PrometheusConfig {
   std::optional<std::string> bearerToken;                // Authorization: Bearer ...
   std::optional<std::pair<std::string, std::string>> basicAuth;  // user, password
   std::vector<std::pair<std::string, std::string>> headers;      // extra headers (e.g. X-Scope-OrgID)
-  std::string caFile;                                    // PEM bundle for https; empty: system CAs
+  std::string caPem;                                     // PEM CA bundle for https (in memory); empty: system CAs
   bool insecureSkipVerify = false;
   std::chrono::milliseconds connectTimeout{5000};
-  std::chrono::milliseconds readTimeout{10000};
+  std::chrono::milliseconds readTimeout{10000};          // the overall deadline of one request (capped by limits)
+  ProviderLimits limits;                                 // the operator's limits and destination policy
 };
 
 // Parses a /api/v1/query body. Pure; exposed for tests and other Prometheus-compatible backends.

@@ -72,8 +72,9 @@ using ProviderFactory = std::function<Result<std::shared_ptr<MetricProvider>, Pr
     const MetricSpec& metric, const TemplateVars& vars)>;
 
 // Prometheus -> PrometheusProvider; web -> WebProvider with url (percent-encoded values), body
-// (JSON-escaped values) and header values (CR/LF removed) rendered with `vars`.
-ProviderFactory defaultProviderFactory();
+// (JSON-escaped values) and header values (CR/LF removed) rendered with `vars`. Every provider gets the
+// operator's `limits` (response size, request deadline cap, destination policy), whatever its spec says.
+ProviderFactory defaultProviderFactory(ProviderLimits limits = {});
 
 // The escaping for queries of this provider kind: PromQL for Prometheus, none for web JSONPaths.
 Escaping queryEscaping(const ProviderSpec& provider);

@@ -4,7 +4,9 @@
 // templates per revision, URL values percent-encoded, body values JSON-escaped).
 // Each selected value becomes one unlabelled Sample: numbers as they are, numeric strings parsed,
 // null as NaN (no data). A path that selects nothing is no data (no samples). Booleans, objects and
-// arrays are BadResponse errors. Non-2xx answers are HttpStatus errors.
+// arrays are BadResponse errors. Non-2xx answers are HttpStatus errors ("HttpStatus: HTTP 404"). No
+// message repeats what the endpoint answered (it reaches status and Events); that is in
+// ProviderError::detail, for the debug log. Limits and destination policy: http_call.h, provider.h.
 // Thread-safety: query() may be called concurrently; each call uses its own HTTP client.
 #pragma once
 
@@ -26,9 +28,10 @@ struct WebConfig {
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<std::string> bearerToken;
   std::optional<std::pair<std::string, std::string>> basicAuth;
-  std::string caFile;
+  std::string caPem;  // PEM CA bundle for https (in memory); empty: system CAs
   bool insecureSkipVerify = false;
-  std::chrono::milliseconds timeout{10000};  // connection and read, each
+  std::chrono::milliseconds timeout{10000};  // the overall deadline of one request (capped by limits)
+  ProviderLimits limits;                      // the operator's limits and destination policy
 };
 
 // Picks the samples out of a JSON document. Pure; exposed for tests.

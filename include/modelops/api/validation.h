@@ -31,6 +31,10 @@
 //   minSamples >= 1 (segments too; a segment value inherited from accuracy is not reported twice);
 //   minLabelCoverage needs predictions; segments.by required;
 //   failureLimit, inconclusiveLimit >= 0, consecutiveErrorLimit >= 1;
+//   provider bounds: address/url with a host, a port 1..65535, no user info, no spaces or control
+//   characters, at most 2048 characters; at most 32 headers, names HTTP tokens other than Host,
+//   Content-Length, Transfer-Encoding, Connection and hop-by-hop headers, values at most 8192 characters
+//   without control characters; web body at most 64 KiB; provider timeout at most 5m;
 // - templates (query, successes, trials, predictions, web url, web body, web header values) may use only
 //   {{name}} {{namespace}} {{model}} {{version}} {{revision}} {{track}} and {{args.KEY}} for a KEY in
 //   the metric's args (spaces inside the braces allowed); anything else, or an unclosed "{{", is an error

@@ -42,7 +42,7 @@ Result<MetricSpec> metricSpecFromApi(const api::Metric& m, const ProviderSecrets
     c.connectTimeout = std::min(timeout, kMaxConnectTimeout);
     c.bearerToken = secrets.bearerToken;
     c.basicAuth = secrets.basicAuth;
-    c.caFile = secrets.caFile;
+    c.caPem = secrets.caPem;
     if (p.tls && p.tls->insecureSkipVerify) insecure = *p.tls->insecureSkipVerify;
     c.insecureSkipVerify = insecure;
     out.provider = std::move(c);
@@ -56,7 +56,7 @@ Result<MetricSpec> metricSpecFromApi(const api::Metric& m, const ProviderSecrets
     c.timeout = w.timeout && w.timeout->value ? *w.timeout->value : kDefaultTimeout;
     c.bearerToken = secrets.bearerToken;
     c.basicAuth = secrets.basicAuth;
-    c.caFile = secrets.caFile;
+    c.caPem = secrets.caPem;
     out.provider = WebTemplate{std::move(c)};
   }
 

@@ -34,7 +34,7 @@ std::optional<double> parseSampleValue(const json& pair) {
 }
 
 ProviderError bad(const std::string& query, const std::string& message) {
-  return ProviderError{Kind::BadResponse, "prometheus: " + message, query};
+  return ProviderError{Kind::BadResponse, "prometheus: BadResponse: " + message, query};
 }
 
 // A string member, or the fallback when it is missing or of another type: json::value() would throw on
@@ -44,12 +44,14 @@ std::string stringMember(const json& object, const char* key, std::string fallba
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::move(fallback);
 }
 
-std::string snippet(const std::string& body) {
-  std::string s = body.substr(0, 200);
-  for (char& c : s) {
-    if (c == '\n' || c == '\r') c = ' ';
+// Prometheus' documented errorType values; anything else is body text and is not repeated.
+std::string knownErrorType(const std::string& type) {
+  static const char* const kKnown[] = {"bad_data", "timeout",   "canceled",  "execution",
+                                       "internal", "unavailable", "not_found", "not_acceptable"};
+  for (const char* known : kKnown) {
+    if (type == known) return type;
   }
-  return s;
+  return "unknown";
 }
 
 }  // namespace
@@ -58,6 +60,9 @@ std::string_view toString(ProviderError::Kind kind) {
   switch (kind) {
     case Kind::InvalidConfig: return "InvalidConfig";
     case Kind::Unreachable: return "Unreachable";
+    case Kind::DnsFailure: return "DNSFailure";
+    case Kind::DestinationDenied: return "DestinationDenied";
+    case Kind::ResponseTooLarge: return "ResponseTooLarge";
     case Kind::Timeout: return "Timeout";
     case Kind::Cancelled: return "Cancelled";
     case Kind::HttpStatus: return "HttpStatus";
@@ -117,16 +122,22 @@ Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const
                                                            const std::string& query) {
   const json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("status") || !doc["status"].is_string()) {
-    if (httpStatus < 200 || httpStatus > 299) {
-      return ProviderError{Kind::HttpStatus,
-                           "prometheus: HTTP " + std::to_string(httpStatus) + ": " + snippet(body), query};
-    }
-    return bad(query, "answer is not a Prometheus JSON object: " + snippet(body));
+    // What the endpoint said goes to the debug log only (detail), never to status or Events.
+    if (httpStatus < 200 || httpStatus > 299) return detail::httpStatusError("prometheus", httpStatus, body, query);
+    ProviderError e = bad(query, "the answer is not a Prometheus JSON object (HTTP " + std::to_string(httpStatus) + ")");
+    e.detail = detail::boundedDetail(body);
+    return e;
   }
   if (doc["status"] != "success") {
-    const std::string type = stringMember(doc, "errorType", "unknown");
-    const std::string text = stringMember(doc, "error", "(no error text)");
-    return ProviderError{Kind::QueryError, "prometheus: " + type + ": " + text, query};
+    // The error text may be anything (a 1 MiB text once made five copies in the object): only the
+    // documented errorType and the HTTP status are repeated.
+    const std::string type = knownErrorType(stringMember(doc, "errorType", "unknown"));
+    ProviderError e{Kind::QueryError,
+                    "prometheus: QueryError: " + type + " (HTTP " + std::to_string(httpStatus) +
+                        "; the backend's error text is in the operator's debug log)",
+                    query};
+    e.detail = detail::boundedDetail(stringMember(doc, "error", "(no error text)"));
+    return e;
   }
   if (!doc.contains("data") || !doc["data"].is_object()) return bad(query, "answer has no data object");
   const json& data = doc["data"];
@@ -166,11 +177,11 @@ Result<QueryResult, ProviderError> parsePrometheusResponse(int httpStatus, const
   }
   if (type == "matrix" || type == "string") {
     return ProviderError{Kind::Unsupported,
-                         "prometheus: unsupported result type \"" + type +
+                         "prometheus: Unsupported: unsupported result type \"" + type +
                              "\" (use an instant vector or scalar; aggregate range selectors, e.g. with increase())",
                          query};
   }
-  return bad(query, "unknown result type \"" + type + "\"");
+  return bad(query, "unknown data.resultType");
 }
 
 PrometheusProvider::PrometheusProvider(PrometheusConfig config) : config_(std::move(config)) {}
@@ -236,7 +247,9 @@ Result<std::vector<QueryResult>, ProviderError> PrometheusProvider::queryTogethe
 Result<QueryResult, ProviderError> PrometheusProvider::send(const std::string& renderedQuery, std::optional<double> at,
                                                             const CancelToken& cancel) {
   auto endpoint = parseHttpAddress(config_.address);
-  if (!endpoint.ok()) return ProviderError{Kind::InvalidConfig, "prometheus: " + endpoint.error().message, renderedQuery};
+  if (!endpoint.ok()) {
+    return ProviderError{Kind::InvalidConfig, "prometheus: InvalidConfig: " + endpoint.error().message, renderedQuery};
+  }
   detail::HttpRequestSpec spec;
   spec.endpoint = *endpoint;
   std::string form = "query=" + percentEncode(renderedQuery);
@@ -257,17 +270,19 @@ Result<QueryResult, ProviderError> PrometheusProvider::send(const std::string& r
   spec.headers = config_.headers;
   spec.bearerToken = config_.bearerToken;
   spec.basicAuth = config_.basicAuth;
-  spec.caFile = config_.caFile;
+  spec.caPem = config_.caPem;
   spec.insecureSkipVerify = config_.insecureSkipVerify;
   spec.connectTimeout = config_.connectTimeout;
-  spec.readTimeout = config_.readTimeout;
+  detail::applyLimits(spec, config_.readTimeout, config_.limits);
   auto answer = detail::httpCall(spec, "prometheus " + endpoint->schemeHostPort() + endpoint->pathPrefix, cancel);
   if (!answer.ok()) {
     ProviderError e = answer.error();
     e.query = renderedQuery;
     return e;
   }
-  return parsePrometheusResponse(answer->status, answer->body, renderedQuery);
+  auto parsed = parsePrometheusResponse(answer->status, answer->body, renderedQuery);
+  if (!parsed.ok()) return detail::logDetail(parsed.error());
+  return parsed;
 }
 
 }  // namespace modelops::analysis

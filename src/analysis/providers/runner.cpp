@@ -71,13 +71,16 @@ Escaping queryEscaping(const ProviderSpec& provider) {
   return std::holds_alternative<PrometheusConfig>(provider) ? Escaping::PromQL : Escaping::None;
 }
 
-ProviderFactory defaultProviderFactory() {
-  return [](const MetricSpec& metric, const TemplateVars& vars)
+ProviderFactory defaultProviderFactory(ProviderLimits limits) {
+  return [limits = std::move(limits)](const MetricSpec& metric, const TemplateVars& vars)
              -> Result<std::shared_ptr<MetricProvider>, ProviderError> {
     if (const auto* prom = std::get_if<PrometheusConfig>(&metric.provider)) {
-      return std::shared_ptr<MetricProvider>(std::make_shared<PrometheusProvider>(*prom));
+      PrometheusConfig cfg = *prom;
+      cfg.limits = limits;
+      return std::shared_ptr<MetricProvider>(std::make_shared<PrometheusProvider>(std::move(cfg)));
     }
     WebConfig cfg = std::get<WebTemplate>(metric.provider).config;
+    cfg.limits = limits;
     auto url = renderTemplate(cfg.url, vars, Escaping::Url);
     if (!url.ok()) return ProviderError{ProviderError::Kind::InvalidConfig, "web url: " + url.error().message, ""};
     cfg.url = *url;

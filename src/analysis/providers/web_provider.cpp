@@ -17,21 +17,21 @@ namespace {
 using Kind = ProviderError::Kind;
 using nlohmann::json;
 
-std::string oneLine(std::string s, std::size_t max = 200) {
-  if (s.size() > max) s.resize(max);
-  for (char& c : s) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return s;
+ProviderError webError(Kind kind, const std::string& message, const std::string& jsonPath,
+                       const std::string& said = "") {
+  ProviderError e{kind, "web: " + std::string(toString(kind)) + ": " + message, jsonPath};
+  if (!said.empty()) e.detail = detail::boundedDetail(said);
+  return e;
 }
 
 }  // namespace
 
 Result<QueryResult, ProviderError> extractJsonSamples(const std::string& body, const std::string& jsonPath) {
   const json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) return ProviderError{Kind::BadResponse, "web: answer is not JSON: " + oneLine(body), jsonPath};
+  // What the endpoint said is never repeated in the message (it reaches status and Events): detail only.
+  if (doc.is_discarded()) return webError(Kind::BadResponse, "the answer is not JSON", jsonPath, body);
   auto selected = apimachinery::evalJsonPath(doc, jsonPath);
-  if (!selected.ok()) return ProviderError{Kind::InvalidConfig, "web: " + selected.error().message, jsonPath};
+  if (!selected.ok()) return webError(Kind::InvalidConfig, selected.error().message, jsonPath);
   QueryResult out;
   out.query = jsonPath;
   for (const json& v : *selected) {
@@ -45,13 +45,12 @@ Result<QueryResult, ProviderError> extractJsonSamples(const std::string& body, c
       char* end = nullptr;
       const double d = std::strtod(text.c_str(), &end);
       if (text.empty() || end != text.c_str() + text.size()) {
-        return ProviderError{Kind::BadResponse, "web: " + jsonPath + " selects \"" + oneLine(text, 40) + "\", not a number",
-                             jsonPath};
+        return webError(Kind::BadResponse, jsonPath + " selects a string that is not a number", jsonPath, text);
       }
       s.value = d;
     } else {
-      return ProviderError{Kind::BadResponse,
-                           "web: " + jsonPath + " selects a " + std::string(v.type_name()) + ", not a number", jsonPath};
+      return webError(Kind::BadResponse, jsonPath + " selects a " + std::string(v.type_name()) + ", not a number",
+                      jsonPath);
     }
     out.samples.push_back(std::move(s));
   }
@@ -62,9 +61,9 @@ WebProvider::WebProvider(WebConfig config) : config_(std::move(config)) {}
 
 Result<QueryResult, ProviderError> WebProvider::query(const std::string& jsonPath, const CancelToken& cancel) {
   auto endpoint = parseHttpAddress(config_.url.substr(0, config_.url.find_first_of("?#")));
-  if (!endpoint.ok()) return ProviderError{Kind::InvalidConfig, "web: " + endpoint.error().message, jsonPath};
+  if (!endpoint.ok()) return webError(Kind::InvalidConfig, endpoint.error().message, jsonPath);
   if (config_.method != "GET" && config_.method != "POST") {
-    return ProviderError{Kind::InvalidConfig, "web: method must be GET or POST, not " + config_.method, jsonPath};
+    return webError(Kind::InvalidConfig, "method must be GET or POST", jsonPath);
   }
   detail::HttpRequestSpec spec;
   // The path and query string go to the server as written; the prefix parser stripped them.
@@ -82,10 +81,10 @@ Result<QueryResult, ProviderError> WebProvider::query(const std::string& jsonPat
   spec.headers = config_.headers;
   spec.bearerToken = config_.bearerToken;
   spec.basicAuth = config_.basicAuth;
-  spec.caFile = config_.caFile;
+  spec.caPem = config_.caPem;
   spec.insecureSkipVerify = config_.insecureSkipVerify;
   spec.connectTimeout = config_.timeout;
-  spec.readTimeout = config_.timeout;
+  detail::applyLimits(spec, config_.timeout, config_.limits);
   auto answer = detail::httpCall(spec, "web " + endpoint->schemeHostPort(), cancel);
   if (!answer.ok()) {
     ProviderError e = answer.error();
@@ -93,10 +92,11 @@ Result<QueryResult, ProviderError> WebProvider::query(const std::string& jsonPat
     return e;
   }
   if (answer->status < 200 || answer->status > 299) {
-    return ProviderError{Kind::HttpStatus,
-                         "web: HTTP " + std::to_string(answer->status) + ": " + oneLine(answer->body), jsonPath};
+    return detail::logDetail(detail::httpStatusError("web", answer->status, answer->body, jsonPath));
   }
-  return extractJsonSamples(answer->body, jsonPath);
+  auto samples = extractJsonSamples(answer->body, jsonPath);
+  if (!samples.ok()) return detail::logDetail(samples.error());
+  return samples;
 }
 
 }  // namespace modelops::analysis

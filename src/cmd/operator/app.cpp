@@ -112,6 +112,12 @@ int runOperator(const OperatorOptions& options) {
                                          {"source", config->source},
                                          {"namespace", options.watchNamespace.empty() ? "(all)" : options.watchNamespace}});
 
+  logInfo("metric provider limits",
+          {{"maxResponseBytes", options.providerLimits.maxResponseBytes},
+           {"requestTimeoutMs", options.providerLimits.maxRequestTimeout.count()},
+           {"allow", options.providerAllow}, {"deny", options.providerDeny},
+           {"alwaysDenied", analysis::DestinationPolicy::builtInDenied()}});
+
   runtime::RuntimeMetrics metrics;
   runtime::MeteredKubeClient client(**baseClient, metrics);
   runtime::MeteredKubeClient leaseClient(**baseLeaseClient, metrics);
@@ -134,7 +140,8 @@ int runOperator(const OperatorOptions& options) {
 
   // The reconciler reports Events through the manager's recorder, which exists once the manager does.
   runtime::EventRecorder* recorder = nullptr;
-  reconciler::AnalysisMeasurer measurer(&client);
+  reconciler::AnalysisMeasurer measurer(&client,
+                                       analysis::AnalysisRunner(analysis::defaultProviderFactory(options.providerLimits)));
   reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::RolloutOutcomes outcomes(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;

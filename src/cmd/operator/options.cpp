@@ -1,12 +1,29 @@
 // Flag definitions and validation for modelops-operator; see options.h.
 #include "options.h"
 
+#include <memory>
+
 #include "modelops/common/flags.h"
 
 namespace modelops::cmd {
 namespace {
 
 Result<OperatorOptions> invalid(const std::string& message) { return Error{"InvalidFlag", message}; }
+
+// The provider limits from their flags; errors name the flag.
+Status buildProviderLimits(OperatorOptions& o) {
+  constexpr std::int64_t kMinBytes = 1024, kMaxBytes = std::int64_t{1} << 30;
+  if (o.providerMaxResponseBytes < kMinBytes || o.providerMaxResponseBytes > kMaxBytes)
+    return Error{"InvalidFlag", "--provider-max-response-bytes must be between 1024 and 1073741824"};
+  if (o.providerRequestTimeout.count() <= 0 || o.providerRequestTimeout > std::chrono::minutes(10))
+    return Error{"InvalidFlag", "--provider-request-timeout must be positive and at most 10m"};
+  auto policy = analysis::DestinationPolicy::parse(o.providerAllow, o.providerDeny);
+  if (!policy) return Error{"InvalidFlag", policy.error().message};
+  o.providerLimits.maxResponseBytes = static_cast<std::size_t>(o.providerMaxResponseBytes);
+  o.providerLimits.maxRequestTimeout = o.providerRequestTimeout;
+  o.providerLimits.destinations = std::make_shared<const analysis::DestinationPolicy>(std::move(*policy));
+  return {};
+}
 
 }  // namespace
 
@@ -75,6 +92,19 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
                   "NAME");
   flags.addDuration("webhook-cert-refresh-interval", &o.webhookCertRefreshInterval,
                     "How often the webhook certificate is reloaded or checked for renewal, and the CA bundle checked.");
+  flags.addInt("provider-max-response-bytes", &o.providerMaxResponseBytes,
+               "Largest metric provider answer read, in bytes (a larger one is a ResponseTooLarge error).");
+  flags.addDuration("provider-request-timeout", &o.providerRequestTimeout,
+                    "Cap on one metric provider request, all included (resolve, connect, TLS, headers, body); "
+                    "a metric's own shorter timeout wins.");
+  flags.addStringList("provider-allow", &o.providerAllow,
+                      "Metric provider destinations allowed, comma-separated: host names, *.suffix, addresses, "
+                      "CIDR ranges. Default: any destination not denied.",
+                      "LIST");
+  flags.addStringList("provider-deny", &o.providerDeny,
+                      "Metric provider destinations denied (same forms), on top of the built-in link-local and "
+                      "metadata ranges (169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, 0.0.0.0/8, ::). Deny wins.",
+                      "LIST");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
 
   if (auto st = flags.parse(args); !st) return st.error();
@@ -92,6 +122,7 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
     return invalid("--leader-election-renew-deadline must be greater than --leader-election-retry-period");
   if (o.retryPeriod.count() <= 0) return invalid("--leader-election-retry-period must be positive");
   if (o.webhookCertRefreshInterval.count() <= 0) return invalid("--webhook-cert-refresh-interval must be positive");
+  if (auto st = buildProviderLimits(o); !st) return st.error();
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "modelops/analysis/provider.h"
 #include "modelops/common/result.h"
 
 namespace modelops::cmd {
@@ -46,6 +47,12 @@ struct OperatorOptions {
   std::string webhookConfigurationName = "modelops-validating-webhook";
   std::string webhookCertSecret = "modelops-webhook-certs";  // empty: self-managed in memory only
   std::chrono::milliseconds webhookCertRefreshInterval{std::chrono::minutes(1)};
+  // Metric providers: what a provider may cost the operator and where it may connect.
+  std::int64_t providerMaxResponseBytes = static_cast<std::int64_t>(analysis::ProviderLimits::kDefaultMaxResponseBytes);
+  std::chrono::milliseconds providerRequestTimeout{30000};
+  std::vector<std::string> providerAllow;  // values as given (each a comma-separated list)
+  std::vector<std::string> providerDeny;
+  analysis::ProviderLimits providerLimits;  // built from the four flags above by parseOperatorOptions
 
   bool showHelp = false;
   bool showVersion = false;

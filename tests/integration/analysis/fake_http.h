@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -118,6 +119,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // A self-signed certificate for IP 127.0.0.1 (it is its own CA): returns {certFile, keyFile}.
 inline std::pair<std::string, std::string> selfSignedCert(const TempDir& dir) {

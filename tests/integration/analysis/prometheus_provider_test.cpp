@@ -186,13 +186,14 @@ TEST_F(PrometheusProviderTest, CancelStopsAWaitingQuery) {
   gate.release();
 }
 
-TEST_F(PrometheusProviderTest, ErrorJsonCarriesErrorTypeAndText) {
+TEST_F(PrometheusProviderTest, ErrorJsonCarriesErrorTypeAndKeepsTheTextForTheLog) {
   status = 400;
   body = R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \"}\""})";
   auto r = PrometheusProvider(config()).query("sum(", CancelToken{});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, Kind::QueryError);
-  EXPECT_NE(r.error().message.find("bad_data: 1:5: parse error"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("QueryError: bad_data (HTTP 400"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().detail.find("1:5: parse error"), std::string::npos) << r.error().detail;
   Verdict v = measureOnce(config());
   EXPECT_EQ(v.phase, VerdictPhase::Error);
   EXPECT_NE(v.reason.find("bad_data"), std::string::npos);
@@ -242,7 +243,7 @@ TEST_F(PrometheusProviderTest, MatrixIsUnsupportedAndAnErrorVerdict) {
   EXPECT_NE(v.reason.find("unsupported result type"), std::string::npos);
 }
 
-TEST(PrometheusProviderTls, VerifiesAgainstTheCaFile) {
+TEST(PrometheusProviderTls, VerifiesAgainstTheCaPemInMemory) {
   testing::TempDir dir;
   const auto [cert, key] = testing::selfSignedCert(dir);
   FakeHttpServer server(std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str()));
@@ -252,13 +253,13 @@ TEST(PrometheusProviderTls, VerifiesAgainstTheCaFile) {
   server.start();
   PrometheusConfig c;
   c.address = server.url("https");
-  c.caFile = cert;
+  c.caPem = testing::readFile(cert);
   c.connectTimeout = c.readTimeout = std::chrono::milliseconds(2000);
   auto ok = PrometheusProvider(c).query("up", CancelToken{});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_DOUBLE_EQ(ok->samples.at(0).value, 7);
   // Without the CA the server is not trusted.
-  c.caFile.clear();
+  c.caPem.clear();
   auto untrusted = PrometheusProvider(c).query("up", CancelToken{});
   ASSERT_FALSE(untrusted.ok());
   EXPECT_EQ(untrusted.error().kind, Kind::Unreachable);
@@ -322,7 +323,7 @@ TEST_F(PrometheusProviderTest, AQueryErrorNamesTheFailingPart) {
   };
   Verdict v = measureOnce(config());
   EXPECT_EQ(v.phase, VerdictPhase::Error);
-  EXPECT_NE(v.reason.find("canary trials: prometheus: bad_data: parse error"), std::string::npos) << v.reason;
+  EXPECT_NE(v.reason.find("canary trials: prometheus: QueryError: bad_data"), std::string::npos) << v.reason;
 }
 
 // Transport errors are not retried one by one: one error, one request.

@@ -69,5 +69,44 @@ TEST(OperatorOptions, RejectsInconsistentValuesNamingTheFlag) {
   }
 }
 
+// Metric provider limits (issue 12): defaults, values, and errors naming the flag.
+TEST(OperatorOptions, ProviderLimitFlags) {
+  auto defaults = parseOperatorOptions({});
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->providerLimits.maxResponseBytes, 4u << 20);
+  EXPECT_EQ(defaults->providerLimits.maxRequestTimeout.count(), 30000);
+  ASSERT_TRUE(defaults->providerLimits.destinations);
+  EXPECT_FALSE(defaults->providerLimits.destinations->check("m", {*analysis::parseIpAddress("169.254.169.254")}).allowed);
+  EXPECT_TRUE(defaults->providerLimits.destinations->check("p", {*analysis::parseIpAddress("10.0.0.1")}).allowed);
+
+  auto o = parseOperatorOptions({"--provider-max-response-bytes=65536", "--provider-request-timeout", "5s",
+                                 "--provider-allow=*.monitoring.svc,10.0.0.0/8", "--provider-allow", "fd00::/8",
+                                 "--provider-deny=10.9.0.0/16"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->providerLimits.maxResponseBytes, 65536u);
+  EXPECT_EQ(o->providerLimits.maxRequestTimeout.count(), 5000);
+  const auto& policy = *o->providerLimits.destinations;
+  EXPECT_TRUE(policy.check("prometheus.monitoring.svc", {*analysis::parseIpAddress("192.168.1.1")}).allowed);
+  EXPECT_TRUE(policy.check("x", {*analysis::parseIpAddress("fd00::5")}).allowed);
+  EXPECT_FALSE(policy.check("x", {*analysis::parseIpAddress("10.9.1.1")}).allowed);
+  EXPECT_FALSE(policy.check("x", {*analysis::parseIpAddress("192.168.1.1")}).allowed);
+
+  for (const auto& [args, flag] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--provider-max-response-bytes=10"}, "--provider-max-response-bytes"},
+           {{"--provider-request-timeout=0s"}, "--provider-request-timeout"},
+           {{"--provider-allow=10.0.0.0/33"}, "--provider-allow"},
+           {{"--provider-deny=http://x"}, "--provider-deny"}}) {
+    auto bad = parseOperatorOptions(args);
+    ASSERT_FALSE(bad) << flag;
+    EXPECT_NE(bad.error().message.find(flag), std::string::npos) << bad.error().message;
+  }
+  auto help = parseOperatorOptions({"--help"});
+  ASSERT_TRUE(help);
+  for (const char* flag : {"--provider-max-response-bytes", "--provider-request-timeout", "--provider-allow",
+                           "--provider-deny"}) {
+    EXPECT_NE(help->usage.find(flag), std::string::npos) << flag;
+  }
+}
+
 }  // namespace
 }  // namespace modelops::cmd

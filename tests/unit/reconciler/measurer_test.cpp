@@ -44,10 +44,7 @@ analysis::ProviderFactory recordingFactory(Recorder& rec) {
              -> Result<std::shared_ptr<analysis::MetricProvider>, analysis::ProviderError> {
     const auto& prom = std::get<analysis::PrometheusConfig>(spec.provider);
     rec.token = prom.bearerToken;
-    std::ifstream in(prom.caFile);
-    std::stringstream text;
-    text << in.rdbuf();
-    rec.caPem = text.str();
+    rec.caPem = prom.caPem;
     return std::shared_ptr<analysis::MetricProvider>(std::make_shared<ConstantProvider>());
   };
 }

@@ -32,7 +32,7 @@ api::Metric prometheusAccuracy() {
 TEST(ApiMetric, AccuracyMetricWithDefaultsAndSecrets) {
   ProviderSecrets secrets;
   secrets.bearerToken = "t0k3n";
-  secrets.caFile = "/tmp/ca.pem";
+  secrets.caPem = "-----BEGIN CERTIFICATE-----";
   auto r = metricSpecFromApi(prometheusAccuracy(), secrets);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->name, "accuracy");
@@ -50,7 +50,7 @@ TEST(ApiMetric, AccuracyMetricWithDefaultsAndSecrets) {
   EXPECT_EQ(p.readTimeout, std::chrono::seconds(30));
   EXPECT_EQ(p.connectTimeout, std::chrono::seconds(5));
   EXPECT_EQ(*p.bearerToken, "t0k3n");
-  EXPECT_EQ(p.caFile, "/tmp/ca.pem");
+  EXPECT_EQ(p.caPem, "-----BEGIN CERTIFICATE-----");
   ASSERT_EQ(p.headers.size(), 1u);
   EXPECT_EQ(p.headers[0].second, "ml");
 }

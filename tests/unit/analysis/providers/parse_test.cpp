@@ -68,11 +68,20 @@ TEST(PrometheusParse, MatrixAndStringAreUnsupported) {
   }
 }
 
-TEST(PrometheusParse, ErrorStatusCarriesTypeAndText) {
+// The message (status, Events) carries the documented errorType and the HTTP status; the backend's
+// text goes to detail (the debug log) only.
+TEST(PrometheusParse, ErrorStatusCarriesTypeInMessageAndTextInDetail) {
   auto r = parsePrometheusResponse(400, R"({"status":"error","errorType":"bad_data","error":"parse error at char 5"})", "q");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, Kind::QueryError);
-  EXPECT_NE(r.error().message.find("bad_data: parse error at char 5"), std::string::npos);
+  EXPECT_NE(r.error().message.find("QueryError: bad_data (HTTP 400"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("parse error at char 5"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().detail, "parse error at char 5");
+  // An errorType Prometheus does not document is body text too.
+  auto odd = parsePrometheusResponse(400, R"({"status":"error","errorType":"<html>internal","error":"x"})", "q");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.error().message.find("QueryError: unknown (HTTP 400"), std::string::npos) << odd.error().message;
+  EXPECT_EQ(odd.error().message.find("internal"), std::string::npos) << odd.error().message;
 }
 
 TEST(PrometheusParse, MembersOfTheWrongTypeAreBadResponsesNotExceptions) {
@@ -85,14 +94,16 @@ TEST(PrometheusParse, MembersOfTheWrongTypeAreBadResponsesNotExceptions) {
   auto errorFields = parsePrometheusResponse(400, R"({"status":"error","errorType":7,"error":["x"]})", "q");
   ASSERT_FALSE(errorFields.ok());
   EXPECT_EQ(errorFields.error().kind, Kind::QueryError);
-  EXPECT_NE(errorFields.error().message.find("unknown: (no error text)"), std::string::npos);
+  EXPECT_NE(errorFields.error().message.find("QueryError: unknown"), std::string::npos);
+  EXPECT_EQ(errorFields.error().detail, "(no error text)");
 }
 
 TEST(PrometheusParse, NonJsonIsHttpStatusOrBadResponse) {
   auto proxy = parsePrometheusResponse(502, "<html>Bad Gateway</html>", "q");
   ASSERT_FALSE(proxy.ok());
   EXPECT_EQ(proxy.error().kind, Kind::HttpStatus);
-  EXPECT_NE(proxy.error().message.find("502"), std::string::npos);
+  EXPECT_EQ(proxy.error().message, "prometheus: HttpStatus: HTTP 502");
+  EXPECT_EQ(proxy.error().detail, "<html>Bad Gateway</html>");
   auto garbage = parsePrometheusResponse(200, "not json", "q");
   ASSERT_FALSE(garbage.ok());
   EXPECT_EQ(garbage.error().kind, Kind::BadResponse);
