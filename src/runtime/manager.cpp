@@ -87,6 +87,11 @@ Informer& Manager::watchOwned(const kube::Resource& resource, InformerOptions op
   return informer;
 }
 
+Informer& Manager::watchCache(const kube::Resource& resource, InformerOptions options) {
+  return informers_.add(
+      std::make_unique<Informer>(client_, resource, clock_, sleeper_, std::move(options), &metrics_));
+}
+
 int Manager::run(const CancelToken& stop) {
   if (options_.leaderElect) {
     auto valid = validateLeaderElectionConfig(options_.leaderElection);
@@ -132,6 +137,10 @@ int Manager::run(const CancelToken& stop) {
   sequence.add("controller", [this](std::chrono::milliseconds left) {
     controller_->shutdown(std::min(left, options_.inFlightGrace));
   });
+  if (options_.stopMeasurements)
+    sequence.add("measurements", [this](std::chrono::milliseconds left) {
+      options_.stopMeasurements(std::min(left, std::chrono::milliseconds(1000)));
+    });
   sequence.add("events", [this](std::chrono::milliseconds left) {
     events_.stop(std::min(left, std::chrono::milliseconds(1000)));
   });

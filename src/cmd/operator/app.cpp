@@ -133,11 +133,28 @@ int runOperator(const OperatorOptions& options) {
 
   // The reconciler reports Events through the manager's recorder, which exists once the manager does.
   runtime::EventRecorder* recorder = nullptr;
-  reconciler::AnalysisMeasurer measurer(&client);
+  // Measurements: provider credentials come from the Secret informer's cache (set once the manager
+  // exists); measurements run on the pool's threads and re-queue their ModelDeployment when done.
+  const runtime::ObjectCache* secretCache = nullptr;
+  reconciler::AnalysisMeasurer measurer(
+      [&secretCache](const std::string& ns, const std::string& name) -> std::optional<nlohmann::json> {
+        auto secret = secretCache ? secretCache->get(ns, name) : nullptr;
+        if (!secret) return std::nullopt;
+        return *secret;
+      },
+      options.providerCredentialsRequireLabel);
+  reconciler::MeasurementPoolOptions poolOptions;
+  poolOptions.maxInFlight = static_cast<std::size_t>(options.measurementConcurrency);
+  poolOptions.maxPerProvider = static_cast<std::size_t>(options.measurementConcurrencyPerProvider);
+  poolOptions.maxQueued = static_cast<std::size_t>(options.measurementQueueLength);
+  reconciler::ThreadExecutor measurementThreads(poolOptions.maxInFlight);
+  reconciler::MeasurementPool measurements(measurementThreads, clock, poolOptions);
+  managerOptions.stopMeasurements = [&measurements](std::chrono::milliseconds grace) { measurements.shutdown(grace); };
   reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::RolloutOutcomes outcomes(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
+  reconcilerOptions.measurements = &measurements;
   reconcilerOptions.gauges = &gauges;
   reconcilerOptions.outcomes = &outcomes;
   reconcilerOptions.events = [&recorder](const nlohmann::json& object, const rollout::PlannedEvent& e) {
@@ -147,6 +164,7 @@ int runOperator(const OperatorOptions& options) {
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
   runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
   recorder = &manager.events();
+  measurements.setReadyCallback([&manager](const std::string& key) { manager.controller().enqueue(key); });
 
   // Informers: ModelDeployments, and only the Deployments/Services that carry our label.
   runtime::InformerOptions mdOptions;
@@ -158,6 +176,12 @@ int runOperator(const OperatorOptions& options) {
   manager.watchPrimary(kube::resources::modelDeployments(), mdOptions);
   manager.watchOwned(kube::resources::deployments(), childOptions);
   manager.watchOwned(kube::resources::services(), childOptions);
+  // Secrets: only those opted in as provider credentials (unless the label is not required).
+  auto secretOptions = mdOptions;
+  secretOptions.resyncPeriod = 0ms;
+  if (options.providerCredentialsRequireLabel)
+    secretOptions.labelSelector = std::string(reconciler::kProviderCredentialsLabel) + "=true";
+  secretCache = &manager.watchCache(kube::resources::secrets(), secretOptions).cache();
 
   return manager.run(signals.token());
 }

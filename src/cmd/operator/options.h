@@ -38,6 +38,11 @@ struct OperatorOptions {
   std::chrono::milliseconds retryPeriod{2000};
   // Shutdown.
   std::chrono::milliseconds shutdownTimeout{4000};
+  // Measurements (analysis queries run off the reconcile workers) and provider credentials.
+  bool providerCredentialsRequireLabel = true;  // only Secrets labelled modelops.dev/provider-credentials=true
+  std::int64_t measurementConcurrency = 8;
+  std::int64_t measurementConcurrencyPerProvider = 2;
+  std::int64_t measurementQueueLength = 256;
 
   bool showHelp = false;
   bool showVersion = false;
