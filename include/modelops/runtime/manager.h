@@ -11,7 +11,9 @@
 //   released), the controller shuts down, background measurements are cancelled (stopMeasurements),
 //   events drain, informers and HTTP stop - within shutdownBudget.
 // Informers come in three kinds: primary (changes enqueue the object), owned (changes enqueue the
-// owner) and cache-only (watchCache: read by reconciles, e.g. the provider-credential Secrets).
+// owner) and cache-only (watchCache: read through their cache, e.g. the provider-credential Secrets).
+// Cache-only informers do not gate readiness or leading: a Secret watch the RBAC forbids must not stop
+// reconciliation (its readers wait for it, bounded, with Informer::waitForSync).
 // Thread-safety: configure (watchPrimary/watchOwned) before run(); run() on one thread; the
 // accessors are for set-up and tests.
 #pragma once
@@ -67,7 +69,7 @@ class Manager {
   Informer& watchOwned(const kube::Resource& resource, InformerOptions options = {},
                        const std::string& ownerKind = "ModelDeployment", const std::string& ownerGroup = "modelops.dev");
 
-  // An informer that only keeps a cache (no reconcile is enqueued by its changes).
+  // An informer that only keeps a cache (no reconcile is enqueued by its changes; not in informers()).
   Informer& watchCache(const kube::Resource& resource, InformerOptions options = {});
 
   // Runs until stop fires. 0 after a clean shutdown within the budget; 1 when start-up failed or
@@ -89,6 +91,7 @@ class Manager {
   Sleeper& sleeper_;
   RuntimeMetrics& metrics_;
   InformerSet informers_;
+  InformerSet caches_;  // cache-only informers (watchCache)
   WorkQueue queue_;
   EventRecorder events_;
   std::unique_ptr<Controller> controller_;

@@ -135,10 +135,12 @@ int runOperator(const OperatorOptions& options) {
   runtime::EventRecorder* recorder = nullptr;
   // Measurements: provider credentials come from the Secret informer's cache (set once the manager
   // exists); measurements run on the pool's threads and re-queue their ModelDeployment when done.
-  const runtime::ObjectCache* secretCache = nullptr;
+  // A lookup before the Secret cache has synced waits for it (bounded: the RBAC may forbid the watch).
+  const runtime::Informer* secretInformer = nullptr;
   reconciler::AnalysisMeasurer measurer(
-      [&secretCache](const std::string& ns, const std::string& name) -> std::optional<nlohmann::json> {
-        auto secret = secretCache ? secretCache->get(ns, name) : nullptr;
+      [&secretInformer](const std::string& ns, const std::string& name) -> std::optional<nlohmann::json> {
+        if (!secretInformer || !secretInformer->waitForSync(5s)) return std::nullopt;
+        auto secret = secretInformer->cache().get(ns, name);
         if (!secret) return std::nullopt;
         return *secret;
       },
@@ -181,7 +183,7 @@ int runOperator(const OperatorOptions& options) {
   secretOptions.resyncPeriod = 0ms;
   if (options.providerCredentialsRequireLabel)
     secretOptions.labelSelector = std::string(reconciler::kProviderCredentialsLabel) + "=true";
-  secretCache = &manager.watchCache(kube::resources::secrets(), secretOptions).cache();
+  secretInformer = &manager.watchCache(kube::resources::secrets(), secretOptions);
 
   return manager.run(signals.token());
 }

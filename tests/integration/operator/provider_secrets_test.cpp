@@ -23,6 +23,7 @@ Json monitoredWithToken(const std::string& name, const std::string& prometheusUr
   auto analysis = accuracyAnalysis(prometheusUrl);
   analysis["metrics"][0]["provider"]["prometheus"]["auth"] = {{"bearerTokenSecretRef", {{"name", secret}}}};
   analysis["metrics"][0].erase("failureLimit");
+  analysis["metrics"][0]["consecutiveErrorLimit"] = 1000;  // refusals must not end the monitoring
   auto md = modelDeployment(name, "1.0.0", 1, canaryStrategy(Json::parse(R"([{"setWeight": 50}])")), analysis);
   md["spec"]["monitoring"] = {{"enabled", true}, {"onDegraded", "Alert"}};
   return md;
