@@ -92,9 +92,10 @@ TEST_F(CaInMemoryTest, CaDataIsUsedWithoutWritingAnyFile) {
   ASSERT_TRUE(ok.ok()) << ok.error().describe();
   EXPECT_EQ((*ok)["metadata"]["name"], "cm");
   EXPECT_TRUE(entries(dir_).empty()) << "a file was created in $TMPDIR: " << entries(dir_).front();
-  for (const auto& name : entries("/tmp"))
-    if (name.rfind("modelops-ca-", 0) == 0)
-      EXPECT_TRUE(std::binary_search(tmpBefore.begin(), tmpBefore.end(), name)) << "new CA file /tmp/" << name;
+  for (const auto& name : entries("/tmp")) {
+    if (name.rfind("modelops-ca-", 0) != 0) continue;
+    EXPECT_TRUE(std::binary_search(tmpBefore.begin(), tmpBefore.end(), name)) << "new CA file /tmp/" << name;
+  }
 }
 
 TEST_F(CaInMemoryTest, ABundleOfSeveralCasTrustsEachOfThem) {

@@ -54,6 +54,13 @@ class MeasurementPoolTest : public ::testing::Test {
     pool->setReadyCallback([this](const std::string& object) { calls.ready.push_back(object); });
     return *pool;
   }
+  // Tasks still held run now (cancelled by the shutdown): the pool waits for its jobs before it goes.
+  void TearDown() override {
+    if (!pool) return;
+    pool->shutdown(std::chrono::milliseconds(0));
+    while (!executor.tasks.empty()) executor.runNext();
+    pool.reset();
+  }
   testing::FakeClock clock;
   ManualExecutor executor;
   Calls calls;
@@ -131,21 +138,22 @@ TEST_F(MeasurementPoolTest, AFullQueueAnswersBusyNotAVerdict) {
 
 TEST_F(MeasurementPoolTest, ANewKeyDropsTheStaleResultAndCancelsTheRunningJob) {
   auto& p = make();
-  CancelToken seen;
+  bool cancelledWhileRunning = false;
   auto first = job(calls, "ml/a", "gen1");
-  first.measure = [&seen](const CancelToken& cancel) {
-    seen = cancel;
-    return rollout::Measurement{};
+  first.measure = [&](const CancelToken& cancel) {
+    // While the provider is being queried, the spec changes: a reconcile asks with a new key.
+    EXPECT_EQ(p.ask(job(calls, "ml/a", "gen2")).state, MeasurementPool::State::Pending);
+    cancelledWhileRunning = cancel.cancelled();
+    rollout::Measurement m;
+    m.hash = "gen1";
+    return m;
   };
   p.ask(std::move(first));
+  executor.runNext();
+  EXPECT_TRUE(cancelledWhileRunning) << "the stale job was told to stop";
+  EXPECT_EQ(calls.ready, std::vector<std::string>{}) << "a stale result re-queues nothing";
+  EXPECT_EQ(p.ask(job(calls, "ml/a", "gen2")).state, MeasurementPool::State::Pending) << "gen1's result was dropped";
   ASSERT_EQ(executor.tasks.size(), 1u);
-  auto staleTask = std::move(executor.tasks.front());
-  executor.tasks.pop_front();
-  // The job is dispatched; before it runs the spec changes (a new key for the same object).
-  EXPECT_EQ(p.ask(job(calls, "ml/a", "gen2")).state, MeasurementPool::State::Pending);
-  staleTask();
-  EXPECT_TRUE(seen.cancelled()) << "the stale job was told to stop";
-  EXPECT_EQ(p.ask(job(calls, "ml/a", "gen2")).state, MeasurementPool::State::Pending);
   executor.runNext();
   auto answer = p.ask(job(calls, "ml/a", "gen2"));
   ASSERT_EQ(answer.state, MeasurementPool::State::Ready);
@@ -154,6 +162,19 @@ TEST_F(MeasurementPoolTest, ANewKeyDropsTheStaleResultAndCancelsTheRunningJob) {
   EXPECT_EQ(p.ask(job(calls, "ml/a", "gen3")).state, MeasurementPool::State::Pending);
   executor.runNext();
   EXPECT_EQ(p.ask(job(calls, "ml/a", "gen2")).state, MeasurementPool::State::Pending) << "gen2 is measured anew";
+}
+
+TEST_F(MeasurementPoolTest, AQueuedStaleJobNeverQueriesItsProvider) {
+  MeasurementPoolOptions o;
+  o.maxInFlight = 1;
+  auto& p = make(o);
+  p.ask(job(calls, "ml/busy", "k"));
+  p.ask(job(calls, "ml/a", "gen1"));  // queued behind ml/busy
+  p.ask(job(calls, "ml/a", "gen2"));  // replaces it in the queue
+  EXPECT_EQ(p.queued(), 1u);
+  while (!executor.tasks.empty()) executor.runNext();
+  EXPECT_EQ(calls.measured["ml/a"], 1);
+  EXPECT_EQ(p.ask(job(calls, "ml/a", "gen2")).result->measurement.hash, "gen2");
 }
 
 TEST_F(MeasurementPoolTest, FinishedResultsExpire) {
@@ -193,22 +214,29 @@ TEST_F(MeasurementPoolTest, LosingTheTermCancelsAndDiscardsTheMeasurement) {
 
 TEST_F(MeasurementPoolTest, ForgetAndShutdownCancelWork) {
   auto& p = make();
-  CancelToken seenA, seenB;
+  bool aCancelled = false, bCancelled = false, shutdownWaited = true;
   auto a = job(calls, "ml/a", "k");
-  a.measure = [&](const CancelToken& c) { seenA = c; return rollout::Measurement{}; };
+  a.measure = [&](const CancelToken& c) {
+    p.forget("ml/a");  // the ModelDeployment was deleted meanwhile
+    aCancelled = c.cancelled();
+    return rollout::Measurement{};
+  };
   auto b = job(calls, "ml/b", "k");
-  b.measure = [&](const CancelToken& c) { seenB = c; return rollout::Measurement{}; };
+  b.measure = [&](const CancelToken& c) {
+    shutdownWaited = p.shutdown(0ms);  // false: this job is still running
+    bCancelled = c.cancelled();
+    return rollout::Measurement{};
+  };
   p.ask(std::move(a));
   p.ask(std::move(b));
-  p.forget("ml/a");
   executor.runNext();
-  EXPECT_TRUE(seenA.cancelled());
+  EXPECT_TRUE(aCancelled);
   EXPECT_EQ(calls.ready, std::vector<std::string>{}) << "a forgotten object is not re-queued";
-  EXPECT_FALSE(p.shutdown(0ms)) << "ml/b's job has not returned yet";
-  EXPECT_EQ(p.ask(job(calls, "ml/c", "k")).state, MeasurementPool::State::Busy) << "no work after shutdown";
   executor.runNext();
-  EXPECT_TRUE(seenB.cancelled());
-  EXPECT_TRUE(p.shutdown(0ms));
+  EXPECT_TRUE(bCancelled);
+  EXPECT_FALSE(shutdownWaited);
+  EXPECT_TRUE(p.shutdown(0ms)) << "every job has returned";
+  EXPECT_EQ(p.ask(job(calls, "ml/c", "k")).state, MeasurementPool::State::Busy) << "no work after shutdown";
   EXPECT_TRUE(calls.ready.empty());
 }
 

@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "modelops/analysis/api_metric.h"
 #include "modelops/api/codec.h"
 #include "modelops/api/defaults.h"
 #include "modelops/reconciler/measurer.h"
@@ -56,7 +59,9 @@ std::string caOf(const C& config) {
     return text.str();
   }
 }
-constexpr bool kCaInMemory = requires(analysis::ProviderSecrets s) { s.caPem; };
+template <class S>
+constexpr bool kHasCaPem = requires(S s) { s.caPem; };
+constexpr bool kCaInMemory = kHasCaPem<analysis::ProviderSecrets>;
 
 analysis::ProviderFactory recordingFactory(Recorder& rec) {
   return [&rec](const analysis::MetricSpec& spec, const analysis::TemplateVars&)
@@ -204,9 +209,10 @@ TEST(AnalysisMeasurer, CaDataNeverTouchesTheFileSystem) {
   if (before) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
   EXPECT_EQ(rec.caPem, "-----BEGIN");
   EXPECT_TRUE(during.empty()) << during.front();
-  for (const auto& name : filesIn("/tmp"))
-    if (name.rfind("modelops-ca-", 0) == 0)
-      EXPECT_NE(std::find(tmpBefore.begin(), tmpBefore.end(), name), tmpBefore.end()) << "new CA file /tmp/" << name;
+  for (const auto& name : filesIn("/tmp")) {
+    if (name.rfind("modelops-ca-", 0) != 0) continue;
+    EXPECT_NE(std::find(tmpBefore.begin(), tmpBefore.end(), name), tmpBefore.end()) << "new CA file /tmp/" << name;
+  }
   std::filesystem::remove_all(dir);
 }
 
