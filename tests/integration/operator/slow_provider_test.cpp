@@ -41,6 +41,11 @@ Json monitoredModel(const std::string& name, const std::string& address) {
 
 class MeasurementsOffTheWorkers : public OperatorTest {
  protected:
+  void SetUp() override {
+    OperatorTest::SetUp();
+    for (const auto& ns : {kSlowNs, kFastNs})
+      cluster().create(res::namespaces(), "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+  }
   std::string phaseIn(const std::string& ns, const std::string& name) {
     auto md = cluster().get(res::modelDeployments(), ns, name);
     return md.is_object() ? md.value("status", Json::object()).value("phase", "") : "";
