@@ -88,7 +88,15 @@ TEST_F(CaInMemoryTest, CaDataIsUsedWithoutWritingAnyFile) {
   auto server = startServer(pki_->server);
   auto tmpBefore = entries("/tmp");
   ScopedEnv tmpdir("TMPDIR", dir_.string());
-  auto ok = get(*server, pki_->ca.certPem());
+  ClientConfig config;
+  config.server = server->url(true);
+  config.caData = pki_->ca.certPem();
+  config.qps = 0;
+  config.maxAttempts = 1;
+  // Checked while the client lives: a file removed only by a destructor would outlive a SIGKILL.
+  auto client = makeKubeClient(config, clock_);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto ok = (*client)->get(resources::configMaps(), "ns", "cm");
   ASSERT_TRUE(ok.ok()) << ok.error().describe();
   EXPECT_EQ((*ok)["metadata"]["name"], "cm");
   EXPECT_TRUE(entries(dir_).empty()) << "a file was created in $TMPDIR: " << entries(dir_).front();
