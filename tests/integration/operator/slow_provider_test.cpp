@@ -1,8 +1,8 @@
 // integration.operator.measurements: measurements run off the reconcile workers (issue 14 item 2,
 // issue 12 row 2). Two ModelDeployments whose metrics provider accepts connections and never answers
 // (each measurement hangs for its whole 60 s timeout) must not delay a third ModelDeployment in
-// another namespace: its version change gets its canary Deployment within 5 s, while /healthz stays
-// honest. And a provider that streams an endless body must not grow the operator (RSS under 64 MiB;
+// another namespace: its version change gets its canary Deployment within 5 s; on SIGTERM the hung
+// measurements are cancelled and the operator exits 0 within its shutdown timeout. And a provider that streams an endless body must not grow the operator (RSS under 64 MiB;
 // this relies on the provider response size limit of h/providers).
 #include <fstream>
 #include <sstream>
@@ -85,6 +85,15 @@ TEST_F(MeasurementsOffTheWorkers, HungProvidersDoNotDelayOtherModelDeployments) 
   // The hung measurements are still running (each holds its 60 s timeout): the test measured what it meant to.
   EXPECT_LT(took, 60s);
   EXPECT_GE(hung.accepted(), 2);
+
+  // SIGTERM with both measurements still hanging: they are cancelled, the operator stops within its
+  // --shutdown-timeout (4 s) and exits 0 (a shutdown over budget exits 1).
+  auto stopping = std::chrono::steady_clock::now();
+  op().process().signal(SIGTERM);
+  auto code = op().process().wait(10s, testing::OnTimeout::Kill);
+  auto stopTook = std::chrono::steady_clock::now() - stopping;
+  EXPECT_EQ(code, std::optional<int>(0)) << logTail();
+  EXPECT_LT(stopTook, 6s);
 }
 
 // Resident set size of a process in KiB (VmRSS), 0 when unreadable.
