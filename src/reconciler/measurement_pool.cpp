@@ -81,7 +81,11 @@ MeasurementPool::Answer MeasurementPool::ask(MeasurementJob job) {
       }
     }
     if (it != entries_.end()) dropLocked(it);  // a newer request for the object: the old one is stale
-    if (queue_.size() >= options_.maxQueued) return {State::Busy, std::nullopt};
+    if (queue_.size() >= options_.maxQueued) {
+      lock.unlock();
+      if (options_.observer) options_.observer->refused();
+      return {State::Busy, std::nullopt};
+    }
     Entry e;
     e.key = job.key;
     e.id = ++nextId_;
@@ -96,7 +100,19 @@ MeasurementPool::Answer MeasurementPool::ask(MeasurementJob job) {
     answer.state = State::Pending;
   }
   for (auto& task : toRun) executor_.run(std::move(task));
+  reportDepth();
   return answer;
+}
+
+void MeasurementPool::reportDepth() {
+  if (!options_.observer) return;
+  std::size_t inFlight = 0, queued = 0;
+  {
+    std::lock_guard lock(mu_);
+    inFlight = running_;
+    queued = queue_.size();
+  }
+  options_.observer->depth(inFlight, queued);
 }
 
 void MeasurementPool::consumed(const std::string& object, const std::string& key) {
@@ -206,6 +222,11 @@ void MeasurementPool::runJob(const std::string& object, std::uint64_t id, Measur
     idle_.notify_all();
   }
   for (auto& task : toRun) executor_.run(std::move(task));
+  if (options_.observer) {
+    options_.observer->finished(failed ? "failed" : cancel.cancelled() ? "cancelled" : "measured",
+                                std::chrono::duration<double>(finished - started).count());
+    reportDepth();
+  }
   if (notify && ready) ready(object);
 }
 

@@ -65,7 +65,19 @@ class ThreadExecutor final : public Executor {
   std::vector<std::thread> threads_;
 };
 
+// What the pool reports for /metrics (MeasurementMetrics); called without the pool's lock held.
+class MeasurementPoolObserver {
+ public:
+  virtual ~MeasurementPoolObserver() = default;
+  virtual void depth(std::size_t inFlight, std::size_t queued) = 0;
+  // outcome: "measured" (a result stored), "cancelled" (stale, forgotten, leadership lost or shutdown),
+  // "failed" (the measurer threw). seconds: how long the job ran.
+  virtual void finished(const char* outcome, double seconds) = 0;
+  virtual void refused() = 0;  // the queue was full (Busy)
+};
+
 struct MeasurementPoolOptions {
+  MeasurementPoolObserver* observer = nullptr;  // may be null
   std::size_t maxInFlight = 8;
   std::size_t maxPerProvider = 2;
   std::size_t maxQueued = 256;
@@ -135,6 +147,7 @@ class MeasurementPool {
   void releaseLocked(const std::vector<std::string>& providers);
   void dropLocked(std::map<std::string, Entry>::iterator it);
   void expireLocked();
+  void reportDepth();
 
   Executor& executor_;
   Clock& clock_;

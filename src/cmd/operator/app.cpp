@@ -14,6 +14,7 @@
 #include "modelops/common/logging.h"
 #include "modelops/kube/client_impl.h"
 #include "modelops/kube/config.h"
+#include "modelops/reconciler/measurement_metrics.h"
 #include "modelops/reconciler/reconciler.h"
 #include "modelops/runtime/manager.h"
 #include "modelops/runtime/metrics.h"
@@ -145,7 +146,9 @@ int runOperator(const OperatorOptions& options) {
         return *secret;
       },
       options.providerCredentialsRequireLabel);
+  reconciler::MeasurementMetrics measurementMetrics(*metrics.registry());
   reconciler::MeasurementPoolOptions poolOptions;
+  poolOptions.observer = &measurementMetrics;
   poolOptions.maxInFlight = static_cast<std::size_t>(options.measurementConcurrency);
   poolOptions.maxPerProvider = static_cast<std::size_t>(options.measurementConcurrencyPerProvider);
   poolOptions.maxQueued = static_cast<std::size_t>(options.measurementQueueLength);

@@ -240,6 +240,35 @@ TEST_F(MeasurementPoolTest, ForgetAndShutdownCancelWork) {
   EXPECT_TRUE(calls.ready.empty());
 }
 
+// Records what the pool reports for /metrics.
+struct RecordingObserver final : MeasurementPoolObserver {
+  void depth(std::size_t inFlight, std::size_t queued) override { last = {inFlight, queued}; }
+  void finished(const char* outcome, double) override { outcomes.push_back(outcome); }
+  void refused() override { ++refusals; }
+  std::pair<std::size_t, std::size_t> last{99, 99};
+  std::vector<std::string> outcomes;
+  int refusals = 0;
+};
+
+TEST_F(MeasurementPoolTest, ReportsDepthOutcomesAndRefusals) {
+  RecordingObserver observer;
+  MeasurementPoolOptions o;
+  o.observer = &observer;
+  o.maxInFlight = 1;
+  o.maxQueued = 1;
+  auto& p = make(o);
+  p.ask(job(calls, "ml/a", "k"));
+  p.ask(job(calls, "ml/b", "k"));
+  EXPECT_EQ(observer.last, std::make_pair(std::size_t{1}, std::size_t{1}));
+  EXPECT_EQ(p.ask(job(calls, "ml/c", "k")).state, MeasurementPool::State::Busy);
+  EXPECT_EQ(observer.refusals, 1);
+  executor.runNext();
+  p.forget("ml/b");  // running now: cancelled
+  executor.runNext();
+  EXPECT_EQ(observer.outcomes, (std::vector<std::string>{"measured", "cancelled"}));
+  EXPECT_EQ(observer.last, std::make_pair(std::size_t{0}, std::size_t{0}));
+}
+
 TEST(ThreadExecutor, RunsEveryTaskBeforeItIsDestroyed) {
   std::atomic<int> ran{0};
   {
