@@ -1,6 +1,8 @@
 // MisbehavingProvider: a metrics provider on 127.0.0.1:<free port> that never gives a usable answer,
 // for the tests of measurements off the reconcile workers:
 //   Silent      - accepts connections and never answers (a hung Prometheus);
+//   Trickle     - answers 200 with headers, then one byte of body every 200 ms, never finishing (no
+//                 read ever times out);
 //   EndlessBody - answers 200 with headers and then a body that never ends (as fast as it can).
 // Connections stay open until the provider is destroyed; the destructor stops everything it started.
 // Thread-safety: accepted() may be called from any thread; construct and destroy on the test thread.
@@ -24,7 +26,7 @@ namespace modelops::itest {
 
 class MisbehavingProvider {
  public:
-  enum class Mode { Silent, EndlessBody };
+  enum class Mode { Silent, Trickle, EndlessBody };
 
   explicit MisbehavingProvider(Mode mode) : mode_(mode) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -66,7 +68,7 @@ class MisbehavingProvider {
         connections_.push_back(fd);
       }
       ++accepted_;
-      if (mode_ == Mode::EndlessBody) senders_.emplace_back([this, fd] { sendForever(fd); });
+      if (mode_ != Mode::Silent) senders_.emplace_back([this, fd] { sendForever(fd); });
     }
   }
   // Reads the request head (best effort), then writes a body with no end until stopped or closed.
@@ -76,10 +78,14 @@ class MisbehavingProvider {
     if (::poll(&p, 1, 2000) > 0) (void)::recv(fd, buf, sizeof buf, 0);
     const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"success\",\"data\":\"";
     if (::send(fd, head.data(), head.size(), MSG_NOSIGNAL) < 0) return;
-    const std::string chunk(64 * 1024, 'x');
+    const std::string chunk(mode_ == Mode::Trickle ? 1 : 64 * 1024, 'x');
     while (!stop_) {
       pollfd w{fd, POLLOUT, 0};
       if (::poll(&w, 1, 50) <= 0) continue;
+      if (mode_ == Mode::Trickle) {
+        pollfd none{-1, 0, 0};
+        (void)::poll(&none, 1, 200);  // the pace of the trickle, not a synchronisation
+      }
       auto n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;  // the client gave up
       if (n > 0) sent_ += n;
