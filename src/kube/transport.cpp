@@ -7,11 +7,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 #include "modelops/common/logging.h"
 #include "modelops/kube/status.h"
@@ -26,6 +23,32 @@ struct Transport::KeyPair {
     if (key) EVP_PKEY_free(key);
   }
 };
+
+Transport::CaBundle::~CaBundle() {
+  for (auto* c : certs) X509_free(c);
+}
+
+std::shared_ptr<Transport::CaBundle> Transport::CaBundle::parse(const std::string& pem) {
+  auto bundle = std::make_shared<CaBundle>();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) bundle->certs.push_back(cert);
+  BIO_free(bio);
+  ERR_clear_error();  // the end of the data reads as an error
+  if (bundle->certs.empty()) return nullptr;
+  return bundle;
+}
+
+X509_STORE* Transport::CaBundle::newStore() const {
+  X509_STORE* store = X509_STORE_new();
+  if (!store) return nullptr;
+  for (auto* c : certs)
+    if (X509_STORE_add_cert(store, c) != 1) {
+      X509_STORE_free(store);
+      ERR_clear_error();
+      return nullptr;
+    }
+  return store;
+}
 
 namespace {
 
@@ -92,34 +115,9 @@ Result<std::unique_ptr<Transport>> Transport::create(const ClientConfig& config)
     logWarn("insecure-skip-tls-verify is set: the API server's certificate is NOT verified",
             {{"server", t->serverText_}, {"source", config.source}});
   } else if (!config.caData.empty()) {
-    // A CA bundle must contain at least one certificate.
-    BIO* bio = BIO_new_mem_buf(config.caData.data(), static_cast<int>(config.caData.size()));
-    X509* probe = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-    BIO_free(bio);
-    if (!probe) {
-      ERR_clear_error();
-      return Error{"InvalidConfig", what + ": certificate-authority-data holds no PEM certificate"};
-    }
-    X509_free(probe);
-    std::string dir = std::filesystem::temp_directory_path().string();
-    std::string pattern = dir + "/modelops-ca-XXXXXX";
-    int fd = mkstemp(pattern.data());  // created 0600
-    if (fd < 0) return Error{"InvalidConfig", what + ": cannot create a temporary CA file in " + dir};
-    const char* p = config.caData.data();
-    std::size_t left = config.caData.size();
-    while (left > 0) {
-      ssize_t n = write(fd, p, left);
-      if (n <= 0) {
-        close(fd);
-        std::remove(pattern.c_str());
-        return Error{"InvalidConfig", what + ": cannot write the temporary CA file"};
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    close(fd);
-    t->tempCaPath_ = pattern;
-    t->caPath_ = pattern;
+    auto bundle = CaBundle::parse(config.caData);
+    if (!bundle) return Error{"InvalidConfig", what + ": certificate-authority-data holds no PEM certificate"};
+    t->caData_ = std::move(bundle);
   } else if (!config.caFile.empty()) {
     t->caPath_ = config.caFile;
   }
@@ -131,9 +129,7 @@ Result<std::unique_ptr<Transport>> Transport::create(const ClientConfig& config)
   return t;
 }
 
-Transport::~Transport() {
-  if (!tempCaPath_.empty()) std::remove(tempCaPath_.c_str());
-}
+Transport::~Transport() = default;
 
 Result<std::unique_ptr<httplib::ClientImpl>, ApiError> Transport::makeClient(const Credentials& credentials,
                                                                              std::chrono::milliseconds readTimeout) {
@@ -166,7 +162,17 @@ Result<std::unique_ptr<httplib::ClientImpl>, ApiError> Transport::makeClient(con
       ssl->enable_server_certificate_verification(false);
     } else {
       ssl->enable_server_certificate_verification(true);
-      if (!caPath_.empty()) ssl->set_ca_cert_path(caPath_);
+      if (caData_) {
+        // The store holds only the configured CAs. cpp-httplib 0.11.4 adds the system CAs to a store
+        // given with set_ca_cert_store unless a CA file or directory is set; a directory that can
+        // never hold a file (/dev/null is no directory) keeps it from doing so.
+        X509_STORE* store = caData_->newStore();
+        if (!store) return transportError("TLSError", "cannot set up the CA store for " + serverText_);
+        ssl->set_ca_cert_store(store);  // the client's SSL context owns it now
+        ssl->set_ca_cert_path("", "/dev/null");
+      } else if (!caPath_.empty()) {
+        ssl->set_ca_cert_path(caPath_);
+      }
     }
     client = std::move(ssl);
   }

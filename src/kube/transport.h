@@ -1,6 +1,8 @@
 // Transport: makes cpp-httplib clients for the configured server with the right TLS settings.
-//  - CA from a file (set_ca_cert_path) or from PEM bytes written to a private 0600 temp file
-//    (set_ca_cert_store would also trust the system CAs in cpp-httplib 0.11.4);
+//  - CA from a file (set_ca_cert_path) or from PEM bytes (certificate-authority-data), kept in
+//    memory: each client gets an X509_STORE with only those certificates (set_ca_cert_store, with a
+//    CA directory that cannot exist so cpp-httplib 0.11.4 does not add the system CAs); nothing is
+//    written to disk, so nothing stays behind after a SIGKILL;
 //  - client certificate and key parsed from memory (SSLClient(host, port, X509*, EVP_PKEY*));
 //  - tls-server-name: the client is made for that name and set_hostname_addr_map connects it to
 //    the URL's address, so SNI and verification use the name while the socket goes to the URL;
@@ -16,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "modelops/common/result.h"
 #include "modelops/kube/auth.h"
@@ -43,6 +46,16 @@ class Transport {
   const std::string& hostHeader() const { return hostHeader_; }
 
   struct KeyPair;  // a parsed client certificate and key (transport.cpp)
+  // The certificates of certificate-authority-data, parsed once; immutable afterwards.
+  struct CaBundle {
+    std::vector<X509*> certs;
+    CaBundle() = default;
+    CaBundle(const CaBundle&) = delete;
+    CaBundle& operator=(const CaBundle&) = delete;
+    ~CaBundle();
+    static std::shared_ptr<CaBundle> parse(const std::string& pem);  // null: no certificate
+    X509_STORE* newStore() const;  // a new store trusting exactly these; null on failure
+  };
 
  private:
   Transport() = default;
@@ -51,8 +64,8 @@ class Transport {
   detail::ServerUrl url_;
   std::string serverText_;
   std::string hostHeader_;
-  std::string caPath_;        // set_ca_cert_path argument ("" = system CAs)
-  std::string tempCaPath_;    // owned temp file, removed in the destructor
+  std::string caPath_;        // set_ca_cert_path argument ("" = system CAs, unless caData_)
+  std::shared_ptr<const CaBundle> caData_;  // certificate-authority-data, in memory
   std::shared_ptr<KeyPair> configPair_;
   std::mutex mu_;
   std::uint64_t execGeneration_ = ~0ULL;

@@ -1,10 +1,13 @@
-// AnalysisMeasurer: one verdict per metric of spec.analysis for the requested revision.
+// AnalysisMeasurer: one verdict per metric of spec.analysis for the requested revision; and the
+// provider addresses a measurement queries (for the pool's per-provider bound).
 #include "modelops/reconciler/measurer.h"
 
-#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "modelops/analysis/api_metric.h"
 #include "modelops/kube/config.h"
@@ -25,72 +28,82 @@ analysis::TemplateVars varsFor(const api::ModelDeployment& md, const api::Metric
   return vars;
 }
 
-// A private temp file holding a CA bundle, removed when the measurement is done.
-class TempCaFile {
- public:
-  ~TempCaFile() {
-    if (!path_.empty()) std::remove(path_.c_str());
+// data[key] of a Secret in the ModelDeployment's namespace, decoded. Every way it can be unusable
+// gets the same message, so a ModelDeployment's author learns nothing about Secrets they may not use.
+Result<std::string> secretValue(const SecretLookup& lookup, bool requireLabel, const std::string& ns,
+                                const api::SecretKeyRef& ref, const std::string& key) {
+  const std::string name = ref.name.value_or("");
+  Error notUsable{"SecretNotUsable",
+                  "secret " + ns + "/" + name + " key " + key + ": not usable as provider credentials (it must exist" +
+                      (requireLabel ? ", carry the label " + std::string(kProviderCredentialsLabel) + ": \"true\"" : "") +
+                      " and hold that key)"};
+  if (!lookup || name.empty()) return notUsable;
+  auto secret = lookup(ns, name);
+  if (!secret || !secret->is_object()) return notUsable;
+  if (requireLabel) {
+    const auto& meta = secret->value("metadata", nlohmann::json::object());
+    const auto labels = meta.is_object() ? meta.value("labels", nlohmann::json::object()) : nlohmann::json::object();
+    auto label = labels.is_object() ? labels.find(std::string(kProviderCredentialsLabel)) : labels.end();
+    if (!labels.is_object() || label == labels.end() || *label != "true") return notUsable;
   }
-  Result<std::string> write(const std::string& pem) {
-    char name[] = "/tmp/modelops-ca-XXXXXX";
-    int fd = mkstemp(name);  // created 0600
-    if (fd < 0) return Error{"IOError", "cannot create a temporary CA file"};
-    path_ = name;
-    bool ok = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
-    ::close(fd);
-    if (!ok) return Error{"IOError", "cannot write the temporary CA file"};
-    return path_;
-  }
-
- private:
-  std::string path_;
-};
-
-// data[key] of a Secret in the ModelDeployment's namespace, decoded.
-Result<std::string> secretValue(kube::KubeClient* client, const std::string& ns, const api::SecretKeyRef& ref,
-                                const std::string& key) {
-  std::string where = "secret " + ns + "/" + ref.name.value_or("") + " key " + key;
-  if (!client) return Error{"NoClient", where + ": no API client to read it"};
-  auto secret = client->get(kube::resources::secrets(), ns, ref.name.value_or(""));
-  if (!secret) return Error{"SecretUnreadable", where + ": " + secret.error().describe()};
-  const auto& data = secret->value("data", nlohmann::json::object());
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return Error{"SecretKeyMissing", where + ": no such key"};
+  const auto data = secret->value("data", nlohmann::json::object());
+  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return notUsable;
   auto decoded = kube::decodeBase64(data[key].get<std::string>());
-  if (!decoded) return Error{"SecretInvalid", where + ": not valid base64"};
+  if (!decoded) return notUsable;
   return *decoded;
 }
 
-Result<analysis::ProviderSecrets> resolveSecrets(kube::KubeClient* client, const std::string& ns,
-                                                 const api::Metric& metric, TempCaFile& ca) {
+Result<analysis::ProviderSecrets> resolveSecrets(const SecretLookup& lookup, bool requireLabel, const std::string& ns,
+                                                 const api::Metric& metric) {
   analysis::ProviderSecrets out;
   if (!metric.provider || !metric.provider->prometheus) return out;
   const auto& prom = *metric.provider->prometheus;
   if (prom.auth && prom.auth->bearerTokenSecretRef) {
     const auto& ref = *prom.auth->bearerTokenSecretRef;
-    auto token = secretValue(client, ns, ref, ref.key.value_or("token"));
+    auto token = secretValue(lookup, requireLabel, ns, ref, ref.key.value_or("token"));
     if (!token) return token.error();
     out.bearerToken = *token;
   }
   if (prom.auth && prom.auth->basicAuthSecretRef) {
     const auto& ref = *prom.auth->basicAuthSecretRef;
-    auto user = secretValue(client, ns, ref, "username");
+    auto user = secretValue(lookup, requireLabel, ns, ref, "username");
     if (!user) return user.error();
-    auto password = secretValue(client, ns, ref, "password");
+    auto password = secretValue(lookup, requireLabel, ns, ref, "password");
     if (!password) return password.error();
     out.basicAuth = std::make_pair(*user, *password);
   }
   if (prom.tls && prom.tls->caSecretRef) {
     const auto& ref = *prom.tls->caSecretRef;
-    auto pem = secretValue(client, ns, ref, ref.key.value_or("ca.crt"));
+    auto pem = secretValue(lookup, requireLabel, ns, ref, ref.key.value_or("ca.crt"));
     if (!pem) return pem.error();
-    auto path = ca.write(*pem);
-    if (!path) return path.error();
-    out.caPem = *pem;
+    out.caPem = *pem;  // in memory: the provider verifies against it without a file
   }
   return out;
 }
 
+// "scheme://host:port" of an address; the whole text when it has no scheme.
+std::string providerOf(const std::string& address) {
+  auto scheme = address.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto end = address.find_first_of("/?#", start);
+  std::string out = address.substr(0, end == std::string::npos ? address.size() : end);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> measurementProviders(const api::ModelDeployment& md) {
+  std::set<std::string> out;
+  if (md.spec.analysis)
+    for (const auto& metric : md.spec.analysis->metrics) {
+      if (!metric.provider) continue;
+      if (metric.provider->prometheus && metric.provider->prometheus->address)
+        out.insert(providerOf(*metric.provider->prometheus->address));
+      if (metric.provider->web && metric.provider->web->url) out.insert(providerOf(*metric.provider->web->url));
+    }
+  return {out.begin(), out.end()};
+}
 
 rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, const rollout::MeasurementRequest& request,
                                                const CancelToken& cancel) {
@@ -99,8 +112,7 @@ rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, c
   if (!md.spec.analysis) return out;
   for (const auto& metric : md.spec.analysis->metrics) {
     auto name = metric.name.value_or("");
-    TempCaFile ca;
-    auto secrets = resolveSecrets(secrets_, md.namespace_(), metric, ca);
+    auto secrets = resolveSecrets(secrets_, requireLabel_, md.namespace_(), metric);
     if (!secrets) {
       out.verdicts.push_back(analysis::errorVerdict(name, secrets.error().message));
       continue;

@@ -107,6 +107,27 @@ struct Apply {
   }
 };
 
+// The request as text, for the measurement key: what is measured and what it is compared with.
+std::string describeRequest(const rollout::MeasurementRequest& r) {
+  std::string out = r.track + "|" + std::to_string(r.revision) + "|" + r.hash + "|" + r.version + "|";
+  if (r.stable) out += r.stable->hash.value_or("") + "@" + std::to_string(r.stable->revision.value_or(0));
+  for (const auto& v : r.variants) out += "[" + describeRequest(v) + "]";
+  return out;
+}
+
+// Identifies one due measurement: the object's incarnation and spec, where the analysis stands in
+// status (rollout, step, newest recorded run) and the request. A key that was consumed comes back
+// only from a cache that does not yet show the status written with its result.
+std::string measurementKey(const api::ModelDeployment& md, const rollout::MeasurementRequest& request) {
+  const auto& st = md.status;
+  std::string newestRun;
+  if (st.analysis)
+    for (const auto& run : st.analysis->runs) newestRun = std::max(newestRun, run.at.value_or(""));
+  return md.uid() + "|g" + std::to_string(md.generation()) + "|" +
+         st.rolloutStartedAt.value_or("") + "|s" + std::to_string(st.currentStepIndex.value_or(-1)) + "@" +
+         st.stepStartedAt.value_or("") + "|" + newestRun + "|" + describeRequest(request);
+}
+
 // The ModelDeployment the planner sees: decoded, defaulted, validated; a document that does not even
 // decode keeps only its metadata and status, and every decode error becomes an InvalidSpec reason.
 rollout::PlanInput planInputFor(const Json& raw, WallTime now) {
@@ -147,6 +168,50 @@ ReconcileResult reportBlockedRouting(runtime::ReconcileContext& ctx, const runti
 
 }  // namespace
 
+struct ModelDeploymentReconciler::MeasurementStep {
+  std::optional<rollout::Measurement> measurement;  // a finished result for the planner
+  WallTime takenAt{};                               // when it was taken: the pass's `now`
+  std::optional<std::string> consumeKey;            // mark consumed once status is written
+  std::optional<std::chrono::milliseconds> requeue; // the pool was full: ask again then
+};
+
+// The measurement path: asks the pool for a due measurement; never waits for one.
+ModelDeploymentReconciler::MeasurementStep ModelDeploymentReconciler::measurementFor(
+    const runtime::ReconcileRequest& request, const runtime::ReconcileContext& ctx, const rollout::PlanInput& in) {
+  MeasurementStep step;
+  if (!in.invalid.empty() || !options_.measurer || !options_.measurements) return step;
+  auto due = rollout::measurementDue(in.md, in.now);
+  if (!due) return step;
+  MeasurementJob job;
+  job.object = request.key();
+  job.key = measurementKey(in.md, *due);
+  job.providers = measurementProviders(in.md);
+  job.term = ctx.cancel;
+  // One request, or one per A/B variant; the job owns copies (the reconcile returns long before it ends).
+  job.measure = [measurer = options_.measurer, md = in.md, req = *due](const CancelToken& cancel) {
+    return rollout::measureEach(req, [&](const rollout::MeasurementRequest& one) {
+      return measurer->measure(md, one, cancel);
+    });
+  };
+  auto key = job.key;
+  auto answer = options_.measurements->ask(std::move(job));
+  if (answer.state == MeasurementPool::State::Busy) step.requeue = options_.busyRequeue;
+  if (answer.state != MeasurementPool::State::Ready) return step;
+  if (options_.gauges) {
+    const auto& m = answer.result->measurement;
+    auto record = [&](std::int64_t revision, const rollout::Measurement& one) {
+      for (const auto& v : one.verdicts) options_.gauges->record(request.ns, request.name, revision, v);
+    };
+    if (due->variants.empty()) record(due->revision, m);
+    for (std::size_t i = 0; i < m.variants.size() && i < due->variants.size(); ++i)
+      record(due->variants[i].revision, m.variants[i]);
+  }
+  step.measurement = std::move(answer.result->measurement);
+  step.takenAt = answer.result->startedAt;
+  step.consumeKey = key;
+  return step;
+}
+
 ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileRequest& request,
                                                      runtime::ReconcileContext& ctx) {
   const auto* mds = ctx.caches.cache(kube::resources::modelDeployments());
@@ -155,6 +220,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (!object) {  // deleted: children go with it (ownerReferences)
     if (options_.gauges) options_.gauges->forget(request.ns, request.name);
     if (options_.outcomes) options_.outcomes->forget(request.ns, request.name);
+    if (options_.measurements) options_.measurements->forget(request.key());
     return ReconcileResult::done();
   }
   const Json& raw = *object;
@@ -168,18 +234,15 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     for (const auto& d : deployments->byOwner(in.md.uid())) owned.push_back(*d);
     in.observed = observeDeployments(owned);
   }
-  if (in.invalid.empty() && options_.measurer)
-    if (auto due = rollout::measurementDue(in.md, in.now)) {
-      // One request, or one per A/B variant; each measured result also goes to the gauges.
-      in.measurement = rollout::measureEach(*due, [&](const rollout::MeasurementRequest& one) {
-        auto measured = options_.measurer->measure(in.md, one, ctx.cancel);
-        if (options_.gauges)
-          for (const auto& v : measured.verdicts) options_.gauges->record(request.ns, request.name, one.revision, v);
-        return measured;
-      });
-    }
+  auto measured = measurementFor(request, ctx, in);
+  if (measured.measurement) {
+    in.measurement = std::move(measured.measurement);
+    in.now = measured.takenAt;
+  }
 
   auto plan = rollout::plan(in);
+  if (measured.requeue && (!plan.requeueAfter || *measured.requeue < *plan.requeueAfter))
+    plan.requeueAfter = measured.requeue;
   if (options_.gauges) options_.gauges->retain(request.ns, request.name, liveRevisions(plan.status));
   Apply apply{ctx, in.md, plan, deployments, services, {}};
   std::string routingProblem;
@@ -224,6 +287,9 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
       return ReconcileResult::failed("update status: " + written.error().describe());
     }
   }
+  // The status holding the measurement is written: a reconcile from a cache not showing it yet must
+  // neither measure again nor hand the same result over twice.
+  if (measured.consumeKey) options_.measurements->consumed(request.key(), *measured.consumeKey);
   // Counted once the status holding the new entries is written: a failed write is retried and counted then.
   if (options_.outcomes) options_.outcomes->countNew(request.ns, request.name, in.md.status.history, plan.status.history);
   if (options_.events)

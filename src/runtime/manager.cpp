@@ -69,6 +69,7 @@ Manager::~Manager() {
   controller_->shutdown(std::chrono::milliseconds(0));
   events_.stop(std::chrono::milliseconds(0));
   informers_.stopAll();
+  caches_.stopAll();
   for (auto& e : endpoints_) e->stop();
 }
 
@@ -85,6 +86,11 @@ Informer& Manager::watchOwned(const kube::Resource& resource, InformerOptions op
       informers_.add(std::make_unique<Informer>(client_, resource, clock_, sleeper_, std::move(options), &metrics_));
   informer.addHandler(controller_->ownerHandler(ownerKind, ownerGroup));
   return informer;
+}
+
+Informer& Manager::watchCache(const kube::Resource& resource, InformerOptions options) {
+  return caches_.add(
+      std::make_unique<Informer>(client_, resource, clock_, sleeper_, std::move(options), &metrics_));
 }
 
 int Manager::run(const CancelToken& stop) {
@@ -105,6 +111,7 @@ int Manager::run(const CancelToken& stop) {
   }
   events_.start();
   informers_.startAll();
+  caches_.startAll();
   controller_->start();
   // Reconcile only from synced caches: an empty cache would look like missing children.
   while (!informers_.waitForSync(std::chrono::seconds(1))) {
@@ -132,10 +139,17 @@ int Manager::run(const CancelToken& stop) {
   sequence.add("controller", [this](std::chrono::milliseconds left) {
     controller_->shutdown(std::min(left, options_.inFlightGrace));
   });
+  if (options_.stopMeasurements)
+    sequence.add("measurements", [this](std::chrono::milliseconds left) {
+      options_.stopMeasurements(std::min(left, std::chrono::milliseconds(1000)));
+    });
   sequence.add("events", [this](std::chrono::milliseconds left) {
     events_.stop(std::min(left, std::chrono::milliseconds(1000)));
   });
-  sequence.add("informers", [this](std::chrono::milliseconds) { informers_.stopAll(); });
+  sequence.add("informers", [this](std::chrono::milliseconds) {
+    informers_.stopAll();
+    caches_.stopAll();
+  });
   sequence.add("http", [this](std::chrono::milliseconds) {
     for (auto& e : endpoints_) e->stop();
   });

@@ -1,16 +1,20 @@
 // ModelDeploymentReconciler: the level-based reconcile of one ModelDeployment. It reads everything
-// from the informer caches, asks the Measurer for analysis verdicts when one is due, calls the pure
-// planner, and applies the Plan in the order planner.h prescribes: grow children, write traffic,
+// from the informer caches; when an analysis measurement is due it asks the MeasurementPool: a
+// finished result goes to the planner (with the time it was taken as the pass's `now`, so the run
+// times in status and the interval are those of the measurement), otherwise the pool measures in the
+// background and re-queues the key when done - a reconcile never waits on a metrics provider. It calls
+// the pure planner, and applies the Plan in the order planner.h prescribes: grow children, write traffic,
 // then shrink and delete, then status (through /status with the resourceVersion read; 409 requeues),
 // then Events. A reconcile that finds everything as desired makes no write. It never writes spec.
 // Thread-safety: reconcile() may run concurrently for different keys (the work queue guarantees one
-// worker per key); the reconciler itself holds no mutable state.
+// worker per key); the reconciler itself holds no mutable state (the pool is thread-safe).
 #pragma once
 
 #include <functional>
 #include <memory>
 
 #include "modelops/reconciler/analysis_gauges.h"
+#include "modelops/reconciler/measurement_pool.h"
 #include "modelops/reconciler/measurer.h"
 #include "modelops/reconciler/rollout_outcomes.h"
 #include "modelops/rollout/planner.h"
@@ -26,7 +30,11 @@ using RouterFactory =
     std::function<std::unique_ptr<traffic::TrafficRouter>(const api::ModelDeployment&, kube::KubeClient&)>;
 
 struct ReconcilerOptions {
-  Measurer* measurer = nullptr;  // null: analysis steps wait (no verdicts)
+  // Both set, or analysis steps wait (no verdicts). The measurer runs on the pool's threads.
+  Measurer* measurer = nullptr;
+  MeasurementPool* measurements = nullptr;
+  // When the pool's queue is full: try again after this long.
+  std::chrono::milliseconds busyRequeue{std::chrono::seconds(2)};
   EventSink events;              // may be empty
   AnalysisGauges* gauges = nullptr;      // may be null
   RolloutOutcomes* outcomes = nullptr;   // may be null
@@ -42,6 +50,9 @@ class ModelDeploymentReconciler final : public runtime::Reconciler {
                                      runtime::ReconcileContext& context) override;
 
  private:
+  struct MeasurementStep;
+  MeasurementStep measurementFor(const runtime::ReconcileRequest& request, const runtime::ReconcileContext& ctx,
+                                 const rollout::PlanInput& in);
   ReconcilerOptions options_;
 };
 

@@ -8,8 +8,12 @@
 //   if in-flight work does not finish, onStuck - by default _Exit(1), the process can no longer prove
 //   it stopped) or, without leader election, lead at once (modelops_leader 1). When `stop` fires: the
 //   elector stops (controller stops taking work and finishes in-flight reconciles, then the lease is
-//   released), the controller shuts down, events drain, informers and HTTP stop - within
-//   shutdownBudget.
+//   released), the controller shuts down, background measurements are cancelled (stopMeasurements),
+//   events drain, informers and HTTP stop - within shutdownBudget.
+// Informers come in three kinds: primary (changes enqueue the object), owned (changes enqueue the
+// owner) and cache-only (watchCache: read through their cache, e.g. the provider-credential Secrets).
+// Cache-only informers do not gate readiness or leading: a Secret watch the RBAC forbids must not stop
+// reconciliation (its readers wait for it, bounded, with Informer::waitForSync).
 // Thread-safety: configure (watchPrimary/watchOwned) before run(); run() on one thread; the
 // accessors are for set-up and tests.
 #pragma once
@@ -47,6 +51,8 @@ struct ManagerOptions {
   std::chrono::milliseconds inFlightGrace{3000};
   std::chrono::milliseconds shutdownBudget{4500};
   std::function<void()> onStuck;  // default: std::_Exit(1)
+  // Cancels the reconciler's background measurements and waits up to the given time (may be empty).
+  std::function<void(std::chrono::milliseconds)> stopMeasurements;
 };
 
 class Manager {
@@ -62,6 +68,9 @@ class Manager {
   // An informer whose changes enqueue the key of the object's controller owner of ownerKind.
   Informer& watchOwned(const kube::Resource& resource, InformerOptions options = {},
                        const std::string& ownerKind = "ModelDeployment", const std::string& ownerGroup = "modelops.dev");
+
+  // An informer that only keeps a cache (no reconcile is enqueued by its changes; not in informers()).
+  Informer& watchCache(const kube::Resource& resource, InformerOptions options = {});
 
   // Runs until stop fires. 0 after a clean shutdown within the budget; 1 when start-up failed or
   // the shutdown overran.
@@ -82,6 +91,7 @@ class Manager {
   Sleeper& sleeper_;
   RuntimeMetrics& metrics_;
   InformerSet informers_;
+  InformerSet caches_;  // cache-only informers (watchCache)
   WorkQueue queue_;
   EventRecorder events_;
   std::unique_ptr<Controller> controller_;

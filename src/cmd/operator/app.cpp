@@ -15,6 +15,7 @@
 #include "modelops/common/logging.h"
 #include "modelops/kube/client_impl.h"
 #include "modelops/kube/config.h"
+#include "modelops/reconciler/measurement_metrics.h"
 #include "modelops/reconciler/reconciler.h"
 #include "modelops/runtime/manager.h"
 #include "modelops/runtime/metrics.h"
@@ -140,12 +141,33 @@ int runOperator(const OperatorOptions& options) {
 
   // The reconciler reports Events through the manager's recorder, which exists once the manager does.
   runtime::EventRecorder* recorder = nullptr;
-  reconciler::AnalysisMeasurer measurer(&client,
-                                       analysis::AnalysisRunner(analysis::defaultProviderFactory(options.providerLimits)));
+  // Measurements: provider credentials come from the Secret informer's cache (set once the manager
+  // exists); measurements run on the pool's threads and re-queue their ModelDeployment when done.
+  // A lookup before the Secret cache has synced waits for it (bounded: the RBAC may forbid the watch).
+  const runtime::Informer* secretInformer = nullptr;
+  reconciler::AnalysisMeasurer measurer(
+      [&secretInformer](const std::string& ns, const std::string& name) -> std::optional<nlohmann::json> {
+        if (!secretInformer || !secretInformer->waitForSync(5s)) return std::nullopt;
+        auto secret = secretInformer->cache().get(ns, name);
+        if (!secret) return std::nullopt;
+        return *secret;
+      },
+      options.providerCredentialsRequireLabel,
+      analysis::AnalysisRunner(analysis::defaultProviderFactory(options.providerLimits)));
+  reconciler::MeasurementMetrics measurementMetrics(*metrics.registry());
+  reconciler::MeasurementPoolOptions poolOptions;
+  poolOptions.observer = &measurementMetrics;
+  poolOptions.maxInFlight = static_cast<std::size_t>(options.measurementConcurrency);
+  poolOptions.maxPerProvider = static_cast<std::size_t>(options.measurementConcurrencyPerProvider);
+  poolOptions.maxQueued = static_cast<std::size_t>(options.measurementQueueLength);
+  reconciler::ThreadExecutor measurementThreads(poolOptions.maxInFlight);
+  reconciler::MeasurementPool measurements(measurementThreads, clock, poolOptions);
+  managerOptions.stopMeasurements = [&measurements](std::chrono::milliseconds grace) { measurements.shutdown(grace); };
   reconciler::AnalysisGauges gauges(*metrics.registry());
   reconciler::RolloutOutcomes outcomes(*metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
+  reconcilerOptions.measurements = &measurements;
   reconcilerOptions.gauges = &gauges;
   reconcilerOptions.outcomes = &outcomes;
   reconcilerOptions.events = [&recorder](const nlohmann::json& object, const rollout::PlannedEvent& e) {
@@ -155,6 +177,7 @@ int runOperator(const OperatorOptions& options) {
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
   runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
   recorder = &manager.events();
+  measurements.setReadyCallback([&manager](const std::string& key) { manager.controller().enqueue(key); });
 
   // Informers: ModelDeployments, and only the Deployments/Services that carry our label.
   runtime::InformerOptions mdOptions;
@@ -166,6 +189,12 @@ int runOperator(const OperatorOptions& options) {
   manager.watchPrimary(kube::resources::modelDeployments(), mdOptions);
   manager.watchOwned(kube::resources::deployments(), childOptions);
   manager.watchOwned(kube::resources::services(), childOptions);
+  // Secrets: only those opted in as provider credentials (unless the label is not required).
+  auto secretOptions = mdOptions;
+  secretOptions.resyncPeriod = 0ms;
+  if (options.providerCredentialsRequireLabel)
+    secretOptions.labelSelector = std::string(reconciler::kProviderCredentialsLabel) + "=true";
+  secretInformer = &manager.watchCache(kube::resources::secrets(), secretOptions);
 
   // Validating admission webhook: served on every replica (not only the leader), stopped after the manager.
   auto webhookAddress = parseAddress("--webhook-bind-address", options.webhookBindAddress);

@@ -105,6 +105,16 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
                       "Metric provider destinations denied (same forms), on top of the built-in link-local and "
                       "metadata ranges (169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, 0.0.0.0/8, ::). Deny wins.",
                       "LIST");
+  flags.addBool("provider-credentials-require-label", &o.providerCredentialsRequireLabel,
+                "Use a Secret as metrics-provider credentials only when it carries the label "
+                "modelops.dev/provider-credentials: \"true\" (only such Secrets are watched). false: any Secret "
+                "of the ModelDeployment's namespace (all Secrets are watched).");
+  flags.addInt("measurement-concurrency", &o.measurementConcurrency,
+               "Analysis measurements running at once (they run off the reconcile workers).");
+  flags.addInt("measurement-concurrency-per-provider", &o.measurementConcurrencyPerProvider,
+               "Analysis measurements running at once against one provider (scheme://host:port).");
+  flags.addInt("measurement-queue-length", &o.measurementQueueLength,
+               "Analysis measurements waiting to run; when full, a reconcile asks again later.");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
 
   if (auto st = flags.parse(args); !st) return st.error();
@@ -115,6 +125,12 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
   if (o.qps < 0) return invalid("--kube-api-qps must be >= 0");
   if (o.burst < 1) return invalid("--kube-api-burst must be >= 1");
   if (o.workers < 1 || o.workers > 64) return invalid("--workers must be between 1 and 64");
+  if (o.measurementConcurrency < 1 || o.measurementConcurrency > 256)
+    return invalid("--measurement-concurrency must be between 1 and 256");
+  if (o.measurementConcurrencyPerProvider < 1)
+    return invalid("--measurement-concurrency-per-provider must be >= 1");
+  if (o.measurementQueueLength < 1 || o.measurementQueueLength > 100000)
+    return invalid("--measurement-queue-length must be between 1 and 100000");
   if (o.logFormat != "text" && o.logFormat != "json") return invalid("--log-format must be text or json");
   if (o.leaseDuration <= o.renewDeadline)
     return invalid("--leader-election-lease-duration must be greater than --leader-election-renew-deadline");

@@ -53,6 +53,11 @@ struct OperatorOptions {
   std::vector<std::string> providerAllow;  // values as given (each a comma-separated list)
   std::vector<std::string> providerDeny;
   analysis::ProviderLimits providerLimits;  // built from the four flags above by parseOperatorOptions
+  // Measurements (analysis queries run off the reconcile workers) and provider credentials.
+  bool providerCredentialsRequireLabel = true;  // only Secrets labelled modelops.dev/provider-credentials=true
+  std::int64_t measurementConcurrency = 8;
+  std::int64_t measurementConcurrencyPerProvider = 2;
+  std::int64_t measurementQueueLength = 256;
 
   bool showHelp = false;
   bool showVersion = false;

@@ -158,6 +158,8 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
   prometheus.setCounts("2.0.0", 960, 1000);
   prometheus.setCounts("3.0.0", 500, 1000);  // far below the 0.9 floor: a confident failure
   ASSERT_EQ(kubectl({"create", "secret", "generic", "prom-token", "--from-literal=token=s3cr3t-token"}).code, 0);
+  // Opted in as provider credentials (the operator watches only Secrets with this label).
+  ASSERT_EQ(kubectl({"label", "secret", "prom-token", "modelops.dev/provider-credentials=true"}).code, 0);
   const json route = {{"apiVersion", "gateway.networking.k8s.io/v1"}, {"kind", "HTTPRoute"},
                       {"metadata", {{"name", "canary-route"}, {"namespace", "default"}}},
                       {"spec", {{"parentRefs", {{{"name", "gw"}}}},
@@ -239,7 +241,7 @@ TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
        {"watch modelops.dev/modeldeployments", "update modelops.dev/modeldeployments/status", "create apps/deployments",
         "patch apps/deployments", "delete apps/deployments", "create services",
         "patch services" /* the -stable Service's selector moves to the promoted revision */, "create events",
-        "get secrets",
+        "list secrets", "watch secrets",
         "update gateway.networking.k8s.io/httproutes", "update networking.istio.io/virtualservices"})
     EXPECT_TRUE(used.count(expected)) << "the operator never made `" << expected << "`; it made:" << joined(used);
   for (const char* expected : {"create coordination.k8s.io/leases", "update coordination.k8s.io/leases"})

@@ -108,5 +108,36 @@ TEST(OperatorOptions, ProviderLimitFlags) {
   }
 }
 
+// Measurements off the workers and provider credentials (issue 14 item 2, issue 12 row 5).
+TEST(OperatorOptions, MeasurementAndProviderCredentialFlags) {
+  auto d = parseOperatorOptions({});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_TRUE(d->providerCredentialsRequireLabel) << "Secrets must opt in by default";
+  EXPECT_EQ(d->measurementConcurrency, 8);
+  EXPECT_EQ(d->measurementConcurrencyPerProvider, 2);
+  EXPECT_EQ(d->measurementQueueLength, 256);
+  auto help = parseOperatorOptions({"--help"});
+  ASSERT_TRUE(help);
+  for (const char* flag : {"--provider-credentials-require-label", "--measurement-concurrency",
+                           "--measurement-concurrency-per-provider", "--measurement-queue-length"})
+    EXPECT_NE(help->usage.find(flag), std::string::npos) << flag;
+  auto o = parseOperatorOptions({"--provider-credentials-require-label=false", "--measurement-concurrency=3",
+                                 "--measurement-concurrency-per-provider", "1", "--measurement-queue-length=10"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_FALSE(o->providerCredentialsRequireLabel);
+  EXPECT_EQ(o->measurementConcurrency, 3);
+  EXPECT_EQ(o->measurementConcurrencyPerProvider, 1);
+  EXPECT_EQ(o->measurementQueueLength, 10);
+  for (const auto& [args, flag] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--measurement-concurrency=0"}, "--measurement-concurrency"},
+           {{"--measurement-concurrency=1000"}, "--measurement-concurrency"},
+           {{"--measurement-concurrency-per-provider=0"}, "--measurement-concurrency-per-provider"},
+           {{"--measurement-queue-length=0"}, "--measurement-queue-length"}}) {
+    auto bad = parseOperatorOptions(args);
+    ASSERT_FALSE(bad) << args[0];
+    EXPECT_NE(bad.error().message.find(flag), std::string::npos) << bad.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace modelops::cmd
