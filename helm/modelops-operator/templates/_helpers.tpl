@@ -77,7 +77,7 @@ app.kubernetes.io/part-of: modelops
 
 {{/* Fails the render on an rbac.scope other than cluster or namespace. */}}
 {{- define "modelops-operator.validate" -}}
-{{- if not (has .Values.rbac.scope (list "cluster" "namespace")) }}
-{{- fail "rbac.scope must be cluster or namespace" }}
+{{- if not (has (lower (toString .Values.rbac.scope)) (list "cluster" "namespace")) }}
+{{- fail "rbac.scope must be cluster or namespace (Cluster, Namespace)" }}
 {{- end }}
 {{- end }}
