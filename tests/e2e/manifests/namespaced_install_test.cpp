@@ -136,6 +136,7 @@ TEST(NamespacedInstall, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInIts
   ASSERT_TRUE(prometheus.running());
   prometheus.setCounts("1.0.0", 970, 1000);
   prometheus.setCounts("2.0.0", 960, 1000);
+  prometheus.setCounts("3.0.0", 500, 1000);
   const json gateway = {{"gatewayAPI", {{"httpRoute", "canary-route"}}}};
   const json istio = {{"istio", {{"virtualService", {{"name", "canary-vs"}, {"routes", {"primary"}}}}}}};
   for (const std::string ns : {kWatched, "other"}) {  // the same objects in both: only the namespace differs
@@ -160,6 +161,14 @@ TEST(NamespacedInstall, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInIts
     EXPECT_EQ(second.code, 0) << name << ": " << second.out << second.err << run.operatorLog();
     EXPECT_EQ(run.field(kWatched, name, ".status.stable.version"), "2.0.0");
   }
+  // A failing third version: rolled back, and with one old revision kept the first one's Deployment goes.
+  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel(kWatched, "gw-model", "3.0.0", gateway, prometheus.url())).code, 0);
+  auto bad = run.waitStatus(kWatched, "gw-model");
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  auto retired = run.kubectl({"wait", "--for=delete", "deployment", "-n", kWatched, "-l",
+                              "modelops.dev/name=gw-model,modelops.dev/revision=1", "--timeout=30s"},
+                             std::chrono::seconds(45));
+  EXPECT_EQ(retired.code, 0) << retired.out << retired.err;
   EXPECT_GT(prometheus.answered(), 0);
   EXPECT_EQ(prometheus.unauthorized(), 0);
   EXPECT_EQ(run.stopOperator(), 0) << run.operatorLog();

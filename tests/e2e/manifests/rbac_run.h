@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -95,11 +96,24 @@ inline nlohmann::json rbacVirtualService(const std::string& ns, const std::strin
                     {"http", {{{"name", "primary"}, {"route", {{{"destination", {{"host", host + "-stable"}}}, {"weight", 100}}}}}}}}}};
 }
 
-// Secret prom-token holding the stand-in Prometheus' bearer token, labelled as provider credentials.
+inline std::string rbacBase64(const std::string& in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, in.size() - i);
+    unsigned v = 0;
+    for (std::size_t k = 0; k < 3; ++k) v = (v << 8) | (k < n ? static_cast<unsigned char>(in[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
+// Secret prom-token holding the stand-in Prometheus' bearer token, labelled as provider credentials. In `data`:
+// the dev server does not fold `stringData` into `data` as kube-apiserver does.
 inline nlohmann::json rbacCredentialsSecret(const std::string& ns, const std::string& token) {
   return {{"apiVersion", "v1"}, {"kind", "Secret"},
           {"metadata", {{"name", "prom-token"}, {"namespace", ns}, {"labels", {{kProviderCredentialsLabel, "true"}}}}},
-          {"stringData", {{"token", token}}}};
+          {"data", {{"token", rbacBase64(token)}}}};
 }
 
 // A loopback port free at the time of the call (for listeners whose flag takes no port 0).
@@ -141,8 +155,11 @@ class RbacRun {
   const std::filesystem::path& dir() const { return dir_; }
   std::string binary(const std::string& name) const { return (bin_ / name).string(); }
   bool binariesBuilt(std::string* missing) const {
-    for (const char* b : {"modelops-operator", "modelops-devserver", "kubectl-modelops"})
-      if (!std::filesystem::exists(bin_ / b)) return (*missing = b), false;
+    for (const char* b : {"modelops-operator", "modelops-devserver", "kubectl-modelops"}) {
+      if (std::filesystem::exists(bin_ / b)) continue;
+      *missing = b;
+      return false;
+    }
     return true;
   }
 
