@@ -75,6 +75,11 @@ app.kubernetes.io/part-of: modelops
 {{- default .Release.Namespace .Values.watchNamespace }}
 {{- end }}
 
+{{/* "true" when rbac.scope is namespace (case-insensitive: Namespace too), else "false". */}}
+{{- define "modelops-operator.namespaced" -}}
+{{- ternary "true" "false" (eq (lower (toString .Values.rbac.scope)) "namespace") }}
+{{- end }}
+
 {{/* Fails the render on an rbac.scope other than cluster or namespace. */}}
 {{- define "modelops-operator.validate" -}}
 {{- if not (has (lower (toString .Values.rbac.scope)) (list "cluster" "namespace")) }}

@@ -183,6 +183,12 @@ TEST(HelmChart, RbacRulesMatchTheKustomizeBase) {
   ASSERT_NE(guard, std::string::npos);
   EXPECT_LT(guard, rbac.find("validatingwebhookconfigurations"));
   EXPECT_GT(rbac.find("{{- end }}", guard), rbac.find("verbs: [get, patch]", guard));
+  // rbac.scope is case-insensitive (Cluster, Namespace): read through one helper wherever it decides.
+  EXPECT_NE(readFile(chartDir() / "templates/_helpers.tpl").find("eq (lower (toString .Values.rbac.scope)) \"namespace\""),
+            std::string::npos);
+  for (const auto& t : templates())
+    EXPECT_EQ(readFile(t).find("eq .Values.rbac.scope"), std::string::npos) << t.filename() << " compares rbac.scope as typed";
+  EXPECT_NE(rbac.find("$namespaced := eq (include \"modelops-operator.namespaced\" .) \"true\""), std::string::npos);
 }
 
 }  // namespace
