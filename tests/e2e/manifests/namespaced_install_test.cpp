@@ -7,7 +7,8 @@
 // started with the Deployment's arguments as the kubelet would expand them, completes a Gateway API canary
 // with analysis (credentials from a Secret) and an Istio canary in that namespace; every request it sends is
 // allowed by the Role, every grant of the Role is used, and a ModelDeployment in another namespace is never
-// touched. The authorizer refuses what lies outside the namespace (cluster-wide lists, other namespaces).
+// touched; the same holds for the Helm chart's rules with rbac.scope=namespace (read without helm). The
+// authorizer refuses what lies outside the namespace (cluster-wide lists, other namespaces).
 // Thread-safety: gtest main thread only (the Prometheus stand-in serves on its own thread).
 #include <gtest/gtest.h>
 
@@ -182,6 +183,16 @@ TEST(NamespacedInstall, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInIts
   const auto used = modelops::testing::expectEveryRequestAllowed(requests, authorizer, "the namespaced Role", allowances);
   for (const auto& b : authorizer.bindings())
     modelops::testing::expectEveryGrantUsed(b.rules, used, b.source + " in " + kWatched, allowances);
+  // The Helm chart with rbac.scope=namespace grants the same (its rules without the cluster-scoped one).
+  std::string helmError;
+  auto helm = modelops::testing::helmRuleBlocks(
+      modelops::testing::readFile(run.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
+  ASSERT_TRUE(helmError.empty() && helm.size() == 2u) << helmError;
+  const RbacAuthorizer helmNamespaced({{namespacedPartOf(helm[0]), kWatched, "Helm Role (rbac.scope=namespace)"},
+                                       {helm[1], kWatched, "Helm leader-election Role"}});
+  modelops::testing::expectEveryRequestAllowed(requests, helmNamespaced, "the Helm chart's namespaced Role", allowances);
+  for (const auto& b : helmNamespaced.bindings())
+    modelops::testing::expectEveryGrantUsed(b.rules, used, b.source, allowances);
   std::cout << "operator API calls observed (namespaced):" << modelops::testing::joinedLines(used) << "\n";
   EXPECT_EQ(run.stopServer(), 0);
 }
