@@ -1,14 +1,16 @@
-// e2e.manifests: the namespace-scoped install (manifests/overlays/namespaced). Rendered by the real kubectl,
-// it holds only objects of its namespace (no ClusterRole, no CRD), its Role is the ClusterRole without the
-// cluster-scoped rule, and the operator watches the pod's own namespace. Applied with `kubectl apply -k` to a
-// modelops-devserver binary, it gives the operator's ServiceAccount the rights the run is then judged by:
-// the RBAC objects read back from the server, evaluated as kube-apiserver's RBAC authorizer would
-// (rbac_authorizer.h; the dev server stores RBAC but does not enforce it). The modelops-operator binary,
-// started with the Deployment's arguments as the kubelet would expand them, completes a Gateway API canary
-// with analysis (credentials from a Secret) and an Istio canary in that namespace; every request it sends is
-// allowed by the Role, every grant of the Role is used, and a ModelDeployment in another namespace is never
-// touched; the same holds for the Helm chart's rules with rbac.scope=namespace (read without helm). The
-// authorizer refuses what lies outside the namespace (cluster-wide lists, other namespaces).
+// e2e.manifests: the namespace-scoped install (manifests/overlays/namespaced).
+// NamespacedInstall: rendered by the real kubectl, it holds only objects of its namespace (no ClusterRole, no
+// CRD), its Role is the ClusterRole without the cluster-scoped rule, and the operator watches the pod's own
+// namespace.
+// NamespacedRun: applied with `kubectl apply -k` to a modelops-devserver binary, it gives the operator's
+// ServiceAccount the rights the run is then judged by: the RBAC objects read back from the server, evaluated as
+// kube-apiserver's RBAC authorizer would (rbac_authorizer.h; the dev server stores RBAC but does not enforce
+// it). The modelops-operator binary, started with the Deployment's arguments as the kubelet would expand them,
+// completes a Gateway API canary with analysis (credentials from a Secret, a rollback, a revision retired) and
+// an Istio canary in that namespace; every request it sends is allowed by the Role, every grant of the Role is
+// used, and a ModelDeployment in another namespace is never touched; the same holds for the Helm chart's rules
+// with rbac.scope=namespace (read without helm). The authorizer refuses what lies outside the namespace
+// (cluster-wide lists, other namespaces).
 // Thread-safety: gtest main thread only (the Prometheus stand-in serves on its own thread).
 #include <gtest/gtest.h>
 
@@ -100,101 +102,126 @@ TEST(NamespacedInstall, RendersOnlyNamespacedObjectsWithTheClusterRoleRules) {
   EXPECT_EQ(container["image"], (*baseDeployment)["spec"]["template"]["spec"]["containers"][0]["image"]);
 }
 
-TEST(NamespacedInstall, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInItsNamespace) {
-  RbacRun run;
+class NamespacedRun : public ::testing::Test {
+ protected:
+  // A cluster administrator's part (CRDs in startServer, the namespaces), then the team's: apply -k. The
+  // ServiceAccount's rights are then read back from the server.
+  void installOverlay() {
+    auto rendered = run_.kubectl({"kustomize", (run_.source() / kOverlay).string()});
+    ASSERT_EQ(rendered.code, 0) << rendered.err;
+    auto docs = modelops::yaml::loadYamlDocuments(rendered.out, "kubectl kustomize output");
+    ASSERT_TRUE(docs.ok()) << docs.error().message;
+    const json* deployment = findRendered(docs.value(), "Deployment", "modelops-operator");
+    ASSERT_NE(deployment, nullptr);
+    deployment_ = *deployment;
+    ASSERT_TRUE(run_.startServer());
+    for (const char* ns : {kWatched, "other"}) ASSERT_EQ(run_.kubectl({"create", "namespace", ns}).code, 0);
+    auto applied = run_.kubectl({"apply", "-k", (run_.source() / kOverlay).string()});
+    ASSERT_EQ(applied.code, 0) << applied.out << applied.err;
+    std::vector<json> rbac;
+    ASSERT_TRUE(run_.rbacObjects(&rbac));
+    authorizer_ = RbacAuthorizer::forServiceAccount(rbac, kWatched, "modelops-operator");
+    ASSERT_EQ(authorizer_.bindings().size(), 2u) << "expected the Role and the leader-election Role";
+    for (const auto& b : authorizer_.bindings()) EXPECT_EQ(b.ns, kWatched) << b.source;
+    // Outside its namespace the ServiceAccount has nothing (kube-apiserver: 403 Forbidden).
+    for (const ApiRequest& outside :
+         {ApiRequest{"watch", "modelops.dev", "modeldeployments", "", ""}, ApiRequest{"list", "", "secrets", "other", ""},
+          ApiRequest{"create", "apps", "deployments", "other", ""},
+          ApiRequest{"patch", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "modelops"}})
+      EXPECT_FALSE(authorizer_.allows(outside)) << describe(outside);
+    EXPECT_TRUE(authorizer_.allows(ApiRequest{"watch", "modelops.dev", "modeldeployments", kWatched, ""}));
+  }
+
+  // The same Secret, routes (and a ModelDeployment) in both namespaces: only the namespace differs.
+  void prepareNamespaces() {
+    ASSERT_TRUE(prometheus_.running());
+    prometheus_.setCounts("1.0.0", 970, 1000);
+    prometheus_.setCounts("2.0.0", 960, 1000);
+    prometheus_.setCounts("3.0.0", 500, 1000);
+    for (const std::string ns : {kWatched, "other"}) {
+      ASSERT_EQ(run_.apply(modelops::testing::rbacCredentialsSecret(ns, kToken)).code, 0);
+      ASSERT_EQ(run_.apply(modelops::testing::rbacHttpRoute(ns, "canary-route", "gw-model-stable")).code, 0);
+      ASSERT_EQ(run_.apply(modelops::testing::rbacVirtualService(ns, "canary-vs", "istio-model")).code, 0);
+    }
+    ASSERT_EQ(run_.apply(model("other", "gw-model", "1.0.0")).code, 0);
+  }
+
+  json model(const std::string& ns, const std::string& name, const std::string& version) {
+    if (name == "gw-model")
+      return modelops::testing::rbacCanaryModel(ns, name, version, {{"gatewayAPI", {{"httpRoute", "canary-route"}}}},
+                                                prometheus_.url());
+    const json istio = {{"istio", {{"virtualService", {{"name", "canary-vs"}, {"routes", {"primary"}}}}}}};
+    return modelops::testing::rbacCanaryModel(ns, name, version, istio, "");
+  }
+
+  // Both canaries through two versions, then a failing third gw-model version: rolled back, and with one old
+  // revision kept the first one's Deployment goes.
+  void rollouts() {
+    for (const char* version : {"1.0.0", "2.0.0"}) {
+      for (const char* name : {"gw-model", "istio-model"}) ASSERT_EQ(run_.apply(model(kWatched, name, version)).code, 0);
+      for (const char* name : {"gw-model", "istio-model"}) {
+        auto done = run_.waitStatus(kWatched, name);
+        EXPECT_EQ(done.code, 0) << name << ": " << done.out << done.err << run_.operatorLog();
+        EXPECT_EQ(run_.field(kWatched, name, ".status.stable.version"), version);
+      }
+    }
+    ASSERT_EQ(run_.apply(model(kWatched, "gw-model", "3.0.0")).code, 0);
+    auto bad = run_.waitStatus(kWatched, "gw-model");
+    EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+    auto retired = run_.kubectl({"wait", "--for=delete", "deployment", "-n", kWatched, "-l",
+                                 "modelops.dev/name=gw-model,modelops.dev/revision=1", "--timeout=30s"},
+                                std::chrono::seconds(45));
+    EXPECT_EQ(retired.code, 0) << retired.out << retired.err;
+    EXPECT_GT(prometheus_.answered(), 0);
+    EXPECT_EQ(prometheus_.unauthorized(), 0);
+  }
+
+  // Both directions for the overlay's Role as applied, and for the Helm chart's rules with rbac.scope=namespace
+  // (read without helm: its rules without the cluster-scoped one).
+  void expectExactlyTheRole(const std::vector<json>& requests, const modelops::testing::CoverageAllowances& allowances) {
+    const auto used = modelops::testing::expectEveryRequestAllowed(requests, authorizer_, "the namespaced Role", allowances);
+    for (const auto& b : authorizer_.bindings())
+      modelops::testing::expectEveryGrantUsed(b.rules, used, b.source + " in " + kWatched, allowances);
+    std::string helmError;
+    auto helm = modelops::testing::helmRuleBlocks(
+        modelops::testing::readFile(run_.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
+    ASSERT_TRUE(helmError.empty() && helm.size() == 2u) << helmError;
+    const RbacAuthorizer helmNamespaced({{namespacedPartOf(helm[0]), kWatched, "Helm Role (rbac.scope=namespace)"},
+                                         {helm[1], kWatched, "Helm leader-election Role"}});
+    modelops::testing::expectEveryRequestAllowed(requests, helmNamespaced, "the Helm chart's namespaced Role", allowances);
+    for (const auto& b : helmNamespaced.bindings()) modelops::testing::expectEveryGrantUsed(b.rules, used, b.source, allowances);
+    std::cout << "operator API calls observed (namespaced):" << modelops::testing::joinedLines(used) << "\n";
+  }
+
+  static constexpr const char* kToken = "n4mespaced-token";
+  RbacRun run_;
+  modelops::testing::FakePrometheus prometheus_{kToken};
+  json deployment_;
+  RbacAuthorizer authorizer_{{}};
+};
+
+TEST_F(NamespacedRun, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInItsNamespace) {
   std::string missing;
-  ASSERT_TRUE(run.binariesBuilt(&missing)) << missing << " is not built";
+  ASSERT_TRUE(run_.binariesBuilt(&missing)) << missing << " is not built";
   std::set<std::string> flags;
   for (const auto& rule : modelops::testing::mergeTimeRules())
-    if (run.operatorHasFlag(rule.flag)) flags.insert(rule.flag);
+    if (run_.operatorHasFlag(rule.flag)) flags.insert(rule.flag);
   const auto allowances = modelops::testing::coverageAllowances(flags);
-  auto rendered = run.kubectl({"kustomize", (run.source() / kOverlay).string()});
-  ASSERT_EQ(rendered.code, 0) << rendered.err;
-  auto docs = modelops::yaml::loadYamlDocuments(rendered.out, "kubectl kustomize output");
-  ASSERT_TRUE(docs.ok()) << docs.error().message;
-  const json* deployment = findRendered(docs.value(), "Deployment", "modelops-operator");
-  ASSERT_NE(deployment, nullptr);
-
-  // A cluster administrator's part (CRDs in startServer, the namespaces), then the team's: apply -k.
-  ASSERT_TRUE(run.startServer());
-  for (const char* ns : {kWatched, "other"}) ASSERT_EQ(run.kubectl({"create", "namespace", ns}).code, 0);
-  auto applied = run.kubectl({"apply", "-k", (run.source() / kOverlay).string()});
-  ASSERT_EQ(applied.code, 0) << applied.out << applied.err;
-  std::vector<json> rbac;
-  ASSERT_TRUE(run.rbacObjects(&rbac));
-  const auto authorizer = RbacAuthorizer::forServiceAccount(rbac, kWatched, "modelops-operator");
-  ASSERT_EQ(authorizer.bindings().size(), 2u) << "expected the Role and the leader-election Role";
-  for (const auto& b : authorizer.bindings()) EXPECT_EQ(b.ns, kWatched) << b.source;
-  // Outside its namespace the ServiceAccount has nothing (kube-apiserver: 403 Forbidden).
-  for (const ApiRequest& outside : {ApiRequest{"watch", "modelops.dev", "modeldeployments", "", ""},
-                                    ApiRequest{"list", "", "secrets", "other", ""},
-                                    ApiRequest{"create", "apps", "deployments", "other", ""},
-                                    ApiRequest{"patch", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "modelops"}})
-    EXPECT_FALSE(authorizer.allows(outside)) << describe(outside);
-  EXPECT_TRUE(authorizer.allows(ApiRequest{"watch", "modelops.dev", "modeldeployments", kWatched, ""}));
-
-  modelops::testing::FakePrometheus prometheus("n4mespaced-token");
-  ASSERT_TRUE(prometheus.running());
-  prometheus.setCounts("1.0.0", 970, 1000);
-  prometheus.setCounts("2.0.0", 960, 1000);
-  prometheus.setCounts("3.0.0", 500, 1000);
-  const json gateway = {{"gatewayAPI", {{"httpRoute", "canary-route"}}}};
-  const json istio = {{"istio", {{"virtualService", {{"name", "canary-vs"}, {"routes", {"primary"}}}}}}};
-  for (const std::string ns : {kWatched, "other"}) {  // the same objects in both: only the namespace differs
-    ASSERT_EQ(run.apply(modelops::testing::rbacCredentialsSecret(ns, "n4mespaced-token")).code, 0);
-    ASSERT_EQ(run.apply(modelops::testing::rbacHttpRoute(ns, "canary-route", "gw-model-stable")).code, 0);
-    ASSERT_EQ(run.apply(modelops::testing::rbacVirtualService(ns, "canary-vs", "istio-model")).code, 0);
-  }
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel("other", "gw-model", "1.0.0", gateway, prometheus.url())).code, 0);
-  ASSERT_TRUE(run.clearAudit());
-  ASSERT_TRUE(run.startOperator(podArguments(*deployment, run)));
-
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel(kWatched, "gw-model", "1.0.0", gateway, prometheus.url())).code, 0);
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel(kWatched, "istio-model", "1.0.0", istio, "")).code, 0);
-  for (const char* name : {"gw-model", "istio-model"}) {
-    auto first = run.waitStatus(kWatched, name);
-    EXPECT_EQ(first.code, 0) << name << ": " << first.out << first.err << run.operatorLog();
-  }
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel(kWatched, "gw-model", "2.0.0", gateway, prometheus.url())).code, 0);
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel(kWatched, "istio-model", "2.0.0", istio, "")).code, 0);
-  for (const char* name : {"gw-model", "istio-model"}) {
-    auto second = run.waitStatus(kWatched, name);
-    EXPECT_EQ(second.code, 0) << name << ": " << second.out << second.err << run.operatorLog();
-    EXPECT_EQ(run.field(kWatched, name, ".status.stable.version"), "2.0.0");
-  }
-  // A failing third version: rolled back, and with one old revision kept the first one's Deployment goes.
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel(kWatched, "gw-model", "3.0.0", gateway, prometheus.url())).code, 0);
-  auto bad = run.waitStatus(kWatched, "gw-model");
-  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
-  auto retired = run.kubectl({"wait", "--for=delete", "deployment", "-n", kWatched, "-l",
-                              "modelops.dev/name=gw-model,modelops.dev/revision=1", "--timeout=30s"},
-                             std::chrono::seconds(45));
-  EXPECT_EQ(retired.code, 0) << retired.out << retired.err;
-  EXPECT_GT(prometheus.answered(), 0);
-  EXPECT_EQ(prometheus.unauthorized(), 0);
-  EXPECT_EQ(run.stopOperator(), 0) << run.operatorLog();
+  ASSERT_NO_FATAL_FAILURE(installOverlay());
+  ASSERT_NO_FATAL_FAILURE(prepareNamespaces());
+  ASSERT_TRUE(run_.clearAudit());
+  ASSERT_TRUE(run_.startOperator(podArguments(deployment_, run_)));
+  ASSERT_NO_FATAL_FAILURE(rollouts());
+  EXPECT_EQ(run_.stopOperator(), 0) << run_.operatorLog();
 
   // The ModelDeployment outside the namespace was never reconciled.
-  EXPECT_EQ(run.field("other", "gw-model", ".status"), "");
-  EXPECT_EQ(run.kubectl({"get", "deployments", "-n", "other", "-o", "name"}).out, "");
+  EXPECT_EQ(run_.field("other", "gw-model", ".status"), "");
+  EXPECT_EQ(run_.kubectl({"get", "deployments", "-n", "other", "-o", "name"}).out, "");
   std::vector<json> requests;
-  ASSERT_TRUE(run.operatorRequests(&requests));
+  ASSERT_TRUE(run_.operatorRequests(&requests));
   ASSERT_FALSE(requests.empty());
-  const auto used = modelops::testing::expectEveryRequestAllowed(requests, authorizer, "the namespaced Role", allowances);
-  for (const auto& b : authorizer.bindings())
-    modelops::testing::expectEveryGrantUsed(b.rules, used, b.source + " in " + kWatched, allowances);
-  // The Helm chart with rbac.scope=namespace grants the same (its rules without the cluster-scoped one).
-  std::string helmError;
-  auto helm = modelops::testing::helmRuleBlocks(
-      modelops::testing::readFile(run.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
-  ASSERT_TRUE(helmError.empty() && helm.size() == 2u) << helmError;
-  const RbacAuthorizer helmNamespaced({{namespacedPartOf(helm[0]), kWatched, "Helm Role (rbac.scope=namespace)"},
-                                       {helm[1], kWatched, "Helm leader-election Role"}});
-  modelops::testing::expectEveryRequestAllowed(requests, helmNamespaced, "the Helm chart's namespaced Role", allowances);
-  for (const auto& b : helmNamespaced.bindings())
-    modelops::testing::expectEveryGrantUsed(b.rules, used, b.source, allowances);
-  std::cout << "operator API calls observed (namespaced):" << modelops::testing::joinedLines(used) << "\n";
-  EXPECT_EQ(run.stopServer(), 0);
+  expectExactlyTheRole(requests, allowances);
+  EXPECT_EQ(run_.stopServer(), 0);
 }
 
 TEST(RbacAuthorizerRules, MatchesAsKubeApiserverDoes) {

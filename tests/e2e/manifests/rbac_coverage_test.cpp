@@ -12,6 +12,7 @@
 // Thread-safety: gtest main thread only (the Prometheus stand-in serves on its own thread).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,6 @@
 
 namespace {
 
-using modelops::testing::ApiRequest;
 using modelops::testing::RbacAuthorizer;
 using modelops::testing::RbacRun;
 using nlohmann::json;
@@ -47,118 +47,145 @@ json coverageWebhookConfiguration(int port) {
              {"admissionReviewVersions", {"v1"}}}}}};
 }
 
-TEST(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
-  RbacRun run;
-  std::string missing;
-  ASSERT_TRUE(run.binariesBuilt(&missing)) << missing << " is not built";
-  // The rules under test, read first so that a malformed file fails before anything runs.
-  const json clusterRules = modelops::testing::loadOneYaml(run.source() / "manifests/rbac/cluster_role.yaml")["rules"];
-  const json leaseRules = modelops::testing::loadOneYaml(run.source() / "manifests/rbac/leader_election_role.yaml")["rules"];
-  std::string helmError;
-  auto helmBlocks = modelops::testing::helmRuleBlocks(
-      modelops::testing::readFile(run.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
-  ASSERT_TRUE(helmError.empty()) << helmError;
-  ASSERT_EQ(helmBlocks.size(), 2u) << "templates/rbac.yaml: expected the operator's rules and the leader-election rules";
-  // Leases are granted only in the leader-election namespace (a Role), everything else cluster-wide.
-  const std::map<std::string, RbacAuthorizer> authorizers = {
-      {"manifests/rbac (ClusterRole + leader-election Role)",
-       RbacAuthorizer({{clusterRules, "", "ClusterRole"}, {leaseRules, "default", "leader-election Role"}})},
-      {"the Helm chart's templates/rbac.yaml",
-       RbacAuthorizer({{helmBlocks[0], "", "ClusterRole"}, {helmBlocks[1], "default", "leader-election Role"}})}};
+class RbacCoverage : public ::testing::Test {
+ protected:
+  // The rules under test, read before anything runs so that a malformed file fails first. Leases are granted
+  // only in the leader-election namespace (a Role), everything else cluster-wide.
+  void loadAuthorizers() {
+    clusterRules_ = modelops::testing::loadOneYaml(run_.source() / "manifests/rbac/cluster_role.yaml")["rules"];
+    const json leaseRules = modelops::testing::loadOneYaml(run_.source() / "manifests/rbac/leader_election_role.yaml")["rules"];
+    std::string helmError;
+    auto helm = modelops::testing::helmRuleBlocks(
+        modelops::testing::readFile(run_.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
+    ASSERT_TRUE(helmError.empty()) << helmError;
+    ASSERT_EQ(helm.size(), 2u) << "templates/rbac.yaml: expected the operator's rules and the leader-election rules";
+    authorizers_.emplace("manifests/rbac (ClusterRole + leader-election Role)",
+                         RbacAuthorizer({{clusterRules_, "", "ClusterRole"}, {leaseRules, "default", "leader-election Role"}}));
+    authorizers_.emplace("the Helm chart's templates/rbac.yaml",
+                         RbacAuthorizer({{helm[0], "", "ClusterRole"}, {helm[1], "default", "leader-election Role"}}));
+    for (const auto& rule : modelops::testing::mergeTimeRules())
+      if (run_.operatorHasFlag(rule.flag)) flags_.insert(rule.flag);
+  }
 
-  std::set<std::string> flags;
-  for (const auto& rule : modelops::testing::mergeTimeRules())
-    if (run.operatorHasFlag(rule.flag)) flags.insert(rule.flag);
-  const auto allowances = modelops::testing::coverageAllowances(flags);
-  const bool webhook = flags.count("--webhook-configuration-name") > 0;
-
-  ASSERT_TRUE(run.startServer());
-  modelops::testing::FakePrometheus prometheus("s3cr3t-token");
-  ASSERT_TRUE(prometheus.running());
-  prometheus.setCounts("1.0.0", 970, 1000);
-  prometheus.setCounts("2.0.0", 960, 1000);
-  prometheus.setCounts("3.0.0", 500, 1000);  // far below the 0.9 floor: a confident failure
-  prometheus.setCounts("4.0.0", 920, 1000);  // A/B control ...
-  prometheus.setCounts("5.0.0", 990, 1000);  // ... and a confidently better treatment
-  ASSERT_EQ(run.apply(modelops::testing::rbacCredentialsSecret("default", "s3cr3t-token")).code, 0);
-  ASSERT_EQ(run.apply(modelops::testing::rbacHttpRoute("default", "canary-route", "gw-model-stable")).code, 0);
-  ASSERT_EQ(run.apply(modelops::testing::rbacVirtualService("default", "canary-vs", "istio-model")).code, 0);
-  ASSERT_EQ(run.apply(modelops::testing::rbacVirtualService("default", "ab-vs", "ab-model")).code, 0);
-  std::vector<std::string> args = {"--leader-elect", "--leader-election-namespace", "default",
-                                   "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-                                   "--log-format", "json", "--log-level", "info"};
-  if (webhook) {
+  // Counts, the Secret, the routes; the operator's arguments (with the webhook once h/webhook's code is in).
+  void prepareCluster(std::vector<std::string>* args) {
+    ASSERT_TRUE(prometheus_.running());
+    prometheus_.setCounts("1.0.0", 970, 1000);
+    prometheus_.setCounts("2.0.0", 960, 1000);
+    prometheus_.setCounts("3.0.0", 500, 1000);  // far below the 0.9 floor: a confident failure
+    prometheus_.setCounts("4.0.0", 920, 1000);  // A/B control ...
+    prometheus_.setCounts("5.0.0", 990, 1000);  // ... and a confidently better treatment
+    ASSERT_EQ(run_.apply(modelops::testing::rbacCredentialsSecret("default", kToken)).code, 0);
+    ASSERT_EQ(run_.apply(modelops::testing::rbacHttpRoute("default", "canary-route", "gw-model-stable")).code, 0);
+    ASSERT_EQ(run_.apply(modelops::testing::rbacVirtualService("default", "canary-vs", "istio-model")).code, 0);
+    ASSERT_EQ(run_.apply(modelops::testing::rbacVirtualService("default", "ab-vs", "ab-model")).code, 0);
+    *args = {"--leader-elect", "--leader-election-namespace", "default", "--metrics-bind-address", "0",
+             "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info"};
+    if (!flags_.count("--webhook-configuration-name")) return;
     const int port = modelops::testing::rbacFreeLoopbackPort();
     ASSERT_GT(port, 0);
-    auto vwc = run.apply(coverageWebhookConfiguration(port));
+    auto vwc = run_.apply(coverageWebhookConfiguration(port));
     ASSERT_EQ(vwc.code, 0) << vwc.out << vwc.err;
-    args.insert(args.end(), {"--webhook-bind-address=127.0.0.1:" + std::to_string(port),
-                             "--webhook-configuration-name=modelops"});
+    args->insert(args->end(), {"--webhook-bind-address=127.0.0.1:" + std::to_string(port),
+                               "--webhook-configuration-name=modelops"});
   }
-  ASSERT_TRUE(run.clearAudit());  // only what follows counts
-  ASSERT_TRUE(run.startOperator(args));
-  const json gateway = {{"gatewayAPI", {{"httpRoute", "canary-route"}}}};
-  auto istio = [](const std::string& vs) { return json{{"istio", {{"virtualService", {{"name", vs}, {"routes", {"primary"}}}}}}}; };
 
-  // Gateway API with analysis: first version, a good one promoted, a bad one rolled back.
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel("default", "gw-model", "1.0.0", gateway, prometheus.url())).code, 0);
-  auto first = run.waitStatus("default", "gw-model");
-  EXPECT_EQ(first.code, 0) << first.out << first.err << run.operatorLog();
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel("default", "gw-model", "2.0.0", gateway, prometheus.url())).code, 0);
-  auto good = run.waitStatus("default", "gw-model");
-  EXPECT_EQ(good.code, 0) << good.out << good.err;
-  EXPECT_EQ(run.field("default", "gw-model", ".status.stable.version"), "2.0.0");
-  const std::string firstRevision = "modelops.dev/name=gw-model,modelops.dev/revision=1";
-  auto kept = run.kubectl({"get", "deployment", "-l", firstRevision, "-o", "name"});
-  EXPECT_FALSE(kept.out.empty()) << "the first revision's Deployment should be kept for rollback: " << kept.err;
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel("default", "gw-model", "3.0.0", gateway, prometheus.url())).code, 0);
-  auto bad = run.waitStatus("default", "gw-model");
-  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
-  EXPECT_EQ(run.field("default", "gw-model", ".status.phase"), "RolledBack");
-  EXPECT_EQ(run.field("default", "gw-model", ".status.stable.version"), "2.0.0");
-  // With one old revision kept, the first one's Deployment is retired (awaited with a watch).
-  auto retired = run.kubectl({"wait", "--for=delete", "deployment", "-l", firstRevision, "--timeout=30s"}, std::chrono::seconds(45));
-  EXPECT_EQ(retired.code, 0) << retired.out << retired.err;
-  EXPECT_EQ(prometheus.unauthorized(), 0) << "the operator queried without the Secret's token";
+  // Gateway API with analysis: first version, a good one promoted, a bad one rolled back, the oldest retired.
+  void gatewayRollouts() {
+    const json gateway = {{"gatewayAPI", {{"httpRoute", "canary-route"}}}};
+    auto version = [&](const char* v) {
+      return run_.apply(modelops::testing::rbacCanaryModel("default", "gw-model", v, gateway, prometheus_.url())).code;
+    };
+    ASSERT_EQ(version("1.0.0"), 0);
+    auto first = run_.waitStatus("default", "gw-model");
+    EXPECT_EQ(first.code, 0) << first.out << first.err << run_.operatorLog();
+    ASSERT_EQ(version("2.0.0"), 0);
+    auto good = run_.waitStatus("default", "gw-model");
+    EXPECT_EQ(good.code, 0) << good.out << good.err;
+    EXPECT_EQ(run_.field("default", "gw-model", ".status.stable.version"), "2.0.0");
+    const std::string firstRevision = "modelops.dev/name=gw-model,modelops.dev/revision=1";
+    auto kept = run_.kubectl({"get", "deployment", "-l", firstRevision, "-o", "name"});
+    EXPECT_FALSE(kept.out.empty()) << "the first revision's Deployment should be kept for rollback: " << kept.err;
+    ASSERT_EQ(version("3.0.0"), 0);
+    auto bad = run_.waitStatus("default", "gw-model");
+    EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+    EXPECT_EQ(run_.field("default", "gw-model", ".status.phase"), "RolledBack");
+    EXPECT_EQ(run_.field("default", "gw-model", ".status.stable.version"), "2.0.0");
+    // With one old revision kept, the first one's Deployment is retired (awaited with a watch).
+    auto retired = run_.kubectl({"wait", "--for=delete", "deployment", "-l", firstRevision, "--timeout=30s"},
+                                std::chrono::seconds(45));
+    EXPECT_EQ(retired.code, 0) << retired.out << retired.err;
+    EXPECT_EQ(prometheus_.unauthorized(), 0) << "the operator queried without the Secret's token";
+  }
 
-  // Istio canary (two versions) and an A/B test through a VirtualService, side by side.
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel("default", "istio-model", "1.0.0", istio("canary-vs"), "")).code, 0);
-  ASSERT_EQ(run.apply(modelops::testing::rbacAbTestModel("default", "ab-model", "4.0.0", "5.0.0", istio("ab-vs"),
-                                                         prometheus.url())).code, 0);
-  auto istioFirst = run.waitStatus("default", "istio-model");
-  EXPECT_EQ(istioFirst.code, 0) << istioFirst.out << istioFirst.err;
-  ASSERT_EQ(run.apply(modelops::testing::rbacCanaryModel("default", "istio-model", "2.0.0", istio("canary-vs"), "")).code, 0);
-  auto istioSecond = run.waitStatus("default", "istio-model");
-  EXPECT_EQ(istioSecond.code, 0) << istioSecond.out << istioSecond.err;
-  auto ab = run.waitStatus("default", "ab-model");
-  EXPECT_EQ(ab.code, 0) << ab.out << ab.err << run.operatorLog();
-  EXPECT_EQ(run.field("default", "ab-model", ".status.stable.version"), "5.0.0");
+  // An Istio canary (two versions) and an A/B test through a VirtualService, side by side.
+  void istioAndAbRollouts() {
+    auto istio = [](const std::string& vs) {
+      return json{{"istio", {{"virtualService", {{"name", vs}, {"routes", {"primary"}}}}}}};
+    };
+    ASSERT_EQ(run_.apply(modelops::testing::rbacCanaryModel("default", "istio-model", "1.0.0", istio("canary-vs"), "")).code, 0);
+    ASSERT_EQ(run_.apply(modelops::testing::rbacAbTestModel("default", "ab-model", "4.0.0", "5.0.0", istio("ab-vs"),
+                                                            prometheus_.url())).code, 0);
+    auto istioFirst = run_.waitStatus("default", "istio-model");
+    EXPECT_EQ(istioFirst.code, 0) << istioFirst.out << istioFirst.err;
+    ASSERT_EQ(run_.apply(modelops::testing::rbacCanaryModel("default", "istio-model", "2.0.0", istio("canary-vs"), "")).code, 0);
+    auto istioSecond = run_.waitStatus("default", "istio-model");
+    EXPECT_EQ(istioSecond.code, 0) << istioSecond.out << istioSecond.err;
+    auto ab = run_.waitStatus("default", "ab-model");
+    EXPECT_EQ(ab.code, 0) << ab.out << ab.err << run_.operatorLog();
+    EXPECT_EQ(run_.field("default", "ab-model", ".status.stable.version"), "5.0.0");
+  }
 
-  EXPECT_EQ(run.stopOperator(), 0) << run.operatorLog();
+  // The run really was complete: these calls only happen on the paths it was meant to exercise.
+  void expectCompleteRun(const std::set<std::string>& used) {
+    std::set<std::string> expected = {
+        "watch modelops.dev/modeldeployments", "update modelops.dev/modeldeployments/status", "create apps/deployments",
+        "patch apps/deployments", "delete apps/deployments", "create services",
+        "patch services" /* the -stable Service's selector moves to the promoted revision */, "create events",
+        "update gateway.networking.k8s.io/httproutes", "update networking.istio.io/virtualservices",
+        "create coordination.k8s.io/leases", "update coordination.k8s.io/leases"};
+    expected.insert(flags_.count("--provider-credentials-require-label") ? "watch secrets" : "get secrets");
+    for (const auto& e : expected)
+      EXPECT_TRUE(used.count(e)) << "the operator never made `" << e << "`; it made:" << modelops::testing::joinedLines(used);
+    for (const auto& [g, reason] : modelops::testing::unusedGrantsKept())
+      EXPECT_TRUE(modelops::testing::expandRules(clusterRules_).count(g))
+          << "unusedGrantsKept() lists `" << g << "`, which is not granted";
+  }
+
+  static constexpr const char* kToken = "s3cr3t-token";
+  RbacRun run_;
+  modelops::testing::FakePrometheus prometheus_{kToken};
+  json clusterRules_;
+  std::map<std::string, RbacAuthorizer> authorizers_;
+  std::set<std::string> flags_;
+};
+
+TEST_F(RbacCoverage, TheOperatorUsesExactlyWhatManifestsAndChartGrant) {
+  std::string missing;
+  ASSERT_TRUE(run_.binariesBuilt(&missing)) << missing << " is not built";
+  ASSERT_NO_FATAL_FAILURE(loadAuthorizers());
+  const auto allowances = modelops::testing::coverageAllowances(flags_);
+  ASSERT_TRUE(run_.startServer());
+  std::vector<std::string> args;
+  ASSERT_NO_FATAL_FAILURE(prepareCluster(&args));
+  ASSERT_TRUE(run_.clearAudit());  // only what follows counts
+  ASSERT_TRUE(run_.startOperator(args));
+  ASSERT_NO_FATAL_FAILURE(gatewayRollouts());
+  ASSERT_NO_FATAL_FAILURE(istioAndAbRollouts());
+  EXPECT_EQ(run_.stopOperator(), 0) << run_.operatorLog();
+
   std::vector<json> requests;
-  ASSERT_TRUE(run.operatorRequests(&requests));
-  for (const auto& [where, authorizer] : authorizers) {
+  ASSERT_TRUE(run_.operatorRequests(&requests));
+  for (const auto& [where, authorizer] : authorizers_) {
     const auto used = modelops::testing::expectEveryRequestAllowed(requests, authorizer, where, allowances);
     for (const auto& binding : authorizer.bindings())
       modelops::testing::expectEveryGrantUsed(binding.rules, used, where + " (" + binding.source + ")", allowances);
   }
   std::set<std::string> used;
   for (const auto& r : requests) used.insert(modelops::testing::grantOf(modelops::testing::requestFromAudit(r)));
-  // The run really was complete: these calls only happen on the paths it was meant to exercise.
-  std::set<std::string> expected = {
-      "watch modelops.dev/modeldeployments", "update modelops.dev/modeldeployments/status", "create apps/deployments",
-      "patch apps/deployments", "delete apps/deployments", "create services",
-      "patch services" /* the -stable Service's selector moves to the promoted revision */, "create events",
-      "update gateway.networking.k8s.io/httproutes", "update networking.istio.io/virtualservices",
-      "create coordination.k8s.io/leases", "update coordination.k8s.io/leases"};
-  expected.insert(flags.count("--provider-credentials-require-label") ? "watch secrets" : "get secrets");
-  for (const auto& e : expected)
-    EXPECT_TRUE(used.count(e)) << "the operator never made `" << e << "`; it made:" << modelops::testing::joinedLines(used);
-  for (const auto& [g, reason] : modelops::testing::unusedGrantsKept())
-    EXPECT_TRUE(modelops::testing::expandRules(clusterRules).count(g)) << "unusedGrantsKept() lists `" << g
-                                                                        << "`, which is not granted";
+  expectCompleteRun(used);
   std::cout << "operator API calls observed:" << modelops::testing::joinedLines(used) << "\n";
-  EXPECT_EQ(run.stopServer(), 0);
+  EXPECT_EQ(run_.stopServer(), 0);
 }
 
 }  // namespace
