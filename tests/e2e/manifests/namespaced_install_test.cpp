@@ -14,6 +14,8 @@
 // Thread-safety: gtest main thread only (the Prometheus stand-in serves on its own thread).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -100,6 +102,27 @@ TEST(NamespacedInstall, RendersOnlyNamespacedObjectsWithTheClusterRoleRules) {
   const json* baseDeployment = findRendered(baseDocs.value(), "Deployment", "modelops-operator");
   ASSERT_NE(baseDeployment, nullptr);
   EXPECT_EQ(container["image"], (*baseDeployment)["spec"]["template"]["spec"]["containers"][0]["image"]);
+}
+
+// An overlay of the overlay that only changes the namespace (as docs/install.md suggests): the Roles, the
+// bindings' subjects and everything else follow.
+TEST(NamespacedInstall, AnotherNamespaceIsOneLine) {
+  RbacRun run;
+  const auto own = run.dir() / "team-a";
+  std::filesystem::create_directories(own);
+  std::ofstream(own / "kustomization.yaml")
+      << "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: team-a\nresources:\n  - "
+      << std::filesystem::relative(run.source() / kOverlay, own).string() << "\n";
+  auto rendered = run.kubectl({"kustomize", own.string()});
+  ASSERT_EQ(rendered.code, 0) << rendered.err;
+  auto docs = modelops::yaml::loadYamlDocuments(rendered.out, "kubectl kustomize output");
+  ASSERT_TRUE(docs.ok()) << docs.error().message;
+  ASSERT_FALSE(docs.value().empty());
+  for (const auto& d : docs.value()) {
+    EXPECT_EQ(d["metadata"].value("namespace", ""), "team-a") << d.value("kind", "");
+    for (const auto& subject : d.value("subjects", json::array()))
+      EXPECT_EQ(subject.value("namespace", ""), "team-a") << d["metadata"].value("name", "");
+  }
 }
 
 class NamespacedRun : public ::testing::Test {
