@@ -168,7 +168,7 @@ TEST_F(ManifestsE2E, ClusterRoleIsLeastPrivilege) {
   EXPECT_EQ(verbsOf["/secrets"], json::array({"list", "watch"})) << "provider Secrets come from a labelled informer";
   for (const auto& rule : (*role)["rules"])
     if (contains(rule["resources"], "validatingwebhookconfigurations")) {
-      EXPECT_EQ(rule["resourceNames"], json::array({"modelops"})) << "only its own webhook configuration";
+      EXPECT_EQ(rule["resourceNames"], json::array({"modelops-validating-webhook"})) << "only its own webhook configuration";
       EXPECT_EQ(rule["verbs"], json::array({"get", "patch"}));
     }
   EXPECT_EQ(verbsOf["gateway.networking.k8s.io/httproutes"], json::array({"get", "update"}));

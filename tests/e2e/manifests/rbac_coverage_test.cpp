@@ -6,9 +6,10 @@
 // retired), a canary behind an Istio VirtualService, and an A/B test with a header rule through a
 // VirtualService whose winner is chosen on accuracy. Each rollout is awaited with `kubectl-modelops status
 // --wait`. The dev server's audit then lists every request; each one the operator made must be allowed by
-// the ClusterRole (cluster-wide) plus the leader-election Role (in the Lease's namespace only), as
-// kube-apiserver's RBAC authorizer would decide (rbac_authorizer.h), and every grant must have been used
-// (rbac_coverage.h says which may not be, and why).
+// the ClusterRoles (cluster-wide) plus the leader-election Role (in the Lease's namespace only) bound to the
+// operator's ServiceAccount in the rendered kustomize base, and by the chart's rules, as kube-apiserver's RBAC
+// authorizer would decide (rbac_authorizer.h), and every grant must have been used (rbac_coverage.h says which
+// may not be, and why).
 // Thread-safety: gtest main thread only (the Prometheus stand-in serves on its own thread).
 #include <gtest/gtest.h>
 
@@ -23,6 +24,7 @@
 #include "e2e/manifests/rbac_coverage.h"
 #include "e2e/manifests/rbac_rules.h"
 #include "e2e/manifests/rbac_run.h"
+#include "modelops/yaml/yaml.h"
 
 namespace {
 
@@ -33,10 +35,10 @@ using nlohmann::json;
 // A ValidatingWebhookConfiguration named as the ClusterRole's resourceNames allow, for the operator to patch
 // its caBundle (only once h/webhook's code is in). failurePolicy Ignore: this run is about RBAC, not about
 // whether the dev server reaches the webhook in time.
-json coverageWebhookConfiguration(int port) {
+json coverageWebhookConfiguration(const std::string& name, int port) {
   return {{"apiVersion", "admissionregistration.k8s.io/v1"},
           {"kind", "ValidatingWebhookConfiguration"},
-          {"metadata", {{"name", "modelops"}}},
+          {"metadata", {{"name", name}}},
           {"webhooks",
            {{{"name", "modeldeployments.modelops.dev"},
              {"clientConfig", {{"url", "https://127.0.0.1:" + std::to_string(port) + "/validate"}}},
@@ -49,20 +51,29 @@ json coverageWebhookConfiguration(int port) {
 
 class RbacCoverage : public ::testing::Test {
  protected:
-  // The rules under test, read before anything runs so that a malformed file fails first. Leases are granted
-  // only in the leader-election namespace (a Role), everything else cluster-wide.
+  // The rules under test, read before anything runs so that a malformed file fails first: the kustomize base as
+  // rendered (every ClusterRole and Role bound to the operator's ServiceAccount, whichever file holds it), and
+  // the chart's templates/rbac.yaml. Leases are granted only in the operator's namespace (a Role).
   void loadAuthorizers() {
     clusterRules_ = modelops::testing::loadOneYaml(run_.source() / "manifests/rbac/cluster_role.yaml")["rules"];
-    const json leaseRules = modelops::testing::loadOneYaml(run_.source() / "manifests/rbac/leader_election_role.yaml")["rules"];
+    auto rendered = run_.kubectl({"kustomize", (run_.source() / "manifests").string()});
+    ASSERT_EQ(rendered.code, 0) << rendered.err;
+    auto base = modelops::yaml::loadYamlDocuments(rendered.out, "kubectl kustomize manifests/");
+    ASSERT_TRUE(base.ok()) << base.error().message;
+    auto kustomize = RbacAuthorizer::forServiceAccount(base.value(), kOperatorNamespace, "modelops-operator");
+    ASSERT_GE(kustomize.bindings().size(), 2u) << "expected the ClusterRole and the leader-election Role";
+    for (const auto& b : kustomize.bindings())
+      for (const auto& rule : b.rules)
+        if (rule.value("resources", json::array()) == json::array({"validatingwebhookconfigurations"}))
+          webhookConfiguration_ = rule.value("resourceNames", json::array({""}))[0].get<std::string>();
     std::string helmError;
     auto helm = modelops::testing::helmRuleBlocks(
         modelops::testing::readFile(run_.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
     ASSERT_TRUE(helmError.empty()) << helmError;
     ASSERT_EQ(helm.size(), 2u) << "templates/rbac.yaml: expected the operator's rules and the leader-election rules";
-    authorizers_.emplace("manifests/rbac (ClusterRole + leader-election Role)",
-                         RbacAuthorizer({{clusterRules_, "", "ClusterRole"}, {leaseRules, "default", "leader-election Role"}}));
+    authorizers_.emplace("the kustomize base (manifests/)", std::move(kustomize));
     authorizers_.emplace("the Helm chart's templates/rbac.yaml",
-                         RbacAuthorizer({{helm[0], "", "ClusterRole"}, {helm[1], "default", "leader-election Role"}}));
+                         RbacAuthorizer({{helm[0], "", "ClusterRole"}, {helm[1], kOperatorNamespace, "leader-election Role"}}));
     for (const auto& rule : modelops::testing::mergeTimeRules())
       if (run_.operatorHasFlag(rule.flag)) flags_.insert(rule.flag);
   }
@@ -79,15 +90,17 @@ class RbacCoverage : public ::testing::Test {
     ASSERT_EQ(run_.apply(modelops::testing::rbacHttpRoute("default", "canary-route", "gw-model-stable")).code, 0);
     ASSERT_EQ(run_.apply(modelops::testing::rbacVirtualService("default", "canary-vs", "istio-model")).code, 0);
     ASSERT_EQ(run_.apply(modelops::testing::rbacVirtualService("default", "ab-vs", "ab-model")).code, 0);
-    *args = {"--leader-elect", "--leader-election-namespace", "default", "--metrics-bind-address", "0",
+    ASSERT_EQ(run_.kubectl({"create", "namespace", kOperatorNamespace}).code, 0);
+    *args = {"--leader-elect", "--leader-election-namespace", kOperatorNamespace, "--metrics-bind-address", "0",
              "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info"};
     if (!flags_.count("--webhook-configuration-name")) return;
     const int port = modelops::testing::rbacFreeLoopbackPort();
     ASSERT_GT(port, 0);
-    auto vwc = run_.apply(coverageWebhookConfiguration(port));
+    ASSERT_FALSE(webhookConfiguration_.empty()) << "the operator has a webhook but no rule lets it patch one";
+    auto vwc = run_.apply(coverageWebhookConfiguration(webhookConfiguration_, port));
     ASSERT_EQ(vwc.code, 0) << vwc.out << vwc.err;
     args->insert(args->end(), {"--webhook-bind-address=127.0.0.1:" + std::to_string(port),
-                               "--webhook-configuration-name=modelops"});
+                               "--webhook-configuration-name=" + webhookConfiguration_});
   }
 
   // Gateway API with analysis: first version, a good one promoted, a bad one rolled back, the oldest retired.
@@ -153,9 +166,11 @@ class RbacCoverage : public ::testing::Test {
   }
 
   static constexpr const char* kToken = "s3cr3t-token";
+  static constexpr const char* kOperatorNamespace = "modelops-system";  // the base's
   RbacRun run_;
   modelops::testing::FakePrometheus prometheus_{kToken};
   json clusterRules_;
+  std::string webhookConfiguration_;  // the name the rules allow patching
   std::map<std::string, RbacAuthorizer> authorizers_;
   std::set<std::string> flags_;
 };
