@@ -68,6 +68,8 @@ std::vector<std::string> podArguments(const json& deployment, RbacRun& run) {
   args.push_back(std::string("--leader-election-namespace=") + kWatched);
   if (run.operatorHasFlag("--webhook-bind-address"))  // never :9443 on every interface in a test
     args.push_back("--webhook-bind-address=127.0.0.1:" + std::to_string(modelops::testing::rbacFreeLoopbackPort()));
+  if (run.operatorHasFlag("--webhook-service-namespace"))  // the pod's namespace, in a cluster
+    args.push_back(std::string("--webhook-service-namespace=") + kWatched);
   return args;
 }
 

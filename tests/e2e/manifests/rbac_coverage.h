@@ -42,6 +42,8 @@ struct MergeTimeRule {
   std::set<std::string> grants;
   std::set<std::string> replacedCalls;
   std::string change;
+  // Grants that code brings (in its own files) which a run may leave unused once it is in, and why.
+  std::map<std::string, std::string> keptUnusedOnceIn = {};
 };
 
 inline const std::vector<MergeTimeRule>& mergeTimeRules() {
@@ -55,7 +57,9 @@ inline const std::vector<MergeTimeRule>& mergeTimeRules() {
        {"get admissionregistration.k8s.io/validatingwebhookconfigurations",
         "patch admissionregistration.k8s.io/validatingwebhookconfigurations"},
        {},
-       "h/webhook: the caBundle patched into the operator's own ValidatingWebhookConfiguration"},
+       "h/webhook: the caBundle patched into the operator's own ValidatingWebhookConfiguration",
+       {{"update secrets", "h/webhook's Role on the shared webhook certificate Secret: updated only when the "
+                           "certificate is renewed, long after a test run"}}},
   };
   return kMergeTimeRules;
 }
@@ -70,7 +74,10 @@ inline CoverageAllowances coverageAllowances(const std::set<std::string>& flagsP
   CoverageAllowances a;
   a.unusedGrants = unusedGrantsKept();
   for (const auto& rule : mergeTimeRules()) {
-    if (flagsPresent.count(rule.flag)) continue;
+    if (flagsPresent.count(rule.flag)) {
+      a.unusedGrants.insert(rule.keptUnusedOnceIn.begin(), rule.keptUnusedOnceIn.end());
+      continue;
+    }
     std::cout << "[rbac] pending merge, not yet checked: " << rule.change << "\n";
     for (const auto& g : rule.grants) a.unusedGrants[g] = "merge time: " + rule.change;
     a.toleratedCalls.insert(rule.replacedCalls.begin(), rule.replacedCalls.end());

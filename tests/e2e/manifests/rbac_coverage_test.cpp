@@ -99,8 +99,10 @@ class RbacCoverage : public ::testing::Test {
     ASSERT_FALSE(webhookConfiguration_.empty()) << "the operator has a webhook but no rule lets it patch one";
     auto vwc = run_.apply(coverageWebhookConfiguration(webhookConfiguration_, port));
     ASSERT_EQ(vwc.code, 0) << vwc.out << vwc.err;
+    // The Service's namespace is the pod's in a cluster; here the kubeconfig's would be taken.
     args->insert(args->end(), {"--webhook-bind-address=127.0.0.1:" + std::to_string(port),
-                               "--webhook-configuration-name=" + webhookConfiguration_});
+                               "--webhook-configuration-name=" + webhookConfiguration_,
+                               std::string("--webhook-service-namespace=") + kOperatorNamespace});
   }
 
   // Gateway API with analysis: first version, a good one promoted, a bad one rolled back, the oldest retired.
