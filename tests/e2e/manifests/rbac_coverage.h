@@ -93,16 +93,26 @@ inline std::string joinedLines(const std::set<std::string>& s) {
   return out;
 }
 
-// Direction 1: every request is allowed (or is a call a pending merge-time rule replaces). Returns the grants
-// the requests used.
+// The admission webhook's own calls (h/webhook): its configuration's caBundle, and the Secret in which replicas
+// share its self-managed certificate (the operator creates and updates no other Secret). The chart grants them
+// in templates/webhook.yaml under templated names, which the chart checks here do not read.
+inline bool isWebhookRequest(const ApiRequest& r) {
+  if (r.resource == "validatingwebhookconfigurations") return true;
+  return r.group.empty() && r.resource == "secrets" &&
+         (r.verb == "create" || r.verb == "update" || r.name.ends_with("-webhook-certs"));
+}
+
+// Direction 1: every request is allowed (or is a call a pending merge-time rule replaces, or one `skip` names
+// as judged elsewhere). Returns the grants the requests used.
 inline std::set<std::string> expectEveryRequestAllowed(const std::vector<nlohmann::json>& records,
                                                        const RbacAuthorizer& authorizer, const std::string& where,
-                                                       const CoverageAllowances& allowances) {
+                                                       const CoverageAllowances& allowances,
+                                                       bool (*skip)(const ApiRequest&) = nullptr) {
   std::set<std::string> used;
   for (const auto& record : records) {
     const ApiRequest r = requestFromAudit(record);
     used.insert(grantOf(r));
-    if (allowances.toleratedCalls.count(grantOf(r))) continue;
+    if (allowances.toleratedCalls.count(grantOf(r)) || (skip && skip(r))) continue;
     EXPECT_TRUE(authorizer.allows(r)) << "the operator sent `" << describe(r) << "` (" << record.value("method", "")
                                       << " " << record.value("path", "") << ") which " << where
                                       << " does not allow: kube-apiserver would answer 403 Forbidden";
