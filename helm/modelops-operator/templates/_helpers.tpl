@@ -75,9 +75,14 @@ app.kubernetes.io/part-of: modelops
 {{- default .Release.Namespace .Values.watchNamespace }}
 {{- end }}
 
+{{/* "true" when rbac.scope is namespace (case-insensitive: Namespace too), else "false". */}}
+{{- define "modelops-operator.namespaced" -}}
+{{- ternary "true" "false" (eq (lower (toString .Values.rbac.scope)) "namespace") }}
+{{- end }}
+
 {{/* Fails the render on an rbac.scope other than cluster or namespace. */}}
 {{- define "modelops-operator.validate" -}}
-{{- if not (has .Values.rbac.scope (list "cluster" "namespace")) }}
-{{- fail "rbac.scope must be cluster or namespace" }}
+{{- if not (has (lower (toString .Values.rbac.scope)) (list "cluster" "namespace")) }}
+{{- fail "rbac.scope must be cluster or namespace (Cluster, Namespace)" }}
 {{- end }}
 {{- end }}

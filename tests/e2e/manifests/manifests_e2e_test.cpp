@@ -173,7 +173,12 @@ TEST_F(ManifestsE2E, ClusterRoleIsLeastPrivilege) {
   EXPECT_EQ(verbsOf["/services"], json::array({"list", "watch", "create", "patch"}));
   EXPECT_EQ(verbsOf["/events"], json::array({"create", "patch"}));
   EXPECT_EQ(verbsOf.count("events.k8s.io/events"), 0u) << "the operator records core/v1 Events only";
-  EXPECT_EQ(verbsOf["/secrets"], json::array({"list", "watch"}));  // the provider-credentials informer
+  EXPECT_EQ(verbsOf["/secrets"], json::array({"list", "watch"})) << "provider Secrets come from a labelled informer";
+  for (const auto& rule : (*role)["rules"])
+    if (contains(rule["resources"], "validatingwebhookconfigurations")) {
+      EXPECT_EQ(rule["resourceNames"], json::array({"modelops-validating-webhook"})) << "only its own webhook configuration";
+      EXPECT_EQ(rule["verbs"], json::array({"get", "patch"}));
+    }
   EXPECT_EQ(verbsOf["gateway.networking.k8s.io/httproutes"], json::array({"get", "update"}));
   EXPECT_EQ(verbsOf["networking.istio.io/virtualservices"], json::array({"get", "update"}));
   EXPECT_EQ(verbsOf.count("coordination.k8s.io/leases"), 0u) << "leases belong in the namespaced Role";

@@ -31,6 +31,16 @@ inline std::set<std::string> expandRules(const nlohmann::json& rules) {
   return out;
 }
 
+// The rules without those on validatingwebhookconfigurations: what the chart's templates/rbac.yaml and a
+// namespaced Role grant (the webhook's rights are cluster-scoped, and the chart grants them with the webhook).
+inline nlohmann::json withoutWebhookRules(const nlohmann::json& rules) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& rule : rules)
+    if (rule.value("resources", nlohmann::json::array()) != nlohmann::json::array({"validatingwebhookconfigurations"}))
+      out.push_back(rule);
+  return out;
+}
+
 // Every top-level `rules:` block of a Helm template, in order, each parsed as YAML after dropping the
 // lines that hold template actions (`{{ ... }}`); a block ends at the next `---` document separator.
 // Errors are reported through *error (empty when none).
