@@ -5,8 +5,9 @@
 // NamespacedRun: applied with `kubectl apply -k` to a modelops-devserver binary, it gives the operator's
 // ServiceAccount the rights the run is then judged by: the RBAC objects read back from the server, evaluated as
 // kube-apiserver's RBAC authorizer would (rbac_authorizer.h; the dev server stores RBAC but does not enforce
-// it). The modelops-operator binary, started with the Deployment's arguments as the kubelet would expand them,
-// completes a Gateway API canary with analysis (credentials from a Secret, a rollback, a revision retired) and
+// it). The modelops-operator binary, started with the Deployment's arguments as the kubelet would expand them
+// (the webhook certificate Secret's mount is a directory holding a certificate made by the test), serves the
+// admission webhook with that certificate, completes a Gateway API canary with analysis (credentials from a Secret, a rollback, a revision retired) and
 // an Istio canary in that namespace; every request it sends is allowed by the Role, every grant of the Role is
 // used, and a ModelDeployment in another namespace is never touched; the same holds for the Helm chart's rules
 // with rbac.scope=namespace (read without helm). The authorizer refuses what lies outside the namespace
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <set>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "e2e/manifests/fake_prometheus.h"
@@ -26,6 +28,8 @@
 #include "e2e/manifests/rbac_coverage.h"
 #include "e2e/manifests/rbac_rules.h"
 #include "e2e/manifests/rbac_run.h"
+#include "fakes/wait.h"
+#include "modelops/common/certificates.h"
 #include "modelops/yaml/yaml.h"
 
 namespace {
@@ -33,6 +37,7 @@ namespace {
 using modelops::testing::ApiRequest;
 using modelops::testing::RbacAuthorizer;
 using modelops::testing::RbacRun;
+using modelops::testing::waitFor;
 using nlohmann::json;
 
 constexpr const char* kWatched = "ml";  // the overlay's namespace
@@ -44,27 +49,52 @@ const json* findRendered(const std::vector<json>& docs, const std::string& kind,
   return nullptr;
 }
 
-// The ClusterRole's rules on namespaced resources: what the namespaced Role must grant.
-json namespacedPartOf(const json& clusterRules) { return modelops::testing::withoutWebhookRules(clusterRules); }
+
+// The provided webhook certificate, as the Secret modelops-webhook-tls holds it (tls.crt, tls.key) for the
+// Service in the watched namespace and for 127.0.0.1, written into `dir` as the kubelet mounts a Secret.
+// Returns the CA's PEM (what the administrator puts into the configuration's caBundle); empty on failure.
+std::string writeProvidedWebhookCertificate(const std::filesystem::path& dir) {
+  const auto now = std::chrono::system_clock::now();
+  auto ca = modelops::certs::generateCertificateAuthority("modelops-webhook-test-ca", now, std::chrono::hours(24));
+  if (!ca) return "";
+  modelops::certs::ServingCertificateRequest request;
+  request.commonName = std::string("modelops-webhook.") + kWatched + ".svc";
+  request.dnsNames = {request.commonName};
+  request.ipAddresses = {"127.0.0.1"};
+  request.notBefore = now;
+  request.validity = std::chrono::hours(24);
+  auto serving = modelops::certs::issueServingCertificate(*ca, request);
+  if (!serving) return "";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "tls.crt") << serving->certPem;
+  std::ofstream(dir / "tls.key") << serving->keyPem;
+  return ca->certPem;
+}
 
 // The operator's arguments from the rendered Deployment, as the kubelet runs them in the pod: $(WATCH_NAMESPACE)
-// expanded from the downward API, listeners on ports the OS picks, the Lease in the pod's namespace (which
-// the operator reads from its ServiceAccount mount in a pod).
-std::vector<std::string> podArguments(const json& deployment, RbacRun& run) {
+// expanded from the downward API, listeners on ports the OS picks (the webhook's on `webhookPort`), the Lease in
+// the pod's namespace (which the operator reads from its ServiceAccount mount in a pod), the webhook
+// certificate's mount path replaced by `certDir`.
+std::vector<std::string> podArguments(const json& deployment, RbacRun& run, int webhookPort,
+                                      const std::filesystem::path& certDir) {
+  const json& container = deployment["spec"]["template"]["spec"]["containers"][0];
+  std::string mountPath;
+  for (const auto& m : container.value("volumeMounts", json::array()))
+    if (m.value("name", "") == "webhook-certs") mountPath = m.value("mountPath", "");
   std::vector<std::string> args;
-  for (const auto& a : deployment["spec"]["template"]["spec"]["containers"][0]["args"]) {
+  for (const auto& a : container["args"]) {
     std::string arg = a.get<std::string>();
     if (const auto at = arg.find("$(WATCH_NAMESPACE)"); at != std::string::npos)
       arg.replace(at, std::string("$(WATCH_NAMESPACE)").size(), kWatched);
     if (arg.rfind("--metrics-bind-address=", 0) == 0) arg = "--metrics-bind-address=0";
     if (arg.rfind("--health-probe-bind-address=", 0) == 0) arg = "--health-probe-bind-address=0";
+    if (!mountPath.empty() && arg == "--webhook-cert-dir=" + mountPath) arg = "--webhook-cert-dir=" + certDir.string();
     args.push_back(arg);
   }
   args.push_back(std::string("--leader-election-namespace=") + kWatched);
-  if (run.operatorHasFlag("--webhook-bind-address"))  // never :9443 on every interface in a test
-    args.push_back("--webhook-bind-address=127.0.0.1:" + std::to_string(modelops::testing::rbacFreeLoopbackPort()));
-  if (run.operatorHasFlag("--webhook-service-namespace"))  // the pod's namespace, in a cluster
-    args.push_back(std::string("--webhook-service-namespace=") + kWatched);
+  // Never :9443 on every interface in a test.
+  args.push_back("--webhook-bind-address=127.0.0.1:" + std::to_string(webhookPort));
+  args.push_back(std::string("--webhook-service-namespace=") + kWatched);  // the pod's namespace, in a cluster
   return args;
 }
 
@@ -81,8 +111,12 @@ TEST(NamespacedInstall, RendersOnlyNamespacedObjectsWithTheClusterRoleRules) {
   const json* role = findRendered(docs.value(), "Role", "modelops-operator");
   ASSERT_NE(role, nullptr);
   const json clusterRules = modelops::testing::loadOneYaml(run.source() / "manifests/rbac/cluster_role.yaml")["rules"];
-  EXPECT_EQ((*role)["rules"], namespacedPartOf(clusterRules))
-      << "overlays/namespaced/role.yaml must equal the ClusterRole without its cluster-scoped rule";
+  EXPECT_EQ((*role)["rules"], clusterRules) << "overlays/namespaced/role.yaml must grant the ClusterRole's rules";
+  for (const char* kind : {"ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding"})
+    for (const auto& d : docs.value()) EXPECT_NE(d.value("kind", ""), kind) << "cluster-scoped, left to the administrator";
+  EXPECT_EQ(findRendered(docs.value(), "Role", "modelops-operator-webhook"), nullptr)
+      << "with the provided certificate the operator keeps no certificate Secret";
+  EXPECT_NE(findRendered(docs.value(), "Service", "modelops-webhook"), nullptr) << "the webhook's Service";
   const json* binding = findRendered(docs.value(), "RoleBinding", "modelops-operator");
   ASSERT_NE(binding, nullptr);
   EXPECT_EQ((*binding)["subjects"][0].value("namespace", ""), kWatched);
@@ -91,6 +125,13 @@ TEST(NamespacedInstall, RendersOnlyNamespacedObjectsWithTheClusterRoleRules) {
   const json& container = (*deployment)["spec"]["template"]["spec"]["containers"][0];
   EXPECT_NE(container["args"].dump().find("\"--namespace=$(WATCH_NAMESPACE)\""), std::string::npos) << container["args"];
   EXPECT_EQ(container["env"][0]["valueFrom"]["fieldRef"].value("fieldPath", ""), "metadata.namespace") << container;
+  // The webhook serves the certificate provided in the Secret modelops-webhook-tls, mounted where it reads it.
+  EXPECT_NE(container["args"].dump().find("\"--webhook-cert-dir=/etc/modelops/webhook-certs\""), std::string::npos)
+      << container["args"];
+  EXPECT_EQ(container["volumeMounts"][0].value("mountPath", ""), "/etc/modelops/webhook-certs") << container;
+  const json& volume = (*deployment)["spec"]["template"]["spec"]["volumes"][0];
+  EXPECT_EQ(volume.value("name", ""), container["volumeMounts"][0].value("name", "")) << volume;
+  EXPECT_EQ(volume["secret"].value("secretName", ""), "modelops-webhook-tls") << volume;
   // The base's image, not a stale copy.
   auto base = run.kubectl({"kustomize", (run.source() / "manifests").string()});
   ASSERT_EQ(base.code, 0) << base.err;
@@ -196,6 +237,41 @@ class NamespacedRun : public ::testing::Test {
     EXPECT_EQ(prometheus_.unauthorized(), 0);
   }
 
+  // The webhook answers an AdmissionReview over TLS with the provided certificate (trusting only its CA).
+  void expectWebhookServesTheProvidedCertificate(int port, const std::string& caPem) {
+    const auto caFile = run_.dir() / "webhook-ca.pem";
+    std::ofstream(caFile) << caPem;
+    const json review = {{"apiVersion", "admission.k8s.io/v1"},
+                         {"kind", "AdmissionReview"},
+                         {"request", {{"uid", "ns-review-1"}, {"operation", "CREATE"},
+                                      {"kind", {{"group", "modelops.dev"}, {"version", "v1alpha1"}, {"kind", "ModelDeployment"}}},
+                                      {"namespace", kWatched},
+                                      {"object", model(kWatched, "istio-model", "1.0.0")}}}};
+    std::string body, error;
+    int status = 0;
+    const bool answered = waitFor([&] {
+      httplib::SSLClient client("127.0.0.1", port);
+      client.set_ca_cert_path(caFile.c_str());
+      client.enable_server_certificate_verification(true);
+      client.set_connection_timeout(2, 0);
+      client.set_read_timeout(5, 0);
+      auto res = client.Post("/validate-modelops-dev-v1alpha1-modeldeployment", review.dump(), "application/json");
+      if (!res) {
+        error = httplib::to_string(res.error());
+        return false;
+      }
+      status = res->status;
+      body = res->body;
+      return true;
+    }, std::chrono::seconds(20));
+    ASSERT_TRUE(answered) << "the webhook did not answer over TLS with the provided certificate: " << error
+                          << run_.operatorLog();
+    ASSERT_EQ(status, 200) << body;
+    const json answer = json::parse(body, nullptr, false);
+    EXPECT_EQ(answer["response"].value("uid", ""), "ns-review-1") << body;
+    EXPECT_EQ(answer["response"].value("allowed", false), true) << body;
+  }
+
   // Both directions for the overlay's Role as applied, and for the Helm chart's rules with rbac.scope=namespace
   // (read without helm: its rules without the cluster-scoped one).
   void expectExactlyTheRole(const std::vector<json>& requests, const modelops::testing::CoverageAllowances& allowances) {
@@ -206,7 +282,7 @@ class NamespacedRun : public ::testing::Test {
     auto helm = modelops::testing::helmRuleBlocks(
         modelops::testing::readFile(run_.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
     ASSERT_TRUE(helmError.empty() && helm.size() == 2u) << helmError;
-    const RbacAuthorizer helmNamespaced({{namespacedPartOf(helm[0]), kWatched, "Helm Role (rbac.scope=namespace)"},
+    const RbacAuthorizer helmNamespaced({{helm[0], kWatched, "Helm Role (rbac.scope=namespace)"},
                                          {helm[1], kWatched, "Helm leader-election Role"}});
     modelops::testing::expectEveryRequestAllowed(requests, helmNamespaced, "the Helm chart's namespaced Role (webhook calls aside)",
                                                  allowances, &modelops::testing::isWebhookRequest);
@@ -230,8 +306,14 @@ TEST_F(NamespacedRun, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInItsNa
   const auto allowances = modelops::testing::coverageAllowances(flags);
   ASSERT_NO_FATAL_FAILURE(installOverlay());
   ASSERT_NO_FATAL_FAILURE(prepareNamespaces());
+  ASSERT_TRUE(run_.operatorHasFlag("--webhook-cert-dir")) << "the operator has no admission webhook";
+  const std::string caPem = writeProvidedWebhookCertificate(run_.dir() / "webhook-certs");
+  ASSERT_FALSE(caPem.empty()) << "cannot make the test's webhook certificate";
+  const int webhookPort = modelops::testing::rbacFreeLoopbackPort();
+  ASSERT_GT(webhookPort, 0);
   ASSERT_TRUE(run_.clearAudit());
-  ASSERT_TRUE(run_.startOperator(podArguments(deployment_, run_)));
+  ASSERT_TRUE(run_.startOperator(podArguments(deployment_, run_, webhookPort, run_.dir() / "webhook-certs")));
+  ASSERT_NO_FATAL_FAILURE(expectWebhookServesTheProvidedCertificate(webhookPort, caPem));
   ASSERT_NO_FATAL_FAILURE(rollouts());
   EXPECT_EQ(run_.stopOperator(), 0) << run_.operatorLog();
 

@@ -4,10 +4,13 @@
 // rollouts: a canary behind a Gateway API HTTPRoute with an accuracy analysis against a Prometheus stand-in
 // whose bearer token is in a Secret (a good version promoted, a bad one rolled back, the oldest revision
 // retired), a canary behind an Istio VirtualService, and an A/B test with a header rule through a
-// VirtualService whose winner is chosen on accuracy. Each rollout is awaited with `kubectl-modelops status
+// VirtualService whose winner is chosen on accuracy, with the admission webhook on as installed (self-managed
+// certificates shared through their Secret, the CA written into the configuration). Each rollout is awaited with `kubectl-modelops status
 // --wait`. The dev server's audit then lists every request; each one the operator made must be allowed by
-// the ClusterRoles (cluster-wide) plus the leader-election Role (in the Lease's namespace only) bound to the
-// operator's ServiceAccount in the rendered kustomize base, and by the chart's rules, as kube-apiserver's RBAC
+// the ClusterRoles (cluster-wide) plus the Roles (the leader-election one and the webhook's, in the operator's
+// namespace only) bound to the operator's ServiceAccount in the rendered kustomize base (manifests/rbac and
+// manifests/webhook/rbac.yaml), and by the chart's templates/rbac.yaml (the webhook's calls aside: the chart
+// grants them in templates/webhook.yaml under templated names), as kube-apiserver's RBAC
 // authorizer would decide (rbac_authorizer.h), and every grant must have been used (rbac_coverage.h says which
 // may not be, and why).
 // Thread-safety: gtest main thread only (the Prometheus stand-in serves on its own thread).
@@ -32,8 +35,8 @@ using modelops::testing::RbacAuthorizer;
 using modelops::testing::RbacRun;
 using nlohmann::json;
 
-// A ValidatingWebhookConfiguration named as the ClusterRole's resourceNames allow, for the operator to patch
-// its caBundle (only once h/webhook's code is in). failurePolicy Ignore: this run is about RBAC, not about
+// A ValidatingWebhookConfiguration named as the webhook's ClusterRole's resourceNames allow, for the operator to
+// patch its caBundle. failurePolicy Ignore: this run is about RBAC, not about
 // whether the dev server reaches the webhook in time.
 json coverageWebhookConfiguration(const std::string& name, int port) {
   return {{"apiVersion", "admissionregistration.k8s.io/v1"},
@@ -55,17 +58,18 @@ class RbacCoverage : public ::testing::Test {
   // rendered (every ClusterRole and Role bound to the operator's ServiceAccount, whichever file holds it), and
   // the chart's templates/rbac.yaml. Leases are granted only in the operator's namespace (a Role).
   void loadAuthorizers() {
-    clusterRules_ = modelops::testing::loadOneYaml(run_.source() / "manifests/rbac/cluster_role.yaml")["rules"];
     auto rendered = run_.kubectl({"kustomize", (run_.source() / "manifests").string()});
     ASSERT_EQ(rendered.code, 0) << rendered.err;
     auto base = modelops::yaml::loadYamlDocuments(rendered.out, "kubectl kustomize manifests/");
     ASSERT_TRUE(base.ok()) << base.error().message;
     auto kustomize = RbacAuthorizer::forServiceAccount(base.value(), kOperatorNamespace, "modelops-operator");
     ASSERT_GE(kustomize.bindings().size(), 2u) << "expected the ClusterRole and the leader-election Role";
-    for (const auto& b : kustomize.bindings())
+    for (const auto& b : kustomize.bindings()) {
+      for (const auto& g : modelops::testing::expandRules(b.rules)) baseGrants_.insert(g);
       for (const auto& rule : b.rules)
         if (rule.value("resources", json::array()) == json::array({"validatingwebhookconfigurations"}))
           webhookConfiguration_ = rule.value("resourceNames", json::array({""}))[0].get<std::string>();
+    }
     std::string helmError;
     auto helm = modelops::testing::helmRuleBlocks(
         modelops::testing::readFile(run_.source() / "helm/modelops-operator/templates/rbac.yaml"), &helmError);
@@ -78,7 +82,7 @@ class RbacCoverage : public ::testing::Test {
       if (run_.operatorHasFlag(rule.flag)) flags_.insert(rule.flag);
   }
 
-  // Counts, the Secret, the routes; the operator's arguments (with the webhook once h/webhook's code is in).
+  // Counts, the Secret, the routes, the webhook's configuration; the operator's arguments (webhook on).
   void prepareCluster(std::vector<std::string>* args) {
     ASSERT_TRUE(prometheus_.running());
     prometheus_.setCounts("1.0.0", 970, 1000);
@@ -93,7 +97,7 @@ class RbacCoverage : public ::testing::Test {
     ASSERT_EQ(run_.kubectl({"create", "namespace", kOperatorNamespace}).code, 0);
     *args = {"--leader-elect", "--leader-election-namespace", kOperatorNamespace, "--metrics-bind-address", "0",
              "--health-probe-bind-address", "0", "--log-format", "json", "--log-level", "info"};
-    if (!flags_.count("--webhook-configuration-name")) return;
+    ASSERT_TRUE(run_.operatorHasFlag("--webhook-configuration-name")) << "the operator has no admission webhook";
     const int port = modelops::testing::rbacFreeLoopbackPort();
     ASSERT_GT(port, 0);
     ASSERT_FALSE(webhookConfiguration_.empty()) << "the operator has a webhook but no rule lets it patch one";
@@ -158,13 +162,14 @@ class RbacCoverage : public ::testing::Test {
         "patch apps/deployments", "delete apps/deployments", "create services",
         "patch services" /* the -stable Service's selector moves to the promoted revision */, "create events",
         "update gateway.networking.k8s.io/httproutes", "update networking.istio.io/virtualservices",
-        "create coordination.k8s.io/leases", "update coordination.k8s.io/leases"};
-    expected.insert(flags_.count("--provider-credentials-require-label") ? "watch secrets" : "get secrets");
+        "create coordination.k8s.io/leases", "update coordination.k8s.io/leases", "watch secrets",
+        // The webhook: its certificate Secret looked up and created, the CA written into its configuration.
+        "get secrets", "create secrets", "get admissionregistration.k8s.io/validatingwebhookconfigurations",
+        "patch admissionregistration.k8s.io/validatingwebhookconfigurations"};
     for (const auto& e : expected)
       EXPECT_TRUE(used.count(e)) << "the operator never made `" << e << "`; it made:" << modelops::testing::joinedLines(used);
     for (const auto& [g, reason] : modelops::testing::unusedGrantsKept())
-      EXPECT_TRUE(modelops::testing::expandRules(clusterRules_).count(g))
-          << "unusedGrantsKept() lists `" << g << "`, which is not granted";
+      EXPECT_TRUE(baseGrants_.count(g)) << "unusedGrantsKept() lists `" << g << "`, which the kustomize base does not grant";
   }
 
   static constexpr const char* kToken = "s3cr3t-token";
@@ -172,7 +177,7 @@ class RbacCoverage : public ::testing::Test {
   static constexpr const char* kChart = "the Helm chart's templates/rbac.yaml (webhook calls aside)";
   RbacRun run_;
   modelops::testing::FakePrometheus prometheus_{kToken};
-  json clusterRules_;
+  std::set<std::string> baseGrants_;  // every grant bound to the operator in the kustomize base
   std::string webhookConfiguration_;  // the name the rules allow patching
   std::map<std::string, RbacAuthorizer> authorizers_;
   std::set<std::string> flags_;

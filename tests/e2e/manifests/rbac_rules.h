@@ -31,14 +31,17 @@ inline std::set<std::string> expandRules(const nlohmann::json& rules) {
   return out;
 }
 
-// The rules without those on validatingwebhookconfigurations: what the chart's templates/rbac.yaml and a
-// namespaced Role grant (the webhook's rights are cluster-scoped, and the chart grants them with the webhook).
-inline nlohmann::json withoutWebhookRules(const nlohmann::json& rules) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& rule : rules)
-    if (rule.value("resources", nlohmann::json::array()) != nlohmann::json::array({"validatingwebhookconfigurations"}))
-      out.push_back(rule);
-  return out;
+// Whether any rule grants something on the admission webhook's objects (its ValidatingWebhookConfiguration, or a
+// Secret by a *-webhook-certs name): those rights belong with the webhook (manifests/webhook/rbac.yaml, the
+// chart's templates/webhook.yaml), never in the operator's own rules.
+inline bool grantsWebhookRights(const nlohmann::json& rules) {
+  for (const auto& rule : rules) {
+    for (const auto& res : rule.value("resources", nlohmann::json::array()))
+      if (res == "validatingwebhookconfigurations") return true;
+    for (const auto& name : rule.value("resourceNames", nlohmann::json::array()))
+      if (name.is_string() && name.get<std::string>().ends_with("-webhook-certs")) return true;
+  }
+  return false;
 }
 
 // Every top-level `rules:` block of a Helm template, in order, each parsed as YAML after dropping the
