@@ -175,11 +175,12 @@ TEST(HelmChart, RbacRulesMatchTheKustomizeBase) {
   EXPECT_NE(readFile(chartDir() / "templates/_helpers.tpl").find("eq (lower (toString .Values.rbac.scope)) \"namespace\""),
             std::string::npos);
   // Only the helpers read rbac.scope; every other template decides through modelops-operator.namespaced.
-  for (const auto& t : templates())
-    if (t.filename() != "_helpers.tpl")
-      EXPECT_EQ(readFile(t).find(".Values.rbac.scope"), std::string::npos)
-          << t.filename() << " reads rbac.scope itself (compared as typed, \"Namespace\" would not match): use "
-          << "include \"modelops-operator.namespaced\"";
+  for (const auto& t : templates()) {
+    if (t.filename() == "_helpers.tpl") continue;
+    EXPECT_EQ(readFile(t).find(".Values.rbac.scope"), std::string::npos)
+        << t.filename() << " reads rbac.scope itself (compared as typed, \"Namespace\" would not match): use "
+        << "include \"modelops-operator.namespaced\"";
+  }
   EXPECT_NE(rbac.find("$namespaced := eq (include \"modelops-operator.namespaced\" .) \"true\""), std::string::npos);
 }
 

@@ -75,8 +75,7 @@ std::string writeProvidedWebhookCertificate(const std::filesystem::path& dir) {
 // expanded from the downward API, listeners on ports the OS picks (the webhook's on `webhookPort`), the Lease in
 // the pod's namespace (which the operator reads from its ServiceAccount mount in a pod), the webhook
 // certificate's mount path replaced by `certDir`.
-std::vector<std::string> podArguments(const json& deployment, RbacRun& run, int webhookPort,
-                                      const std::filesystem::path& certDir) {
+std::vector<std::string> podArguments(const json& deployment, int webhookPort, const std::filesystem::path& certDir) {
   const json& container = deployment["spec"]["template"]["spec"]["containers"][0];
   std::string mountPath;
   for (const auto& m : container.value("volumeMounts", json::array()))
@@ -312,7 +311,7 @@ TEST_F(NamespacedRun, TheOperatorCompletesRolloutsWithOnlyTheRoleAndStaysInItsNa
   const int webhookPort = modelops::testing::rbacFreeLoopbackPort();
   ASSERT_GT(webhookPort, 0);
   ASSERT_TRUE(run_.clearAudit());
-  ASSERT_TRUE(run_.startOperator(podArguments(deployment_, run_, webhookPort, run_.dir() / "webhook-certs")));
+  ASSERT_TRUE(run_.startOperator(podArguments(deployment_, webhookPort, run_.dir() / "webhook-certs")));
   ASSERT_NO_FATAL_FAILURE(expectWebhookServesTheProvidedCertificate(webhookPort, caPem));
   ASSERT_NO_FATAL_FAILURE(rollouts());
   EXPECT_EQ(run_.stopOperator(), 0) << run_.operatorLog();
