@@ -127,10 +127,13 @@ TEST(NamespacedInstall, RendersOnlyNamespacedObjectsWithTheClusterRoleRules) {
   // The webhook serves the certificate provided in the Secret modelops-webhook-tls, mounted where it reads it.
   EXPECT_NE(container["args"].dump().find("\"--webhook-cert-dir=/etc/modelops/webhook-certs\""), std::string::npos)
       << container["args"];
-  EXPECT_EQ(container["volumeMounts"][0].value("mountPath", ""), "/etc/modelops/webhook-certs") << container;
-  const json& volume = (*deployment)["spec"]["template"]["spec"]["volumes"][0];
-  EXPECT_EQ(volume.value("name", ""), container["volumeMounts"][0].value("name", "")) << volume;
-  EXPECT_EQ(volume["secret"].value("secretName", ""), "modelops-webhook-tls") << volume;
+  const json mounts = container.value("volumeMounts", json::array());
+  const json volumes = (*deployment)["spec"]["template"]["spec"].value("volumes", json::array());
+  ASSERT_EQ(mounts.size(), 1u) << container;
+  ASSERT_EQ(volumes.size(), 1u) << (*deployment)["spec"]["template"]["spec"];
+  EXPECT_EQ(mounts[0].value("mountPath", ""), "/etc/modelops/webhook-certs") << container;
+  EXPECT_EQ(volumes[0].value("name", ""), mounts[0].value("name", "")) << volumes;
+  EXPECT_EQ(volumes[0].value("secret", json::object()).value("secretName", ""), "modelops-webhook-tls") << volumes;
   // The base's image, not a stale copy.
   auto base = run.kubectl({"kustomize", (run.source() / "manifests").string()});
   ASSERT_EQ(base.code, 0) << base.err;
