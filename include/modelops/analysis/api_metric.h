@@ -1,9 +1,9 @@
 // Adapter from the API's metric (api::Metric, spec.analysis.metrics[]) to the runner's MetricSpec.
 // The rollout engine resolves what needs the cluster first and passes it in ProviderSecrets: the
 // bearer token or basic-auth pair read from the referenced Secret, and the CA (caSecretRef) as PEM text
-// (kept in memory, never written to a file). Absent defaulted fields get the API defaults (confidence 0.95, minSamples 100,
-// segments inherit min/minSamples/confidence from accuracy, timeout 10s, web method GET), so the adapter
-// also works on a spec that was not defaulted.
+// (kept in memory, never written to a file). Absent defaulted fields get the API defaults (confidence 0.95,
+// minSamples 100, segments inherit min/minSamples/confidence from accuracy, timeout 10s, web method GET), so
+// the adapter also works on a spec that was not defaulted.
 // Errors (code "InvalidSpec", message with the field) for what validation should already have rejected:
 // no provider or both kinds, accuracy without successes/trials, threshold without a query.
 // Thread-safety: pure function.

@@ -1,14 +1,14 @@
 // e2e.manifests: the namespace-scoped install (manifests/overlays/namespaced).
 // NamespacedInstall: rendered by the real kubectl, it holds only objects of its namespace (no ClusterRole, no
-// CRD), its Role is the ClusterRole without the cluster-scoped rule, and the operator watches the pod's own
-// namespace.
+// CRD, no webhook configuration), its Role grants the ClusterRole's rules, the operator watches the pod's own
+// namespace and serves the webhook with the certificate of the Secret modelops-webhook-tls, mounted.
 // NamespacedRun: applied with `kubectl apply -k` to a modelops-devserver binary, it gives the operator's
 // ServiceAccount the rights the run is then judged by: the RBAC objects read back from the server, evaluated as
 // kube-apiserver's RBAC authorizer would (rbac_authorizer.h; the dev server stores RBAC but does not enforce
 // it). The modelops-operator binary, started with the Deployment's arguments as the kubelet would expand them
 // (the webhook certificate Secret's mount is a directory holding a certificate made by the test), serves the
-// admission webhook with that certificate, completes a Gateway API canary with analysis (credentials from a Secret, a rollback, a revision retired) and
-// an Istio canary in that namespace; every request it sends is allowed by the Role, every grant of the Role is
+// admission webhook with that certificate, completes a Gateway API canary with analysis (credentials from a
+// Secret, a rollback, a revision retired) and an Istio canary in that namespace; every request it sends is allowed by the Role, every grant of the Role is
 // used, and a ModelDeployment in another namespace is never touched; the same holds for the Helm chart's rules
 // with rbac.scope=namespace (read without helm). The authorizer refuses what lies outside the namespace
 // (cluster-wide lists, other namespaces).
