@@ -221,6 +221,8 @@ TEST_F(ProviderAnswers, AnInternalPageNeverReachesStatusConditionsOrEvents) {
     EXPECT_EQ(everything.find("hunter2"), std::string::npos) << c.name;
     EXPECT_EQ(everything.find("root:x:0"), std::string::npos) << c.name;
   }
+  // The answers go to the debug log only; at the default level the log (which repeats Events) has none.
+  EXPECT_EQ(op().logs().find(kMarker), std::string::npos) << logTail();
 }
 
 // Row 3: metadata addresses, literal and IPv4-mapped, and an operator --provider-deny range on a loopback
@@ -322,6 +324,7 @@ TEST_F(ProviderAnswers, HugeErrorTextsStayOutAndOtherNamespacesAreReconciled) {
     const auto everything = objectAndEvents(hugeNs, name);
     EXPECT_EQ(everything.find(marker), std::string::npos) << name << " carries the backend's error text";
   }
+  EXPECT_EQ(op().logs().find(marker), std::string::npos) << "the error text is in the operator's info log";
 }
 
 // A Secret with `data` (values base64, as stored; the dev server does not turn stringData into data).
