@@ -273,58 +273,74 @@ std::string hugePrometheusError(std::size_t bytes, const std::string& marker) {
 }
 
 // Row 4: huge error texts stay out of the object; the operator's watch keeps serving every namespace.
-TEST_F(ProviderAnswers, HugeErrorTextsStayOutAndOtherNamespacesAreReconciled) {
-  const std::string hugeNs = "team-huge", otherNs = "team-other", marker = "BACKEND-ERROR-TEXT-";
-  createNamespace(hugeNs);
-  createNamespace(otherNs);
-  ScriptedEndpoint backend;
-  backend.answer("/one-mib", {400, "application/json", hugePrometheusError(1 << 20, marker)});
-  backend.answer("/four-mib", {400, "application/json", hugePrometheusError(4 << 20, marker)});
-  // The errors never end the analysis: the operator keeps writing status while the bystander changes.
-  cluster().create(res::modelDeployments(), hugeNs, canaryJudgedBy("one-mib", hugeNs, prometheusMetric(backend.url() + "/one-mib", 1000)));
-  cluster().create(res::modelDeployments(), hugeNs, canaryJudgedBy("four-mib", hugeNs, prometheusMetric(backend.url() + "/four-mib", 1000)));
-  auto bystander = modelDeployment("bystander", "1.0.0", 1,
-                                   canaryStrategy(Json::parse(R"([{"setWeight": 20}, {"pause": {"duration": "1h"}}])")));
-  bystander["metadata"]["namespace"] = otherNs;
-  cluster().create(res::modelDeployments(), otherNs, bystander);
-  startOperator();
-  ASSERT_TRUE(startCanaries(hugeNs, {"one-mib", "four-mib"}));
-  // Each huge answer has been turned into a verdict and written: QueryError for 1 MiB, and 4 MiB plus the
-  // JSON around it is over the 4 MiB response limit.
-  const std::vector<std::pair<std::string, std::string>> expected = {{"one-mib", "QueryError: bad_data (HTTP 400"},
-                                                                     {"four-mib", "ResponseTooLarge"}};
-  // Two answers each, so the operator has written such a verdict and then reconciled again after it.
-  for (const auto& [name, want] : expected)
-    ASSERT_TRUE(waitUntil([&] {
-      return statusText(hugeNs, name).find(want) != std::string::npos && backend.requestsTo("/" + name).size() >= 2;
-    }, 30s)) << name << ": " << statusText(hugeNs, name) << "\n" << logTail();
-  ASSERT_TRUE(waitUntil([&] { return phaseOf(otherNs, "bystander") == "Healthy"; }, 30s)) << statusText(otherNs, "bystander");
+class HugeProviderErrors : public ProviderAnswers {
+ protected:
+  const std::string hugeNs_ = "team-huge", otherNs_ = "team-other", marker_ = "BACKEND-ERROR-TEXT-";
 
-  auto changed = std::chrono::steady_clock::now();
-  ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), otherNs, "bystander",
-                                 {{"spec", {{"model", {{"version", "2.0.0"}, {"uri", "s3://models/bystander/2.0.0"}}}}}}),
-            "");
-  auto canaryCreated = [&] {
-    for (const auto& d : cluster().list(res::deployments(), otherNs, "modelops.dev/name=bystander"))
-      for (const auto& c : d["spec"]["template"]["spec"].value("containers", Json::array()))
-        for (const auto& e : c.value("env", Json::array()))
-          if (e.value("name", "") == "MODEL_VERSION" && e.value("value", "") == "2.0.0") return true;
-    return false;
-  };
-  EXPECT_TRUE(waitUntil(canaryCreated, 5s, 20ms)) << "the bystander's canary Deployment was not created within 5 s\n"
-                                                  << logTail();
-  RecordProperty("bystanderCanaryMs",
-                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changed).count()));
-
-  for (const auto& [name, want] : expected) {
-    const auto stored = mdIn(hugeNs, name);
-    const auto statusBytes = stored.value("status", Json::object()).dump().size();
-    EXPECT_LE(statusBytes, 64u * 1024) << name << "'s status is " << statusBytes << " bytes";
-    EXPECT_LT(stored.dump().size(), 128u * 1024) << name << " is " << stored.dump().size() << " bytes";
-    const auto everything = objectAndEvents(hugeNs, name);
-    EXPECT_EQ(everything.find(marker), std::string::npos) << name << " carries the backend's error text";
+  // Two ModelDeployments whose canary analysis gets a 1 MiB and a 4 MiB Prometheus error text, a
+  // bystander in another namespace; the operator runs with `args`. `fourMiBClass` is the error class the
+  // 4 MiB answer must give (it depends on --provider-max-response-bytes).
+  void run(const std::vector<std::string>& args, const std::string& fourMiBClass) {
+    createNamespace(hugeNs_);
+    createNamespace(otherNs_);
+    ScriptedEndpoint backend;
+    backend.answer("/one-mib", {400, "application/json", hugePrometheusError(1 << 20, marker_)});
+    backend.answer("/four-mib", {400, "application/json", hugePrometheusError(4 << 20, marker_)});
+    // The errors never end the analysis: the operator keeps writing status while the bystander changes.
+    for (const std::string name : {"one-mib", "four-mib"})
+      cluster().create(res::modelDeployments(), hugeNs_, canaryJudgedBy(name, hugeNs_, prometheusMetric(backend.url() + "/" + name, 1000)));
+    auto bystander = modelDeployment("bystander", "1.0.0", 1,
+                                     canaryStrategy(Json::parse(R"([{"setWeight": 20}, {"pause": {"duration": "1h"}}])")));
+    bystander["metadata"]["namespace"] = otherNs_;
+    cluster().create(res::modelDeployments(), otherNs_, bystander);
+    startOperator(args);
+    ASSERT_TRUE(startCanaries(hugeNs_, {"one-mib", "four-mib"}));
+    const std::vector<std::pair<std::string, std::string>> expected = {{"one-mib", "QueryError: bad_data (HTTP 400"},
+                                                                       {"four-mib", fourMiBClass}};
+    // Two answers each, so the operator has written such a verdict and then reconciled again after it.
+    for (const auto& [name, want] : expected)
+      ASSERT_TRUE(waitUntil([&] {
+        return statusText(hugeNs_, name).find(want) != std::string::npos && backend.requestsTo("/" + name).size() >= 2;
+      }, 30s)) << name << ": " << statusText(hugeNs_, name) << "\n" << logTail();
+    expectBystanderReconciledPromptly();
+    for (const auto& [name, want] : expected) {
+      const auto stored = mdIn(hugeNs_, name);
+      const auto statusBytes = stored.value("status", Json::object()).dump().size();
+      EXPECT_LE(statusBytes, 64u * 1024) << name << "'s status is " << statusBytes << " bytes";
+      EXPECT_LT(stored.dump().size(), 128u * 1024) << name << " is " << stored.dump().size() << " bytes";
+      EXPECT_EQ(objectAndEvents(hugeNs_, name).find(marker_), std::string::npos) << name << " carries the backend's error text";
+    }
+    EXPECT_EQ(op().logs().find(marker_), std::string::npos) << "the error text is in the operator's info log";
   }
-  EXPECT_EQ(op().logs().find(marker), std::string::npos) << "the error text is in the operator's info log";
+
+  // The bystander's version change gets its canary Deployment within 5 s.
+  void expectBystanderReconciledPromptly() {
+    ASSERT_TRUE(waitUntil([&] { return phaseOf(otherNs_, "bystander") == "Healthy"; }, 30s)) << statusText(otherNs_, "bystander");
+    auto changed = std::chrono::steady_clock::now();
+    ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), otherNs_, "bystander",
+                                   {{"spec", {{"model", {{"version", "2.0.0"}, {"uri", "s3://models/bystander/2.0.0"}}}}}}),
+              "");
+    auto canaryCreated = [&] {
+      for (const auto& d : cluster().list(res::deployments(), otherNs_, "modelops.dev/name=bystander"))
+        for (const auto& c : d["spec"]["template"]["spec"].value("containers", Json::array()))
+          for (const auto& e : c.value("env", Json::array()))
+            if (e.value("name", "") == "MODEL_VERSION" && e.value("value", "") == "2.0.0") return true;
+      return false;
+    };
+    EXPECT_TRUE(waitUntil(canaryCreated, 5s, 20ms)) << "the bystander's canary Deployment was not created within 5 s\n"
+                                                    << logTail();
+    RecordProperty("bystanderCanaryMs", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                             std::chrono::steady_clock::now() - changed).count()));
+  }
+};
+
+// Default limits: 1 MiB is a QueryError; 4 MiB plus the JSON around it is over the 4 MiB response limit.
+TEST_F(HugeProviderErrors, WithTheDefaultResponseLimit) { run({}, "ResponseTooLarge"); }
+
+// An operator allowed to read 16 MiB answers parses the 4 MiB text too (the issue's 21 MB object): still
+// only the error type and the HTTP status are kept.
+TEST_F(HugeProviderErrors, WithALargerResponseLimitTheTextIsParsedAndStillNotKept) {
+  run({"--provider-max-response-bytes=16777216"}, "QueryError: bad_data (HTTP 400");
 }
 
 // A Secret with `data` (values base64, as stored; the dev server does not turn stringData into data).
