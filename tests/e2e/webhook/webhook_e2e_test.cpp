@@ -223,6 +223,18 @@ TEST_F(WebhookE2E, NoContainersFailAtApplyTime) {
   expectDenied(doc, "spec.template.spec.containers");
 }
 
+// Issue 13 item 4 through the webhook: names a real cluster would refuse for the derived Services, and a
+// targetPort that names no container port, fail at apply time too (not only later in status).
+TEST_F(WebhookE2E, ANameWhoseCanaryServiceWouldBeTooLongFailsAtApplyTime) {
+  expectDenied(validModelDeployment(std::string(60, 'a')), "metadata.name");
+}
+
+TEST_F(WebhookE2E, ATargetPortNamingNoContainerPortFailsAtApplyTime) {
+  json doc = validModelDeployment("grpc-port");
+  doc["spec"]["service"] = {{"targetPort", "grpc"}};
+  expectDenied(doc, "spec.service.targetPort");
+}
+
 TEST_F(WebhookE2E, AnUpdateIsValidatedToo) {
   // A rule the CRD schema cannot express (setWeight alone is within the schema's 0..100).
   json doc = validModelDeployment("good");
