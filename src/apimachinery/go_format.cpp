@@ -1,7 +1,7 @@
 // Go-compatible rendering of values inside apiserver messages (strconv.Quote for %q, %v for float64),
 // the aggregate error format, and the DNS subdomain check exposed by schema.h.
 // Thread-safety: pure functions.
-#include "go_format.h"
+#include "modelops/apimachinery/go_format.h"
 
 #include <charconv>
 #include <cmath>

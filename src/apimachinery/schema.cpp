@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "modelops/common/time.h"
-#include "go_format.h"
+#include "modelops/apimachinery/go_format.h"
 #include "names.h"
 #include "schema_node.h"
 

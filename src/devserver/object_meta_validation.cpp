@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <initializer_list>
 
+#include "modelops/apimachinery/go_format.h"
 #include "object_meta.h"
 
 namespace modelops::devserver {
@@ -50,7 +50,7 @@ const char* const kQualifiedNameMsg =
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
 StatusCause invalidCause(const std::string& field, std::string_view value, const std::string& msg) {
-  return {"FieldValueInvalid", "Invalid value: " + goQuote(value) + ": " + msg, field};
+  return {"FieldValueInvalid", "Invalid value: " + apimachinery::goQuote(std::string(value)) + ": " + msg, field};
 }
 
 std::vector<std::string> nameErrors(const ResourceType& type, std::string_view name) {
@@ -181,29 +181,6 @@ std::vector<std::string> pathSegmentNameErrors(std::string_view value) {
   if (value.find('/') != std::string_view::npos) errs.push_back("may not contain '/'");
   if (value.find('%') != std::string_view::npos) errs.push_back("may not contain '%'");
   return errs;
-}
-
-std::string goQuote(std::string_view value) {
-  std::string out = "\"";
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += ch;  // printable ASCII and UTF-8 bytes, as %q keeps printable runes
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::vector<StatusCause> objectMetaCauses(const ResourceType& type, const Json& obj, bool isCreate) {

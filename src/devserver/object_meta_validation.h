@@ -32,9 +32,6 @@ std::vector<std::string> qualifiedNameErrors(std::string_view value);
 std::vector<std::string> labelValueErrors(std::string_view value);
 std::vector<std::string> pathSegmentNameErrors(std::string_view value);
 
-// A string as Go's %q prints it (field.Invalid quotes values this way).
-std::string goQuote(std::string_view value);
-
 // The metadata causes of obj (name only when isCreate), in kube-apiserver's order.
 std::vector<StatusCause> objectMetaCauses(const ResourceType& type, const Json& obj, bool isCreate);
 // Pod template causes for workload kinds (Deployments); empty for other kinds.

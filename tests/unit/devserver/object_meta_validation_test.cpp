@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core_fixture.h"
+#include "modelops/apimachinery/go_format.h"
 #include "object_meta_validation.h"
 #include "request_info.h"
 
@@ -62,9 +63,9 @@ TEST(ObjectRules, LabelValues) {
 }
 
 TEST(ObjectRules, GoQuoteEscapesLikeGo) {
-  EXPECT_EQ(goQuote("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
-  EXPECT_EQ(goQuote(std::string("\x01", 1)), "\"\\x01\"");
-  EXPECT_EQ(goQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+  EXPECT_EQ(apimachinery::goQuote("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
+  EXPECT_EQ(apimachinery::goQuote(std::string("\x01", 1)), "\"\\x01\"");
+  EXPECT_EQ(apimachinery::goQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
 }
 
 TEST(ObjectRules, BooleanQueryParametersDecodeAsTheApiServerDoes) {

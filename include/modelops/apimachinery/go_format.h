@@ -1,4 +1,4 @@
-// Internal: Go fmt-compatible printing of values for apiserver-style messages (see go_format.cpp).
+// Go fmt-compatible printing of values for apiserver-style messages (see go_format.cpp).
 // Thread-safety: pure functions.
 #pragma once
 
