@@ -52,7 +52,12 @@ std::vector<SegmentVerdict> judgeSegments(const std::string& metric, const Segme
     if (f.phase == VerdictPhase::Inconclusive) needed.add(inCanaryLabels(f.samplesNeeded, c.trials, canaryTrials));
     if (criteria.maxDropVsStable) {
       auto it = obs.stableSegments.find(key);
-      const Checked stable = it == obs.stableSegments.end() ? Checked{} : check(it->second);
+      Checked stable;
+      if (it != obs.stableSegments.end()) {
+        stable = check(it->second);
+      } else {
+        stable.problem = "no data (no series for this segment)";
+      }
       if (stable.state == CountsState::Invalid) {
         s.phase = VerdictPhase::Error;
         s.reason = "segment " + s.segment + ": stable " + stable.problem;
