@@ -29,10 +29,10 @@ struct SegmentCriteria {
   double min = 0;                    // floor on every segment's accuracy
   double minSamples = 0;             // a segment with fewer trials is inconclusive
   std::optional<double> confidence;  // caps the segment family's share of the budget (never widens it)
-  std::optional<double> maxDropVsStable;  // per-segment non-inferiority margin versus stable's same segment
+  std::optional<double> maxDropVsStable{};  // per-segment non-inferiority margin versus stable's same segment
   // The number of segments the budget is split over, fixed by the declaration or the first look (so a
   // query returning fewer series does not loosen the tests); the observed count when that is larger.
-  std::optional<int> expectedSegments;
+  std::optional<int> expectedSegments{};
 };
 
 // How the metric's error 1 - confidence is split (Bonferroni) over the tests the spec declares: the
@@ -61,7 +61,7 @@ struct AccuracyObservation {
   Counts canary;
   std::optional<Counts> stable;  // nullopt: there is no stable revision to compare with (skipped)
   std::map<std::string, Counts> canarySegments;  // key: the segment label's value ("eu-west")
-  std::map<std::string, Counts> stableSegments;  // the same for stable (segments.maxDropVsStable)
+  std::map<std::string, Counts> stableSegments{};  // the same for stable (segments.maxDropVsStable)
 };
 
 // Judges an accuracy metric. The verdict is:

@@ -61,10 +61,11 @@ struct MetricProgress {
   int inconclusives = 0;
   int errors = 0;
   int consecutiveErrors = 0;
-  int accumulating = 0;  // inconclusive looks that did not spend inconclusiveLimit (warm-up, converging)
   std::optional<Verdict> latest;  // the latest verdict (evidence for status and for the reason)
-  std::optional<WallTime> latestAt;           // when `latest` was folded in
-  std::optional<double> labelsPerSecond;      // canary label rate between the last two measurements
+  // Added after `latest` so that existing aggregate initialisers keep their meaning.
+  int accumulating = 0;  // inconclusive looks that did not spend inconclusiveLimit (warm-up, converging)
+  std::optional<WallTime> latestAt{};         // when `latest` was folded in
+  std::optional<double> labelsPerSecond{};    // canary label rate between the last two measurements
 };
 
 // State carried between intervals. Start with a default-constructed value.

@@ -56,7 +56,7 @@ struct SegmentVerdict {
   double upperBound = 1;
   double samples = 0;     // trials
   std::string reason;     // "segment region=eu-west: accuracy upper bound 0.81 < 0.85, n=240"
-  std::optional<StableComparison> vsStable;  // segments.maxDropVsStable: this segment versus stable's
+  std::optional<StableComparison> vsStable{};  // segments.maxDropVsStable: this segment versus stable's
 };
 
 struct Verdict {
@@ -75,7 +75,7 @@ struct Verdict {
   bool warmUp = false;
   // Inconclusive: the further canary labels needed for every undecided part to decide, projected at the
   // current estimates (nullopt: the estimates sit on a limit, it cannot decide in practice).
-  std::optional<double> labelsNeeded;
+  std::optional<double> labelsNeeded{};
   std::string query;   // the query as sent (filled in by the provider side)
   std::string reason;  // one human line: "accuracy 0.941 >= 0.92 (lower bound 0.928, n=812)"
 };
