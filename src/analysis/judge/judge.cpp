@@ -97,6 +97,31 @@ bool inconclusiveIfAnyPartUndecided(Verdict& v, const Floor& floor, const std::s
   return undecided > 0;
 }
 
+// Records the canary's label coverage on the verdict; a problem line when it (or stable's) is below
+// minLabelCoverage or unknown.
+std::optional<std::string> labelCoverage(Verdict& v, const AccuracyCriteria& criteria, const AccuracyObservation& obs,
+                                         const Checked& canary, const Checked& stable) {
+  if (obs.canary.predictions && std::isfinite(*obs.canary.predictions) && *obs.canary.predictions > 0) {
+    v.labelCoverage = canary.trials / *obs.canary.predictions;
+  }
+  if (!criteria.minLabelCoverage) return std::nullopt;
+  auto problem = coverageProblem(v.metric, "canary", obs.canary, canary.trials, *criteria.minLabelCoverage);
+  if (!problem && obs.stable && stable.state == CountsState::Ok) {
+    problem = coverageProblem(v.metric, "stable", *obs.stable, stable.trials, *criteria.minLabelCoverage);
+  }
+  return problem;
+}
+
+std::string passReason(const Verdict& v, const std::string& floorLine) {
+  std::string reason = floorLine;
+  if (v.vsStable) {
+    reason += "; not worse than stable by " + num(v.vsStable->margin) + " (difference lower bound " +
+              num(v.vsStable->lowerBound) + ")";
+  }
+  if (!v.segments.empty()) reason += "; all " + std::to_string(v.segments.size()) + " segments pass";
+  return reason;
+}
+
 }  // namespace
 
 ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segments,
@@ -116,6 +141,62 @@ ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::option
   return b;
 }
 
+namespace {
+
+// What an inconclusive verdict reports besides its reason (judge.h: warmUp, labelsNeeded).
+struct Progress {
+  LabelsNeeded needed;
+  bool warmUp = false;
+};
+
+// The floor, the comparison with stable and label coverage on valid canary counts, then the combination
+// of every part (docs/statistics.md, section 6) into `v`, which already carries the segments.
+Verdict judgeParts(Verdict v, const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segmentCriteria,
+                   const AccuracyObservation& obs, const Checked& canary, const Checked& stable,
+                   const ErrorBudget& budget, Progress progress) {
+  const Floor floor = judgeFloor(canary, criteria.min, budget.floor, criteria.confidence, criteria.minSamples);
+  v.value = floor.value;
+  v.lowerBound = floor.wilsonLower;
+  v.upperBound = floor.wilsonUpper;
+  v.samples = floor.samples;
+  progress.warmUp = progress.warmUp || floor.warmUp;
+  if (floor.phase == VerdictPhase::Inconclusive) progress.needed.add(floor.samplesNeeded);
+  const std::string floorLine = floorReason(v.metric, floor, criteria.min, criteria.minSamples);
+  if (criteria.maxDropVsStable && obs.stable) {
+    Comparison cmp = compareWithStable(v.metric, canary, stable, *criteria.maxDropVsStable, budget.vsStable,
+                                       criteria.minSamples);
+    progress.warmUp = progress.warmUp || cmp.warmUp;
+    if (cmp.evidence.phase == VerdictPhase::Inconclusive) progress.needed.add(cmp.samplesNeeded);
+    v.vsStable = std::move(cmp.evidence);
+  }
+  const std::optional<std::string> coverage = labelCoverage(v, criteria, obs, canary, stable);
+
+  // 1. Too few samples: always inconclusive (warm-up). 2. Unrepresentative labels: inconclusive.
+  if (canary.trials < criteria.minSamples) {
+    v.reason = floorLine;
+    v.warmUp = true;
+    v.labelsNeeded = progress.needed.value();
+    return v;
+  }
+  if (coverage) {
+    v.reason = *coverage;
+    return v;  // more labels of the same kind do not help: no projection, spends the budget
+  }
+  // 3. Any confident failure fails the metric. 4. Any part undecided: inconclusive, naming the first.
+  if (failIfAnyPartFails(v, floor, floorLine)) return v;
+  if (inconclusiveIfAnyPartUndecided(v, floor, floorLine, segmentCriteria)) {
+    v.warmUp = progress.warmUp;
+    v.labelsNeeded = progress.needed.value();
+    return v;
+  }
+  // 5. Everything configured passed.
+  v.phase = VerdictPhase::Pass;
+  v.reason = passReason(v, floorLine);
+  return v;
+}
+
+}  // namespace
+
 Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteria,
                       const std::optional<SegmentCriteria>& segmentCriteria, const AccuracyObservation& obs) {
   Verdict v;
@@ -126,18 +207,16 @@ Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteri
   const ErrorBudget budget =
       splitErrorBudget(criteria, segmentCriteria, static_cast<int>(obs.canarySegments.size()));
   const Checked canary = check(obs.canary);
-  const bool compare = criteria.maxDropVsStable && obs.stable;
   const Checked stable = obs.stable ? check(*obs.stable) : Checked{};
   if (canary.state == CountsState::Invalid) return errorVerdict(metric, metric + ": invalid canary counts: " + canary.problem);
   if (obs.stable && stable.state == CountsState::Invalid) {
     return errorVerdict(metric, metric + ": invalid stable counts: " + stable.problem);
   }
-  LabelsNeeded needed;
-  bool warmUp = false;
+  Progress progress;
   if (segmentCriteria) {
     const double canaryTrials = canary.state == CountsState::Ok ? canary.trials : 0.0;
     v.segments = judgeSegments(metric, *segmentCriteria, budget.segmentEach, criteria.confidence, obs, canaryTrials,
-                               needed, warmUp);
+                               progress.needed, progress.warmUp);
     for (const auto& s : v.segments) {
       if (s.phase == VerdictPhase::Error) return errorVerdict(metric, metric + ": invalid counts for " + s.reason);
     }
@@ -147,60 +226,7 @@ Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteri
     v.reason = metric + ": canary " + canary.problem;
     return v;  // Inconclusive, with whatever segment evidence there is
   }
-
-  const Floor floor = judgeFloor(canary, criteria.min, budget.floor, criteria.confidence, criteria.minSamples);
-  v.value = floor.value;
-  v.lowerBound = floor.wilsonLower;
-  v.upperBound = floor.wilsonUpper;
-  v.samples = floor.samples;
-  warmUp = warmUp || floor.warmUp;
-  if (floor.phase == VerdictPhase::Inconclusive) needed.add(floor.samplesNeeded);
-  const std::string floorLine = floorReason(metric, floor, criteria.min, criteria.minSamples);
-  if (compare) {
-    Comparison cmp = compareWithStable(metric, canary, stable, *criteria.maxDropVsStable, budget.vsStable,
-                                       criteria.minSamples);
-    warmUp = warmUp || cmp.warmUp;
-    if (cmp.evidence.phase == VerdictPhase::Inconclusive) needed.add(cmp.samplesNeeded);
-    v.vsStable = std::move(cmp.evidence);
-  }
-  if (obs.canary.predictions && std::isfinite(*obs.canary.predictions) && *obs.canary.predictions > 0) {
-    v.labelCoverage = canary.trials / *obs.canary.predictions;
-  }
-  std::optional<std::string> coverage;
-  if (criteria.minLabelCoverage) {
-    coverage = coverageProblem(metric, "canary", obs.canary, canary.trials, *criteria.minLabelCoverage);
-    if (!coverage && obs.stable && stable.state == CountsState::Ok) {
-      coverage = coverageProblem(metric, "stable", *obs.stable, stable.trials, *criteria.minLabelCoverage);
-    }
-  }
-
-  // 1. Too few samples: always inconclusive (warm-up). 2. Unrepresentative labels: inconclusive.
-  if (canary.trials < criteria.minSamples) {
-    v.reason = floorLine;
-    v.warmUp = true;
-    v.labelsNeeded = needed.value();
-    return v;
-  }
-  if (coverage) {
-    v.reason = *coverage;
-    return v;  // more labels of the same kind do not help: no projection, spends the budget
-  }
-  // 3. Any confident failure fails the metric. 4. Any part undecided: inconclusive, naming the first.
-  if (failIfAnyPartFails(v, floor, floorLine)) return v;
-  if (inconclusiveIfAnyPartUndecided(v, floor, floorLine, segmentCriteria)) {
-    v.warmUp = warmUp;
-    v.labelsNeeded = needed.value();
-    return v;
-  }
-  // 5. Everything configured passed.
-  v.phase = VerdictPhase::Pass;
-  v.reason = floorLine;
-  if (v.vsStable) {
-    v.reason += "; not worse than stable by " + num(v.vsStable->margin) + " (difference lower bound " +
-                num(v.vsStable->lowerBound) + ")";
-  }
-  if (!v.segments.empty()) v.reason += "; all " + std::to_string(v.segments.size()) + " segments pass";
-  return v;
+  return judgeParts(std::move(v), criteria, segmentCriteria, obs, canary, stable, budget, std::move(progress));
 }
 
 Verdict judgeThreshold(const std::string& metric, const ThresholdCriteria& criteria, std::optional<double> value) {
