@@ -52,7 +52,8 @@ struct SegmentVerdict {
   std::string segment;  // "region=eu-west"
   VerdictPhase phase = VerdictPhase::Inconclusive;
   double value = 0;       // point accuracy successes / trials (0 when there are no trials)
-  double lowerBound = 0;  // one-sided Wilson bounds at the segment's share of the confidence (shown)
+  double lowerBound = 0;  // one-sided Wilson bounds at the metric's confidence (shown; the always-valid
+                          // test at the segment's share of the budget decides, see the reason)
   double upperBound = 1;
   double samples = 0;     // trials
   std::string reason;     // "segment region=eu-west: accuracy upper bound 0.81 < 0.85, n=240"
@@ -63,21 +64,22 @@ struct Verdict {
   std::string metric;
   VerdictPhase phase = VerdictPhase::Inconclusive;
   std::optional<double> value;       // accuracy point estimate, or the threshold metric's value
-  std::optional<double> lowerBound;  // accuracy: one-sided Wilson lower bound at `confidence`
+  std::optional<double> lowerBound;  // accuracy: one-sided Wilson lower bound at `confidence` (shown)
   std::optional<double> upperBound;  // accuracy: one-sided Wilson upper bound at `confidence`
   double samples = 0;                // accuracy: canary trials
   std::optional<double> stableValue;
   std::optional<double> labelCoverage;  // canary trials / predictions, when predictions were measured
   std::optional<StableComparison> vsStable;
   std::vector<SegmentVerdict> segments;
-  // Inconclusive only because a sample (canary, stable or a segment) is still below its minSamples: such
-  // a look does not spend inconclusiveLimit (limits.h).
+  std::string query;   // the query as sent (filled in by the provider side)
+  // One human line: "accuracy 0.973 >= 0.92 (always-valid lower bound 0.946, Wilson 0.962, n=812)".
+  std::string reason;
+  // Inconclusive because a sample (canary, stable or a segment) is still below its minSamples: such a
+  // look does not spend inconclusiveLimit (limits.h).
   bool warmUp = false;
   // Inconclusive: the further canary labels needed for every undecided part to decide, projected at the
-  // current estimates (nullopt: the estimates sit on a limit, it cannot decide in practice).
+  // current estimates (nullopt: an estimate sits on a limit, or more labels would not help).
   std::optional<double> labelsNeeded{};
-  std::string query;   // the query as sent (filled in by the provider side)
-  std::string reason;  // one human line: "accuracy 0.941 >= 0.92 (lower bound 0.928, n=812)"
 };
 
 // A verdict for a measurement that could not be made (provider unreachable, bad response).
