@@ -57,6 +57,13 @@ struct FloorResult {
 };
 FloorResult testFloor(const FloorInput& input);
 
+// The mixture scale that makes the always-valid boundary tightest at `targetSamples` (Howard et al. 2021,
+// section 3.5: rho^2 = (-2 ln alpha + ln(1 - 2 ln alpha)) / m, in units of the per-sample standard
+// deviation): tau = sqrt(variancePerUnit (-2 ln alpha + ln(1 - 2 ln alpha)) / targetSamples). It depends
+// only on declared quantities (the floor, the error share, minSamples), never on the data, so the test
+// stays valid; it is at least kDefaultMixtureScale. targetSamples < 1 counts as 1.
+double mixtureScaleFor(double variancePerUnit, double alpha, double targetSamples);
+
 // Half-width of a one-sided always-valid bound for a Gaussian estimate with variance v at error alpha
 // and mixture scale tau: y* sqrt(v (v + tau^2)) / tau with h(y*) = ln(1/(2 alpha)) + ln(1 + tau^2/v)/2.
 // v <= 0 gives 0; alpha outside (0, 1) gives +inf.

@@ -11,6 +11,9 @@
 
 namespace modelops::analysis::judge_parts {
 
+// The floor's mixture is tightest at this many times minSamples (docs/statistics.md, section 2).
+constexpr double kFloorTunedAtMinSamplesTimes = 4.0;
+
 std::string num(double x) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", x);
@@ -68,13 +71,16 @@ Floor judgeFloor(const Checked& c, double min, double alpha, double displayConfi
   const Interval wilson = wilsonInterval(c.successes, c.trials, normalQuantile(displayConfidence));
   f.wilsonLower = wilson.lower;
   f.wilsonUpper = wilson.upper;
-  const FloorResult test = testFloor({c.successes, c.trials, min, 1.0 - alpha, kDefaultMixtureScale});
+  const double perTrialVariance = std::max(min * (1.0 - min), 1e-6);
+  // Tuned to be tightest over the first few multiples of minSamples, where decisions are expected
+  // (declared quantities only; never below the default scale).
+  const double tau = mixtureScaleFor(perTrialVariance, alpha, kFloorTunedAtMinSamplesTimes * minSamples);
+  const FloorResult test = testFloor({c.successes, c.trials, min, 1.0 - alpha, tau});
   f.validLower = test.lowerBound;
   f.validUpper = test.upperBound;
-  const double perTrialVariance = std::max(min * (1.0 - min), 1e-6);
   if (c.trials < minSamples) {
     f.warmUp = true;
-    const auto atEstimate = samplesToDecide(perTrialVariance, std::abs(f.value - min), alpha, kDefaultMixtureScale);
+    const auto atEstimate = samplesToDecide(perTrialVariance, std::abs(f.value - min), alpha, tau);
     // At least minSamples; more when the estimate is close to the floor (the projection is the
     // labels to decide at the current estimate).
     f.samplesNeeded = std::max(minSamples, atEstimate.value_or(minSamples)) - c.trials;
@@ -82,7 +88,7 @@ Floor judgeFloor(const Checked& c, double min, double alpha, double displayConfi
     f.phase = VerdictPhase::Pass;
   } else if (test.decision == FloorDecision::Below) {
     f.phase = VerdictPhase::Fail;
-  } else if (auto n = samplesToDecide(perTrialVariance, std::abs(f.value - min), alpha, kDefaultMixtureScale)) {
+  } else if (auto n = samplesToDecide(perTrialVariance, std::abs(f.value - min), alpha, tau)) {
     f.samplesNeeded = std::max(0.0, *n - c.trials);
   }
   return f;

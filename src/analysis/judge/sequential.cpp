@@ -44,6 +44,13 @@ double alwaysValidHalfWidth(double variance, double alpha, double mixtureScale) 
   return solveMixtureExponent(target) * std::sqrt(variance * (variance + tau2)) / tau;
 }
 
+double mixtureScaleFor(double variancePerUnit, double alpha, double targetSamples) {
+  if (!(alpha > 0.0 && alpha < 1.0) || !(variancePerUnit > 0.0)) return kDefaultMixtureScale;
+  const double twiceLogInverse = -2.0 * std::log(alpha);
+  const double rho2 = (twiceLogInverse + std::log1p(twiceLogInverse)) / std::max(targetSamples, 1.0);
+  return std::max(kDefaultMixtureScale, std::sqrt(variancePerUnit * rho2));
+}
+
 std::optional<double> samplesToDecide(double variancePerUnit, double gap, double alpha, double mixtureScale) {
   constexpr double kNever = 1e9;
   if (!(gap > 0.0) || !(variancePerUnit > 0.0) || !(alpha > 0.0 && alpha < 1.0)) return std::nullopt;

@@ -50,6 +50,18 @@ TEST(AlwaysValidFloor, SamplesToDecideIsTheSmallestSufficientSample) {
   EXPECT_FALSE(samplesToDecide(perUnit, 1e-7, 0.05, 0.02).has_value());    // beyond 1e9 labels
 }
 
+// tau = sqrt(var (-2 ln a + ln(1 - 2 ln a)) / m): var 0.1275 (min 0.85), a = 0.025/3, m = 200:
+// -2 ln a = 9.574983, ln(10.574983) = 2.358491, tau = sqrt(0.1275 * 11.933475 / 200) = 0.087222.
+// With m = 2,000 at min 0.92, a = 0.05 it would be 0.0171: the default 0.02 is the least.
+TEST(AlwaysValidFloor, MixtureScaleIsTunedToTheDeclaredSampleSize) {
+  EXPECT_NEAR(mixtureScaleFor(0.85 * 0.15, 0.025 / 3, 200), 0.087222, 1e-6);
+  EXPECT_EQ(mixtureScaleFor(0.92 * 0.08, 0.05, 2000), kDefaultMixtureScale);
+  EXPECT_EQ(mixtureScaleFor(0.92 * 0.08, 1.5, 100), kDefaultMixtureScale);  // invalid alpha: the default
+  // Tuned at m, the half-width at m is smaller than with the default scale.
+  const double v = 0.85 * 0.15 / 200;
+  EXPECT_LT(alwaysValidHalfWidth(v, 0.025 / 3, 0.087222), alwaysValidHalfWidth(v, 0.025 / 3, kDefaultMixtureScale));
+}
+
 AccuracyCriteria criteria(double min, std::optional<double> maxDrop) {
   AccuracyCriteria c;
   c.min = min;
