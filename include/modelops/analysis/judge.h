@@ -45,6 +45,7 @@ struct ErrorBudget {
   double vsStable = 0;          // 0: not declared
   double segmentEach = 0;       // each segment test; 0: no segments declared
   int segmentsCountedAs = 0;    // max(expectedSegments, observed, 1) when segments are declared
+                                // (the judge observes canary's and stable's series together)
 };
 ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segments,
                              int observedSegments);

@@ -122,6 +122,14 @@ std::string passReason(const Verdict& v, const std::string& floorLine) {
   return reason;
 }
 
+// The segments this look knows of: canary's and stable's series together, so that a segment the canary
+// has no series for yet still takes its share of the budget.
+int segmentsSeen(const AccuracyObservation& obs) {
+  std::size_t count = obs.canarySegments.size();
+  for (const auto& entry : obs.stableSegments) count += obs.canarySegments.count(entry.first) ? 0 : 1;
+  return static_cast<int>(count);
+}
+
 }  // namespace
 
 ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segments,
@@ -205,7 +213,7 @@ Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteri
     return errorVerdict(metric, metric + ": invalid criteria: " + *problem);
   }
   const ErrorBudget budget =
-      splitErrorBudget(criteria, segmentCriteria, static_cast<int>(obs.canarySegments.size()));
+      splitErrorBudget(criteria, segmentCriteria, segmentsSeen(obs));
   const Checked canary = check(obs.canary);
   const Checked stable = obs.stable ? check(*obs.stable) : Checked{};
   if (canary.state == CountsState::Invalid) return errorVerdict(metric, metric + ": invalid canary counts: " + canary.problem);

@@ -187,6 +187,11 @@ TEST(Segments, TheFamilyBudgetIsSplitOverTheSegments) {
   declared.expectedSegments = 3;
   const Verdict fewer = judgeAccuracy("accuracy", kLoose, declared, segmented({{"eu-west", {538, 600}}}));
   EXPECT_EQ(fewer.segments.at(0).phase, VerdictPhase::Inconclusive);
+  // Stable's series count too: a segment the canary has no series for yet still takes its share.
+  AccuracyObservation withStable = segmented({{"eu-west", {538, 600}}});
+  withStable.stableSegments = {{"ap-south", counts(380, 400)}, {"eu-west", counts(540, 600)}, {"us-east", counts(570, 600)}};
+  withStable.stable = total(withStable.stableSegments);
+  EXPECT_EQ(judgeAccuracy("accuracy", kLoose, kRegions, withStable).segments.at(0).phase, VerdictPhase::Inconclusive);
 }
 
 TEST(Segments, SmallSegmentsAreInconclusiveUnlessAnotherFails) {
