@@ -12,7 +12,7 @@
 namespace modelops::analysis::judge_parts {
 
 // The floor's mixture is tightest at this many times minSamples (docs/statistics.md, section 2).
-constexpr double kFloorTunedAtMinSamplesTimes = 4.0;
+constexpr double kFloorTunedAtMinSamplesTimes = 10.0;
 
 std::string num(double x) {
   char buf[64];

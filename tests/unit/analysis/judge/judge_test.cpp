@@ -3,7 +3,7 @@
 // coverage, threshold metrics and the verdict's JSON. Reference bounds were computed independently with
 // Python's statistics.NormalDist: the Wilson formula, and the mixture half-width
 // y* sqrt(v (v + tau^2)) / tau with y*^2/2 + ln Phi(y*) = ln(1/(2 alpha)) + ln(1 + tau^2/v)/2 solved by
-// bisection (v = min(1 - min)/n; tau from mixtureScaleFor at 4 x minSamples, at least 0.02).
+// bisection (v = min(1 - min)/n; tau from mixtureScaleFor at 10 x minSamples, at least 0.02).
 // Thread-safety: single-threaded tests.
 #include "modelops/analysis/judge.h"
 
@@ -136,9 +136,9 @@ TEST(Floor, FractionalCountsAreRounded) {
 
 // --- segments ---------------------------------------------------------------------------------------
 // Floor and segments share alpha 0.05: 0.025 each; three segments: 0.025/3 per segment floor, mixture
-// scale 0.087222 (tightest at 4 x minSamples 50). Always-valid bounds at min 0.85 (v = 0.85*0.15/n):
-//   ap-south 380/400 = 0.950: [0.8885, 1]        eu-west 170/240 = 0.708: [0.6296, 0.7871]
-//   us-east  570/600 = 0.950: [0.8992, 1]        total 1120/1240 = 0.903: [0.8724, 0.9341] (tau 0.02461)
+// scale 0.05516 (tightest at 10 x minSamples 50). Always-valid bounds at min 0.85 (v = 0.85*0.15/n):
+//   ap-south 380/400 = 0.950: [0.8891, 1]        eu-west 170/240 = 0.708: [0.6290, 0.7877]
+//   us-east  570/600 = 0.950: [0.9002, 1]        total 1120/1240 = 0.903: [0.8719, 0.9345] (tau 0.02)
 // Wilson bounds (shown) are at the metric's confidence, 95%: eu-west 170/240 [0.6580, 0.7537].
 SegmentCriteria regions() {
   SegmentCriteria s;
@@ -161,7 +161,7 @@ TEST(Segments, AFailingSegmentFailsTheMetricAndIsNamed) {
   const Verdict v = judgeAccuracy("accuracy", kLoose, kRegions,
                                   segmented({{"ap-south", {380, 400}}, {"eu-west", {170, 240}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(v.phase, VerdictPhase::Fail);
-  EXPECT_EQ(v.reason, "segment region=eu-west: accuracy upper bound 0.787 < 0.85 (always-valid; Wilson 0.754), n=240");
+  EXPECT_EQ(v.reason, "segment region=eu-west: accuracy upper bound 0.788 < 0.85 (always-valid; Wilson 0.754), n=240");
   ASSERT_EQ(v.segments.size(), 3u);
   EXPECT_EQ(v.segments[1].segment, "region=eu-west");
   EXPECT_EQ(v.segments[1].phase, VerdictPhase::Fail);
@@ -169,11 +169,11 @@ TEST(Segments, AFailingSegmentFailsTheMetricAndIsNamed) {
   EXPECT_EQ(v.segments[1].samples, 240);
   EXPECT_EQ(v.segments[0].phase, VerdictPhase::Pass);
   EXPECT_EQ(v.segments[2].phase, VerdictPhase::Pass);
-  EXPECT_NEAR(*v.value, 1120.0 / 1240.0, 1e-12);  // the overall floor passes (0.8724): only the segment fails it
+  EXPECT_NEAR(*v.value, 1120.0 / 1240.0, 1e-12);  // the overall floor passes (0.8719): only the segment fails it
 }
 
-// eu-west 538/600 = 0.8967 against 0.85: always-valid lower bound 0.8513 with one segment (alpha
-// 0.025, tau 0.07784) but 0.8459 with three (0.025/3, tau 0.08722): a pass alone, inconclusive among three.
+// eu-west 538/600 = 0.8967 against 0.85: always-valid lower bound 0.8523 with one segment (alpha
+// 0.025, tau 0.04923) but 0.8468 with three (0.025/3, tau 0.05516): a pass alone, inconclusive among three.
 TEST(Segments, TheFamilyBudgetIsSplitOverTheSegments) {
   const Verdict alone = judgeAccuracy("accuracy", kLoose, kRegions, segmented({{"eu-west", {538, 600}}}));
   EXPECT_EQ(alone.segments.at(0).phase, VerdictPhase::Pass);
@@ -181,7 +181,7 @@ TEST(Segments, TheFamilyBudgetIsSplitOverTheSegments) {
                                       segmented({{"ap-south", {380, 400}}, {"eu-west", {538, 600}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(three.phase, VerdictPhase::Inconclusive);
   EXPECT_EQ(three.reason,
-            "segment region=eu-west: accuracy 0.897 inconclusive against 0.85: always-valid bounds [0.846, 0.947], n=600");
+            "segment region=eu-west: accuracy 0.897 inconclusive against 0.85: always-valid bounds [0.847, 0.946], n=600");
   // The count is fixed by the declaration (or the first look): one series returned does not loosen it.
   SegmentCriteria declared = kRegions;
   declared.expectedSegments = 3;
@@ -258,7 +258,7 @@ TEST(VersusStable, PassesOnlyWhenConfidentlyNotWorse) {
   // Floor and comparison share alpha 0.05: 0.025 each (at 97.5% the difference bound is -0.012).
   const Verdict pass = judgeAccuracy("accuracy", vsStable(0.02), std::nullopt, withStable({9200, 10000}, {9200, 10000}));
   EXPECT_EQ(pass.phase, VerdictPhase::Pass);
-  EXPECT_THAT(pass.reason, StartsWith("accuracy 0.92 >= 0.8 (always-valid lower bound 0.906, Wilson 0.915, n=10000)"));
+  EXPECT_THAT(pass.reason, StartsWith("accuracy 0.92 >= 0.8 (always-valid lower bound 0.907, Wilson 0.915, n=10000)"));
   EXPECT_THAT(pass.reason, HasSubstr("; not worse than stable by 0.02 (difference lower bound -0.012)"));
   // Same accuracies at 1,000 each: the sequence interval straddles -0.02.
   const Verdict unsure = judgeAccuracy("accuracy", vsStable(0.02), std::nullopt, withStable({920, 1000}, {920, 1000}));
