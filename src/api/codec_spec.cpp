@@ -333,6 +333,7 @@ Metric decMetric(const Json& j, const std::string& path, E& errs) {
     s.min = sr.number("min");
     s.minSamples = sr.int64("minSamples");
     s.confidence = sr.number("confidence");
+    s.maxDropVsStable = sr.number("maxDropVsStable");
     s.extra = sr.rest();
     return s;
   });
@@ -374,6 +375,7 @@ Json enc(const Metric& m) {
     put(so, "min", s.min);
     put(so, "minSamples", s.minSamples);
     put(so, "confidence", s.confidence);
+    put(so, "maxDropVsStable", s.maxDropVsStable);
     return so;
   });
   putObject(o, "threshold", m.threshold, [](const ThresholdCriteria& t) {

@@ -231,6 +231,7 @@ void validateAccuracyMetric(const Metric& m, const std::string& p, FieldErrors& 
     if (s.min != a.min) checkUnit(s.min, p + ".segments.min", errs);
     if (s.minSamples != a.minSamples) checkMinSamples(s.minSamples, p + ".segments.minSamples", errs);
     if (s.confidence != a.confidence) checkConfidence(s.confidence, p + ".segments.confidence", errs);
+    checkUnit(s.maxDropVsStable, p + ".segments.maxDropVsStable", errs);
   }
 }
 

@@ -1,6 +1,7 @@
 // The judge: turns one measurement of a metric into a Verdict. Accuracy metrics are judged on counts with
-// confidence (Wilson floor, always-valid non-inferiority versus stable, per-segment floors with a
-// multiplicity correction, label coverage); plain metrics against a threshold. No I/O, no clock.
+// always-valid tests (the floor, non-inferiority versus stable, per-segment floors and per-segment
+// non-inferiority) that share one error budget per metric, and label coverage; Wilson bounds are what
+// people are shown. Plain metrics are judged against a threshold. No I/O, no clock.
 // The statistics and the decision rules are documented in docs/statistics.md.
 // Thread-safety: pure functions.
 #pragma once
@@ -16,7 +17,7 @@ namespace modelops::analysis {
 // spec.analysis.metrics[].accuracy
 struct AccuracyCriteria {
   double min = 0;            // floor on canary accuracy
-  double confidence = 0.95;  // one-sided confidence of each bound (pass and fail are each tested at it)
+  double confidence = 0.95;  // the metric's budget: each wrong decision (pass or fail) has error <= 1 - this
   double minSamples = 100;   // fewer canary trials: always inconclusive
   std::optional<double> maxDropVsStable;   // non-inferiority margin versus stable (absolute, e.g. 0.02)
   std::optional<double> minLabelCoverage;  // trials / predictions below this: inconclusive
@@ -27,8 +28,27 @@ struct SegmentCriteria {
   std::string by;                    // label name, e.g. "region"
   double min = 0;                    // floor on every segment's accuracy
   double minSamples = 0;             // a segment with fewer trials is inconclusive
-  std::optional<double> confidence;  // family-wise confidence over all segments; default: the metric's
+  std::optional<double> confidence;  // caps the segment family's share of the budget (never widens it)
+  std::optional<double> maxDropVsStable{};  // per-segment non-inferiority margin versus stable's same segment
+  // The number of segments the budget is split over, fixed by the declaration or the first look (so a
+  // query returning fewer series does not loosen the tests); the observed count when that is larger.
+  std::optional<int> expectedSegments{};
 };
+
+// How the metric's error 1 - confidence is split (Bonferroni) over the tests the spec declares: the
+// floor, the comparison with stable (when maxDropVsStable is declared) and the segment family (when
+// segments are declared) share it equally; within the family every segment's floor and, with
+// segments.maxDropVsStable, its comparison get an equal part. Each value is the error of one
+// one-sided decision of one test.
+struct ErrorBudget {
+  double floor = 0.05;
+  double vsStable = 0;          // 0: not declared
+  double segmentEach = 0;       // each segment test; 0: no segments declared
+  int segmentsCountedAs = 0;    // max(expectedSegments, observed, 1) when segments are declared
+                                // (the judge observes canary's and stable's series together)
+};
+ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segments,
+                             int observedSegments);
 
 // spec.analysis.metrics[].threshold (inclusive bounds: min <= value <= max passes).
 struct ThresholdCriteria {
@@ -42,6 +62,7 @@ struct AccuracyObservation {
   Counts canary;
   std::optional<Counts> stable;  // nullopt: there is no stable revision to compare with (skipped)
   std::map<std::string, Counts> canarySegments;  // key: the segment label's value ("eu-west")
+  std::map<std::string, Counts> stableSegments{};  // the same for stable (segments.maxDropVsStable)
 };
 
 // Judges an accuracy metric. The verdict is:
@@ -50,6 +71,7 @@ struct AccuracyObservation {
 //   Inconclusive label coverage (canary or stable) below minLabelCoverage; otherwise
 //   Fail         the floor, the versus-stable test or any segment confidently fails; otherwise
 //   Inconclusive any part is inconclusive (no data, fewer than minSamples, bounds straddle the limit);
+//                `warmUp` says it is only a sample below minSamples, `labelsNeeded` how many more labels;
 //   Pass         every configured part passes.
 // `reason` names the deciding part; `segments` and `vsStable` carry every part's evidence.
 Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteria,

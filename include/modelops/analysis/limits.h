@@ -22,8 +22,15 @@ namespace modelops::analysis {
 struct MetricLimits {
   int failureLimit = 0;           // failures tolerated: the analysis fails when failures > failureLimit
   int inconclusiveLimit = 10;     // inconclusives tolerated: the analysis pauses when inconclusives > limit
+                                  // (accumulating looks are not counted: see kConvergingFactor)
   int consecutiveErrorLimit = 4;  // errors in a row that abort the analysis (values < 1 count as 1)
 };
+
+// An inconclusive look spends inconclusiveLimit only when it could have decided and the data do not say
+// when it will: a look below minSamples (Verdict::warmUp) does not, and neither does a converging one,
+// whose projected labels to a decision (Verdict::labelsNeeded) are at most this many times the labels
+// seen so far. An estimate sitting on a limit has no projection and spends the budget.
+inline constexpr double kConvergingFactor = 4.0;
 
 struct MetricPolicy {
   std::string metric;
@@ -55,6 +62,10 @@ struct MetricProgress {
   int errors = 0;
   int consecutiveErrors = 0;
   std::optional<Verdict> latest;  // the latest verdict (evidence for status and for the reason)
+  // Added after `latest` so that existing aggregate initialisers keep their meaning.
+  int accumulating = 0;  // inconclusive looks that did not spend inconclusiveLimit (warm-up, converging)
+  std::optional<WallTime> latestAt{};         // when `latest` was folded in
+  std::optional<double> labelsPerSecond{};    // canary label rate between the last two measurements
 };
 
 // State carried between intervals. Start with a default-constructed value.
@@ -83,6 +94,10 @@ struct AnalysisDecision {
 // the policy are ignored; a policy without metrics aborts (there is nothing to pass on).
 AnalysisDecision decide(const AnalysisProgress& progress, const std::vector<Verdict>& latest,
                         const AnalysisPolicy& policy, WallTime now);
+
+// "needs about 1200 more labels (about 12m at 1.67 labels/s)" for an inconclusive latest verdict with a
+// projection; empty otherwise. Exposed for tests.
+std::string labelsNeededNote(const MetricProgress& metric);
 
 // Persistence of progress (for status). progressFromJson reports malformed input with a field path.
 nlohmann::json toJson(const AnalysisProgress& progress);

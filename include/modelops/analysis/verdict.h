@@ -36,17 +36,6 @@ struct Counts {
 // predictions is set only when every part has it.
 Counts total(const std::map<std::string, Counts>& parts);
 
-// One segment (one series of the `segments.by` label) judged on its own.
-struct SegmentVerdict {
-  std::string segment;  // "region=eu-west"
-  VerdictPhase phase = VerdictPhase::Inconclusive;
-  double value = 0;       // point accuracy successes / trials (0 when there are no trials)
-  double lowerBound = 0;  // one-sided Wilson bounds at the segment's corrected confidence
-  double upperBound = 1;
-  double samples = 0;     // trials
-  std::string reason;     // "segment region=eu-west: accuracy upper bound 0.81 < 0.85, n=240"
-};
-
 // Canary versus stable: the always-valid confidence sequence for p_canary - p_stable (sequential.h).
 struct StableComparison {
   double difference = 0;  // p_canary - p_stable (point estimates)
@@ -58,11 +47,24 @@ struct StableComparison {
   std::string reason;  // "canary 0.890 vs stable 0.920: difference upper bound -0.013 < -0.010, n=4012/3987"
 };
 
+// One segment (one series of the `segments.by` label) judged on its own.
+struct SegmentVerdict {
+  std::string segment;  // "region=eu-west"
+  VerdictPhase phase = VerdictPhase::Inconclusive;
+  double value = 0;       // point accuracy successes / trials (0 when there are no trials)
+  double lowerBound = 0;  // one-sided Wilson bounds at the metric's confidence (shown; the always-valid
+                          // test at the segment's share of the budget decides, see the reason)
+  double upperBound = 1;
+  double samples = 0;     // trials
+  std::string reason;     // "segment region=eu-west: accuracy upper bound 0.81 < 0.85, n=240"
+  std::optional<StableComparison> vsStable{};  // segments.maxDropVsStable: this segment versus stable's
+};
+
 struct Verdict {
   std::string metric;
   VerdictPhase phase = VerdictPhase::Inconclusive;
   std::optional<double> value;       // accuracy point estimate, or the threshold metric's value
-  std::optional<double> lowerBound;  // accuracy: one-sided Wilson lower bound at `confidence`
+  std::optional<double> lowerBound;  // accuracy: one-sided Wilson lower bound at `confidence` (shown)
   std::optional<double> upperBound;  // accuracy: one-sided Wilson upper bound at `confidence`
   double samples = 0;                // accuracy: canary trials
   std::optional<double> stableValue;
@@ -70,7 +72,14 @@ struct Verdict {
   std::optional<StableComparison> vsStable;
   std::vector<SegmentVerdict> segments;
   std::string query;   // the query as sent (filled in by the provider side)
-  std::string reason;  // one human line: "accuracy 0.941 >= 0.92 (lower bound 0.928, n=812)"
+  // One human line: "accuracy 0.973 >= 0.92 (always-valid lower bound 0.946, Wilson 0.962, n=812)".
+  std::string reason;
+  // Inconclusive because a sample (canary, stable or a segment) is still below its minSamples: such a
+  // look does not spend inconclusiveLimit (limits.h).
+  bool warmUp = false;
+  // Inconclusive: the further canary labels needed for every undecided part to decide, projected at the
+  // current estimates (nullopt: an estimate sits on a limit, or more labels would not help).
+  std::optional<double> labelsNeeded{};
 };
 
 // A verdict for a measurement that could not be made (provider unreachable, bad response).

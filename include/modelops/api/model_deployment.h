@@ -238,6 +238,7 @@ struct SegmentCriteria {
   std::optional<std::int64_t> minSamples;    // defaulted: accuracy.minSamples
   std::optional<double> confidence;          // defaulted: accuracy.confidence (the judge corrects it
                                              // for the number of segments)
+  std::optional<double> maxDropVsStable;     // in [0,1]; absent: segments are not compared with stable
   Json extra = Json::object();
   bool operator==(const SegmentCriteria&) const = default;
 };

@@ -4,113 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
-#include "modelops/analysis/sequential.h"
-#include "modelops/analysis/statistics.h"
+#include "judge_parts.h"
 
 namespace modelops::analysis {
 namespace {
 
-// Accuracy-style numbers: three decimals, trailing zeros trimmed ("0.810" -> "0.81", "1.000" -> "1").
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", x);
-  std::string s = buf;
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s == "-0" ? "0" : s;
-}
-// Counts: whole numbers.
-std::string count(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", x);
-  return buf;
-}
-// Threshold values (latency, cost, rates): six significant digits.
-std::string general(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
-enum class CountsState { Ok, NoData, Invalid };
-struct Checked {
-  CountsState state = CountsState::NoData;
-  double successes = 0, trials = 0;  // rounded to whole counts
-  std::string problem;               // for NoData / Invalid
-};
-
-// Counts from Prometheus increase() are extrapolated, hence fractional: they are rounded to whole
-// counts. NaN/Inf anywhere is "no data" (never zero); negatives and successes > trials are errors.
-Checked check(const Counts& c) {
-  Checked out;
-  if (!std::isfinite(c.successes) || !std::isfinite(c.trials)) {
-    out.problem = "no data (NaN or Inf counts)";
-    return out;
-  }
-  if (c.successes < 0 || c.trials < 0) {
-    out.state = CountsState::Invalid;
-    out.problem = "negative counts (" + general(c.successes) + " correct, " + general(c.trials) + " labelled)";
-    return out;
-  }
-  out.successes = std::round(c.successes);
-  out.trials = std::round(c.trials);
-  if (out.trials <= 0) {
-    out.problem = "no data (no labelled predictions)";
-    return out;
-  }
-  if (out.successes > out.trials) {
-    out.state = CountsState::Invalid;
-    out.problem = count(out.successes) + " correct > " + count(out.trials) + " labelled";
-    return out;
-  }
-  out.state = CountsState::Ok;
-  return out;
-}
-
-struct Floor {
-  VerdictPhase phase = VerdictPhase::Inconclusive;
-  double value = 0, lower = 0, upper = 1, samples = 0;
-};
-
-// lower bound >= min passes; upper bound < min fails; fewer than minSamples is always inconclusive.
-Floor judgeFloor(const Checked& c, double min, double confidence, double minSamples) {
-  Floor f;
-  f.samples = c.trials;
-  f.value = c.successes / c.trials;
-  const Interval bounds = wilsonInterval(c.successes, c.trials, normalQuantile(confidence));
-  f.lower = bounds.lower;
-  f.upper = bounds.upper;
-  if (c.trials < minSamples) {
-    f.phase = VerdictPhase::Inconclusive;
-  } else if (f.lower >= min) {
-    f.phase = VerdictPhase::Pass;
-  } else if (f.upper < min) {
-    f.phase = VerdictPhase::Fail;
-  }
-  return f;
-}
-
-// "accuracy 0.941 >= 0.92 (lower bound 0.928, n=812)" and friends; `subject` is the metric name.
-std::string floorReason(const std::string& subject, const Floor& f, double min, double minSamples) {
-  const std::string n = count(f.samples);
-  if (f.samples < minSamples) {
-    return subject + ": " + n + " labelled samples < minSamples " + count(minSamples) + " (accuracy " +
-           num(f.value) + ")";
-  }
-  switch (f.phase) {
-    case VerdictPhase::Pass:
-      return subject + " " + num(f.value) + " >= " + num(min) + " (lower bound " + num(f.lower) + ", n=" + n + ")";
-    case VerdictPhase::Fail:
-      return subject + " upper bound " + num(f.upper) + " < " + num(min) + ", n=" + n;
-    default:
-      return subject + " " + num(f.value) + " inconclusive against " + num(min) + ": bounds [" + num(f.lower) +
-             ", " + num(f.upper) + "], n=" + n;
-  }
-}
+using namespace judge_parts;
 
 bool isProbability(double x) { return x >= 0.0 && x <= 1.0; }
 bool isConfidence(double x) { return x > 0.0 && x < 1.0; }
@@ -126,6 +26,10 @@ std::optional<std::string> criteriaProblem(const AccuracyCriteria& c, const std:
     if (!isProbability(s->min)) return "segments.min " + general(s->min) + " must be in [0, 1]";
     if (!(s->minSamples >= 0) || !std::isfinite(s->minSamples)) return std::string("segments.minSamples must be >= 0");
     if (s->confidence && !isConfidence(*s->confidence)) return std::string("segments.confidence must be in (0, 1)");
+    if (s->maxDropVsStable && !isProbability(*s->maxDropVsStable)) {
+      return std::string("segments.maxDropVsStable must be in [0, 1]");
+    }
+    if (s->expectedSegments && *s->expectedSegments < 0) return std::string("segments.expectedSegments must be >= 0");
   }
   return std::nullopt;
 }
@@ -146,68 +50,157 @@ std::optional<std::string> coverageProblem(const std::string& metric, const char
   return std::nullopt;
 }
 
-StableComparison compareWithStable(const std::string& metric, const Checked& canary, const Checked& stable,
-                                   double margin, double confidence, double minSamples) {
-  StableComparison c;
-  c.margin = margin;
-  c.stableSamples = stable.trials;
-  if (stable.state != CountsState::Ok) {
-    c.reason = metric + ": stable " + stable.problem;
-    return c;
+// Step 3 of the combination: any confident failure fails the metric, naming the part (floor first).
+bool failIfAnyPartFails(Verdict& v, const Floor& floor, const std::string& floorLine) {
+  const SegmentVerdict* worst = nullptr;
+  int failing = 0;
+  for (const auto& s : v.segments) {
+    if (s.phase != VerdictPhase::Fail) continue;
+    ++failing;
+    if (!worst || s.upperBound < worst->upperBound) worst = &s;
   }
-  const NonInferiorityResult r = testNonInferiority({canary.successes, canary.trials, stable.successes,
-                                                     stable.trials, margin, confidence, kDefaultMixtureScale});
-  c.difference = r.difference;
-  c.lowerBound = r.lowerBound;
-  c.upperBound = r.upperBound;
-  const std::string head = metric + ": canary " + num(canary.successes / canary.trials) + " vs stable " +
-                           num(stable.successes / stable.trials) + ": difference ";
-  const std::string n = ", n=" + count(canary.trials) + "/" + count(stable.trials);
-  if (stable.trials < minSamples) {
-    c.reason = metric + ": stable " + count(stable.trials) + " labelled samples < minSamples " + count(minSamples);
-    return c;
+  const bool stableFails = v.vsStable && v.vsStable->phase == VerdictPhase::Fail;
+  if (floor.phase != VerdictPhase::Fail && !stableFails && !worst) return false;
+  v.phase = VerdictPhase::Fail;
+  if (floor.phase == VerdictPhase::Fail) {
+    v.reason = floorLine;
+  } else if (stableFails) {
+    v.reason = v.vsStable->reason;
+  } else {
+    v.reason = worst->reason;
+    if (failing > 1) v.reason += " (and " + std::to_string(failing - 1) + " more failing segments)";
   }
-  switch (r.decision) {
-    case NonInferiority::Inferior:
-      c.phase = VerdictPhase::Fail;
-      c.reason = head + "upper bound " + num(r.upperBound) + " < -" + num(margin) + n;
-      break;
-    case NonInferiority::NonInferior:
-      c.phase = VerdictPhase::Pass;
-      c.reason = head + "lower bound " + num(r.lowerBound) + " > -" + num(margin) + n;
-      break;
-    case NonInferiority::Undecided:
-      c.reason = head + "bounds [" + num(r.lowerBound) + ", " + num(r.upperBound) + "] straddle -" + num(margin) + n;
-      break;
-  }
-  return c;
+  return true;
 }
 
-std::vector<SegmentVerdict> judgeSegments(const std::string& metric, const SegmentCriteria& criteria,
-                                          double familyConfidence, const std::map<std::string, Counts>& observed) {
-  std::vector<SegmentVerdict> out;
-  const double confidence = sidakConfidence(familyConfidence, static_cast<int>(observed.size()));
-  for (const auto& [key, counts] : observed) {
-    SegmentVerdict s;
-    s.segment = criteria.by + "=" + key;
-    const std::string subject = "segment " + s.segment + ": " + metric;
-    const Checked c = check(counts);
-    if (c.state != CountsState::Ok) {
-      const bool invalid = c.state == CountsState::Invalid;
-      s.phase = invalid ? VerdictPhase::Error : VerdictPhase::Inconclusive;
-      s.reason = invalid ? "segment " + s.segment + ": " + c.problem : subject + " " + c.problem;
-    } else {
-      const Floor f = judgeFloor(c, criteria.min, confidence, criteria.minSamples);
-      s.phase = f.phase;
-      s.value = f.value;
-      s.lowerBound = f.lower;
-      s.upperBound = f.upper;
-      s.samples = f.samples;
-      s.reason = floorReason(subject, f, criteria.min, criteria.minSamples);
-    }
-    out.push_back(std::move(s));
+// Step 4: any part undecided leaves the metric inconclusive, naming the first (floor, stable, segments).
+bool inconclusiveIfAnyPartUndecided(Verdict& v, const Floor& floor, const std::string& floorLine,
+                                    const std::optional<SegmentCriteria>& segmentCriteria) {
+  if (floor.phase != VerdictPhase::Pass) {
+    v.reason = floorLine;
+    return true;
   }
-  return out;
+  if (v.vsStable && v.vsStable->phase != VerdictPhase::Pass) {
+    v.reason = v.vsStable->reason;
+    return true;
+  }
+  if (segmentCriteria && v.segments.empty()) {
+    v.reason = v.metric + ": no series with label " + segmentCriteria->by + " (segments cannot be judged)";
+    return true;
+  }
+  int undecided = 0;
+  for (const auto& s : v.segments) {
+    if (s.phase == VerdictPhase::Pass) continue;
+    if (undecided++ == 0) v.reason = s.reason;
+  }
+  if (undecided > 1) v.reason += " (and " + std::to_string(undecided - 1) + " more)";
+  return undecided > 0;
+}
+
+// Records the canary's label coverage on the verdict; a problem line when it (or stable's) is below
+// minLabelCoverage or unknown.
+std::optional<std::string> labelCoverage(Verdict& v, const AccuracyCriteria& criteria, const AccuracyObservation& obs,
+                                         const Checked& canary, const Checked& stable) {
+  if (obs.canary.predictions && std::isfinite(*obs.canary.predictions) && *obs.canary.predictions > 0) {
+    v.labelCoverage = canary.trials / *obs.canary.predictions;
+  }
+  if (!criteria.minLabelCoverage) return std::nullopt;
+  auto problem = coverageProblem(v.metric, "canary", obs.canary, canary.trials, *criteria.minLabelCoverage);
+  if (!problem && obs.stable && stable.state == CountsState::Ok) {
+    problem = coverageProblem(v.metric, "stable", *obs.stable, stable.trials, *criteria.minLabelCoverage);
+  }
+  return problem;
+}
+
+std::string passReason(const Verdict& v, const std::string& floorLine) {
+  std::string reason = floorLine;
+  if (v.vsStable) {
+    reason += "; not worse than stable by " + num(v.vsStable->margin) + " (difference lower bound " +
+              num(v.vsStable->lowerBound) + ")";
+  }
+  if (!v.segments.empty()) reason += "; all " + std::to_string(v.segments.size()) + " segments pass";
+  return reason;
+}
+
+// The segments this look knows of: canary's and stable's series together, so that a segment the canary
+// has no series for yet still takes its share of the budget.
+int segmentsSeen(const AccuracyObservation& obs) {
+  std::size_t count = obs.canarySegments.size();
+  for (const auto& entry : obs.stableSegments) count += obs.canarySegments.count(entry.first) ? 0 : 1;
+  return static_cast<int>(count);
+}
+
+}  // namespace
+
+ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segments,
+                             int observedSegments) {
+  ErrorBudget b;
+  const double alpha = 1.0 - criteria.confidence;
+  const int families = 1 + (criteria.maxDropVsStable ? 1 : 0) + (segments ? 1 : 0);
+  const double share = alpha / families;
+  b.floor = share;
+  if (criteria.maxDropVsStable) b.vsStable = share;
+  if (segments) {
+    const double family = segments->confidence ? std::min(share, 1.0 - *segments->confidence) : share;
+    b.segmentsCountedAs = std::max({segments->expectedSegments.value_or(0), observedSegments, 1});
+    const int testsPerSegment = segments->maxDropVsStable ? 2 : 1;
+    b.segmentEach = family / (b.segmentsCountedAs * testsPerSegment);
+  }
+  return b;
+}
+
+namespace {
+
+// What an inconclusive verdict reports besides its reason (judge.h: warmUp, labelsNeeded).
+struct Progress {
+  LabelsNeeded needed;
+  bool warmUp = false;
+};
+
+// The floor, the comparison with stable and label coverage on valid canary counts, then the combination
+// of every part (docs/statistics.md, section 6) into `v`, which already carries the segments.
+Verdict judgeParts(Verdict v, const AccuracyCriteria& criteria, const std::optional<SegmentCriteria>& segmentCriteria,
+                   const AccuracyObservation& obs, const Checked& canary, const Checked& stable,
+                   const ErrorBudget& budget, Progress progress) {
+  const Floor floor = judgeFloor(canary, criteria.min, budget.floor, criteria.confidence, criteria.minSamples);
+  v.value = floor.value;
+  v.lowerBound = floor.wilsonLower;
+  v.upperBound = floor.wilsonUpper;
+  v.samples = floor.samples;
+  progress.warmUp = progress.warmUp || floor.warmUp;
+  if (floor.phase == VerdictPhase::Inconclusive) progress.needed.add(floor.samplesNeeded);
+  const std::string floorLine = floorReason(v.metric, floor, criteria.min, criteria.minSamples);
+  if (criteria.maxDropVsStable && obs.stable) {
+    Comparison cmp = compareWithStable(v.metric, canary, stable, *criteria.maxDropVsStable, budget.vsStable,
+                                       criteria.minSamples);
+    progress.warmUp = progress.warmUp || cmp.warmUp;
+    if (cmp.evidence.phase == VerdictPhase::Inconclusive) progress.needed.add(cmp.samplesNeeded);
+    v.vsStable = std::move(cmp.evidence);
+  }
+  const std::optional<std::string> coverage = labelCoverage(v, criteria, obs, canary, stable);
+
+  // 1. Too few samples: always inconclusive (warm-up). 2. Unrepresentative labels: inconclusive.
+  if (canary.trials < criteria.minSamples) {
+    v.reason = floorLine;
+    v.warmUp = true;
+    v.labelsNeeded = progress.needed.value();
+    return v;
+  }
+  if (coverage) {
+    v.reason = *coverage;
+    return v;  // more labels of the same kind do not help: no projection, spends the budget
+  }
+  // 3. Any confident failure fails the metric. 4. Any part undecided: inconclusive, naming the first.
+  if (failIfAnyPartFails(v, floor, floorLine)) return v;
+  if (inconclusiveIfAnyPartUndecided(v, floor, floorLine, segmentCriteria)) {
+    v.warmUp = progress.warmUp;
+    v.labelsNeeded = progress.needed.value();
+    return v;
+  }
+  // 5. Everything configured passed.
+  v.phase = VerdictPhase::Pass;
+  v.reason = passReason(v, floorLine);
+  return v;
 }
 
 }  // namespace
@@ -219,16 +212,19 @@ Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteri
   if (auto problem = criteriaProblem(criteria, segmentCriteria)) {
     return errorVerdict(metric, metric + ": invalid criteria: " + *problem);
   }
+  const ErrorBudget budget =
+      splitErrorBudget(criteria, segmentCriteria, segmentsSeen(obs));
   const Checked canary = check(obs.canary);
-  const bool compare = criteria.maxDropVsStable && obs.stable;
   const Checked stable = obs.stable ? check(*obs.stable) : Checked{};
   if (canary.state == CountsState::Invalid) return errorVerdict(metric, metric + ": invalid canary counts: " + canary.problem);
   if (obs.stable && stable.state == CountsState::Invalid) {
     return errorVerdict(metric, metric + ": invalid stable counts: " + stable.problem);
   }
+  Progress progress;
   if (segmentCriteria) {
-    v.segments = judgeSegments(metric, *segmentCriteria, segmentCriteria->confidence.value_or(criteria.confidence),
-                               obs.canarySegments);
+    const double canaryTrials = canary.state == CountsState::Ok ? canary.trials : 0.0;
+    v.segments = judgeSegments(metric, *segmentCriteria, budget.segmentEach, criteria.confidence, obs, canaryTrials,
+                               progress.needed, progress.warmUp);
     for (const auto& s : v.segments) {
       if (s.phase == VerdictPhase::Error) return errorVerdict(metric, metric + ": invalid counts for " + s.reason);
     }
@@ -238,92 +234,7 @@ Verdict judgeAccuracy(const std::string& metric, const AccuracyCriteria& criteri
     v.reason = metric + ": canary " + canary.problem;
     return v;  // Inconclusive, with whatever segment evidence there is
   }
-
-  const Floor floor = judgeFloor(canary, criteria.min, criteria.confidence, criteria.minSamples);
-  v.value = floor.value;
-  v.lowerBound = floor.lower;
-  v.upperBound = floor.upper;
-  v.samples = floor.samples;
-  const std::string floorLine = floorReason(metric, floor, criteria.min, criteria.minSamples);
-  if (compare) {
-    v.vsStable = compareWithStable(metric, canary, stable, *criteria.maxDropVsStable, criteria.confidence,
-                                   criteria.minSamples);
-  }
-  if (obs.canary.predictions && std::isfinite(*obs.canary.predictions) && *obs.canary.predictions > 0) {
-    v.labelCoverage = canary.trials / *obs.canary.predictions;
-  }
-  std::optional<std::string> coverage;
-  if (criteria.minLabelCoverage) {
-    coverage = coverageProblem(metric, "canary", obs.canary, canary.trials, *criteria.minLabelCoverage);
-    if (!coverage && obs.stable && stable.state == CountsState::Ok) {
-      coverage = coverageProblem(metric, "stable", *obs.stable, stable.trials, *criteria.minLabelCoverage);
-    }
-  }
-
-  // 1. Too few samples: always inconclusive. 2. Unrepresentative labels: inconclusive.
-  if (canary.trials < criteria.minSamples) {
-    v.reason = floorLine;
-    return v;
-  }
-  if (coverage) {
-    v.reason = *coverage;
-    return v;
-  }
-  // 3. Any confident failure fails the metric.
-  const SegmentVerdict* worst = nullptr;
-  int failing = 0, segmentsInconclusive = 0;
-  for (const auto& s : v.segments) {
-    if (s.phase == VerdictPhase::Fail) {
-      ++failing;
-      if (!worst || s.upperBound < worst->upperBound) worst = &s;
-    } else if (s.phase != VerdictPhase::Pass) {
-      ++segmentsInconclusive;
-    }
-  }
-  if (floor.phase == VerdictPhase::Fail || (v.vsStable && v.vsStable->phase == VerdictPhase::Fail) || worst) {
-    v.phase = VerdictPhase::Fail;
-    if (floor.phase == VerdictPhase::Fail) {
-      v.reason = floorLine;
-    } else if (v.vsStable && v.vsStable->phase == VerdictPhase::Fail) {
-      v.reason = v.vsStable->reason;
-    } else {
-      v.reason = worst->reason;
-      if (failing > 1) v.reason += " (and " + std::to_string(failing - 1) + " more failing segments)";
-    }
-    return v;
-  }
-  // 4. Any part undecided: inconclusive, naming the first.
-  if (floor.phase != VerdictPhase::Pass) {
-    v.reason = floorLine;
-    return v;
-  }
-  if (v.vsStable && v.vsStable->phase != VerdictPhase::Pass) {
-    v.reason = v.vsStable->reason;
-    return v;
-  }
-  if (segmentCriteria && v.segments.empty()) {
-    v.reason = metric + ": no series with label " + segmentCriteria->by + " (segments cannot be judged)";
-    return v;
-  }
-  if (segmentsInconclusive > 0) {
-    for (const auto& s : v.segments) {
-      if (s.phase != VerdictPhase::Pass) {
-        v.reason = s.reason;
-        break;
-      }
-    }
-    if (segmentsInconclusive > 1) v.reason += " (and " + std::to_string(segmentsInconclusive - 1) + " more)";
-    return v;
-  }
-  // 5. Everything configured passed.
-  v.phase = VerdictPhase::Pass;
-  v.reason = floorLine;
-  if (v.vsStable) {
-    v.reason += "; not worse than stable by " + num(v.vsStable->margin) + " (difference lower bound " +
-                num(v.vsStable->lowerBound) + ")";
-  }
-  if (!v.segments.empty()) v.reason += "; all " + std::to_string(v.segments.size()) + " segments pass";
-  return v;
+  return judgeParts(std::move(v), criteria, segmentCriteria, obs, canary, stable, budget, std::move(progress));
 }
 
 Verdict judgeThreshold(const std::string& metric, const ThresholdCriteria& criteria, std::optional<double> value) {

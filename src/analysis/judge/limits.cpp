@@ -3,6 +3,7 @@
 #include "modelops/analysis/limits.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace modelops::analysis {
 
@@ -32,7 +33,9 @@ std::optional<AnalysisOutcome> parseOutcome(std::string_view text) {
 std::string times(int n) { return std::to_string(n) + (n == 1 ? " time" : " times"); }
 
 std::string latestReason(const MetricProgress& m) {
-  return m.latest ? m.latest->reason : m.metric + ": not measured yet";
+  if (!m.latest) return m.metric + ": not measured yet";
+  const std::string note = labelsNeededNote(m);
+  return note.empty() ? m.latest->reason : m.latest->reason + "; " + note;
 }
 
 AnalysisDecision finish(AnalysisDecision d, AnalysisOutcome outcome, std::string reason, std::string metric,
@@ -48,18 +51,53 @@ AnalysisDecision finish(AnalysisDecision d, AnalysisOutcome outcome, std::string
   return d;
 }
 
-void fold(MetricProgress& m, const Verdict& v) {
+// The canary label rate from two successive measurements of a growing sample; a shrinking or
+// unchanged count (a windowed query, no new labels) gives no rate.
+void updateLabelRate(MetricProgress& m, const Verdict& v, WallTime now) {
+  if (!m.latest || !m.latestAt || v.phase == VerdictPhase::Error || m.latest->phase == VerdictPhase::Error) return;
+  const double seconds = std::chrono::duration<double>(now - *m.latestAt).count();
+  const double added = v.samples - m.latest->samples;
+  if (seconds > 0 && added > 0) m.labelsPerSecond = added / seconds;
+}
+
+bool accumulating(const Verdict& v) {
+  if (v.warmUp) return true;
+  return v.labelsNeeded && *v.labelsNeeded <= kConvergingFactor * v.samples;
+}
+
+void fold(MetricProgress& m, const Verdict& v, WallTime now) {
   ++m.measurements;
   switch (v.phase) {
     case VerdictPhase::Pass: m.consecutiveErrors = 0; break;
     case VerdictPhase::Fail: ++m.failures; m.consecutiveErrors = 0; break;
-    case VerdictPhase::Inconclusive: ++m.inconclusives; m.consecutiveErrors = 0; break;
+    case VerdictPhase::Inconclusive:
+      // Warm-up and convergence are expected at the start of every analysis: they do not spend
+      // inconclusiveLimit, which is for looks that cannot tell when they will decide (limits.h).
+      ++(accumulating(v) ? m.accumulating : m.inconclusives);
+      m.consecutiveErrors = 0;
+      break;
     case VerdictPhase::Error: ++m.errors; ++m.consecutiveErrors; break;
   }
+  updateLabelRate(m, v, now);
   m.latest = v;
+  m.latestAt = now;
 }
 
 }  // namespace
+
+std::string labelsNeededNote(const MetricProgress& m) {
+  if (!m.latest || m.latest->phase != VerdictPhase::Inconclusive || !m.latest->labelsNeeded) return {};
+  const double labels = *m.latest->labelsNeeded;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "needs about %.0f more labels", labels);
+  std::string note = buf;
+  if (m.labelsPerSecond && *m.labelsPerSecond > 0) {
+    const double seconds = std::min(labels / *m.labelsPerSecond, 1e9);
+    std::snprintf(buf, sizeof buf, " at %.3g labels/s", *m.labelsPerSecond);
+    note += " (about " + formatDuration(std::chrono::milliseconds(static_cast<long long>(seconds * 1000))) + buf + ")";
+  }
+  return note;
+}
 
 AnalysisDecision decide(const AnalysisProgress& before, const std::vector<Verdict>& latest,
                         const AnalysisPolicy& policy, WallTime now) {
@@ -91,7 +129,7 @@ AnalysisDecision decide(const AnalysisProgress& before, const std::vector<Verdic
   for (const auto& v : latest) {
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       if (metrics[i].metric == v.metric) {
-        fold(metrics[i], v);
+        fold(metrics[i], v, now);
         measuredNow[i] = true;
       }
     }
@@ -170,6 +208,9 @@ json toJson(const AnalysisProgress& p) {
     json e = {{"metric", m.metric},     {"measurements", m.measurements},
               {"failures", m.failures}, {"inconclusives", m.inconclusives},
               {"errors", m.errors},     {"consecutiveErrors", m.consecutiveErrors}};
+    if (m.accumulating > 0) e["accumulating"] = m.accumulating;
+    if (m.latestAt) e["latestAt"] = formatRfc3339Micro(*m.latestAt);
+    if (m.labelsPerSecond) e["labelsPerSecond"] = *m.labelsPerSecond;
     if (m.latest) e["latest"] = toJson(*m.latest);
     metrics.push_back(std::move(e));
   }
@@ -212,13 +253,23 @@ Result<AnalysisProgress> progressFromJson(const json& j) {
       m.metric = e["metric"].get<std::string>();
       for (auto [key, field] : {std::pair{"measurements", &m.measurements}, std::pair{"failures", &m.failures},
                                 std::pair{"inconclusives", &m.inconclusives}, std::pair{"errors", &m.errors},
-                                std::pair{"consecutiveErrors", &m.consecutiveErrors}}) {
+                                std::pair{"consecutiveErrors", &m.consecutiveErrors},
+                                std::pair{"accumulating", &m.accumulating}}) {
         if (auto f = e.find(key); f != e.end() && !f->is_null()) {
           if (!f->is_number_integer() || f->get<long long>() < 0 || f->get<long long>() > 1'000'000'000) {
             return bad(at + "." + key, "must be a non-negative integer");
           }
           *field = static_cast<int>(f->get<long long>());
         }
+      }
+      if (auto f = e.find("latestAt"); f != e.end() && !f->is_null()) {
+        auto t = f->is_string() ? parseRfc3339(f->get<std::string>()) : std::nullopt;
+        if (!t) return bad(at + ".latestAt", "must be an RFC 3339 time");
+        m.latestAt = *t;
+      }
+      if (auto f = e.find("labelsPerSecond"); f != e.end() && !f->is_null()) {
+        if (!f->is_number() || !(f->get<double>() >= 0)) return bad(at + ".labelsPerSecond", "must be a number >= 0");
+        m.labelsPerSecond = f->get<double>();
       }
       if (auto f = e.find("latest"); f != e.end() && !f->is_null()) {
         auto v = verdictFromJson(*f, at + ".latest");

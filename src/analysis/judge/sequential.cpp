@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "modelops/analysis/statistics.h"
@@ -33,6 +34,57 @@ double solveMixtureExponent(double target) {
 double shrunk(double successes, double trials) { return (successes + 1.0) / (trials + 2.0); }
 
 }  // namespace
+
+double alwaysValidHalfWidth(double variance, double alpha, double mixtureScale) {
+  if (!(variance > 0.0)) return 0.0;
+  if (!(alpha > 0.0 && alpha < 1.0)) return std::numeric_limits<double>::infinity();
+  const double tau = mixtureScale > 0.0 ? mixtureScale : kDefaultMixtureScale;
+  const double tau2 = tau * tau;
+  const double target = std::log(1.0 / (2.0 * alpha)) + 0.5 * std::log1p(tau2 / variance);
+  return solveMixtureExponent(target) * std::sqrt(variance * (variance + tau2)) / tau;
+}
+
+double mixtureScaleFor(double variancePerUnit, double alpha, double targetSamples) {
+  if (!(alpha > 0.0 && alpha < 1.0) || !(variancePerUnit > 0.0)) return kDefaultMixtureScale;
+  const double twiceLogInverse = -2.0 * std::log(alpha);
+  const double rho2 = (twiceLogInverse + std::log1p(twiceLogInverse)) / std::max(targetSamples, 1.0);
+  return std::max(kDefaultMixtureScale, std::sqrt(variancePerUnit * rho2));
+}
+
+std::optional<double> samplesToDecide(double variancePerUnit, double gap, double alpha, double mixtureScale) {
+  constexpr double kNever = 1e9;
+  if (!(gap > 0.0) || !(variancePerUnit > 0.0) || !(alpha > 0.0 && alpha < 1.0)) return std::nullopt;
+  // hw(n) sqrt(n) = y*(n) sigma sqrt(1 + sigma^2 / (n tau^2)) varies only logarithmically in n, so the
+  // fixed point of n = (hw(n) sqrt(n) / gap)^2 is reached in a few steps (a contraction in log n).
+  double n = variancePerUnit * 6.0 / (gap * gap);
+  for (int i = 0; i < 60; ++i) {
+    const double scaled = alwaysValidHalfWidth(variancePerUnit / n, alpha, mixtureScale) * std::sqrt(n) / gap;
+    const double next = scaled * scaled;
+    const bool settled = std::abs(next - n) <= 1e-9 * n;
+    n = next;
+    if (settled || n > kNever) break;
+  }
+  if (!(n <= kNever)) return std::nullopt;
+  return std::ceil(n);
+}
+
+FloorResult testFloor(const FloorInput& in) {
+  FloorResult out;
+  if (!(in.trials > 0.0)) return out;
+  out.estimate = in.successes / in.trials;
+  // The variance under the null p = min; a floor of 0 or 1 keeps a tiny positive variance so that the
+  // bound stays defined (with min 0 everything passes, with min 1 any error fails).
+  const double perTrial = std::max(in.min * (1.0 - in.min), 1e-6);
+  const double half = alwaysValidHalfWidth(perTrial / in.trials, 1.0 - in.confidence, in.mixtureScale);
+  out.lowerBound = std::max(0.0, out.estimate - half);
+  out.upperBound = std::min(1.0, out.estimate + half);
+  if (out.estimate - half >= in.min) {
+    out.decision = FloorDecision::Above;
+  } else if (out.estimate + half < in.min) {
+    out.decision = FloorDecision::Below;
+  }
+  return out;
+}
 
 double logMixtureRatio(double estimate, double variance, double d0, int direction, double mixtureScale) {
   const double tau2 = mixtureScale * mixtureScale;

@@ -83,6 +83,11 @@ struct Reader {
       if (f->is_number()) out = f->get<double>(); else fail(key, "must be a number");
     }
   }
+  void boolean(const char* key, bool& out) {
+    if (auto* f = field(key)) {
+      if (f->is_boolean()) out = f->get<bool>(); else fail(key, "must be a boolean");
+    }
+  }
   void string(const char* key, std::string& out) {
     if (auto* f = field(key)) {
       if (f->is_string()) out = f->get<std::string>(); else fail(key, "must be a string");
@@ -96,6 +101,33 @@ struct Reader {
   }
 };
 
+json comparisonJson(const StableComparison& c) {
+  json s = json::object();
+  s["phase"] = std::string(to_string(c.phase));
+  putNumber(s, "difference", c.difference);
+  putNumber(s, "lowerBound", c.lowerBound);
+  putNumber(s, "upperBound", c.upperBound);
+  putNumber(s, "margin", c.margin);
+  putNumber(s, "stableSamples", c.stableSamples);
+  s["reason"] = c.reason;
+  return s;
+}
+
+Result<StableComparison> comparisonFromJson(const json& s, const std::string& path) {
+  if (!s.is_object()) return Error{"InvalidInput", path + ": must be an object"};
+  StableComparison c;
+  Reader sr{s, path, std::nullopt};
+  sr.phase("phase", c.phase);
+  sr.number("difference", c.difference);
+  sr.number("lowerBound", c.lowerBound);
+  sr.number("upperBound", c.upperBound);
+  sr.number("margin", c.margin);
+  sr.number("stableSamples", c.stableSamples);
+  sr.string("reason", c.reason);
+  if (sr.error) return *sr.error;
+  return c;
+}
+
 }  // namespace
 
 json toJson(const SegmentVerdict& s) {
@@ -107,6 +139,7 @@ json toJson(const SegmentVerdict& s) {
   putNumber(j, "upperBound", s.upperBound);
   putNumber(j, "samples", s.samples);
   j["reason"] = s.reason;
+  if (s.vsStable) j["vsStable"] = comparisonJson(*s.vsStable);
   return j;
 }
 
@@ -120,18 +153,9 @@ json toJson(const Verdict& v) {
   putNumber(j, "samples", v.samples);
   putNumber(j, "stableValue", v.stableValue);
   putNumber(j, "labelCoverage", v.labelCoverage);
-  if (v.vsStable) {
-    const auto& c = *v.vsStable;
-    json s = json::object();
-    s["phase"] = std::string(to_string(c.phase));
-    putNumber(s, "difference", c.difference);
-    putNumber(s, "lowerBound", c.lowerBound);
-    putNumber(s, "upperBound", c.upperBound);
-    putNumber(s, "margin", c.margin);
-    putNumber(s, "stableSamples", c.stableSamples);
-    s["reason"] = c.reason;
-    j["vsStable"] = std::move(s);
-  }
+  if (v.vsStable) j["vsStable"] = comparisonJson(*v.vsStable);
+  if (v.warmUp) j["warmUp"] = true;
+  putNumber(j, "labelsNeeded", v.labelsNeeded);
   if (!v.segments.empty()) {
     json segments = json::array();
     for (const auto& s : v.segments) segments.push_back(toJson(s));
@@ -156,22 +180,12 @@ Result<Verdict> verdictFromJson(const json& j, const std::string& path) {
   r.number("labelCoverage", v.labelCoverage);
   r.string("query", v.query);
   r.string("reason", v.reason);
+  r.boolean("warmUp", v.warmUp);
+  r.number("labelsNeeded", v.labelsNeeded);
   if (const json* s = r.field("vsStable")) {
-    if (!s->is_object()) {
-      r.fail("vsStable", "must be an object");
-    } else {
-      StableComparison c;
-      Reader sr{*s, path + ".vsStable", std::nullopt};
-      sr.phase("phase", c.phase);
-      sr.number("difference", c.difference);
-      sr.number("lowerBound", c.lowerBound);
-      sr.number("upperBound", c.upperBound);
-      sr.number("margin", c.margin);
-      sr.number("stableSamples", c.stableSamples);
-      sr.string("reason", c.reason);
-      if (sr.error) return *sr.error;
-      v.vsStable = c;
-    }
+    auto c = comparisonFromJson(*s, path + ".vsStable");
+    if (!c) return c.error();
+    v.vsStable = *c;
   }
   if (const json* segs = r.field("segments")) {
     if (!segs->is_array()) {
@@ -191,6 +205,11 @@ Result<Verdict> verdictFromJson(const json& j, const std::string& path) {
         sr.number("samples", s.samples);
         sr.string("reason", s.reason);
         if (sr.error) return *sr.error;
+        if (const json* c = sr.field("vsStable")) {
+          auto parsed = comparisonFromJson(*c, at + ".vsStable");
+          if (!parsed) return parsed.error();
+          s.vsStable = *parsed;
+        }
         v.segments.push_back(std::move(s));
       }
     }

@@ -80,6 +80,7 @@ Result<MetricSpec> metricSpecFromApi(const api::Metric& m, const ProviderSecrets
       s.min = m.segments->min.value_or(a.min);
       s.minSamples = m.segments->minSamples ? static_cast<double>(*m.segments->minSamples) : a.minSamples;
       s.confidence = m.segments->confidence;
+      s.maxDropVsStable = m.segments->maxDropVsStable;
       out.segments = s;
     }
     return out;

@@ -223,10 +223,11 @@ Verdict AnalysisRunner::measure(const MetricSpec& metric, const TemplateVars& ca
     auto stableMeasured = measureRevision(*stable);
     if (stableMeasured.ok()) {
       obs.stable = stableMeasured->counts.overall;
+      if (metric.segments) obs.stableSegments = stableMeasured->counts.segments;
       for (const auto& n : stableMeasured->counts.noData) {
         if (n.rfind("segment ", 0) != 0) notes.push_back("stable " + n);
       }
-    } else if (metric.accuracy->maxDropVsStable) {
+    } else if (metric.accuracy->maxDropVsStable || (metric.segments && metric.segments->maxDropVsStable)) {
       Verdict e = stableMeasured.error();
       e.reason = "stable revision: " + e.reason;
       e.query = canaryMeasured->queries;

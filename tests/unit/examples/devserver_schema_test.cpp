@@ -83,6 +83,9 @@ TEST(DevServerSchema, AnalysisProgressInStatusSurvivesPruning) {
   verdict.segments.push_back({"segment=eu-west", analysis::VerdictPhase::Fail, 0.8, 0.75, 0.85, 240, "too low"});
   verdict.query = "sum(x)";
   verdict.reason = "accuracy upper bound 0.91 < 0.92";
+  verdict.warmUp = true;  // issue 15: warm-up, the labels projection, segments versus stable
+  verdict.labelsNeeded = 1200;
+  verdict.segments[0].vsStable = verdict.vsStable;
   analysis::AnalysisProgress progress;
   progress.startedAt = WallTime{} + std::chrono::hours(24 * 365 * 56);
   progress.outcome = analysis::AnalysisOutcome::Failed;
@@ -90,6 +93,9 @@ TEST(DevServerSchema, AnalysisProgressInStatusSurvivesPruning) {
   progress.reason = "accuracy failed";
   progress.decidedBy = "accuracy";
   progress.metrics.push_back({"accuracy", 3, 1, 1, 1, 0, verdict});
+  progress.metrics[0].accumulating = 2;  // issue 15: looks that did not spend inconclusiveLimit, the rate
+  progress.metrics[0].latestAt = progress.startedAt;
+  progress.metrics[0].labelsPerSecond = 1.5;
   json progressJson = analysis::toJson(progress);
   ASSERT_TRUE(progressJson["metrics"][0].contains("latest"));
 

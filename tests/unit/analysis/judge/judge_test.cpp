@@ -1,6 +1,9 @@
-// Tests of the judge: the floor, minSamples and no-data rules, invalid input, segments with the Sidak
-// correction, versus stable, label coverage, threshold metrics and the verdict's JSON. Reference bounds
-// were computed independently with Python's statistics.NormalDist and the Wilson formula.
+// Tests of the judge: the always-valid floor, minSamples and no-data rules, invalid input, the error budget,
+// segments (floor and versus stable), versus stable, warm-up and the labels-needed projection, label
+// coverage, threshold metrics and the verdict's JSON. Reference bounds were computed independently with
+// Python's statistics.NormalDist: the Wilson formula, and the mixture half-width
+// y* sqrt(v (v + tau^2)) / tau with y*^2/2 + ln Phi(y*) = ln(1/(2 alpha)) + ln(1 + tau^2/v)/2 solved by
+// bisection (v = min(1 - min)/n; tau from mixtureScaleFor at 10 x minSamples, at least 0.02).
 // Thread-safety: single-threaded tests.
 #include "modelops/analysis/judge.h"
 
@@ -42,30 +45,45 @@ const AccuracyCriteria kFloor = floorCriteria(0.92, 500);
 
 AccuracyObservation canaryOnly(double successes, double trials) { return observe(counts(successes, trials)); }
 
-// 764/812 = 0.94089; one-sided 95% Wilson (z = 1.644854): [0.9258, 0.9531].
-TEST(Floor, PassesWhenTheLowerBoundClearsTheMinimum) {
-  const Verdict v = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(764, 812));
+// At n = 812, min 0.92, alpha 0.05 (the floor alone holds the whole budget): v = 0.92*0.08/812, the
+// always-valid half-width is 0.026478. 790/812 = 0.97291: bounds [0.94643, 0.99938]; Wilson 95%
+// (z = 1.644854) [0.96185, 0.98082] is what is shown.
+TEST(Floor, PassesWhenTheAlwaysValidLowerBoundClearsTheMinimum) {
+  const Verdict v = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(790, 812));
   EXPECT_EQ(v.phase, VerdictPhase::Pass);
-  EXPECT_EQ(v.reason, "accuracy 0.941 >= 0.92 (lower bound 0.926, n=812)");
-  EXPECT_NEAR(*v.value, 0.940887, 1e-6);
-  EXPECT_NEAR(*v.lowerBound, 0.9258, 5e-5);
-  EXPECT_NEAR(*v.upperBound, 0.9531, 5e-5);
+  EXPECT_EQ(v.reason, "accuracy 0.973 >= 0.92 (always-valid lower bound 0.946, Wilson 0.962, n=812)");
+  EXPECT_NEAR(*v.value, 790.0 / 812.0, 1e-12);
+  EXPECT_NEAR(*v.lowerBound, 0.96185, 5e-5);  // Wilson: the number shown to people
+  EXPECT_NEAR(*v.upperBound, 0.98082, 5e-5);
   EXPECT_EQ(v.samples, 812);
   EXPECT_EQ(to_string(v.phase), "Successful");
+  EXPECT_FALSE(v.warmUp);
 }
 
-// 700/812 = 0.862; one-sided 95% Wilson [0.8410, 0.8808]: the upper bound is below 0.92.
+// 700/812 = 0.86207: always-valid upper bound 0.88855 < 0.92 (Wilson 0.8808).
 TEST(Floor, FailsWhenTheUpperBoundIsBelowTheMinimum) {
   const Verdict v = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(700, 812));
   EXPECT_EQ(v.phase, VerdictPhase::Fail);
-  EXPECT_EQ(v.reason, "accuracy upper bound 0.881 < 0.92, n=812");
+  EXPECT_EQ(v.reason, "accuracy upper bound 0.889 < 0.92 (always-valid; Wilson 0.881), n=812");
 }
 
-// 750/812 = 0.9236, bounds [0.9069, 0.9376] straddle 0.92: a point estimate above the floor is not a pass.
-TEST(Floor, InconclusiveWhenTheBoundsStraddleTheMinimum) {
-  const Verdict v = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(750, 812));
+// 764/812 = 0.94089: the Wilson lower bound 0.9258 would pass at this one look, but a rule checked at
+// every interval must not: the always-valid bounds [0.91441, 0.96737] straddle 0.92.
+TEST(Floor, InconclusiveWhenTheAlwaysValidBoundsStraddleTheMinimum) {
+  const Verdict v = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(764, 812));
   EXPECT_EQ(v.phase, VerdictPhase::Inconclusive);
-  EXPECT_EQ(v.reason, "accuracy 0.924 inconclusive against 0.92: bounds [0.907, 0.938], n=812");
+  EXPECT_EQ(v.reason, "accuracy 0.941 inconclusive against 0.92: always-valid bounds [0.914, 0.967], n=812");
+  EXPECT_NEAR(*v.lowerBound, 0.92575, 5e-5);
+  EXPECT_FALSE(v.warmUp);
+  // The projection: at 0.94089 the half-width must shrink to 0.02089, which it does within 4x the labels.
+  ASSERT_TRUE(v.labelsNeeded.has_value());
+  EXPECT_GT(*v.labelsNeeded, 0);
+  EXPECT_LT(*v.labelsNeeded, 4 * 812);
+  // 750/812 = 0.9236 is so close to the floor that it needs many times the labels seen.
+  const Verdict close = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(750, 812));
+  EXPECT_EQ(close.phase, VerdictPhase::Inconclusive);
+  ASSERT_TRUE(close.labelsNeeded.has_value());
+  EXPECT_GT(*close.labelsNeeded, 10 * 812);
 }
 
 TEST(Floor, FewerThanMinSamplesIsAlwaysInconclusive) {
@@ -73,6 +91,9 @@ TEST(Floor, FewerThanMinSamplesIsAlwaysInconclusive) {
   EXPECT_EQ(perfect.phase, VerdictPhase::Inconclusive);  // lower bound 0.991 would pass
   EXPECT_EQ(perfect.reason, "accuracy: 300 labelled samples < minSamples 500 (accuracy 1)");
   EXPECT_NEAR(*perfect.lowerBound, 0.9911, 5e-5);  // the evidence is still reported
+  EXPECT_TRUE(perfect.warmUp);                      // does not spend inconclusiveLimit
+  ASSERT_TRUE(perfect.labelsNeeded.has_value());
+  EXPECT_EQ(*perfect.labelsNeeded, 200);            // up to minSamples
   const Verdict awful = judgeAccuracy("accuracy", kFloor, std::nullopt, canaryOnly(0, 300));
   EXPECT_EQ(awful.phase, VerdictPhase::Inconclusive);
 }
@@ -114,9 +135,11 @@ TEST(Floor, FractionalCountsAreRounded) {
 }
 
 // --- segments ---------------------------------------------------------------------------------------
-// Three segments: Sidak per-segment confidence 0.95^(1/3) = 0.983048, z = 2.121201.
-//   ap-south 380/400 = 0.950: [0.9215, 0.9685]   eu-west 181/240 = 0.754: [0.6909, 0.8081]
-//   us-east  570/600 = 0.950: [0.9276, 0.9657]   total 1131/1240 = 0.912 (95%: [0.8980, 0.9244])
+// Floor and segments share alpha 0.05: 0.025 each; three segments: 0.025/3 per segment floor, mixture
+// scale 0.05516 (tightest at 10 x minSamples 50). Always-valid bounds at min 0.85 (v = 0.85*0.15/n):
+//   ap-south 380/400 = 0.950: [0.8891, 1]        eu-west 170/240 = 0.708: [0.6290, 0.7877]
+//   us-east  570/600 = 0.950: [0.9002, 1]        total 1120/1240 = 0.903: [0.8719, 0.9345] (tau 0.02)
+// Wilson bounds (shown) are at the metric's confidence, 95%: eu-west 170/240 [0.6580, 0.7537].
 SegmentCriteria regions() {
   SegmentCriteria s;
   s.by = "region";
@@ -136,32 +159,39 @@ AccuracyObservation segmented(const std::map<std::string, std::pair<double, doub
 
 TEST(Segments, AFailingSegmentFailsTheMetricAndIsNamed) {
   const Verdict v = judgeAccuracy("accuracy", kLoose, kRegions,
-                                  segmented({{"ap-south", {380, 400}}, {"eu-west", {181, 240}}, {"us-east", {570, 600}}}));
+                                  segmented({{"ap-south", {380, 400}}, {"eu-west", {170, 240}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(v.phase, VerdictPhase::Fail);
-  EXPECT_EQ(v.reason, "segment region=eu-west: accuracy upper bound 0.808 < 0.85, n=240");
+  EXPECT_EQ(v.reason, "segment region=eu-west: accuracy upper bound 0.788 < 0.85 (always-valid; Wilson 0.754), n=240");
   ASSERT_EQ(v.segments.size(), 3u);
   EXPECT_EQ(v.segments[1].segment, "region=eu-west");
   EXPECT_EQ(v.segments[1].phase, VerdictPhase::Fail);
-  EXPECT_NEAR(v.segments[1].upperBound, 0.8081, 5e-5);  // Sidak-corrected: at plain 95% it would be 0.7969
+  EXPECT_NEAR(v.segments[1].upperBound, 0.7537, 5e-4);  // Wilson, shown
   EXPECT_EQ(v.segments[1].samples, 240);
   EXPECT_EQ(v.segments[0].phase, VerdictPhase::Pass);
-  EXPECT_NEAR(v.segments[0].lowerBound, 0.9215, 5e-5);
   EXPECT_EQ(v.segments[2].phase, VerdictPhase::Pass);
-  EXPECT_NEAR(*v.value, 1131.0 / 1240.0, 1e-12);  // the overall floor passes: only the segment fails it
+  EXPECT_NEAR(*v.value, 1120.0 / 1240.0, 1e-12);  // the overall floor passes (0.8719): only the segment fails it
 }
 
-// eu-west 268/300 = 0.893: lower bound 0.8604 at 95% (a pass alone) but 0.8495 at the Sidak level for
-// three segments, so with three segments it is inconclusive: the correction is applied.
-TEST(Segments, ConfidenceIsCorrectedForTheNumberOfSegments) {
-  const Verdict alone = judgeAccuracy("accuracy", kLoose, kRegions, segmented({{"eu-west", {268, 300}}}));
-  EXPECT_EQ(alone.phase, VerdictPhase::Inconclusive);  // 300 < metric minSamples 500
+// eu-west 538/600 = 0.8967 against 0.85: always-valid lower bound 0.8523 with one segment (alpha
+// 0.025, tau 0.04923) but 0.8468 with three (0.025/3, tau 0.05516): a pass alone, inconclusive among three.
+TEST(Segments, TheFamilyBudgetIsSplitOverTheSegments) {
+  const Verdict alone = judgeAccuracy("accuracy", kLoose, kRegions, segmented({{"eu-west", {538, 600}}}));
   EXPECT_EQ(alone.segments.at(0).phase, VerdictPhase::Pass);
-  EXPECT_NEAR(alone.segments.at(0).lowerBound, 0.8604, 5e-5);
   const Verdict three = judgeAccuracy("accuracy", kLoose, kRegions,
-                                      segmented({{"ap-south", {380, 400}}, {"eu-west", {268, 300}}, {"us-east", {570, 600}}}));
+                                      segmented({{"ap-south", {380, 400}}, {"eu-west", {538, 600}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(three.phase, VerdictPhase::Inconclusive);
-  EXPECT_THAT(three.reason, StartsWith("segment region=eu-west: accuracy 0.893 inconclusive against 0.85: bounds ["));
-  EXPECT_NEAR(three.segments.at(1).lowerBound, 0.8495, 5e-5);
+  EXPECT_EQ(three.reason,
+            "segment region=eu-west: accuracy 0.897 inconclusive against 0.85: always-valid bounds [0.847, 0.946], n=600");
+  // The count is fixed by the declaration (or the first look): one series returned does not loosen it.
+  SegmentCriteria declared = kRegions;
+  declared.expectedSegments = 3;
+  const Verdict fewer = judgeAccuracy("accuracy", kLoose, declared, segmented({{"eu-west", {538, 600}}}));
+  EXPECT_EQ(fewer.segments.at(0).phase, VerdictPhase::Inconclusive);
+  // Stable's series count too: a segment the canary has no series for yet still takes its share.
+  AccuracyObservation withStable = segmented({{"eu-west", {538, 600}}});
+  withStable.stableSegments = {{"ap-south", counts(380, 400)}, {"eu-west", counts(540, 600)}, {"us-east", counts(570, 600)}};
+  withStable.stable = total(withStable.stableSegments);
+  EXPECT_EQ(judgeAccuracy("accuracy", kLoose, kRegions, withStable).segments.at(0).phase, VerdictPhase::Inconclusive);
 }
 
 TEST(Segments, SmallSegmentsAreInconclusiveUnlessAnotherFails) {
@@ -169,9 +199,10 @@ TEST(Segments, SmallSegmentsAreInconclusiveUnlessAnotherFails) {
                                       segmented({{"ap-south", {30, 40}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(small.phase, VerdictPhase::Inconclusive);
   EXPECT_EQ(small.reason, "segment region=ap-south: accuracy: 40 labelled samples < minSamples 50 (accuracy 0.75)");
+  EXPECT_TRUE(small.warmUp);
   const Verdict failing = judgeAccuracy(
       "accuracy", kLoose, kRegions,
-      segmented({{"ap-south", {30, 40}}, {"eu-west", {181, 240}}, {"us-east", {570, 600}}}));
+      segmented({{"ap-south", {30, 40}}, {"eu-west", {170, 240}}, {"us-east", {570, 600}}}));
   EXPECT_EQ(failing.phase, VerdictPhase::Fail);
   EXPECT_THAT(failing.reason, StartsWith("segment region=eu-west: accuracy upper bound "));
 }
@@ -224,14 +255,15 @@ TEST(VersusStable, FailsWhenConfidentlyWorseByMoreThanTheMargin) {
 }
 
 TEST(VersusStable, PassesOnlyWhenConfidentlyNotWorse) {
+  // Floor and comparison share alpha 0.05: 0.025 each (at 97.5% the difference bound is -0.012).
   const Verdict pass = judgeAccuracy("accuracy", vsStable(0.02), std::nullopt, withStable({9200, 10000}, {9200, 10000}));
   EXPECT_EQ(pass.phase, VerdictPhase::Pass);
-  EXPECT_THAT(pass.reason, StartsWith("accuracy 0.92 >= 0.8 (lower bound "));
-  EXPECT_THAT(pass.reason, HasSubstr("; not worse than stable by 0.02 (difference lower bound -0.011)"));
-  // Same accuracies at 1,000 each: the sequence interval [-0.035, 0.035] straddles -0.02.
+  EXPECT_THAT(pass.reason, StartsWith("accuracy 0.92 >= 0.8 (always-valid lower bound 0.907, Wilson 0.915, n=10000)"));
+  EXPECT_THAT(pass.reason, HasSubstr("; not worse than stable by 0.02 (difference lower bound -0.012)"));
+  // Same accuracies at 1,000 each: the sequence interval straddles -0.02.
   const Verdict unsure = judgeAccuracy("accuracy", vsStable(0.02), std::nullopt, withStable({920, 1000}, {920, 1000}));
   EXPECT_EQ(unsure.phase, VerdictPhase::Inconclusive);
-  EXPECT_EQ(unsure.reason, "accuracy: canary 0.92 vs stable 0.92: difference bounds [-0.035, 0.035] straddle -0.02, n=1000/1000");
+  EXPECT_EQ(unsure.reason, "accuracy: canary 0.92 vs stable 0.92: difference bounds [-0.039, 0.039] straddle -0.02, n=1000/1000");
 }
 
 TEST(VersusStable, MissingOrThinStableData) {
@@ -263,18 +295,19 @@ TEST(LabelCoverage, LowCoverageIsInconclusive) {
   EXPECT_NEAR(*low.labelCoverage, 0.0406, 1e-12);
   // Biased labels can mislead either way: a confident failure on them is not acted on either.
   EXPECT_EQ(judgeAccuracy("accuracy", c, std::nullopt, observe(counts(700, 812, 20000))).phase, VerdictPhase::Inconclusive);
-  const Verdict ok = judgeAccuracy("accuracy", c, std::nullopt, observe(counts(764, 812, 10000)));
+  const Verdict ok = judgeAccuracy("accuracy", c, std::nullopt, observe(counts(790, 812, 10000)));
   EXPECT_EQ(ok.phase, VerdictPhase::Pass);
   EXPECT_NEAR(*ok.labelCoverage, 0.0812, 1e-12);
+  EXPECT_FALSE(low.labelsNeeded.has_value());  // more labels of the same kind would not help
   const Verdict stable = judgeAccuracy("accuracy", c, std::nullopt,
-                                       observe(counts(764, 812, 10000), counts(9200, 10000, 500000)));
+                                       observe(counts(790, 812, 10000), counts(9200, 10000, 500000)));
   EXPECT_EQ(stable.phase, VerdictPhase::Inconclusive);
   EXPECT_EQ(stable.reason, "accuracy: stable label coverage 0.02 < 0.05 (10000 labelled of 500000 predictions)");
   const Verdict unknown = judgeAccuracy("accuracy", c, std::nullopt, observe(counts(764, 812, NAN)));
   EXPECT_EQ(unknown.phase, VerdictPhase::Inconclusive);
   EXPECT_EQ(unknown.reason, "accuracy: no data for canary predictions (label coverage unknown)");
   // Without minLabelCoverage coverage is reported, not judged.
-  const Verdict reported = judgeAccuracy("accuracy", kFloor, std::nullopt, observe(counts(764, 812, 20000)));
+  const Verdict reported = judgeAccuracy("accuracy", kFloor, std::nullopt, observe(counts(790, 812, 20000)));
   EXPECT_EQ(reported.phase, VerdictPhase::Pass);
   EXPECT_NEAR(*reported.labelCoverage, 0.0406, 1e-12);
 }
@@ -309,7 +342,7 @@ TEST(Threshold, NoDataIsInconclusiveNeverZeroOrPass) {
 // --- verdict JSON -------------------------------------------------------------------------------------
 TEST(VerdictJson, RoundTripsTheEvidence) {
   Verdict v = judgeAccuracy("accuracy", kLoose, kRegions,
-                            segmented({{"ap-south", {380, 400}}, {"eu-west", {181, 240}}, {"us-east", {570, 600}}}));
+                            segmented({{"ap-south", {380, 400}}, {"eu-west", {170, 240}}, {"us-east", {570, 600}}}));
   v.query = "sum by (region) (increase(model_feedback_correct_total[10m]))";
   const nlohmann::json j = toJson(v);
   EXPECT_EQ(j["phase"], "Failed");

@@ -24,7 +24,25 @@ Verdict verdict(const std::string& metric, VerdictPhase phase, const std::string
 }
 Verdict pass(const std::string& m) { return verdict(m, VerdictPhase::Pass, m + " ok"); }
 Verdict fail(const std::string& m) { return verdict(m, VerdictPhase::Fail, m + " upper bound 0.88 < 0.92, n=812"); }
-Verdict unsure(const std::string& m) { return verdict(m, VerdictPhase::Inconclusive, m + ": 212 labelled samples < minSamples 500 (accuracy 0.93)"); }
+// Inconclusive past warm-up, with no projection (the estimate sits on the floor): spends inconclusiveLimit.
+Verdict unsure(const std::string& m) {
+  return verdict(m, VerdictPhase::Inconclusive, m + " 0.92 inconclusive against 0.92: always-valid bounds [0.9, 0.94], n=812");
+}
+// Below minSamples: warm-up.
+Verdict warmingUp(const std::string& m, double samples) {
+  Verdict v = verdict(m, VerdictPhase::Inconclusive, m + ": labelled samples < minSamples 500");
+  v.warmUp = true;
+  v.samples = samples;
+  v.labelsNeeded = 500 - samples;
+  return v;
+}
+// Past warm-up, undecided, projected to decide within `needed` more labels.
+Verdict converging(const std::string& m, double samples, double needed) {
+  Verdict v = verdict(m, VerdictPhase::Inconclusive, m + " 0.95 inconclusive against 0.92");
+  v.samples = samples;
+  v.labelsNeeded = needed;
+  return v;
+}
 Verdict error(const std::string& m) { return verdict(m, VerdictPhase::Error, m + ": prometheus: connection refused"); }
 
 AnalysisPolicy policy(std::vector<std::string> metrics, MetricLimits limits = {}) {
@@ -78,8 +96,8 @@ TEST(Limits, TooManyInconclusivesPauseAndSayWhy) {
   const auto d = run(policy({"accuracy"}), intervals);
   EXPECT_EQ(d.outcome, AnalysisOutcome::Paused);
   EXPECT_EQ(d.reason,
-            "accuracy inconclusive 11 times (inconclusiveLimit 10): accuracy: 212 labelled samples < minSamples 500 "
-            "(accuracy 0.93)");
+            "accuracy inconclusive 11 times (inconclusiveLimit 10): accuracy 0.92 inconclusive against 0.92: "
+            "always-valid bounds [0.9, 0.94], n=812");
 }
 
 TEST(Limits, ConsecutiveErrorsAbortAndASuccessResetsTheRun) {
@@ -105,7 +123,7 @@ TEST(Limits, PassesOnlyWhenEveryMetricsLatestVerdictPasses) {
   const auto waiting = run(p, {{pass("accuracy"), unsure("p99-latency-seconds")}});
   EXPECT_EQ(waiting.outcome, AnalysisOutcome::Running);
   EXPECT_EQ(waiting.metric, "p99-latency-seconds");
-  EXPECT_THAT(waiting.reason, StartsWith("p99-latency-seconds: 212 labelled"));
+  EXPECT_THAT(waiting.reason, StartsWith("p99-latency-seconds 0.92 inconclusive"));
   // A metric that regressed to inconclusive no longer counts as passed.
   EXPECT_EQ(run(p, {{pass("accuracy"), unsure("p99-latency-seconds")}, {unsure("accuracy"), pass("p99-latency-seconds")}})
                 .outcome,
@@ -143,7 +161,7 @@ TEST(Timeout, AppliesOnTimeoutAfterMaxDuration) {
   EXPECT_EQ(rollback.outcome, AnalysisOutcome::Failed);
   EXPECT_TRUE(rollback.timedOut);
   EXPECT_EQ(rollback.reason, "analysis timed out after 10m (maxDuration), rolling back (onTimeout: Rollback): "
-                             "accuracy: 212 labelled samples < minSamples 500 (accuracy 0.93)");
+                             "accuracy 0.92 inconclusive against 0.92: always-valid bounds [0.9, 0.94], n=812");
   const auto hold = decide(before, {unsure("accuracy")}, timed(OnTimeout::Hold), kStart + 10min);
   EXPECT_EQ(hold.outcome, AnalysisOutcome::Paused);
   EXPECT_TRUE(hold.timedOut);
@@ -176,10 +194,38 @@ TEST(Outcome, NoMetricsAborts) {
   EXPECT_EQ(d.reason, "analysis has no metrics");
 }
 
+// Issue 15 item 4: warm-up looks (below minSamples) do not spend inconclusiveLimit. Without the rule the
+// 11th warm-up look paused this analysis (checked by reverting fold() to count every inconclusive).
+TEST(Limits, WarmUpDoesNotSpendTheInconclusiveBudget) {
+  std::vector<std::vector<Verdict>> intervals;
+  for (int i = 1; i <= 12; ++i) intervals.push_back({warmingUp("accuracy", 40.0 * i)});
+  const auto d = run(policy({"accuracy"}), intervals);
+  EXPECT_EQ(d.outcome, AnalysisOutcome::Running);
+  EXPECT_EQ(d.progress.metrics[0].inconclusives, 0);
+  EXPECT_EQ(d.progress.metrics[0].accumulating, 12);
+  // 40 labels per 30 s: 1.33 labels/s; 20 more labels take 15 s.
+  EXPECT_EQ(d.reason, "accuracy: labelled samples < minSamples 500; needs about 20 more labels (about 15s at 1.33 labels/s)");
+  intervals.push_back({pass("accuracy")});
+  EXPECT_EQ(run(policy({"accuracy"}), intervals).outcome, AnalysisOutcome::Passed);
+}
+
+// A converging look (projection within kConvergingFactor times the labels seen) does not spend the
+// budget; one that needs more, or cannot be projected, does.
+TEST(Limits, ConvergingLooksDoNotSpendTheBudgetStuckOnesDo) {
+  std::vector<std::vector<Verdict>> intervals(20, {converging("accuracy", 1000, 3000)});
+  EXPECT_EQ(run(policy({"accuracy"}), intervals).progress.metrics[0].inconclusives, 0);
+  std::vector<std::vector<Verdict>> far(11, {converging("accuracy", 1000, 5000)});
+  const auto d = run(policy({"accuracy"}), far);
+  EXPECT_EQ(d.outcome, AnalysisOutcome::Paused);
+  EXPECT_THAT(d.reason, StartsWith("accuracy inconclusive 11 times (inconclusiveLimit 10): accuracy 0.95 inconclusive "
+                                   "against 0.92; needs about 5000 more labels"));
+}
+
 TEST(ProgressJson, RoundTripsAndRejectsMalformedInput) {
   const auto p = policy({"accuracy", "latency"});
   const auto d = run(p, {{unsure("accuracy"), error("latency")}, {fail("accuracy")}});
   const nlohmann::json j = toJson(d.progress);
+  nlohmann::json bad;
   EXPECT_EQ(j["outcome"], "Failed");
   EXPECT_EQ(j["startedAt"], "2027-01-15T08:00:00.000000Z");
   EXPECT_EQ(j["metrics"][0]["latest"]["phase"], "Failed");
@@ -194,6 +240,19 @@ TEST(ProgressJson, RoundTripsAndRejectsMalformedInput) {
   EXPECT_EQ(back->metrics[1].consecutiveErrors, 1);
   EXPECT_EQ(back->metrics[1].latest->reason, "latency: prometheus: connection refused");
   EXPECT_EQ(toJson(*back), j);
+  // The new bookkeeping (accumulating looks, the label rate) round-trips too.
+  const auto warm = run(p, {{warmingUp("accuracy", 100)}, {warmingUp("accuracy", 160)}});
+  const nlohmann::json wj = toJson(warm.progress);
+  EXPECT_EQ(wj["metrics"][0]["accumulating"], 2);
+  EXPECT_EQ(wj["metrics"][0]["latest"]["warmUp"], true);
+  EXPECT_EQ(wj["metrics"][0]["latest"]["labelsNeeded"], 340.0);
+  EXPECT_DOUBLE_EQ(wj["metrics"][0]["labelsPerSecond"].get<double>(), 2.0);
+  auto wback = progressFromJson(wj);
+  ASSERT_TRUE(wback.ok()) << wback.error().message;
+  EXPECT_EQ(toJson(*wback), wj);
+  bad = wj;
+  bad["metrics"][0]["latestAt"] = "yesterday";
+  EXPECT_EQ(progressFromJson(bad).error().message, "progress.metrics[0].latestAt: must be an RFC 3339 time");
 
   // Progress survives persistence between intervals: the count continues from the stored state.
   const auto resumed = run(p, {{unsure("accuracy"), error("latency")}});
@@ -202,7 +261,7 @@ TEST(ProgressJson, RoundTripsAndRejectsMalformedInput) {
   const auto next = decide(*stored, {error("latency")}, p, kStart + 30s);
   EXPECT_EQ(next.progress.metrics[1].consecutiveErrors, 2);
 
-  nlohmann::json bad = j;
+  bad = j;
   bad["metrics"][1]["failures"] = -1;
   EXPECT_EQ(progressFromJson(bad).error().message, "progress.metrics[1].failures: must be a non-negative integer");
   bad = j;

@@ -239,5 +239,31 @@ TEST(RunnerWeb, FactoryRendersUrlBodyAndHeadersPerRevision) {
   EXPECT_EQ(bad.error().kind, ProviderError::Kind::InvalidConfig);
 }
 
+// Issue 15 item 3: with segments.maxDropVsStable the runner hands stable's per-segment counts (from the
+// same grouped queries) to the judge, which compares each segment with stable's. eu-west 720/1000 is
+// above its floor (0.65) but 23 points below stable's 9500/10000 there.
+TEST(Runner, SegmentsAreComparedWithStablesSameSegment) {
+  Fixture f;
+  f.fake->set(rendered(kSucc, "2.4.0"), {seg("eu-west", 720), seg("us-east", 9500)});
+  f.fake->set(rendered(kTrials, "2.4.0"), {seg("eu-west", 1000), seg("us-east", 10000)});
+  f.fake->set(rendered(kSucc, "2.3.0"), {seg("eu-west", 9500), seg("us-east", 9500)});
+  f.fake->set(rendered(kTrials, "2.3.0"), {seg("eu-west", 10000), seg("us-east", 10000)});
+  MetricSpec m = accuracyMetric();
+  m.accuracy->min = 0.85;
+  m.segments->min = 0.65;
+  m.segments->maxDropVsStable = 0.05;
+  Verdict v = f.runner.measure(m, revision("2.4.0", "canary"), revision("2.3.0", "stable"), CancelToken{});
+  EXPECT_EQ(v.phase, VerdictPhase::Fail) << v.reason;
+  EXPECT_EQ(v.reason.rfind("segment segment=eu-west: accuracy: canary 0.72 vs stable 0.95: difference upper bound", 0), 0u)
+      << v.reason;
+  ASSERT_EQ(v.segments.size(), 2u);
+  ASSERT_TRUE(v.segments[0].vsStable.has_value());
+  EXPECT_DOUBLE_EQ(v.segments[0].vsStable->stableSamples, 10000);
+  // Without the margin the same counts pass the segment floor: only the comparison catches it.
+  m.segments->maxDropVsStable.reset();
+  EXPECT_EQ(f.runner.measure(m, revision("2.4.0", "canary"), revision("2.3.0", "stable"), CancelToken{}).segments[0].phase,
+            VerdictPhase::Pass);
+}
+
 }  // namespace
 }  // namespace modelops::analysis
