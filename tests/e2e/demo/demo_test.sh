@@ -72,7 +72,7 @@ if [ "$CASE" = story ]; then
   check "1.0 became Healthy" has '1\.0 is Healthy'
   check "1.1 rolled back" has '1\.1 was rolled back automatically'
   check "the rollback reason carries a measured accuracy bound and n" \
-    has 'status\.history\[0\]\.reason: .*accuracy.* [0-9]\.[0-9]+ < 0\.[0-9]+, n=[0-9]+'
+    has 'status\.history\[0\]\.reason: .*accuracy.* [0-9]\.[0-9]+ < 0\.[0-9]+( \([^)]*\))?, n=[0-9]+'
   check "the measured accuracy with its confidence bounds is shown" \
     has 'Failed +accuracy 0\.[0-9]{3} +bounds \[[01]\.[0-9]{3}, [01]\.[0-9]{3}\] +n=[0-9]+'
   check "the canary's weight was moved to 20% on the HTTPRoute" has 'canary 1\.1 20% +route 80/20'
