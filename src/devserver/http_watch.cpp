@@ -2,7 +2,8 @@
 // DELETED, BOOKMARK, ERROR). A resourceVersion older than the kept history is answered, as
 // kube-apiserver does, with HTTP 200 and a single ERROR event carrying a 410 Expired Status.
 // Streams end at timeoutSeconds, at the fault injector's watch-close interval, when the watcher is
-// dropped (slow consumer), or at server stop.
+// dropped (slow consumer), or at server stop. The watch-close interval is read again while a stream
+// is open, so setting it also ends streams that were opened before (measured from their start).
 // Thread-safety: the provider runs on the connection's worker thread; the Watcher is thread-safe.
 #include <chrono>
 
@@ -11,13 +12,29 @@
 namespace modelops::devserver {
 
 namespace {
+// How long an idle stream waits before it looks at the fault injector's watch-close interval again:
+// an interval set while the stream is open takes effect within this (or at the next event).
+constexpr std::chrono::milliseconds kWatchCloseRecheck{250};
+
 struct WatchState {
   std::shared_ptr<Watcher> watcher;
-  std::chrono::steady_clock::time_point end;
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point timeoutEnd;  // from timeoutSeconds / maxWatchTimeout
+  std::chrono::steady_clock::time_point end;         // timeoutEnd, or earlier by the watch-close fault
   std::chrono::steady_clock::time_point nextBookmark;
   bool bookmarks = false;
   bool table = false;
   bool finished = false;
+
+  // Applies the current watch-close interval (it may have been set after the stream opened) and
+  // returns how long the next wait for an event may last.
+  std::chrono::steady_clock::time_point nextWake(std::chrono::milliseconds closeEvery) {
+    end = timeoutEnd;
+    if (closeEvery.count() > 0) end = std::min(end, started + closeEvery);
+    auto wake = std::min(end, std::chrono::steady_clock::now() + kWatchCloseRecheck);
+    if (bookmarks) wake = std::min(wake, nextBookmark);
+    return wake;
+  }
 };
 }  // namespace
 
@@ -48,9 +65,9 @@ void HttpApi::handleWatch(const httplib::Request& req, httplib::Response& res, c
     if (t > 0) timeout = std::min(timeout, std::chrono::seconds(t));
   }
   auto state = std::make_shared<WatchState>();
-  state->end = now + timeout;
-  auto closeEvery = faults_.watchCloseInterval();
-  if (closeEvery.count() > 0) state->end = std::min(state->end, now + closeEvery);
+  state->started = now;
+  state->timeoutEnd = now + timeout;
+  state->end = state->timeoutEnd;
   state->bookmarks = queryParamBool(req.has_param("allowWatchBookmarks"), req.get_param_value("allowWatchBookmarks"));
   state->nextBookmark = now + options_.bookmarkInterval;
   state->table = wantsTable(req);
@@ -73,8 +90,7 @@ void HttpApi::handleWatch(const httplib::Request& req, httplib::Response& res, c
       "application/json;stream=watch",
       [this, state, typeCopy, &req](std::size_t, httplib::DataSink& sink) {
         if (state->finished) return false;
-        auto deadline = state->end;
-        if (state->bookmarks) deadline = std::min(deadline, state->nextBookmark);
+        auto deadline = state->nextWake(faults_.watchCloseInterval());
         WatchEvent ev;
         auto r = state->watcher->pop(ev, deadline);
         std::string line;
@@ -96,8 +112,9 @@ void HttpApi::handleWatch(const httplib::Request& req, httplib::Response& res, c
                   {"metadata", {{"resourceVersion", std::to_string(state->watcher->progressRv())}}}}}};
             line = bookmark.dump() + "\n";
           }
-          if (t >= state->end) state->finished = true;
         }
+        // Checked after events too: a stream that never goes quiet still ends on time.
+        if (!state->finished && std::chrono::steady_clock::now() >= state->end) state->finished = true;
         if (!line.empty() && !sink.write(line.data(), line.size())) return false;
         if (state->finished) {
           if (state->bookmarks && r != Watcher::Pop::Closed) {

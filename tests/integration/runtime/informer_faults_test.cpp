@@ -99,6 +99,9 @@ TEST(RuntimeIntegration, InformerAndControllerConvergeAfterFaults) {
   }
   informers.startAll();
   ASSERT_TRUE(informers.waitForSync(30s));
+  // The informer's first watch is open before the faults are set (otherwise which happened first
+  // would be a race): the watch-close fault below must also end a stream opened before it.
+  ASSERT_TRUE(waitFor([&] { return server->openWatches() == 1; }, 30s));
 
   auto& faults = server->faults();
   faults.setErrorRate("*", {0.10, 500, 1});
