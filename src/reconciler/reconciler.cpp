@@ -149,12 +149,17 @@ rollout::PlanInput planInputFor(const Json& raw, WallTime now) {
   return in;
 }
 
+std::string resourceVersionOf(const Json& object) {
+  const auto& meta = object.value("metadata", Json::object());
+  return meta.is_object() ? meta.value("resourceVersion", "") : "";
+}
+
 // A routing object a human must fix: the status says so (phase Failed, TrafficRoutingReady=False naming
 // it) instead of the plan's, which would claim weights that were not written; retried every 30 s (the
 // operator does not watch routes) and at once on any change of the ModelDeployment.
 ReconcileResult reportBlockedRouting(runtime::ReconcileContext& ctx, const runtime::ReconcileRequest& request,
                                      const Json& raw, const rollout::PlanInput& in,
-                                     const traffic::RoutingProblem& problem) {
+                                     const traffic::RoutingProblem& problem, WrittenVersions& writes) {
   auto status = api::encodeStatus(traffic::routingFailedStatus(in.md.status, problem, in.md.generation(), in.now));
   if (status != raw.value("status", Json::object())) {
     Json update = raw;
@@ -162,6 +167,7 @@ ReconcileResult reportBlockedRouting(runtime::ReconcileContext& ctx, const runti
     auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update);
     if (!written && written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));
     if (!written) return ReconcileResult::failed("update status: " + written.error().describe());
+    writes.wrote(request.key(), resourceVersionOf(*written));
   }
   return ReconcileResult::after(std::chrono::seconds(30));
 }
@@ -221,10 +227,14 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     if (options_.gauges) options_.gauges->forget(request.ns, request.name);
     if (options_.outcomes) options_.outcomes->forget(request.ns, request.name);
     if (options_.measurements) options_.measurements->forget(request.key());
+    writes_.forget(request.key());
     return ReconcileResult::done();
   }
   const Json& raw = *object;
   if (raw["metadata"].contains("deletionTimestamp")) return ReconcileResult::done();
+  // Our own last status write is not in the cache yet: acting on the older version could undo it. The
+  // informer's event for it re-queues the key; the requeue is only a safety net.
+  if (writes_.cacheIsBehind(request.key(), resourceVersionOf(raw))) return ReconcileResult::after(options_.cacheLagRequeue);
 
   auto in = planInputFor(raw, ctx.clock.now());
   const auto* deployments = ctx.caches.cache(kube::resources::deployments());
@@ -273,7 +283,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     logWarn("reconcile incomplete", {{"object", objectRef(request.ns, request.name)}, {"err", apply.failure}});
     if (!routingProblem.empty() && options_.events)
       options_.events(raw, {"Warning", "TrafficRoutingFailed", routingProblem});
-    if (routingBlocked) return reportBlockedRouting(ctx, request, raw, in, *routingBlocked);
+    if (routingBlocked) return reportBlockedRouting(ctx, request, raw, in, *routingBlocked, writes_);
     return ReconcileResult::failed(apply.failure);
   }
 
@@ -286,6 +296,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
       if (written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));
       return ReconcileResult::failed("update status: " + written.error().describe());
     }
+    writes_.wrote(request.key(), resourceVersionOf(*written));
   }
   // The status holding the measurement is written: a reconcile from a cache not showing it yet must
   // neither measure again nor hand the same result over twice.

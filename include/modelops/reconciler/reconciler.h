@@ -6,8 +6,10 @@
 // the pure planner, and applies the Plan in the order planner.h prescribes: grow children, write traffic,
 // then shrink and delete, then status (through /status with the resourceVersion read; 409 requeues),
 // then Events. A reconcile that finds everything as desired makes no write. It never writes spec.
+// A reconcile whose cache does not yet show the status this process last wrote waits for it
+// (WrittenVersions: read-your-writes), so a stale read never undoes a recorded decision.
 // Thread-safety: reconcile() may run concurrently for different keys (the work queue guarantees one
-// worker per key); the reconciler itself holds no mutable state (the pool is thread-safe).
+// worker per key); its only mutable state, the written versions and the pool, are thread-safe.
 #pragma once
 
 #include <functional>
@@ -17,6 +19,7 @@
 #include "modelops/reconciler/measurement_pool.h"
 #include "modelops/reconciler/measurer.h"
 #include "modelops/reconciler/rollout_outcomes.h"
+#include "modelops/reconciler/written_versions.h"
 #include "modelops/rollout/planner.h"
 #include "modelops/runtime/controller.h"
 #include "modelops/traffic/router.h"
@@ -41,6 +44,8 @@ struct ReconcilerOptions {
   RouterFactory routers = traffic::makeRouter;
   // Requeue while waiting for children the informers will report anyway (a safety net, not a poll).
   std::chrono::milliseconds waitRequeue{std::chrono::seconds(10)};
+  // Requeue while the cache has not shown our own status write yet (its watch event normally comes first).
+  std::chrono::milliseconds cacheLagRequeue{std::chrono::seconds(1)};
 };
 
 class ModelDeploymentReconciler final : public runtime::Reconciler {
@@ -54,6 +59,7 @@ class ModelDeploymentReconciler final : public runtime::Reconciler {
   MeasurementStep measurementFor(const runtime::ReconcileRequest& request, const runtime::ReconcileContext& ctx,
                                  const rollout::PlanInput& in);
   ReconcilerOptions options_;
+  WrittenVersions writes_;
 };
 
 }  // namespace modelops::reconciler
