@@ -45,14 +45,15 @@ struct Replica {
 
   void start(FakeClock& clock) {
     LeaderCallbacks cb;
+    // The time first, then the count: a test thread that sees the count must also see the time.
     cb.onStartedLeading = [&] {
-      started++;
       startedAtNs = clock.monotonic().time_since_epoch().count();
+      started++;
     };
     cb.onStoppedLeading = [&] {
       if (onStop) onStop();
-      stopped++;
       stoppedAtNs = clock.monotonic().time_since_epoch().count();
+      stopped++;
     };
     elector = std::make_unique<LeaderElector>(client, clock, clock, config, cb, &metrics);
     elector->start();
