@@ -9,6 +9,7 @@
 #include "modelops/api/validation.h"
 #include "modelops/common/logging.h"
 #include "modelops/reconciler/children.h"
+#include "modelops/runtime/event_recorder.h"
 #include "modelops/traffic/routing_status.h"
 
 namespace modelops::reconciler {
@@ -281,8 +282,8 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (!apply.ok()) {
     // The plan was not carried out: do not record its status (it would claim weights not written).
     logWarn("reconcile incomplete", {{"object", objectRef(request.ns, request.name)}, {"err", apply.failure}});
-    if (!routingProblem.empty() && options_.events)
-      options_.events(raw, {"Warning", "TrafficRoutingFailed", routingProblem});
+    if (!routingProblem.empty() && ctx.events)
+      ctx.events->record(runtime::ObjectReference::of(raw), EventType::Warning, "TrafficRoutingFailed", routingProblem);
     if (routingBlocked) return reportBlockedRouting(ctx, request, raw, in, *routingBlocked, writes_);
     return ReconcileResult::failed(apply.failure);
   }
@@ -303,10 +304,12 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (measured.consumeKey) options_.measurements->consumed(request.key(), *measured.consumeKey);
   // Counted once the status holding the new entries is written: a failed write is retried and counted then.
   if (options_.outcomes) options_.outcomes->countNew(request.ns, request.name, in.md.status.history, plan.status.history);
-  if (options_.events)
-    for (const auto& e : plan.events) options_.events(raw, e);
-  for (const auto& e : plan.events)
-    logInfo(e.message, {{"object", objectRef(request.ns, request.name)}, {"reason", e.reason}, {"type", e.type}});
+  for (const auto& e : plan.events) {
+    if (ctx.events) ctx.events->record(runtime::ObjectReference::of(raw), e.type, e.reason, e.message);
+    logInfo(e.message, {{"object", objectRef(request.ns, request.name)},
+                        {"reason", e.reason},
+                        {"type", std::string(eventTypeName(e.type))}});
+  }
   if (plan.requeueAfter) return ReconcileResult::after(*plan.requeueAfter);
   return ReconcileResult::done();
 }

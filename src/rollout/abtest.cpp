@@ -135,7 +135,7 @@ void startTest(Pass& p, std::vector<Arm>& arms) {
   }
   p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
   const auto& d = strategy(p).duration;
-  p.event("Normal", "AbTestStarted",
+  p.event(EventType::Normal, "AbTestStarted",
           "A/B test started: " + listArms(arms) + (d ? " for " + d->text : std::string(" until a variant is promoted")));
 }
 
@@ -167,7 +167,7 @@ void endTest(Pass& p, std::vector<Arm>& arms, std::string_view outcome, const st
   p.setPhase(phase::kRolledBack, "A/B test ended, stable " + p.st.stable->version.value_or("?") +
                                      " serves 100%: " + reason);
   p.setCondition(cond::kProgressing, cond::kFalse, "AbTestEnded", reason);
-  p.event("Warning", outcome == api::outcome::kAborted ? "RolloutAborted" : "AbTestFailed",
+  p.event(EventType::Warning, outcome == api::outcome::kAborted ? "RolloutAborted" : "AbTestFailed",
           "A/B test ended: " + reason);
   planTraffic(p);
 }
@@ -175,7 +175,7 @@ void endTest(Pass& p, std::vector<Arm>& arms, std::string_view outcome, const st
 // A variant is taken out of the test: history, event; its share goes back to the stable.
 void failArm(Pass& p, Arm& a, const std::string& reason) {
   p.addHistory(a.track(), api::outcome::kRolledBack, reason);
-  p.event("Warning", "VariantRolledBack", "variant " + a.name + " (" + a.model.version.value_or("?") + ") taken out of the A/B test: " + reason);
+  p.event(EventType::Warning, "VariantRolledBack", "variant " + a.name + " (" + a.model.version.value_or("?") + ") taken out of the A/B test: " + reason);
   a.failed = true;
 }
 
@@ -309,7 +309,7 @@ void promoteWinner(Pass& p, std::vector<Arm>& arms, const Arm& winner, const std
   p.setPhase(phase::kHealthy, "variant " + winner.name + ": version " + winner.model.version.value_or("?") +
                                   " (revision " + std::to_string(winner.revision) + ") promoted: " + reason);
   p.setCondition(cond::kProgressing, cond::kTrue, "RolloutCompleted", "A/B winner " + winner.name + " promoted");
-  p.event("Normal", "Promoted", "A/B winner " + winner.name + " (" + winner.model.version.value_or("?") +
+  p.event(EventType::Normal, "Promoted", "A/B winner " + winner.name + " (" + winner.model.version.value_or("?") +
                                     ") is stable at 100%: " + reason);
   planTraffic(p);
 }
@@ -342,7 +342,7 @@ void planAbTest(Pass& p) {
         if (v.hash != stableHash(p) && std::none_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == v.hash; }))
           p.addHistory({v.revision, v.version, v.hash, v.weight, api::Json::object()}, api::outcome::kSuperseded,
                        "the A/B variants changed before the test ended");
-      p.event("Normal", "AbTestRestarted", "the declared variants changed: the A/B test starts again");
+      p.event(EventType::Normal, "AbTestRestarted", "the declared variants changed: the A/B test starts again");
       clearTest(p);
       active = false;
     }
@@ -359,7 +359,7 @@ void planAbTest(Pass& p) {
 
   if (p.actionIs(api::kActionAbort)) {
     if (p.st.stable) return endTest(p, arms, api::outcome::kAborted, "aborted by request");
-    p.event("Warning", "AbortRejected", "no stable revision to return to: promote a variant instead");
+    p.event(EventType::Warning, "AbortRejected", "no stable revision to return to: promote a variant instead");
   }
   const Arm* winner = nullptr;
   if (p.st.canary)
@@ -373,12 +373,12 @@ void planAbTest(Pass& p) {
     if (arg.empty() || it == arms.end()) {
       std::string names;
       for (const auto& a : arms) names += (names.empty() ? "" : ", ") + a.name;
-      p.event("Warning", "PromoteRejected",
+      p.event(EventType::Warning, "PromoteRejected",
               (arg.empty() ? std::string("an A/B test promotes a variant") : "no variant \"" + arg + "\" in the test") +
                   ": kubectl modelops promote " + p.name + " --variant V (one of " + names + ")");
     } else {
       winner = &*it;
-      p.event("Normal", "WinnerSelected", "variant " + winner->name + " promoted by request");
+      p.event(EventType::Normal, "WinnerSelected", "variant " + winner->name + " promoted by request");
     }
   }
   bool paused = p.userPaused();
@@ -435,7 +435,7 @@ void planAbTest(Pass& p) {
       auto choice = judge(p, arms);
       if (choice.winner) {
         winner = &arms[*choice.winner];
-        p.event("Normal", "WinnerSelected", "variant " + winner->name + " selected: " + choice.reason);
+        p.event(EventType::Normal, "WinnerSelected", "variant " + winner->name + " selected: " + choice.reason);
       } else {
         holdWhy = "no confident winner: " + choice.reason;
       }
@@ -461,7 +461,7 @@ void planAbTest(Pass& p) {
     p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.spec.paused.value_or(false) ? "spec.paused" : "request") +
                                    " (kubectl modelops resume): " + summary);
   } else if (!holdWhy.empty()) {
-    if (p.phaseBefore != phase::kPaused) p.event("Warning", "AbTestNeedsDecision", "A/B test ended: " + holdWhy);
+    if (p.phaseBefore != phase::kPaused) p.event(EventType::Warning, "AbTestNeedsDecision", "A/B test ended: " + holdWhy);
     p.setPhase(phase::kPaused, "A/B test ended, " + holdWhy + "; choose with `kubectl modelops promote " + p.name +
                                    " --variant V`: " + summary);
   } else {

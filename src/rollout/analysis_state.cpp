@@ -95,7 +95,7 @@ void reportMeasurement(Pass& p, const analysis::AnalysisProgress& before, const 
   if (!before.startedAt && after.startedAt) {
     std::string metrics;
     for (const auto& m : after.metrics) metrics += (metrics.empty() ? "" : ", ") + m.metric;
-    p.event("Normal", "AnalysisStarted",
+    p.event(EventType::Normal, "AnalysisStarted",
             what + ": analysis started (metrics " + metrics + "; a measurement every " + formatDuration(interval) + ")");
   }
   // Errors in a row between two events: the first of a run is reported at once, then every `every`-th.
@@ -107,7 +107,7 @@ void reportMeasurement(Pass& p, const analysis::AnalysisProgress& before, const 
     const auto* progress = progressOf(after, v.metric);
     const std::int64_t inARow = progress ? std::max(1, progress->consecutiveErrors) : 1;
     if ((inARow - 1) % every != 0) continue;
-    p.event("Warning", "MeasurementFailed",
+    p.event(EventType::Warning, "MeasurementFailed",
             what + ": metric " + v.metric + " could not be measured (" + std::to_string(inARow) + " in a row; " +
                 consequence + "): " + (v.reason.empty() ? "no reason given" : v.reason));
   }

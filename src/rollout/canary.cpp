@@ -45,7 +45,7 @@ void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
     p.setPhase(phase::kDegraded, "analysis failed for version " + versionOf(canary) + ": " + reason +
                                      "; automatic rollback is off: run `kubectl modelops abort` or `promote`");
     p.setCondition(cond::kProgressing, cond::kFalse, "RollbackRequired", reason);
-    if (p.phaseBefore != phase::kDegraded) p.event("Warning", "AnalysisFailed", reason);
+    if (p.phaseBefore != phase::kDegraded) p.event(EventType::Warning, "AnalysisFailed", reason);
     return;
   }
   p.addHistory(canary, outcome, reason);
@@ -60,7 +60,7 @@ void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
   p.setPhase(phase::kRolledBack, "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") " + what +
                                      ": " + reason);
   p.setCondition(cond::kProgressing, cond::kFalse, aborted ? "RolloutAborted" : "RolledBack", reason);
-  p.event("Warning", aborted ? "RolloutAborted" : "RolledBack",
+  p.event(EventType::Warning, aborted ? "RolloutAborted" : "RolledBack",
           "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") " + what + ": " + reason);
 }
 
@@ -81,13 +81,13 @@ void promote(Pass& p) {
   p.canaryWeight = 0;
   p.setPhase(phase::kHealthy, "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") promoted");
   p.setCondition(cond::kProgressing, cond::kTrue, "RolloutCompleted", "revision " + revisionOf(canary) + " promoted");
-  p.event("Normal", "Promoted", "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") is stable at 100%");
+  p.event(EventType::Normal, "Promoted", "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") is stable at 100%");
 }
 
 void startCanary(Pass& p, const std::string& hash) {
   if (p.st.canary) {
     p.addHistory(*p.st.canary, api::outcome::kSuperseded, "a newer version was declared before this one finished");
-    p.event("Normal", "RolloutSuperseded",
+    p.event(EventType::Normal, "RolloutSuperseded",
             "version " + versionOf(*p.st.canary) + " (revision " + revisionOf(*p.st.canary) + ") superseded");
   }
   api::TrackStatus canary;
@@ -103,7 +103,7 @@ void startCanary(Pass& p, const std::string& hash) {
   p.st.pauseStartedAt.reset();
   resetAnalysis(p.st);
   p.canaryWeight = 0;
-  p.event("Normal", "RolloutStarted",
+  p.event(EventType::Normal, "RolloutStarted",
           "rolling out version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") in " +
               std::to_string(stepsOf(p).size()) + " steps");
 }
@@ -137,7 +137,7 @@ enum class StepResult { Advance, Wait, Stop };
 StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
   const std::string label = p.stepLabel(index);
   if (promoteRequested) {
-    p.event("Normal", "AnalysisSkipped", label + ": analysis skipped by promote");
+    p.event(EventType::Normal, "AnalysisSkipped", label + ": analysis skipped by promote");
     resetAnalysis(p.st);
     return StepResult::Advance;
   }
@@ -159,7 +159,7 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
   switch (outcome) {
     case analysis::AnalysisOutcome::Passed:
       p.setCondition(cond::kAccuracyHealthy, cond::kTrue, "AnalysisPassed", summarizeVerdicts(progress));
-      p.event("Normal", "AnalysisPassed", label + ": " + summarizeVerdicts(progress));
+      p.event(EventType::Normal, "AnalysisPassed", label + ": " + summarizeVerdicts(progress));
       resetAnalysis(p.st);
       return StepResult::Advance;
     case analysis::AnalysisOutcome::Failed:
@@ -172,7 +172,7 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
       p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "AnalysisInconclusive", reason);
       p.setPhase(phase::kPaused, label + ": analysis inconclusive, paused: " + reason +
                                      " (promote to continue, abort to roll back)");
-      if (p.phaseBefore != phase::kPaused) p.event("Warning", "AnalysisInconclusive", reason);
+      if (p.phaseBefore != phase::kPaused) p.event(EventType::Warning, "AnalysisInconclusive", reason);
       return StepResult::Stop;
     case analysis::AnalysisOutcome::Running:
       break;
@@ -191,7 +191,7 @@ StepResult runStep(Pass& p, std::int64_t index, bool promoteRequested) {
     if (!canaryReady(p, canaryReplicasFor(p.replicas, weight), label + " (weight " + std::to_string(weight) + "%)"))
       return p.st.canary ? StepResult::Wait : StepResult::Stop;
     if (p.canaryWeight != weight)
-      p.event("Normal", "WeightChanged", label + ": canary weight " + std::to_string(weight) + "%");
+      p.event(EventType::Normal, "WeightChanged", label + ": canary weight " + std::to_string(weight) + "%");
     p.canaryWeight = weight;
     return StepResult::Advance;
   }
@@ -256,7 +256,7 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
   bool promoteOne = action == api::kActionPromote ||
                     (!action && carried && carried->action == api::kActionPromote);
   if (promoteFull) {
-    p.event("Normal", "PromoteFull", "remaining steps skipped by request");
+    p.event(EventType::Normal, "PromoteFull", "remaining steps skipped by request");
     index = total;
     p.st.currentStepIndex = index;
     p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
@@ -287,7 +287,7 @@ void planFirstDeploy(Pass& p, const std::string& hash) {
   p.st.stable = stable;
   p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
   p.stableReplicas = p.replicas;
-  p.event("Normal", "Deploying", "deploying version " + versionOf(stable) + " (revision " + revisionOf(stable) + ")");
+  p.event(EventType::Normal, "Deploying", "deploying version " + versionOf(stable) + " (revision " + revisionOf(stable) + ")");
   planSteady(p);
 }
 
@@ -297,7 +297,7 @@ void planSteady(Pass& p) {
   if (p.st.canary) {  // the spec went back to the stable version mid-rollout
     auto canary = *p.st.canary;
     p.addHistory(canary, api::outcome::kAborted, "spec returned to the stable version " + versionOf(stable));
-    p.event("Normal", "RolloutAborted", "version " + versionOf(canary) + " abandoned: spec returned to " + versionOf(stable));
+    p.event(EventType::Normal, "RolloutAborted", "version " + versionOf(canary) + " abandoned: spec returned to " + versionOf(stable));
     p.st.canary.reset();
     p.st.currentStepIndex.reset();
     p.st.stepStartedAt.reset();
@@ -312,7 +312,7 @@ void planSteady(Pass& p) {
                    std::to_string(have) + "/" + std::to_string(p.replicas) + " replicas available");
     p.setCondition(cond::kProgressing, cond::kTrue, "NewRevisionAvailable", "revision " + revisionOf(stable) + " is stable");
     if (planMonitoring(p)) return;  // post-promotion monitoring found it degraded and said so
-    if (p.phaseBefore != phase::kHealthy) p.event("Normal", "Healthy", "version " + versionOf(stable) + " serving at 100%");
+    if (p.phaseBefore != phase::kHealthy) p.event(EventType::Normal, "Healthy", "version " + versionOf(stable) + " serving at 100%");
     p.setPhase(phase::kHealthy, "version " + versionOf(stable) + " (revision " + revisionOf(stable) + ") serving at 100%");
     return;
   }
@@ -322,7 +322,7 @@ void planSteady(Pass& p) {
     auto reason = "revision " + revisionOf(stable) + " not available within progressDeadlineSeconds (" +
                   std::to_string(p.spec.progressDeadlineSeconds.value_or(600)) + "s)";
     p.setCondition(cond::kProgressing, cond::kFalse, "ProgressDeadlineExceeded", reason);
-    if (p.phaseBefore != phase::kFailed) p.event("Warning", "ProgressDeadlineExceeded", reason);
+    if (p.phaseBefore != phase::kFailed) p.event(EventType::Warning, "ProgressDeadlineExceeded", reason);
     p.setPhase(phase::kFailed, reason);
     return;
   }

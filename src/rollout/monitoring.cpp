@@ -91,7 +91,7 @@ void degrade(Pass& p, const std::string& reason) {
   p.addHistory(stable, api::outcome::kDegraded, reason);
   p.setCondition(cond::kAccuracyHealthy, cond::kFalse, kReasonDegraded, reason);
   const std::string what = degradedConsequence(p);
-  p.event("Warning", "Degraded",
+  p.event(EventType::Warning, "Degraded",
           "version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) +
               ") degraded after promotion: " + reason + " (" + what + ")");
   resetAnalysis(p.st);
@@ -136,7 +136,7 @@ void holdDegraded(Pass& p) {
   p.st.stable = good;
   p.st.lastGoodRevision = olderGoodRevision(p.st, target->revision);
   p.restoreHash.clear();
-  p.event("Warning", "RolledBackToLastGood",
+  p.event(EventType::Warning, "RolledBackToLastGood",
           "traffic returned to version " + good.version.value_or("?") + " (revision " + rev(good.revision) +
               ") from degraded version " + stable.version.value_or("?") + ": " + reason);
   p.setPhase(phase::kDegraded, head + "; traffic returned to version " + good.version.value_or("?") + " (revision " +
@@ -192,7 +192,7 @@ bool planMonitoring(Pass& p) {
     // A human accepts the degraded revision again: it is the promoted stable, monitoring starts afresh.
     p.addHistory(stable, api::outcome::kPromoted, "accepted again by retry after degradation");
     p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "MonitoringRestarted", "accepted again by retry");
-    p.event("Normal", "MonitoringRestarted", "revision " + rev(stable.revision) + " accepted again by retry");
+    p.event(EventType::Normal, "MonitoringRestarted", "revision " + rev(stable.revision) + " accepted again by retry");
     resetAnalysis(p.st);
     return false;
   }
@@ -228,7 +228,7 @@ bool planMonitoring(Pass& p) {
     case analysis::AnalysisOutcome::Paused:
       // Too many inconclusive intervals: say so and start counting afresh (no action on missing data).
       p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "MonitoringInconclusive", decision.reason);
-      p.event("Warning", "MonitoringInconclusive", decision.reason);
+      p.event(EventType::Warning, "MonitoringInconclusive", decision.reason);
       storeProgress(p.st, decision.progress, p.in.now);
       if (p.st.analysis) p.st.analysis->extra.erase("progress");
       return false;

@@ -20,8 +20,8 @@ Pass::Pass(const PlanInput& input) : in(input), spec(input.md.spec), st(input.md
   phaseBefore = st.phase.value_or("");
 }
 
-void Pass::event(std::string_view type, std::string_view reason, std::string message) {
-  out.events.push_back({std::string(type), std::string(reason), truncateText(message, text_limits::kEventMessage)});
+void Pass::event(EventType type, std::string_view reason, std::string message) {
+  out.events.push_back({type, std::string(reason), truncateText(message, text_limits::kEventMessage)});
 }
 
 void Pass::requeue(std::chrono::milliseconds after) {

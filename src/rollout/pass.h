@@ -39,7 +39,7 @@ struct Pass {
   // Post-promotion rollback in progress: the last good revision's hash, scaled back to `replicas`.
   std::string restoreHash;
 
-  void event(std::string_view type, std::string_view reason, std::string message);
+  void event(EventType type, std::string_view reason, std::string message);
   void requeue(std::chrono::milliseconds after);
   void setPhase(std::string_view phase, std::string message);
   void setCondition(std::string_view type, std::string_view status, std::string_view reason, std::string message);

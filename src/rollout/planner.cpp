@@ -21,7 +21,7 @@ Plan holdInvalid(Pass& p) {
       changed = false;
   p.setCondition(api::condition::kInvalidSpec, api::condition::kTrue, "InvalidSpec", message);
   p.setPhase(api::phase::kInvalid, "invalid spec (running workloads are left as they are): " + message);
-  if (changed) p.event("Warning", "InvalidSpec", message);
+  if (changed) p.event(EventType::Warning, "InvalidSpec", message);
   p.out.hold = true;
   p.out.status = p.st;
   return std::move(p.out);
@@ -36,11 +36,11 @@ std::optional<api::ActionRequest> takeAction(Pass& p) {
     bool pause = request->action == api::kActionPause;
     p.setCondition("Paused", pause ? api::condition::kTrue : api::condition::kFalse,
                    pause ? "PausedByRequest" : "ResumedByRequest", pause ? "paused by request" : "resumed by request");
-    p.event("Normal", pause ? "Paused" : "Resumed", pause ? "rollout paused by request" : "rollout resumed by request");
+    p.event(EventType::Normal, pause ? "Paused" : "Resumed", pause ? "rollout paused by request" : "rollout resumed by request");
     if (!pause && p.st.phase == api::phase::kPaused) p.st.stepStartedAt = formatRfc3339Micro(p.in.now);
     return std::nullopt;
   }
-  p.event("Normal", "ActionRequested",
+  p.event(EventType::Normal, "ActionRequested",
           "action " + request->action + (request->argument.empty() ? "" : ":" + request->argument) +
               " requested (id " + request->id + ")");
   return request;

@@ -115,7 +115,7 @@ void EventRecorder::remember(Seen seen) {
 }
 
 void EventRecorder::write(const Item& item) {
-  const char* type = item.type == EventType::Warning ? "Warning" : "Normal";
+  const std::string type(eventTypeName(item.type));
   std::string key = item.object.uid + "\x1f" + item.object.kind + "\x1f" + item.object.ns + "\x1f" +
                     item.object.name + "\x1f" + type + "\x1f" + item.reason + "\x1f" + item.message;
   auto hit = index_.find(key);
@@ -156,7 +156,7 @@ bool EventRecorder::create(const Item& item, const std::string& key) {
                 {"involvedObject", involved},
                 {"reason", item.reason},
                 {"message", item.message},
-                {"type", item.type == EventType::Warning ? "Warning" : "Normal"},
+                {"type", std::string(eventTypeName(item.type))},
                 {"source", {{"component", options_.component}}},
                 {"reportingComponent", options_.component},
                 {"reportingInstance", options_.host},

@@ -27,8 +27,6 @@
 namespace modelops::reconciler {
 
 using Json = nlohmann::json;
-// involvedObject: the ModelDeployment as read (apiVersion, kind, metadata).
-using EventSink = std::function<void(const Json& involvedObject, const rollout::PlannedEvent& event)>;
 using RouterFactory =
     std::function<std::unique_ptr<traffic::TrafficRouter>(const api::ModelDeployment&, kube::KubeClient&)>;
 
@@ -38,7 +36,6 @@ struct ReconcilerOptions {
   MeasurementPool* measurements = nullptr;
   // When the pool's queue is full: try again after this long.
   std::chrono::milliseconds busyRequeue{std::chrono::seconds(2)};
-  EventSink events;              // may be empty
   AnalysisGauges* gauges = nullptr;      // may be null
   RolloutOutcomes* outcomes = nullptr;   // may be null
   RouterFactory routers = traffic::makeRouter;

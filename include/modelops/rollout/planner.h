@@ -22,6 +22,7 @@
 #include "modelops/analysis/verdict.h"
 #include "modelops/api/field_error.h"
 #include "modelops/api/model_deployment.h"
+#include "modelops/common/event_type.h"
 #include "modelops/common/time.h"
 
 namespace modelops::rollout {
@@ -92,7 +93,7 @@ struct DesiredTraffic {
 };
 
 struct PlannedEvent {
-  std::string type;  // Normal | Warning
+  EventType type = EventType::Normal;
   std::string reason;
   std::string message;
   bool operator==(const PlannedEvent&) const = default;

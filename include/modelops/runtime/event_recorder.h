@@ -19,11 +19,12 @@
 #include <unordered_map>
 
 #include "modelops/common/clock.h"
+#include "modelops/common/event_type.h"
 #include "modelops/kube/client.h"
 
 namespace modelops::runtime {
 
-enum class EventType { Normal, Warning };
+using EventType = modelops::EventType;  // common/event_type.h
 
 struct ObjectReference {
   std::string apiVersion, kind, ns, name, uid, resourceVersion;

@@ -139,8 +139,6 @@ int runOperator(const OperatorOptions& options) {
   managerOptions.inFlightGrace = options.shutdownTimeout;
   managerOptions.shutdownBudget = options.shutdownTimeout;
 
-  // The reconciler reports Events through the manager's recorder, which exists once the manager does.
-  runtime::EventRecorder* recorder = nullptr;
   // Measurements: provider credentials come from the Secret informer's cache (set once the manager
   // exists); measurements run on the pool's threads and re-queue their ModelDeployment when done.
   // A lookup before the Secret cache has synced waits for it (bounded: the RBAC may forbid the watch).
@@ -170,13 +168,8 @@ int runOperator(const OperatorOptions& options) {
   reconcilerOptions.measurements = &measurements;
   reconcilerOptions.gauges = &gauges;
   reconcilerOptions.outcomes = &outcomes;
-  reconcilerOptions.events = [&recorder](const nlohmann::json& object, const rollout::PlannedEvent& e) {
-    recorder->record(runtime::ObjectReference::of(object),
-                     e.type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal, e.reason, e.message);
-  };
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
   runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
-  recorder = &manager.events();
   measurements.setReadyCallback([&manager](const std::string& key) { manager.controller().enqueue(key); });
 
   // Informers: ModelDeployments, and only the Deployments/Services that carry our label.

@@ -76,7 +76,7 @@ TEST(MeasurementErrors, MonitoringOutageHoldsAndNeverRollsBack) {
   // the first one and the sixth one.
   auto failed = eventsWith(w, "MeasurementFailed");
   ASSERT_EQ(failed.size(), 2u);
-  EXPECT_EQ(failed[0].type, "Warning");
+  EXPECT_EQ(failed[0].type, EventType::Warning);
   EXPECT_NE(failed[0].message.find("metric accuracy could not be measured (1 in a row"), std::string::npos)
       << failed[0].message;
   EXPECT_NE(failed[0].message.find(kRefused), std::string::npos) << failed[0].message;
@@ -160,13 +160,13 @@ TEST(MeasurementErrors, CanaryAnalysisSaysWhenItStartsAndWhenItsProviderFails) {
   w.step(verdicts(hash, VerdictPhase::Error, kRefused));
   auto started = eventsWith(w, "AnalysisStarted");
   ASSERT_EQ(started.size(), 1u);
-  EXPECT_EQ(started[0].type, "Normal");
+  EXPECT_EQ(started[0].type, EventType::Normal);
   EXPECT_NE(started[0].message.find("step 3/5: version 2.0.0: analysis started (metrics accuracy; a measurement every 30s)"),
             std::string::npos)
       << started[0].message;
   auto failed = eventsWith(w, "MeasurementFailed");
   ASSERT_EQ(failed.size(), 1u);
-  EXPECT_EQ(failed[0].type, "Warning");
+  EXPECT_EQ(failed[0].type, EventType::Warning);
   EXPECT_NE(failed[0].message.find(kRefused), std::string::npos) << failed[0].message;
   // The next error within 5 minutes is not reported again; the analysis does not start again.
   w.advance(seconds(30));
