@@ -1,4 +1,4 @@
-// applyDefaults: every default of the ModelDeployment API in one place; see defaults.h for the list.
+// applyDefaults and resolve: every default of the ModelDeployment API in one place; see defaults.h.
 // Thread-safety: pure function on the caller's value.
 #include "modelops/api/defaults.h"
 
@@ -54,12 +54,15 @@ void defaultMetric(Metric& m) {
   fill(m.consecutiveErrorLimit, defaults::kConsecutiveErrorLimit);
 }
 
-}  // namespace
+void defaultAnalysis(AnalysisSpec& a) {
+  fill(a.interval, Duration::of(defaults::kAnalysisInterval));
+  fill(a.onTimeout, std::string(kOnTimeoutRollback));
+  for (Metric& m : a.metrics) defaultMetric(m);
+}
 
-void applyDefaults(ModelDeployment& md) {
-  ModelDeploymentSpec& s = md.spec;
+// Every default except model.name (which needs the object's name).
+void defaultSpec(ModelDeploymentSpec& s) {
   fill(s.replicas, defaults::kReplicas);
-  if (!s.model.name && !md.name().empty()) s.model.name = md.name();
 
   if (!s.service) s.service = ServiceSpec{};
   fill(s.service->port, defaults::kServicePort);
@@ -70,11 +73,7 @@ void applyDefaults(ModelDeployment& md) {
   if (s.strategy->canary) fill(s.strategy->canary->scaleDownDelaySeconds, defaults::kScaleDownDelaySeconds);
   if (s.strategy->abTest) fill(s.strategy->abTest->winnerSelection, std::string(kWinnerAuto));
 
-  if (s.analysis) {
-    fill(s.analysis->interval, Duration::of(defaults::kAnalysisInterval));
-    fill(s.analysis->onTimeout, std::string(kOnTimeoutRollback));
-    for (Metric& m : s.analysis->metrics) defaultMetric(m);
-  }
+  if (s.analysis) defaultAnalysis(*s.analysis);
 
   if (!s.monitoring) s.monitoring = MonitoringSpec{};
   fill(s.monitoring->enabled, false);
@@ -87,6 +86,64 @@ void applyDefaults(ModelDeployment& md) {
   fill(s.progressDeadlineSeconds, defaults::kProgressDeadlineSeconds);
   fill(s.revisionHistoryLimit, defaults::kRevisionHistoryLimit);
   fill(s.paused, false);
+}
+
+// A defaulted duration's value; an unparsable text (validate() rejects the spec) reads as `fallback`.
+std::chrono::milliseconds durationOr(const std::optional<Duration>& d, std::chrono::milliseconds fallback) {
+  return d && d->value ? *d->value : fallback;
+}
+
+// The resolved values of a defaulted AnalysisSpec.
+ResolvedAnalysis resolvedOf(const AnalysisSpec& a) {
+  ResolvedAnalysis r;
+  r.interval = durationOr(a.interval, defaults::kAnalysisInterval);
+  if (a.maxDuration && a.maxDuration->value) r.maxDuration = *a.maxDuration->value;
+  r.onTimeout = *a.onTimeout;
+  for (const Metric& m : a.metrics)
+    r.metrics.push_back({m.name.value_or(""), *m.failureLimit, *m.inconclusiveLimit, *m.consecutiveErrorLimit});
+  return r;
+}
+
+// The resolved values of a spec defaultSpec() has filled.
+ResolvedSpec resolvedOf(const ModelDeploymentSpec& s) {
+  ResolvedSpec r;
+  r.replicas = *s.replicas;
+  r.servicePort = *s.service->port;
+  r.targetPort = *s.service->targetPort;
+  const auto& canary = s.strategy->canary;
+  r.scaleDownDelay = std::chrono::seconds(canary ? *canary->scaleDownDelaySeconds : defaults::kScaleDownDelaySeconds);
+  r.winnerSelection = s.strategy->abTest ? *s.strategy->abTest->winnerSelection : std::string(kWinnerAuto);
+  r.progressDeadline = std::chrono::seconds(*s.progressDeadlineSeconds);
+  r.revisionHistoryLimit = *s.revisionHistoryLimit;
+  r.paused = *s.paused;
+  r.automaticRollback = *s.rollback->automatic;
+  if (s.analysis) r.analysis = resolvedOf(*s.analysis);
+  const auto& m = *s.monitoring;
+  r.monitoring.enabled = *m.enabled;
+  r.monitoring.onDegraded = *m.onDegraded;
+  r.monitoring.onError = *m.onError;
+  r.monitoring.interval = durationOr(m.interval, r.analysis ? r.analysis->interval : defaults::kAnalysisInterval);
+  return r;
+}
+
+}  // namespace
+
+ResolvedSpec applyDefaults(ModelDeployment& md) {
+  if (!md.spec.model.name && !md.name().empty()) md.spec.model.name = md.name();
+  defaultSpec(md.spec);
+  return resolvedOf(md.spec);
+}
+
+ResolvedSpec resolve(const ModelDeploymentSpec& spec) {
+  ModelDeploymentSpec copy = spec;
+  defaultSpec(copy);
+  return resolvedOf(copy);
+}
+
+ResolvedAnalysis resolve(const AnalysisSpec& analysis) {
+  AnalysisSpec copy = analysis;
+  defaultAnalysis(copy);
+  return resolvedOf(copy);
 }
 
 }  // namespace modelops::api

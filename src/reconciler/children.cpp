@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "modelops/api/defaults.h"
 #include "modelops/api/names.h"
 
 namespace modelops::reconciler {
@@ -68,14 +69,12 @@ Json renderDeployment(const api::ModelDeployment& md, const rollout::DesiredDepl
 Json renderService(const api::ModelDeployment& md, const rollout::DesiredService& s) {
   Json selector = {{str(api::kLabelName), md.name()}};
   if (!s.selectorHash.empty()) selector[str(api::kLabelRevisionHash)] = s.selectorHash;
-  Json port = {{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", "http"}};
-  if (md.spec.service) {
-    if (md.spec.service->port) port["port"] = *md.spec.service->port;
-    if (md.spec.service->targetPort) {
-      const auto& t = *md.spec.service->targetPort;
-      port["targetPort"] = t.isInt() ? Json(t.intValue()) : Json(t.stringValue());
-    }
-  }
+  const auto resolved = api::resolve(md.spec);  // the port and target port with their defaults
+  const auto& target = resolved.targetPort;
+  Json port = {{"name", "http"},
+               {"port", resolved.servicePort},
+               {"protocol", "TCP"},
+               {"targetPort", target.isInt() ? Json(target.intValue()) : Json(target.stringValue())}};
   return {{"apiVersion", "v1"},
           {"kind", "Service"},
           {"metadata",

@@ -43,12 +43,6 @@ struct Arm {
 const api::AbTestStrategy& strategy(const Pass& p) { return *p.spec.strategy->abTest; }
 std::string stableHash(const Pass& p) { return p.st.stable ? p.st.stable->hash.value_or("") : ""; }
 
-const api::HistoryEntry* newestEntry(const Pass& p, const std::string& hash) {
-  for (const auto& h : p.st.history)
-    if (h.hash == hash) return &h;
-  return nullptr;
-}
-
 std::vector<Arm> armsOf(const Pass& p) {
   std::vector<Arm> arms;
   auto next = p.nextRevision();
@@ -95,12 +89,11 @@ Need testNeeded(const Pass& p, const std::vector<Arm>& arms, std::string& failed
   bool fresh = false, failed = false;
   for (const auto& a : arms) {
     if (a.hash == stableHash(p)) continue;
-    const auto* e = newestEntry(p, a.hash);
+    const auto* e = newestEntry(p.st, a.hash);
     bool newer = e && (!promotedAt || p.parseTime(e->at) >= promotedAt);
     if (!newer) {
       fresh = true;
-    } else if (e->outcome == api::outcome::kRolledBack || e->outcome == api::outcome::kAborted ||
-               e->outcome == api::outcome::kDegraded) {
+    } else if (isFailedOutcome(e->outcome.value_or(""))) {
       failed = true;
       failedWhy += (failedWhy.empty() ? "" : "; ") + a.name + " " + e->outcome.value_or("") +
                    (e->reason ? ": " + *e->reason : "");
@@ -113,10 +106,7 @@ Need testNeeded(const Pass& p, const std::vector<Arm>& arms, std::string& failed
 
 void clearTest(Pass& p) {
   p.st.variants.clear();
-  p.st.canary.reset();
-  p.st.currentStepIndex.reset();
-  p.st.stepStartedAt.reset();
-  p.st.pauseStartedAt.reset();
+  clearCanary(p.st);  // the winner being promoted
   p.st.rolloutStartedAt.reset();
   p.st.variantsAvailableAt.reset();
   resetAnalysis(p.st);
@@ -148,8 +138,7 @@ void steady(Pass& p, Need need, const std::string& failedWhy) {
   }
   if (need == Need::HeldFailed) {
     p.stableReplicas = p.replicas;
-    std::string ph = p.st.phase == phase::kDegraded ? std::string(phase::kDegraded) : std::string(phase::kRolledBack);
-    p.setPhase(ph, "A/B test not run again: " + failedWhy + "; stable " + p.st.stable->version.value_or("?") +
+    p.setPhase(heldPhase(p.st), "A/B test not run again: " + failedWhy + "; stable " + p.st.stable->version.value_or("?") +
                        " serves 100% (change the spec or run `kubectl modelops retry " + p.name + "`)");
   } else {
     planSteady(p);
@@ -181,7 +170,7 @@ void failArm(Pass& p, Arm& a, const std::string& reason) {
 
 bool failedInThisTest(const Pass& p, const Arm& a) {
   if (a.hash == stableHash(p)) return false;
-  const auto* e = newestEntry(p, a.hash);
+  const auto* e = newestEntry(p.st, a.hash);
   auto started = p.parseTime(p.st.rolloutStartedAt);
   return e && e->outcome == api::outcome::kRolledBack && started && p.parseTime(e->at) >= started;
 }
@@ -386,7 +375,7 @@ void planAbTest(Pass& p) {
 
   // Availability deadline: a variant that cannot come up is taken out (its share stays on stable).
   auto started = p.parseTime(p.st.rolloutStartedAt).value_or(p.in.now);
-  auto deadline = started + std::chrono::seconds(p.spec.progressDeadlineSeconds.value_or(600));
+  auto deadline = started + p.resolved.progressDeadline;
   for (auto& a : arms) {
     auto need = canaryReplicasFor(p.replicas, a.weight);
     if (a.failed || a.hash == stableHash(p) || !p.st.stable || need == 0 || p.available(a.hash) >= need) continue;
@@ -426,7 +415,7 @@ void planAbTest(Pass& p) {
     if (!unmeasured.empty() && p.in.now < end) graceEnd = end;
   }
   bool ended = windowEnd && p.in.now >= *windowEnd && !graceEnd;
-  bool manual = ab.winnerSelection.value_or(std::string(api::kWinnerAuto)) == api::kWinnerManual;
+  bool manual = p.resolved.winnerSelection == api::kWinnerManual;
   std::string holdWhy;
   if (!winner && ended && !paused) {
     if (manual) {
@@ -458,16 +447,13 @@ void planAbTest(Pass& p) {
                                         std::to_string(p.available(winner->hash)) + "/" + std::to_string(p.replicas) +
                                         " available); " + summary);
   } else if (paused) {
-    p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.spec.paused.value_or(false) ? "spec.paused" : "request") +
+    p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.pausedBy()) +
                                    " (kubectl modelops resume): " + summary);
   } else if (!holdWhy.empty()) {
     if (p.phaseBefore != phase::kPaused) p.event(EventType::Warning, "AbTestNeedsDecision", "A/B test ended: " + holdWhy);
     p.setPhase(phase::kPaused, "A/B test ended, " + holdWhy + "; choose with `kubectl modelops promote " + p.name +
                                    " --variant V`: " + summary);
   } else {
-    auto roundedUp = [](WallTime::duration d) {
-      return formatDuration(std::chrono::duration_cast<std::chrono::seconds>(d + std::chrono::seconds(1) - milliseconds(1)));
-    };
     std::string left;
     if (graceEnd) {
       p.requeue(std::chrono::duration_cast<milliseconds>(*graceEnd - p.in.now));

@@ -205,9 +205,7 @@ void storeVariantProgress(api::ModelDeploymentStatus& status,
   a.consecutiveErrors = consecutive;
 }
 
-std::chrono::milliseconds analysisInterval(const api::AnalysisSpec& spec) {
-  return spec.interval && spec.interval->value ? *spec.interval->value : std::chrono::milliseconds(30000);
-}
+std::chrono::milliseconds analysisInterval(const api::AnalysisSpec& spec) { return api::resolve(spec).interval; }
 
 bool measuredInTest(const std::map<std::string, analysis::AnalysisProgress>& progress, const std::string& variant,
                     const api::AnalysisSpec& spec) {
@@ -223,17 +221,18 @@ bool measuredInTest(const std::map<std::string, analysis::AnalysisProgress>& pro
 }
 
 analysis::AnalysisPolicy policyFor(const api::AnalysisSpec& spec) {
+  const auto resolved = api::resolve(spec);
   analysis::AnalysisPolicy policy;
-  for (const auto& m : spec.metrics) {
+  for (const auto& m : resolved.metrics) {
     analysis::MetricPolicy mp;
-    mp.metric = m.name.value_or("");
-    mp.limits.failureLimit = static_cast<int>(m.failureLimit.value_or(0));
-    mp.limits.inconclusiveLimit = static_cast<int>(m.inconclusiveLimit.value_or(10));
-    mp.limits.consecutiveErrorLimit = static_cast<int>(m.consecutiveErrorLimit.value_or(4));
+    mp.metric = m.metric;
+    mp.limits.failureLimit = static_cast<int>(m.failureLimit);
+    mp.limits.inconclusiveLimit = static_cast<int>(m.inconclusiveLimit);
+    mp.limits.consecutiveErrorLimit = static_cast<int>(m.consecutiveErrorLimit);
     policy.metrics.push_back(std::move(mp));
   }
-  if (spec.maxDuration && spec.maxDuration->value) policy.maxDuration = *spec.maxDuration->value;
-  auto onTimeout = spec.onTimeout.value_or(std::string(api::kOnTimeoutRollback));
+  policy.maxDuration = resolved.maxDuration;
+  const auto& onTimeout = resolved.onTimeout;
   policy.onTimeout = onTimeout == api::kOnTimeoutHold      ? analysis::OnTimeout::Hold
                      : onTimeout == api::kOnTimeoutPromote ? analysis::OnTimeout::Promote
                                                            : analysis::OnTimeout::Rollback;
@@ -330,8 +329,9 @@ std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& 
 std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md, WallTime now) {
   const auto& spec = md.spec;
   const auto& st = md.status;
-  if (!spec.analysis || spec.analysis->metrics.empty() || spec.paused.value_or(false)) return std::nullopt;
-  auto interval = detail::analysisInterval(*spec.analysis);
+  const auto resolved = api::resolve(spec);
+  if (!resolved.analysis || spec.analysis->metrics.empty() || resolved.paused) return std::nullopt;
+  auto interval = resolved.analysis->interval;
   if (spec.strategy && spec.strategy->abTest && !st.variants.empty()) {  // a test runs: measure its variants
     auto req = abTestMeasurement(md, now, interval);
     if (!req || !dueByRuns(st, now, interval)) return std::nullopt;
@@ -351,9 +351,9 @@ std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md,
     req.hash = *st.canary->hash;
     req.version = st.canary->version.value_or("");
     req.stable = st.stable;
-  } else if (spec.monitoring && spec.monitoring->enabled.value_or(false) && !st.canary && st.stable &&
-             st.stable->hash && st.phase == api::phase::kHealthy) {
-    if (spec.monitoring->interval && spec.monitoring->interval->value) interval = *spec.monitoring->interval->value;
+  } else if (resolved.monitoring.enabled && !st.canary && st.stable && st.stable->hash &&
+             st.phase == api::phase::kHealthy) {
+    interval = resolved.monitoring.interval;
     req.track = std::string(api::kTrackStable);
     req.revision = st.stable->revision.value_or(0);
     req.hash = *st.stable->hash;

@@ -24,12 +24,10 @@ const std::vector<api::CanaryStep>& stepsOf(const Pass& p) {
   return p.spec.strategy && p.spec.strategy->canary ? p.spec.strategy->canary->steps : none;
 }
 
-milliseconds progressDeadline(const Pass& p) { return seconds(p.spec.progressDeadlineSeconds.value_or(600)); }
-
 // True when `since` is older than the progress deadline; otherwise asks to be woken at the deadline.
 bool deadlinePassed(Pass& p, const std::optional<WallTime>& since) {
   if (!since) return false;
-  auto left = *since + progressDeadline(p) - p.in.now;
+  auto left = *since + p.resolved.progressDeadline - p.in.now;
   if (left <= milliseconds(0)) return true;
   p.requeue(std::chrono::duration_cast<milliseconds>(left));
   return false;
@@ -40,7 +38,7 @@ bool userPaused(const Pass& p) { return p.userPaused(); }
 // Traffic back to stable, canary scaled to zero, history and a Warning Event.
 void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
   auto canary = *p.st.canary;
-  if (outcome == api::outcome::kRolledBack && !p.spec.rollback.value_or(api::RollbackSpec{}).automatic.value_or(true)) {
+  if (outcome == api::outcome::kRolledBack && !p.resolved.automaticRollback) {
     // Automatic rollback is off: hold the current weights and say so; a human aborts or promotes.
     p.setPhase(phase::kDegraded, "analysis failed for version " + versionOf(canary) + ": " + reason +
                                      "; automatic rollback is off: run `kubectl modelops abort` or `promote`");
@@ -51,10 +49,7 @@ void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
   p.addHistory(canary, outcome, reason);
   p.canaryWeight = 0;
   p.canaryReplicas = 0;
-  p.st.canary.reset();
-  p.st.currentStepIndex.reset();
-  p.st.stepStartedAt.reset();
-  p.st.pauseStartedAt.reset();
+  clearCanary(p.st);  // the analysis record stays: it shows why
   bool aborted = outcome == api::outcome::kAborted;
   std::string what = aborted ? "aborted" : "rolled back";
   p.setPhase(phase::kRolledBack, "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") " + what +
@@ -70,10 +65,7 @@ void promote(Pass& p) {
   p.addHistory(canary, api::outcome::kPromoted, "");
   canary.weight = 100;
   p.st.stable = canary;
-  p.st.canary.reset();
-  p.st.currentStepIndex.reset();
-  p.st.stepStartedAt.reset();
-  p.st.pauseStartedAt.reset();
+  clearCanary(p.st);
   p.st.rolloutStartedAt.reset();
   resetAnalysis(p.st);
   p.stableReplicas = p.replicas;
@@ -123,7 +115,7 @@ bool canaryReady(Pass& p, std::int64_t need, const std::string& what) {
   if (deadlinePassed(p, p.parseTime(p.st.stepStartedAt))) {
     rollback(p, api::outcome::kRolledBack,
              "canary not available within progressDeadlineSeconds (" +
-                 std::to_string(p.spec.progressDeadlineSeconds.value_or(600)) + "s): " + std::to_string(have) + "/" +
+                 std::to_string(p.resolved.progressDeadline.count()) + "s): " + std::to_string(have) + "/" +
                  std::to_string(need) + " replicas available");
     return false;
   }
@@ -206,7 +198,7 @@ StepResult runStep(Pass& p, std::int64_t index, bool promoteRequested) {
     auto left = started + step.pause->duration->get() - p.in.now;
     if (left <= milliseconds(0)) return StepResult::Advance;
     auto leftMs = std::chrono::duration_cast<milliseconds>(left);
-    p.setPhase(phase::kProgressing, label + ": pause (" + formatDuration(std::chrono::duration_cast<seconds>(leftMs + seconds(1) - milliseconds(1))) + " left)");
+    p.setPhase(phase::kProgressing, label + ": pause (" + roundedUp(leftMs) + " left)");
     p.requeue(leftMs);
     return StepResult::Wait;
   }
@@ -245,7 +237,7 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
   }
   if (userPaused(p)) {
     p.setPhase(phase::kPaused, p.stepLabel(index) + ": paused by " +
-                                   (p.spec.paused.value_or(false) ? std::string("spec.paused") : "request") +
+                                   std::string(p.pausedBy()) +
                                    " (kubectl modelops resume)");
     return;
   }
@@ -298,9 +290,7 @@ void planSteady(Pass& p) {
     auto canary = *p.st.canary;
     p.addHistory(canary, api::outcome::kAborted, "spec returned to the stable version " + versionOf(stable));
     p.event(EventType::Normal, "RolloutAborted", "version " + versionOf(canary) + " abandoned: spec returned to " + versionOf(stable));
-    p.st.canary.reset();
-    p.st.currentStepIndex.reset();
-    p.st.stepStartedAt.reset();
+    clearCanary(p.st);
     resetAnalysis(p.st);
   }
   auto have = p.available(*stable.hash);
@@ -320,7 +310,7 @@ void planSteady(Pass& p) {
                  std::to_string(have) + "/" + std::to_string(p.replicas) + " replicas available");
   if (firstTime && deadlinePassed(p, p.parseTime(p.st.rolloutStartedAt))) {
     auto reason = "revision " + revisionOf(stable) + " not available within progressDeadlineSeconds (" +
-                  std::to_string(p.spec.progressDeadlineSeconds.value_or(600)) + "s)";
+                  std::to_string(p.resolved.progressDeadline.count()) + "s)";
     p.setCondition(cond::kProgressing, cond::kFalse, "ProgressDeadlineExceeded", reason);
     if (p.phaseBefore != phase::kFailed) p.event(EventType::Warning, "ProgressDeadlineExceeded", reason);
     p.setPhase(phase::kFailed, reason);
@@ -333,26 +323,18 @@ void planSteady(Pass& p) {
 void planRollout(Pass& p, const std::string& hash, const std::optional<std::string>& action) {
   bool active = p.st.canary && p.st.canary->hash == hash;
   auto last = lastOutcomeFor(p.st, hash);
-  bool failedBefore = last == api::outcome::kRolledBack || last == api::outcome::kAborted ||
-                      last == api::outcome::kDegraded;
+  bool failedBefore = isFailedOutcome(last);
   p.stableReplicas = p.replicas;
   if (!active && failedBefore && action != api::kActionRetry) {
     // The declared version failed before: hold on stable until the spec changes or a retry is requested.
     if (p.st.canary) {  // another version was in flight: it is superseded by the declared (failed) one
       p.addHistory(*p.st.canary, api::outcome::kSuperseded, "spec changed to a version that failed before");
-      p.st.canary.reset();
-      p.st.currentStepIndex.reset();
-      p.st.stepStartedAt.reset();
+      clearCanary(p.st);
       resetAnalysis(p.st);
     }
-    std::string reason;
-    for (const auto& h : p.st.history)
-      if (h.hash == hash) {
-        reason = h.reason.value_or("");
-        break;
-      }
-    std::string ph = p.st.phase == api::phase::kDegraded ? std::string(phase::kDegraded) : std::string(phase::kRolledBack);
-    p.setPhase(ph, "version " + p.spec.model.version.value_or("?") + " was " +
+    const auto* entry = newestEntry(p.st, hash);
+    std::string reason = entry ? entry->reason.value_or("") : "";
+    p.setPhase(heldPhase(p.st), "version " + p.spec.model.version.value_or("?") + " was " +
                        (last == api::outcome::kAborted    ? "aborted"
                         : last == api::outcome::kDegraded ? "degraded after promotion and rolled back"
                                                           : "rolled back") +

@@ -28,12 +28,6 @@ constexpr std::string_view kReasonDegraded = "StableDegraded";
 
 std::string rev(std::optional<std::int64_t> r) { return std::to_string(r.value_or(0)); }
 
-const api::HistoryEntry* newestEntryFor(const api::ModelDeploymentStatus& st, const std::string& hash) {
-  for (const auto& h : st.history)
-    if (h.hash == hash) return &h;
-  return nullptr;
-}
-
 // The version of `revision` as history recorded it (the Promoted entry first).
 std::optional<std::string> versionOfRevision(const api::ModelDeploymentStatus& st, std::int64_t revision) {
   std::optional<std::string> any;
@@ -55,11 +49,7 @@ std::optional<std::int64_t> olderGoodRevision(const api::ModelDeploymentStatus& 
   return std::nullopt;
 }
 
-milliseconds intervalOf(const Pass& p) {
-  if (p.spec.monitoring && p.spec.monitoring->interval && p.spec.monitoring->interval->value)
-    return *p.spec.monitoring->interval->value;
-  return p.spec.analysis ? analysisInterval(*p.spec.analysis) : milliseconds(30000);
-}
+milliseconds intervalOf(const Pass& p) { return p.resolved.monitoring.interval; }
 
 bool rollbackMode(const Pass& p) {
   return !p.spec.monitoring || p.spec.monitoring->onDegraded.value_or(std::string(api::kOnDegradedRollback)) ==
@@ -101,7 +91,7 @@ void degrade(Pass& p, const std::string& reason) {
 // hold and say why. Always decides the phase.
 void holdDegraded(Pass& p) {
   const auto stable = *p.st.stable;
-  const auto* entry = newestEntryFor(p.st, stable.hash.value_or(""));
+  const auto* entry = newestEntry(p.st, stable.hash.value_or(""));
   std::string reason = entry && entry->reason ? *entry->reason : "monitoring failed";
   std::string head = "version " + stable.version.value_or("?") + " (revision " + rev(stable.revision) +
                      ") degraded after promotion: " + reason;

@@ -15,8 +15,10 @@ std::string fixed3(double v) {
   return buf;
 }
 
-Pass::Pass(const PlanInput& input) : in(input), spec(input.md.spec), st(input.md.status), name(input.md.name()) {
-  replicas = spec.replicas.value_or(1);
+Pass::Pass(const PlanInput& input)
+    : in(input), spec(input.md.spec), resolved(api::resolve(input.md.spec)), st(input.md.status),
+      name(input.md.name()) {
+  replicas = resolved.replicas;
   phaseBefore = st.phase.value_or("");
 }
 
@@ -119,16 +121,10 @@ bool Pass::replicaRatio() const {
 }
 
 bool Pass::userPaused() const {
-  if (spec.paused.value_or(false)) return true;
+  if (resolved.paused) return true;
   for (const auto& c : st.conditions)
     if (c.type == "Paused" && c.status == api::condition::kTrue) return true;
   return false;
-}
-
-std::string lastOutcomeFor(const api::ModelDeploymentStatus& status, const std::string& hash) {
-  for (const auto& h : status.history)  // newest first
-    if (h.hash == hash) return h.outcome.value_or("");
-  return "";
 }
 
 }  // namespace modelops::rollout::detail

@@ -11,7 +11,9 @@
 
 #include "modelops/analysis/limits.h"
 #include "modelops/api/actions.h"
+#include "modelops/api/defaults.h"
 #include "modelops/rollout/planner.h"
+#include "step_helpers.h"
 
 namespace modelops::rollout::detail {
 
@@ -20,9 +22,11 @@ struct Pass {
 
   const PlanInput& in;
   const api::ModelDeploymentSpec& spec;
+  // The spec's values with every default applied: read these, never a spec field with a fallback.
+  const api::ResolvedSpec resolved;
   api::ModelDeploymentStatus st;  // the new status
   Plan out;
-  std::int64_t replicas = 1;
+  std::int64_t replicas = 0;  // resolved.replicas
   std::string name;
   std::string phaseBefore;
 
@@ -59,6 +63,7 @@ struct Pass {
   std::string deploymentName(const std::string& hash) const { return name + "-" + hash; }
   bool replicaRatio() const;  // no traffic router: weights are carried by replica counts
   bool userPaused() const;    // spec.paused or a pause request
+  std::string_view pausedBy() const { return resolved.paused ? "spec.paused" : "request"; }  // when userPaused
 };
 
 // Start of the reason of a Superseded entry for an A/B loser (retention keeps its pods for the delay).
@@ -66,9 +71,6 @@ inline constexpr std::string_view kLostAbTest = "lost the A/B test to ";
 
 // v with three decimals, as messages and reasons print measured values.
 std::string fixed3(double v);
-
-// The outcome of the newest history entry for `hash`, "" when there is none.
-std::string lastOutcomeFor(const api::ModelDeploymentStatus& status, const std::string& hash);
 
 // Analysis progress kept in status.analysis (see analysis_state.cpp).
 analysis::AnalysisProgress loadProgress(const api::ModelDeploymentStatus& status);

@@ -40,10 +40,8 @@ void planOldRevisions(Pass& p) {
     if (d.hash != stableHash && d.hash != canaryHash && !p.liveHashes.count(d.hash)) old.push_back(&d);
   std::sort(old.begin(), old.end(), [](auto* a, auto* b) { return a->revision > b->revision; });
 
-  auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, p.spec.revisionHistoryLimit.value_or(5)));
-  auto delay = std::chrono::seconds(p.spec.strategy && p.spec.strategy->canary
-                                        ? p.spec.strategy->canary->scaleDownDelaySeconds.value_or(30)
-                                        : 30);
+  auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, p.resolved.revisionHistoryLimit));
+  auto delay = p.resolved.scaleDownDelay;
   auto promotedAt = lastPromotion(p);
   for (std::size_t i = 0; i < old.size(); ++i) {
     const auto& d = *old[i];

@@ -3,6 +3,7 @@
 // resourceVersion read (409 on a concurrent change). Errors a human must fix get a route_reason.
 #include "modelops/traffic/router.h"
 
+#include "modelops/api/defaults.h"
 #include "modelops/api/names.h"
 
 namespace modelops::traffic {
@@ -16,9 +17,7 @@ const std::optional<api::TrafficRouting>& routingOf(const api::ModelDeployment& 
   return none;
 }
 
-std::int64_t servicePort(const api::ModelDeployment& md) {
-  return md.spec.service && md.spec.service->port ? *md.spec.service->port : 80;
-}
+std::int64_t servicePort(const api::ModelDeployment& md) { return api::resolve(md.spec).servicePort; }
 
 kube::ApiError invalidRoute(const Error& e) { return kube::ApiError{0, e.code, e.message, {}, {}}; }
 

@@ -9,11 +9,19 @@
 //   monitoring {enabled false, onDegraded Rollback, onError Hold}; rollback.automatic true;
 //   progressDeadlineSeconds 600; revisionHistoryLimit 5; paused false.
 // Idempotent: applying twice equals applying once. Never overwrites a value that is present.
-// Thread-safety: pure function on the caller's value.
+//
+// The resolved spec: what the planner, the reconciler and the routers act on, every default applied and
+// no field optional, so that none of them falls back to a literal of its own. applyDefaults returns it
+// for the object it defaulted; resolve() builds it from any spec (it applies the defaults to a copy), so
+// it is right whether or not the caller defaulted the document.
+// Thread-safety: pure functions on the caller's values.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "modelops/api/model_deployment.h"
 
@@ -35,6 +43,50 @@ inline constexpr std::chrono::milliseconds kAnalysisInterval{30'000};
 inline constexpr std::chrono::milliseconds kProviderTimeout{10'000};
 }  // namespace defaults
 
-void applyDefaults(ModelDeployment& md);
+// The limits of one metric of spec.analysis.
+struct ResolvedMetricLimits {
+  std::string metric;  // metrics[].name
+  std::int64_t failureLimit = 0;
+  std::int64_t inconclusiveLimit = 0;
+  std::int64_t consecutiveErrorLimit = 0;
+  bool operator==(const ResolvedMetricLimits&) const = default;
+};
+
+struct ResolvedAnalysis {
+  std::chrono::milliseconds interval{0};
+  std::optional<std::chrono::milliseconds> maxDuration;  // absent: no limit (absence is the meaning, not a default)
+  std::string onTimeout;                                 // kOnTimeout*
+  std::vector<ResolvedMetricLimits> metrics;             // in spec order
+  bool operator==(const ResolvedAnalysis&) const = default;
+};
+
+struct ResolvedMonitoring {
+  bool enabled = false;
+  std::string onDegraded;  // kOnDegraded*
+  std::string onError;     // kOnError*
+  std::chrono::milliseconds interval{0};  // monitoring.interval, else analysis.interval, else its default
+  bool operator==(const ResolvedMonitoring&) const = default;
+};
+
+struct ResolvedSpec {
+  std::int64_t replicas = 0;
+  std::int64_t servicePort = 0;
+  IntOrString targetPort;
+  std::chrono::seconds scaleDownDelay{0};    // canary.scaleDownDelaySeconds (an A/B test: its default)
+  std::chrono::seconds progressDeadline{0};  // progressDeadlineSeconds
+  std::int64_t revisionHistoryLimit = 0;
+  bool paused = false;
+  bool automaticRollback = false;  // rollback.automatic
+  std::string winnerSelection;     // abTest.winnerSelection (kWinnerAuto without an A/B test)
+  std::optional<ResolvedAnalysis> analysis;  // absent: the spec declares no analysis
+  ResolvedMonitoring monitoring;
+  bool operator==(const ResolvedSpec&) const = default;
+};
+
+// Fills the document's defaults (above) and returns what they resolve to.
+ResolvedSpec applyDefaults(ModelDeployment& md);
+// The resolved values of `spec` (defaulted or not); `spec` is not changed.
+ResolvedSpec resolve(const ModelDeploymentSpec& spec);
+ResolvedAnalysis resolve(const AnalysisSpec& analysis);
 
 }  // namespace modelops::api
