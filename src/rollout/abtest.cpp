@@ -17,31 +17,7 @@ using std::chrono::milliseconds;
 namespace phase = api::phase;
 namespace cond = api::condition;
 
-// One variant of the spec as planned in this pass.
-struct Arm {
-  std::string name;
-  std::string hash;
-  std::int64_t revision = 0;
-  api::ModelSpec model;
-  std::int64_t weight = 0;  // from the spec
-  std::vector<api::MatchRule> match;
-  bool failed = false;      // rolled back during this test
-  std::int64_t replicas = 0;
-  std::int64_t carried = 0;  // the weight it carries in this pass
-  bool ready = false;
-
-  api::TrackStatus track() const {
-    api::TrackStatus t;
-    t.revision = revision;
-    t.version = model.version;
-    t.hash = hash;
-    t.weight = carried;
-    return t;
-  }
-};
-
 const api::AbTestStrategy& strategy(const Pass& p) { return *p.spec.strategy->abTest; }
-std::string stableHash(const Pass& p) { return p.st.stable ? p.st.stable->hash.value_or("") : ""; }
 
 std::vector<Arm> armsOf(const Pass& p) {
   std::vector<Arm> arms;
@@ -55,7 +31,7 @@ std::vector<Arm> armsOf(const Pass& p) {
     a.match = v.match;
     for (const auto& s : p.st.variants)
       if (s.hash == a.hash) a.revision = s.revision.value_or(0);
-    if (!a.revision && stableHash(p) == a.hash) a.revision = p.st.stable->revision.value_or(0);
+    if (!a.revision && p.stableHash() == a.hash) a.revision = p.st.stable->revision.value_or(0);
     for (const auto& other : arms)
       if (!a.revision && other.hash == a.hash) a.revision = other.revision;
     if (!a.revision)  // created by a pass whose status write never happened: keep its number
@@ -88,7 +64,7 @@ Need testNeeded(const Pass& p, const std::vector<Arm>& arms, std::string& failed
       }
   bool fresh = false, failed = false;
   for (const auto& a : arms) {
-    if (a.hash == stableHash(p)) continue;
+    if (a.hash == p.stableHash()) continue;
     const auto* e = newestEntry(p.st, a.hash);
     bool newer = e && (!promotedAt || p.parseTime(e->at) >= promotedAt);
     if (!newer) {
@@ -147,9 +123,9 @@ void steady(Pass& p, Need need, const std::string& failedWhy) {
 }
 
 // Ends a running test with traffic back to the stable revision (which must exist).
-void endTest(Pass& p, std::vector<Arm>& arms, std::string_view outcome, const std::string& reason) {
+void endTest(Pass& p, const std::vector<Arm>& arms, std::string_view outcome, const std::string& reason) {
   for (const auto& a : arms)
-    if (a.hash != stableHash(p) && !a.failed) p.addHistory(a.track(), outcome, reason);
+    if (a.hash != p.stableHash() && !a.failed) p.addHistory(a.track(), outcome, reason);
   clearTest(p);
   p.st.stable->weight = 100;
   p.stableReplicas = p.replicas;
@@ -169,7 +145,7 @@ void failArm(Pass& p, Arm& a, const std::string& reason) {
 }
 
 bool failedInThisTest(const Pass& p, const Arm& a) {
-  if (a.hash == stableHash(p)) return false;
+  if (a.hash == p.stableHash()) return false;
   const auto* e = newestEntry(p.st, a.hash);
   auto started = p.parseTime(p.st.rolloutStartedAt);
   return e && e->outcome == api::outcome::kRolledBack && started && p.parseTime(e->at) >= started;
@@ -203,71 +179,9 @@ void foldMeasurements(Pass& p, std::vector<Arm>& arms) {
     prog = decision.progress;
     bool bad = decision.outcome == analysis::AnalysisOutcome::Failed ||
                decision.outcome == analysis::AnalysisOutcome::Aborted;
-    if (bad && p.st.stable && a.hash != stableHash(p)) failArm(p, a, decision.reason);
+    if (bad && p.st.stable && a.hash != p.stableHash()) failArm(p, a, decision.reason);
   }
   if (measured) storeVariantProgress(p.st, progress, p.in.now);
-}
-
-// Replicas, readiness and carried weight of every arm; Deployments, Services, backends and status.
-void planAbTraffic(Pass& p, std::vector<Arm>& arms, const Arm* winner) {
-  const bool ratio = p.replicaRatio();
-  const std::string sh = stableHash(p);
-  std::int64_t carried = 0;
-  for (auto& a : arms) {
-    auto share = a.failed ? 0 : canaryReplicasFor(p.replicas, a.weight);
-    a.replicas = share;
-    a.ready = share > 0 && p.available(a.hash) >= share;
-    a.carried = a.ready ? a.weight : 0;
-    carried += a.carried;
-  }
-  // The share of variants not (yet) carrying traffic goes to the stable revision, else the first ready one.
-  std::int64_t leftover = 100 - carried;
-  Arm* stableArm = nullptr;
-  for (auto& a : arms)
-    if (!sh.empty() && a.hash == sh && !stableArm) stableArm = &a;
-  std::int64_t stableWeight = 0;
-  if (stableArm) {
-    stableArm->carried += leftover;
-  } else if (p.st.stable) {
-    stableWeight = leftover;
-  } else {
-    auto it = std::find_if(arms.begin(), arms.end(), [](const Arm& a) { return a.ready; });
-    (it == arms.end() ? arms.front() : *it).carried += leftover;
-  }
-  // With a router the stable revision keeps full capacity (traffic can return to it at once); without
-  // one, pods carry the traffic, so every Deployment is sized to the weight it carries.
-  for (auto& a : arms) {
-    if (stableArm == &a) a.replicas = ratio ? std::max(a.replicas, canaryReplicasFor(p.replicas, a.carried)) : p.replicas;
-    if (winner && winner->hash == a.hash) a.replicas = p.replicas;
-  }
-  std::vector<std::string> seen;
-  for (const auto& a : arms) {
-    if (std::find(seen.begin(), seen.end(), a.hash) != seen.end()) continue;  // two variants, one revision
-    seen.push_back(a.hash);
-    p.out.deployments.push_back({p.deploymentName(a.hash), a.hash, a.revision, a.name, a.replicas, a.model});
-    p.liveHashes.insert(a.hash);
-  }
-  DesiredTraffic traffic;
-  traffic.replicaRatio = ratio;
-  traffic.owner = p.name;
-  p.out.services = {{p.name, "", ""}};
-  if (p.st.stable && !stableArm) {
-    auto replicas = ratio ? canaryReplicasFor(p.replicas, stableWeight) : p.replicas;
-    api::ModelSpec model = sh == api::computeRevisionHash(p.spec) ? p.spec.model : api::ModelSpec{};
-    p.out.deployments.push_back({p.deploymentName(sh), sh, p.st.stable->revision.value_or(0),
-                                 std::string(api::kTrackStable), replicas, model});
-    p.out.services.push_back({p.name + "-stable", std::string(api::kTrackStable), sh});
-    traffic.backends.push_back({p.name + "-stable", std::string(api::kTrackStable), stableWeight, {}});
-    p.st.stable->weight = stableWeight;
-  }
-  p.st.variants.clear();
-  for (const auto& a : arms) {
-    p.out.services.push_back({p.name + "-" + a.name, a.name, a.hash});
-    traffic.backends.push_back({p.name + "-" + a.name, a.name, a.carried, a.ready ? a.match : std::vector<api::MatchRule>{}});
-    p.st.variants.push_back({a.name, a.revision, a.model.version, a.hash, a.carried, api::Json::object()});
-    if (stableArm == &a) p.st.stable->weight = a.carried;
-  }
-  p.out.traffic = traffic;
 }
 
 std::string armSummary(const Pass& p, const std::vector<Arm>& arms) {
@@ -309,166 +223,223 @@ WinnerChoice judge(const Pass& p, const std::vector<Arm>& arms) {
   if (!p.spec.analysis) return {std::nullopt, "no spec.analysis to judge the variants"};
   std::vector<ArmEvidence> evidence;
   auto progress = loadVariantProgress(p.st);
-  bool anyStable = std::any_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == stableHash(p); });
+  bool anyStable = std::any_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == p.stableHash(); });
   for (std::size_t i = 0; i < arms.size(); ++i)
-    evidence.push_back({arms[i].name, arms[i].hash == stableHash(p) || (!anyStable && i == 0), arms[i].failed,
+    evidence.push_back({arms[i].name, arms[i].hash == p.stableHash() || (!anyStable && i == 0), arms[i].failed,
                         progress.count(arms[i].name) ? progress.at(arms[i].name) : analysis::AnalysisProgress{}});
   return chooseWinner(evidence, *p.spec.analysis);
 }
 
-}  // namespace
+// The declared variants differ from the running test's: the ones no longer declared are Superseded and
+// the test starts again. True when the running test goes on.
+bool sameTestRuns(Pass& p, const std::vector<Arm>& arms) {
+  if (p.st.variants.empty()) return false;
+  bool same = p.st.variants.size() == arms.size();
+  for (const auto& a : arms)
+    same = same && std::any_of(p.st.variants.begin(), p.st.variants.end(),
+                               [&](const api::VariantStatus& v) { return v.hash == a.hash; });
+  if (same) return true;
+  auto declared = [&](const api::VariantStatus& v) {
+    return std::any_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == v.hash; });
+  };
+  for (const auto& v : p.st.variants)
+    if (v.hash != p.stableHash() && !declared(v))
+      p.addHistory({v.revision, v.version, v.hash, v.weight, api::Json::object()}, api::outcome::kSuperseded,
+                   "the A/B variants changed before the test ended");
+  p.event(EventType::Normal, "AbTestRestarted", "the declared variants changed: the A/B test starts again");
+  clearTest(p);
+  return false;
+}
 
-void planAbTest(Pass& p) {
-  auto arms = armsOf(p);
-  bool active = !p.st.variants.empty();
-  if (active) {  // the declared variants changed: the running test is replaced
-    bool same = p.st.variants.size() == arms.size();
-    for (const auto& a : arms)
-      same = same && std::any_of(p.st.variants.begin(), p.st.variants.end(),
-                                 [&](const api::VariantStatus& v) { return v.hash == a.hash; });
-    if (!same) {
-      for (const auto& v : p.st.variants)
-        if (v.hash != stableHash(p) && std::none_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.hash == v.hash; }))
-          p.addHistory({v.revision, v.version, v.hash, v.weight, api::Json::object()}, api::outcome::kSuperseded,
-                       "the A/B variants changed before the test ended");
-      p.event(EventType::Normal, "AbTestRestarted", "the declared variants changed: the A/B test starts again");
-      clearTest(p);
-      active = false;
-    }
+// Whether a test runs in this pass: the running one, or a new one when the variants were not judged yet
+// (or `retry` asks again). When none runs, steady() has planned the pass.
+bool testRuns(Pass& p, std::vector<Arm>& arms) {
+  if (sameTestRuns(p, arms)) return true;
+  std::string failedWhy;
+  auto need = testNeeded(p, arms, failedWhy);
+  if (need == Need::HeldFailed && p.actionIs(api::kActionRetry)) need = Need::Start;
+  if (need != Need::Start) {
+    steady(p, need, failedWhy);
+    return false;
   }
-  if (!active) {
-    std::string failedWhy;
-    auto need = testNeeded(p, arms, failedWhy);
-    if (need == Need::HeldFailed && p.actionIs(api::kActionRetry)) need = Need::Start;
-    if (need != Need::Start) return steady(p, need, failedWhy);
-    startTest(p, arms);
-  }
-  for (auto& a : arms) a.failed = failedInThisTest(p, a);
-  p.setCondition(cond::kProgressing, cond::kTrue, "AbTestRunning", "A/B test: " + listArms(arms));
+  startTest(p, arms);
+  return true;
+}
 
+struct Requests {
+  bool ended = false;           // abort: the test ended in this pass (endTest planned it)
+  const Arm* winner = nullptr;  // the variant being promoted (asked for now or in an earlier pass)
+};
+
+// Abort and promote requests, and a promotion already under way (status.canary holds the winner).
+Requests takeRequests(Pass& p, const std::vector<Arm>& arms) {
+  Requests r;
   if (p.actionIs(api::kActionAbort)) {
-    if (p.st.stable) return endTest(p, arms, api::outcome::kAborted, "aborted by request");
+    if (p.st.stable) {
+      endTest(p, arms, api::outcome::kAborted, "aborted by request");
+      r.ended = true;
+      return r;
+    }
     p.event(EventType::Warning, "AbortRejected", "no stable revision to return to: promote a variant instead");
   }
-  const Arm* winner = nullptr;
   if (p.st.canary)
     for (const auto& a : arms)
-      if (a.hash == p.st.canary->hash && !a.failed) winner = &a;
-  if (!winner) p.st.canary.reset();
-  std::string reason;
-  if (p.actionIs(api::kActionPromote) || p.actionIs(api::kActionPromoteFull)) {
-    const auto& arg = p.action->argument;
-    auto it = std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == arg && !a.failed; });
-    if (arg.empty() || it == arms.end()) {
-      std::string names;
-      for (const auto& a : arms) names += (names.empty() ? "" : ", ") + a.name;
-      p.event(EventType::Warning, "PromoteRejected",
-              (arg.empty() ? std::string("an A/B test promotes a variant") : "no variant \"" + arg + "\" in the test") +
-                  ": kubectl modelops promote " + p.name + " --variant V (one of " + names + ")");
-    } else {
-      winner = &*it;
-      p.event(EventType::Normal, "WinnerSelected", "variant " + winner->name + " promoted by request");
-    }
+      if (a.hash == p.st.canary->hash && !a.failed) r.winner = &a;
+  if (!r.winner) p.st.canary.reset();
+  if (!p.actionIs(api::kActionPromote) && !p.actionIs(api::kActionPromoteFull)) return r;
+  const auto& arg = p.action->argument;
+  auto it = std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == arg && !a.failed; });
+  if (arg.empty() || it == arms.end()) {
+    std::string names;
+    for (const auto& a : arms) names += (names.empty() ? "" : ", ") + a.name;
+    p.event(EventType::Warning, "PromoteRejected",
+            (arg.empty() ? std::string("an A/B test promotes a variant") : "no variant \"" + arg + "\" in the test") +
+                ": kubectl modelops promote " + p.name + " --variant V (one of " + names + ")");
+    return r;
   }
-  bool paused = p.userPaused();
-  if (!paused && !winner) foldMeasurements(p, arms);
+  r.winner = &*it;
+  p.event(EventType::Normal, "WinnerSelected", "variant " + r.winner->name + " promoted by request");
+  return r;
+}
 
-  // Availability deadline: a variant that cannot come up is taken out (its share stays on stable).
+// Availability deadline: a new variant that cannot come up is taken out (its share stays on stable).
+// Returns the deadline (progressDeadlineSeconds after the test started).
+WallTime takeOutUnavailable(Pass& p, std::vector<Arm>& arms) {
   auto started = p.parseTime(p.st.rolloutStartedAt).value_or(p.in.now);
   auto deadline = started + p.resolved.progressDeadline;
   for (auto& a : arms) {
     auto need = canaryReplicasFor(p.replicas, a.weight);
-    if (a.failed || a.hash == stableHash(p) || !p.st.stable || need == 0 || p.available(a.hash) >= need) continue;
+    if (a.failed || a.hash == p.stableHash() || !p.st.stable || need == 0 || p.available(a.hash) >= need) continue;
     if (p.in.now >= deadline)
       failArm(p, a, "not available within progressDeadlineSeconds (" + std::to_string(p.available(a.hash)) + "/" +
                         std::to_string(need) + " replicas)");
     else
       p.requeue(std::chrono::duration_cast<milliseconds>(deadline - p.in.now));
   }
-  if (p.st.stable && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.failed || a.hash == stableHash(p); }))
-    return endTest(p, arms, api::outcome::kRolledBack, "every new variant was rolled back");
+  return deadline;
+}
 
-  // The test's clock: `duration` counts from the first pass in which every live variant has its share of
-  // replicas available, so pod start-up (and an operator down before it) does not eat into the window in
-  // which the variants are measured. Recorded in status, so a restarted operator keeps the same window.
-  // A new variant that never comes up is taken out at the progress deadline (above); the stable revision's
-  // pods are not the test's to take out, so past that deadline the clock starts without them rather than
-  // never.
+// The test's measurement window.
+struct Window {
+  std::optional<WallTime> end;       // unknown until every variant is available (or no duration)
+  std::optional<WallTime> graceEnd;  // set while a variant without a measured value may still get one
+  std::string unmeasured;            // those variants
+  bool over(WallTime now) const { return end && now >= *end && !graceEnd; }
+};
+
+// `duration` counts from the first pass in which every live variant has its share of replicas available,
+// so pod start-up (and an operator down before it) does not eat into the window in which the variants are
+// measured. Recorded in status, so a restarted operator keeps the same window. A new variant that never
+// comes up is taken out at the progress deadline (takeOutUnavailable); the stable revision's pods are not
+// the test's to take out, so past that deadline the clock starts without them rather than never.
+// `judging`: the end decision may be made in this pass (not paused, no winner yet); only then is the grace
+// (pass.h) considered.
+Window testWindow(Pass& p, const std::vector<Arm>& arms, WallTime deadline, bool judging) {
   if (!p.st.variantsAvailableAt && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) {
         return a.failed || p.available(a.hash) >= canaryReplicasFor(p.replicas, a.weight) ||
-               (a.hash == stableHash(p) && p.in.now >= deadline);
+               (a.hash == p.stableHash() && p.in.now >= deadline);
       }))
     p.st.variantsAvailableAt = formatRfc3339Micro(p.in.now);
-  const auto& ab = strategy(p);
+  Window w;
+  const auto& duration = strategy(p).duration;
   const auto clockStart = p.parseTime(p.st.variantsAvailableAt);
-  std::optional<WallTime> windowEnd;  // unknown until the variants are available
-  if (ab.duration && ab.duration->value && clockStart) windowEnd = *clockStart + *ab.duration->value;
-  // Grace (pass.h): after the duration, a live variant without a measured value may still get one.
-  std::string unmeasured;
-  std::optional<WallTime> graceEnd;
-  if (windowEnd && p.in.now >= *windowEnd && p.spec.analysis && !paused && !winner) {
-    auto progress = loadVariantProgress(p.st);
-    for (const auto& a : arms)
-      if (!a.failed && !measuredInTest(progress, a.name, *p.spec.analysis))
-        unmeasured += (unmeasured.empty() ? "" : ", ") + a.name;
-    auto end = *windowEnd + kAbTestGraceIntervals * analysisInterval(*p.spec.analysis);
-    if (!unmeasured.empty() && p.in.now < end) graceEnd = end;
-  }
-  bool ended = windowEnd && p.in.now >= *windowEnd && !graceEnd;
-  bool manual = p.resolved.winnerSelection == api::kWinnerManual;
-  std::string holdWhy;
-  if (!winner && ended && !paused) {
-    if (manual) {
-      holdWhy = "winnerSelection is Manual";
-    } else {
-      auto choice = judge(p, arms);
-      if (choice.winner) {
-        winner = &arms[*choice.winner];
-        p.event(EventType::Normal, "WinnerSelected", "variant " + winner->name + " selected: " + choice.reason);
-      } else {
-        holdWhy = "no confident winner: " + choice.reason;
-      }
-    }
-  }
-  if (winner) {
-    p.st.canary = winner->track();
-    if (p.available(winner->hash) >= p.replicas) {
-      auto choice = judge(p, arms);
-      bool chosenByRule = !manual && choice.winner && arms[*choice.winner].hash == winner->hash;
-      auto why = (chosenByRule ? "" : "promoted by request; ") + choice.reason;
-      return promoteWinner(p, arms, *winner, why);
-    }
-  }
-  planAbTraffic(p, arms, winner);
-  if (winner) p.st.canary->weight = winner->carried;
+  if (duration && duration->value && clockStart) w.end = *clockStart + *duration->value;
+  if (!w.end || p.in.now < *w.end || !p.spec.analysis || !judging) return w;
+  auto progress = loadVariantProgress(p.st);
+  for (const auto& a : arms)
+    if (!a.failed && !measuredInTest(progress, a.name, *p.spec.analysis))
+      w.unmeasured += (w.unmeasured.empty() ? "" : ", ") + a.name;
+  auto graceEnd = *w.end + kAbTestGraceIntervals * analysisInterval(*p.spec.analysis);
+  if (!w.unmeasured.empty() && p.in.now < graceEnd) w.graceEnd = graceEnd;
+  return w;
+}
+
+struct Decision {
+  const Arm* winner = nullptr;
+  std::string holdWhy;  // the test ended without a winner: why (a human decides)
+};
+
+// At the end of the window: the winner by the rule (Auto), or why a human must choose.
+Decision decideAtEnd(Pass& p, const std::vector<Arm>& arms, const Requests& requests, bool ended) {
+  if (requests.winner || !ended) return {requests.winner, ""};
+  if (p.resolved.winnerSelection == api::kWinnerManual) return {nullptr, "winnerSelection is Manual"};
+  auto choice = judge(p, arms);
+  if (!choice.winner) return {nullptr, "no confident winner: " + choice.reason};
+  const Arm* winner = &arms[*choice.winner];
+  p.event(EventType::Normal, "WinnerSelected", "variant " + winner->name + " selected: " + choice.reason);
+  return {winner, ""};
+}
+
+// Why `winner` is promoted, as history and the phase say it: the rule's reason, or a request's.
+std::string promotionReason(const Pass& p, const std::vector<Arm>& arms, const Arm& winner) {
+  auto choice = judge(p, arms);
+  bool chosenByRule = p.resolved.winnerSelection != api::kWinnerManual && choice.winner &&
+                      arms[*choice.winner].hash == winner.hash;
+  return (chosenByRule ? "" : "promoted by request; ") + choice.reason;
+}
+
+// Phase, Events and requeue of a test still running (or waiting for a decision or for its winner's pods).
+void reportTest(Pass& p, const std::vector<Arm>& arms, const Decision& d, bool paused, const Window& w) {
   auto summary = armSummary(p, arms);
-  if (winner) {
-    p.setPhase(phase::kProgressing, "promoting variant " + winner->name + ": waiting for its replicas (" +
-                                        std::to_string(p.available(winner->hash)) + "/" + std::to_string(p.replicas) +
-                                        " available); " + summary);
-  } else if (paused) {
-    p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.pausedBy()) +
-                                   " (kubectl modelops resume): " + summary);
-  } else if (!holdWhy.empty()) {
-    if (p.phaseBefore != phase::kPaused) p.event(EventType::Warning, "AbTestNeedsDecision", "A/B test ended: " + holdWhy);
-    p.setPhase(phase::kPaused, "A/B test ended, " + holdWhy + "; choose with `kubectl modelops promote " + p.name +
-                                   " --variant V`: " + summary);
-  } else {
-    std::string left;
-    if (graceEnd) {
-      p.requeue(std::chrono::duration_cast<milliseconds>(*graceEnd - p.in.now));
-      left = " (duration over; waiting up to " + roundedUp(*graceEnd - p.in.now) + " for a first measurement of " +
-             unmeasured + ")";
-    } else if (windowEnd) {
-      auto rest = std::chrono::duration_cast<milliseconds>(*windowEnd - p.in.now);
-      p.requeue(rest);
-      left = " (" + roundedUp(rest) + " left)";
-    } else if (ab.duration && ab.duration->value) {
-      left = " (waiting for every variant's replicas; the " + ab.duration->text + " counts from then)";
-    }
-    if (p.spec.analysis) p.requeue(analysisInterval(*p.spec.analysis));
-    p.setPhase(phase::kProgressing, "A/B test" + left + ": " + summary);
+  if (d.winner) {
+    p.setPhase(phase::kProgressing, "promoting variant " + d.winner->name + ": waiting for its replicas (" +
+                                        std::to_string(p.available(d.winner->hash)) + "/" +
+                                        std::to_string(p.replicas) + " available); " + summary);
+    return;
   }
+  if (paused) {
+    p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.pausedBy()) + " (kubectl modelops resume): " + summary);
+    return;
+  }
+  if (!d.holdWhy.empty()) {
+    if (p.phaseBefore != phase::kPaused)
+      p.event(EventType::Warning, "AbTestNeedsDecision", "A/B test ended: " + d.holdWhy);
+    p.setPhase(phase::kPaused, "A/B test ended, " + d.holdWhy + "; choose with `kubectl modelops promote " + p.name +
+                                   " --variant V`: " + summary);
+    return;
+  }
+  std::string left;
+  const auto& duration = strategy(p).duration;
+  if (w.graceEnd) {
+    p.requeue(std::chrono::duration_cast<milliseconds>(*w.graceEnd - p.in.now));
+    left = " (duration over; waiting up to " + roundedUp(*w.graceEnd - p.in.now) + " for a first measurement of " +
+           w.unmeasured + ")";
+  } else if (w.end) {
+    auto rest = std::chrono::duration_cast<milliseconds>(*w.end - p.in.now);
+    p.requeue(rest);
+    left = " (" + roundedUp(rest) + " left)";
+  } else if (duration && duration->value) {
+    left = " (waiting for every variant's replicas; the " + duration->text + " counts from then)";
+  }
+  if (p.resolved.analysis) p.requeue(p.resolved.analysis->interval);
+  p.setPhase(phase::kProgressing, "A/B test" + left + ": " + summary);
+}
+
+}  // namespace
+
+// The stages in order; each returns what the next needs.
+void planAbTest(Pass& p) {
+  auto arms = armsOf(p);
+  if (!testRuns(p, arms)) return;
+  for (auto& a : arms) a.failed = failedInThisTest(p, a);
+  p.setCondition(cond::kProgressing, cond::kTrue, "AbTestRunning", "A/B test: " + listArms(arms));
+  const auto requests = takeRequests(p, arms);
+  if (requests.ended) return;
+  const bool paused = p.userPaused();
+  if (!paused && !requests.winner) foldMeasurements(p, arms);
+  const auto deadline = takeOutUnavailable(p, arms);
+  if (p.st.stable && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.failed || a.hash == p.stableHash(); }))
+    return endTest(p, arms, api::outcome::kRolledBack, "every new variant was rolled back");
+  const auto window = testWindow(p, arms, deadline, !paused && !requests.winner);
+  const auto decision = decideAtEnd(p, arms, requests, window.over(p.in.now) && !paused);
+  if (decision.winner) {
+    p.st.canary = decision.winner->track();
+    if (p.available(decision.winner->hash) >= p.replicas)
+      return promoteWinner(p, arms, *decision.winner, promotionReason(p, arms, *decision.winner));
+  }
+  planAbTraffic(p, arms, decision.winner);
+  if (decision.winner) p.st.canary->weight = decision.winner->carried;
+  reportTest(p, arms, decision, paused, window);
 }
 
 }  // namespace modelops::rollout::detail

@@ -1,5 +1,7 @@
-// Internal to the planner: winner selection of an A/B test (abtest_decide.cpp), separate from the
-// state machine (abtest.cpp) so the statistics can be read and tested on their own. Not a public header.
+// Internal to the planner: the A/B test's variants as planned (Arm; abtest.cpp builds them, traffic.cpp
+// turns them into Deployments, Services and weights) and winner selection (abtest_decide.cpp), separate
+// from the state machine (abtest.cpp) so the statistics can be read and tested on their own. Not a
+// public header.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -9,8 +11,36 @@
 
 #include "modelops/analysis/limits.h"
 #include "modelops/api/model_deployment.h"
+#include "pass.h"
 
 namespace modelops::rollout::detail {
+
+// One variant of the spec as planned in this pass.
+struct Arm {
+  std::string name;
+  std::string hash;
+  std::int64_t revision = 0;
+  api::ModelSpec model;
+  std::int64_t weight = 0;  // from the spec
+  std::vector<api::MatchRule> match;
+  bool failed = false;      // rolled back during this test
+  std::int64_t replicas = 0;
+  std::int64_t carried = 0;  // the weight it carries in this pass
+  bool ready = false;
+
+  api::TrackStatus track() const {
+    api::TrackStatus t;
+    t.revision = revision;
+    t.version = model.version;
+    t.hash = hash;
+    t.weight = carried;
+    return t;
+  }
+};
+
+// Replicas, readiness and carried weight of every arm; Deployments, Services, backends and status
+// (traffic.cpp). `winner`: the variant being promoted (sized to full replicas), if any.
+void planAbTraffic(Pass& p, std::vector<Arm>& arms, const Arm* winner);
 
 // What the decision knows about one variant at the end of the test.
 struct ArmEvidence {

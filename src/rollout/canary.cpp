@@ -33,8 +33,6 @@ bool deadlinePassed(Pass& p, const std::optional<WallTime>& since) {
   return false;
 }
 
-bool userPaused(const Pass& p) { return p.userPaused(); }
-
 // Traffic back to stable, canary scaled to zero, history and a Warning Event.
 void rollback(Pass& p, std::string_view outcome, const std::string& reason) {
   auto canary = *p.st.canary;
@@ -76,17 +74,23 @@ void promote(Pass& p) {
   p.event(EventType::Normal, "Promoted", "version " + versionOf(canary) + " (revision " + revisionOf(canary) + ") is stable at 100%");
 }
 
+// The track of the declared revision `hash`, starting now with `weight`.
+api::TrackStatus declaredTrack(const Pass& p, const std::string& hash, std::int64_t weight) {
+  api::TrackStatus track;
+  track.revision = p.revisionFor(hash);
+  track.version = p.spec.model.version;
+  track.hash = hash;
+  track.weight = weight;
+  return track;
+}
+
 void startCanary(Pass& p, const std::string& hash) {
   if (p.st.canary) {
     p.addHistory(*p.st.canary, api::outcome::kSuperseded, "a newer version was declared before this one finished");
     p.event(EventType::Normal, "RolloutSuperseded",
             "version " + versionOf(*p.st.canary) + " (revision " + revisionOf(*p.st.canary) + ") superseded");
   }
-  api::TrackStatus canary;
-  canary.revision = p.revisionFor(hash);
-  canary.version = p.spec.model.version;
-  canary.hash = hash;
-  canary.weight = 0;
+  auto canary = declaredTrack(p, hash, 0);
   p.st.canary = canary;
   p.st.pendingAction.reset();  // a promote waiting for the superseded canary is not for this one
   p.st.currentStepIndex = 0;
@@ -235,7 +239,7 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
     rollback(p, api::outcome::kAborted, "aborted by request");
     return;
   }
-  if (userPaused(p)) {
+  if (p.userPaused()) {
     p.setPhase(phase::kPaused, p.stepLabel(index) + ": paused by " +
                                    std::string(p.pausedBy()) +
                                    " (kubectl modelops resume)");
@@ -271,11 +275,7 @@ void runCanary(Pass& p, const std::optional<std::string>& action) {
 }  // namespace
 
 void planFirstDeploy(Pass& p, const std::string& hash) {
-  api::TrackStatus stable;
-  stable.revision = p.revisionFor(hash);
-  stable.version = p.spec.model.version;
-  stable.hash = hash;
-  stable.weight = 100;
+  auto stable = declaredTrack(p, hash, 100);
   p.st.stable = stable;
   p.st.rolloutStartedAt = formatRfc3339Micro(p.in.now);
   p.stableReplicas = p.replicas;

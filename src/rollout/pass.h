@@ -62,6 +62,7 @@ struct Pass {
   std::string stepLabel(std::int64_t index) const;  // "step 3/5"
   std::string deploymentName(const std::string& hash) const { return name + "-" + hash; }
   bool replicaRatio() const;  // no traffic router: weights are carried by replica counts
+  std::string stableHash() const { return st.stable ? st.stable->hash.value_or("") : ""; }  // "" when none
   bool userPaused() const;    // spec.paused or a pause request
   std::string_view pausedBy() const { return resolved.paused ? "spec.paused" : "request"; }  // when userPaused
 };
@@ -123,6 +124,7 @@ void planSteady(Pass& p);
 void planRollout(Pass& p, const std::string& hash, const std::optional<std::string>& action);
 // Old revisions: scale-down after the delay, deletion beyond revisionHistoryLimit (retention.cpp).
 void planOldRevisions(Pass& p);
+// Canary strategy: the stable and canary Deployments, Services, backends and weights (traffic.cpp).
 void planTraffic(Pass& p);
 // A/B test (abtest.cpp): plans everything (children, traffic) for a spec with strategy.abTest.
 void planAbTest(Pass& p);

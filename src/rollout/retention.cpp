@@ -1,7 +1,7 @@
-// Children other than the step logic decides: old revisions (kept scaled for a while after promotion —
-// the previous stable and A/B losers —, kept at zero for rollback up to revisionHistoryLimit, deleted
-// beyond it, scaled back up when post-promotion monitoring returns to the last good one), the Services,
-// and traffic of the canary strategy (A/B traffic: abtest.cpp).
+// Old revisions, which the step logic does not decide: kept scaled for a while after promotion (the
+// previous stable and A/B losers), kept at zero for rollback up to revisionHistoryLimit, deleted beyond
+// it, scaled back up when post-promotion monitoring returns to the last good one. (Traffic, Services and
+// the live tracks' Deployments: traffic.cpp.)
 #include <algorithm>
 
 #include "modelops/api/revision.h"
@@ -9,8 +9,6 @@
 
 namespace modelops::rollout::detail {
 namespace {
-
-bool replicaRatio(const Pass& p) { return p.replicaRatio(); }
 
 // When the newest promotion happened (the previous stable keeps its pods scaleDownDelaySeconds after it).
 std::optional<WallTime> lastPromotion(const Pass& p) {
@@ -54,7 +52,7 @@ void planOldRevisions(Pass& p) {
     // The previous stable keeps its pods for the delay even beyond revisionHistoryLimit (it is deleted
     // after it). Replica-ratio mode routes by pods, so there it cannot keep pods without keeping traffic.
     std::int64_t keep = 0;
-    if (previousStable && promotedAt && !replicaRatio(p)) {
+    if (previousStable && promotedAt && !p.replicaRatio()) {
       auto left = *promotedAt + delay - p.in.now;
       if (left > std::chrono::milliseconds(0)) {
         keep = d.replicas;
@@ -67,48 +65,6 @@ void planOldRevisions(Pass& p) {
     }
     p.out.deployments.push_back({d.name, d.hash, d.revision, "previous", keep, {}});
   }
-}
-
-void planTraffic(Pass& p) {
-  bool ratio = replicaRatio(p);
-  std::string stableHash = p.st.stable->hash.value_or("");
-  std::string canaryHash = p.st.canary ? p.st.canary->hash.value_or("") : "";
-  auto weight = std::clamp<std::int64_t>(p.canaryWeight, 0, 100);
-
-  if (ratio && weight > 0 && !canaryHash.empty()) {
-    // Pods carry the traffic: shrink stable only by canary pods that are already available.
-    auto carrying = std::min(p.available(canaryHash), canaryReplicasFor(p.replicas, weight));
-    // Stable keeps one pod while it keeps some weight (never more pods than the spec asks for).
-    p.stableReplicas = std::max<std::int64_t>(weight < 100 && p.replicas > 0 ? 1 : 0, p.replicas - carrying);
-    std::int64_t total = p.stableReplicas + std::max<std::int64_t>(p.canaryReplicas, 0);
-    if (total > 0 && p.st.message) {
-      auto effective = (100 * p.canaryReplicas + total / 2) / total;
-      *p.st.message += " [replica ratio: weight " + std::to_string(weight) + "% approximated by " +
-                       std::to_string(p.canaryReplicas) + "/" + std::to_string(total) + " pods (" +
-                       std::to_string(effective) + "%)]";
-    }
-  }
-
-  api::ModelSpec model = p.spec.model;
-  auto specHash = api::computeRevisionHash(p.spec);
-  auto modelFor = [&](const std::string& hash) { return hash == specHash ? model : api::ModelSpec{}; };
-  p.out.deployments.push_back({p.deploymentName(stableHash), stableHash, p.st.stable->revision.value_or(0),
-                               std::string(api::kTrackStable), p.stableReplicas, modelFor(stableHash)});
-  if (!canaryHash.empty())
-    p.out.deployments.push_back({p.deploymentName(canaryHash), canaryHash, p.st.canary->revision.value_or(0),
-                                 std::string(api::kTrackCanary), p.canaryReplicas, modelFor(canaryHash)});
-
-  p.out.services = {{p.name, "", ""},
-                    {p.name + "-stable", std::string(api::kTrackStable), stableHash},
-                    {p.name + "-canary", std::string(api::kTrackCanary), canaryHash.empty() ? stableHash : canaryHash}};
-  DesiredTraffic traffic;
-  traffic.replicaRatio = ratio;
-  traffic.owner = p.name;
-  traffic.backends = {{p.name + "-stable", std::string(api::kTrackStable), 100 - weight, {}},
-                      {p.name + "-canary", std::string(api::kTrackCanary), weight, {}}};
-  p.out.traffic = traffic;
-  p.st.stable->weight = canaryHash.empty() ? 100 : 100 - weight;
-  if (p.st.canary) p.st.canary->weight = weight;
 }
 
 }  // namespace modelops::rollout::detail
