@@ -175,7 +175,7 @@ void foldMeasurements(Pass& p, std::vector<Arm>& arms) {
     auto decision = analysis::decide(prog, mine->verdicts, policy, p.in.now);
     reportMeasurement(p, prog, decision.progress, mine->verdicts, "A/B test variant " + a.name,
                       "weights unchanged; consecutiveErrorLimit errors in a row take the variant out",
-                      analysisInterval(*p.spec.analysis));
+                      p.resolved.analysis->interval);
     prog = decision.progress;
     bool bad = decision.outcome == analysis::AnalysisOutcome::Failed ||
                decision.outcome == analysis::AnalysisOutcome::Aborted;
@@ -349,7 +349,7 @@ Window testWindow(Pass& p, const std::vector<Arm>& arms, WallTime deadline, bool
   for (const auto& a : arms)
     if (!a.failed && !measuredInTest(progress, a.name, *p.spec.analysis))
       w.unmeasured += (w.unmeasured.empty() ? "" : ", ") + a.name;
-  auto graceEnd = *w.end + kAbTestGraceIntervals * analysisInterval(*p.spec.analysis);
+  auto graceEnd = *w.end + kAbTestGraceIntervals * p.resolved.analysis->interval;
   if (!w.unmeasured.empty() && p.in.now < graceEnd) w.graceEnd = graceEnd;
   return w;
 }
@@ -388,7 +388,8 @@ void reportTest(Pass& p, const std::vector<Arm>& arms, const Decision& d, bool p
     return;
   }
   if (paused) {
-    p.setPhase(phase::kPaused, "A/B test paused by " + std::string(p.pausedBy()) + " (kubectl modelops resume): " + summary);
+    p.setPhase(phase::kPaused,
+               "A/B test paused by " + std::string(p.pausedBy()) + " (kubectl modelops resume): " + summary);
     return;
   }
   if (!d.holdWhy.empty()) {
@@ -428,7 +429,8 @@ void planAbTest(Pass& p) {
   const bool paused = p.userPaused();
   if (!paused && !requests.winner) foldMeasurements(p, arms);
   const auto deadline = takeOutUnavailable(p, arms);
-  if (p.st.stable && std::all_of(arms.begin(), arms.end(), [&](const Arm& a) { return a.failed || a.hash == p.stableHash(); }))
+  auto outOfTest = [&](const Arm& a) { return a.failed || a.hash == p.stableHash(); };
+  if (p.st.stable && std::all_of(arms.begin(), arms.end(), outOfTest))
     return endTest(p, arms, api::outcome::kRolledBack, "every new variant was rolled back");
   const auto window = testWindow(p, arms, deadline, !paused && !requests.winner);
   const auto decision = decideAtEnd(p, arms, requests, window.over(p.in.now) && !paused);

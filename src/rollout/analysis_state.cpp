@@ -205,8 +205,6 @@ void storeVariantProgress(api::ModelDeploymentStatus& status,
   a.consecutiveErrors = consecutive;
 }
 
-std::chrono::milliseconds analysisInterval(const api::AnalysisSpec& spec) { return api::resolve(spec).interval; }
-
 bool measuredInTest(const std::map<std::string, analysis::AnalysisProgress>& progress, const std::string& variant,
                     const api::AnalysisSpec& spec) {
   auto it = progress.find(variant);

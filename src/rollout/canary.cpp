@@ -146,7 +146,7 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
     reportMeasurement(p, progress, decision.progress, p.in.measurement->verdicts,
                       label + ": version " + p.st.canary->version.value_or("?"),
                       "weights unchanged; consecutiveErrorLimit errors in a row abort the analysis",
-                      analysisInterval(*p.spec.analysis));
+                      p.resolved.analysis->interval);
     progress = decision.progress;
     outcome = decision.outcome;
     reason = decision.reason;
@@ -175,7 +175,7 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
   }
   p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "AnalysisRunning", summarizeVerdicts(progress));
   p.setPhase(phase::kProgressing, label + ": analysis running (" + summarizeVerdicts(progress) + ")");
-  p.requeue(analysisInterval(*p.spec.analysis));
+  p.requeue(p.resolved.analysis->interval);
   return StepResult::Wait;
 }
 

@@ -111,8 +111,6 @@ void storeVariantProgress(api::ModelDeploymentStatus& status,
 // evidence stays what was measured up to the horizon (one late look for a variant that had no value, not
 // repeated peeking until the bounds separate; docs/rollout.md).
 inline constexpr int kAbTestGraceIntervals = 2;
-// spec.analysis.interval (default 30 s).
-std::chrono::milliseconds analysisInterval(const api::AnalysisSpec& spec);
 // Whether `variant` has, in this test, a latest verdict with a measured value for every metric of `spec`
 // (what the winner rule needs; an error or a missing verdict is not a measurement).
 bool measuredInTest(const std::map<std::string, analysis::AnalysisProgress>& progress, const std::string& variant,
