@@ -3,6 +3,8 @@
 // available; header/cookie matches go with it), measure every variant, and after `duration` promote the
 // winner (Auto: abtest_decide.cpp; Manual or no confident winner: hold for `promote:<variant>`).
 // The winner being promoted is kept in status.canary until its Deployment has every replica available.
+// planAbTest runs stages that each return what the next needs (see its body); the Deployments, Services
+// and weights of the arms are planned by planAbTraffic (traffic.cpp).
 // Pure: everything goes into the Pass. Thread-safety: one Pass per call.
 #include <algorithm>
 
