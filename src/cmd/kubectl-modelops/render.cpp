@@ -1,6 +1,7 @@
 // Renderers and rollout decisions of kubectl-modelops; see render.h.
 // Thread-safety: pure functions.
 #include "render.h"
+#include "render_guards.h"
 
 #include <algorithm>
 #include <map>
@@ -172,6 +173,10 @@ void renderAnalysis(std::ostringstream& out, const api::ModelDeployment& md, con
   }
   for (const auto& name : order) {
     const api::AnalysisRun& r = *latest[name];
+    if (isGuardRun(r)) {  // label-free guards: value, bounds, n, segment, limit, waiting for
+      out << renderGuardRun(md, r, st);
+      continue;
+    }
     out << "  " << st.bold(name) << "  " << verdictLine(r.phase, r.value, r.lowerBound, r.samples, st);
     std::string th = thresholdText(findMetric(md.spec, r.metric));
     if (!th.empty()) out << "  " << th;
