@@ -323,7 +323,7 @@ std::string renderList(const std::vector<json>& items, bool withNamespace, WallT
       std::string accuracy = "-";
       if (s.analysis)
         for (const auto& r : s.analysis->runs)
-          if (r.lowerBound && r.value) {
+          if (r.lowerBound && r.value && !isGuardRun(r)) {  // a guard's value is no accuracy
             accuracy = formatNumber(*r.value);
             break;
           }

@@ -51,6 +51,12 @@ TEST(RenderGuards, TreeShowsValueBoundsSamplesSegmentLimitAndWaitingFor) {
   EXPECT_NE(text.find("lower bound 0.18 > 0.1"), std::string::npos) << text;
 }
 
+TEST(RenderGuards, ListAccuracyColumnNeverShowsAGuardsValue) {
+  const auto text = renderList({deploymentWithGuards()}, false, *parseRfc3339("2026-01-01T00:10:00Z"));
+  EXPECT_EQ(text.find("0.231"), std::string::npos) << text;
+  EXPECT_EQ(text.find("0.002"), std::string::npos) << text;
+}
+
 TEST(RenderGuards, WaitingForReadsWarmUpAndProjectionsFromProgress) {
   const json progress = json::parse(R"({"metrics": [
     {"metric": "guard:agreement", "latest": {"phase": "Inconclusive", "warmUp": true, "labelsNeeded": 250}},
