@@ -18,6 +18,7 @@
 #include "modelops/analysis/guards.h"
 #include "modelops/analysis/runner.h"
 #include "modelops/api/guards.h"
+#include "modelops/api/model_deployment.h"
 
 namespace modelops::analysis {
 
