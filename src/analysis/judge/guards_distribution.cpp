@@ -138,6 +138,40 @@ double jensenShannonDivergence(const std::map<std::string, double>& p, const std
   return std::min(1.0, js);
 }
 
+namespace {
+
+// Every class's confidence sequences and the distance's bounds (see the file comment).
+struct DistanceBounds {
+  int classes = 0;
+  std::vector<ClassBounds> byClass;
+  double lower = 0, upper = 1, point = 0;  // Jensen-Shannon distances
+};
+
+DistanceBounds boundDistance(const ClassDistributionCriteria& criteria, const ArmCounts& c, const ArmCounts& s) {
+  std::set<std::string> names;
+  for (const auto& [k, n] : c.byClass) names.insert(k);
+  for (const auto& [k, n] : s.byClass) names.insert(k);
+  DistanceBounds out;
+  out.classes = std::max({criteria.expectedClasses, static_cast<int>(names.size()), 2});
+  const double a = criteria.common.alpha / (4.0 * out.classes);
+  const double tau = mixtureScaleFor(kBernoulliVarianceBound, a, kClassMixtureTunedAt * criteria.common.minSamples);
+  const double halfP = alwaysValidHalfWidth(kBernoulliVarianceBound / c.total, a, tau);
+  const double halfQ = alwaysValidHalfWidth(kBernoulliVarianceBound / s.total, a, tau);
+  double lower = 0, upper = 0, point = 0;
+  for (const auto& name : names) {
+    out.byClass.push_back(boundClass(name, c, s, halfP, halfQ));
+    lower += out.byClass.back().lowerTerm;
+    upper += out.byClass.back().upperTerm;
+    point += out.byClass.back().pointTerm;
+  }
+  out.lower = std::sqrt(std::min(1.0, lower));
+  out.upper = std::sqrt(std::min(1.0, upper));
+  out.point = std::sqrt(std::min(1.0, point));
+  return out;
+}
+
+}  // namespace
+
 Verdict judgeClassDistribution(const ClassDistributionCriteria& criteria, const std::map<std::string, double>& canary,
                                const std::map<std::string, double>& stable) {
   Verdict v;
@@ -149,24 +183,10 @@ Verdict judgeClassDistribution(const ClassDistributionCriteria& criteria, const 
     v.reason = "class distribution: " + arm->problem;
     return v;
   }
-  std::set<std::string> names;
-  for (const auto& [k, n] : c.byClass) names.insert(k);
-  for (const auto& [k, n] : s.byClass) names.insert(k);
-  const int classes = std::max({criteria.expectedClasses, static_cast<int>(names.size()), 2});
-  const double a = criteria.common.alpha / (4.0 * classes);
-  const double tau = mixtureScaleFor(kBernoulliVarianceBound, a, kClassMixtureTunedAt * criteria.common.minSamples);
-  const double halfP = alwaysValidHalfWidth(kBernoulliVarianceBound / c.total, a, tau);
-  const double halfQ = alwaysValidHalfWidth(kBernoulliVarianceBound / s.total, a, tau);
-  std::vector<ClassBounds> bounds;
-  double lower = 0, upper = 0, point = 0;
-  for (const auto& name : names) {
-    bounds.push_back(boundClass(name, c, s, halfP, halfQ));
-    lower += bounds.back().lowerTerm;
-    upper += bounds.back().upperTerm;
-    point += bounds.back().pointTerm;
-  }
-  const double dLower = std::sqrt(std::min(1.0, lower)), dUpper = std::sqrt(std::min(1.0, upper));
-  const double dPoint = std::sqrt(std::min(1.0, point));
+  DistanceBounds d = boundDistance(criteria, c, s);
+  auto& bounds = d.byClass;
+  const double dLower = d.lower, dUpper = d.upper, dPoint = d.point;
+  const int classes = d.classes;
   v.value = dPoint;
   v.lowerBound = dLower;
   v.upperBound = dUpper;
@@ -175,10 +195,11 @@ Verdict judgeClassDistribution(const ClassDistributionCriteria& criteria, const 
   const std::string n = ", n=" + count(c.total) + "/" + count(s.total) + ", " + std::to_string(classes) + " classes";
   if (c.total < criteria.common.minSamples || s.total < criteria.common.minSamples) {
     v.warmUp = true;
-    v.labelsNeeded = std::max(criteria.common.minSamples - c.total, 0.0);
+    const double more = criteria.common.minSamples - c.total;
+    if (more > 0) v.labelsNeeded = more;
     v.reason = "class distribution: fewer than minSamples " + count(criteria.common.minSamples) +
-               " predictions (canary " + count(c.total) + ", stable " + count(s.total) + "); waiting for about " +
-               count(std::max(1.0, *v.labelsNeeded)) + " more canary predictions";
+               " predictions (canary " + count(c.total) + ", stable " + count(s.total) + "); waiting for " +
+               (more > 0 ? "about " + count(more) + " more canary predictions" : "stable's predictions");
   } else if (dLower > max) {
     v.phase = VerdictPhase::Fail;
     v.reason = "class distribution: Jensen-Shannon distance " + num(dPoint) + ", lower bound " + num(dLower) + " > " +
