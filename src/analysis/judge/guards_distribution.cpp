@@ -221,7 +221,7 @@ Verdict judgeClassDistribution(const ClassDistributionCriteria& criteria, const 
   });
   if (bounds.size() > kMaxClassesShown) bounds.resize(kMaxClassesShown);
   for (const auto& b : bounds) v.segments.push_back(classVerdict(b, v.phase == VerdictPhase::Fail));
-  if (!bounds.empty() && !v.warmUp)
+  if (!bounds.empty() && !v.warmUp && v.phase != VerdictPhase::Pass)
     v.reason += "; most shifted class " + bounds.front().name + " (" + num(bounds.front().p) + " vs " +
                 num(bounds.front().q) + ")";
   return v;
