@@ -397,6 +397,7 @@ AnalysisSpec decAnalysis(const Json& j, const std::string& path, E& errs) {
   a.metrics = r.list<Metric>("metrics", decMetric);
   a.maxDuration = r.duration("maxDuration");
   a.onTimeout = r.str("onTimeout");
+  a.guards = r.object<GuardsSpec>("guards", decodeGuards);
   a.extra = r.rest();
   return a;
 }
@@ -406,6 +407,7 @@ Json enc(const AnalysisSpec& a) {
   putList(o, "metrics", a.metrics, [](const Metric& m) { return enc(m); });
   put(o, "maxDuration", a.maxDuration);
   put(o, "onTimeout", a.onTimeout);
+  putObject(o, "guards", a.guards, encodeGuards);
   return o;
 }
 

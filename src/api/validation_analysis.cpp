@@ -306,6 +306,7 @@ void validateAnalysis(const ModelDeploymentSpec& spec, FieldErrors& errs) {
     }
     validateMetric(m, p, errs);
   }
+  if (a.guards) validateGuards(*a.guards, {names.begin(), names.end()}, "spec.analysis.guards", errs);
 }
 
 }  // namespace detail

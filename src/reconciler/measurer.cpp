@@ -10,6 +10,7 @@
 #include <set>
 
 #include "modelops/analysis/api_metric.h"
+#include "modelops/analysis/guard_runner.h"
 #include "modelops/kube/config.h"
 
 namespace modelops::reconciler {
@@ -91,6 +92,46 @@ std::string providerOf(const std::string& address) {
   return out;
 }
 
+// The metric whose provider the guards ask: guards.providerFrom, else the first metric.
+const api::Metric* guardProviderMetric(const api::AnalysisSpec& analysis) {
+  if (analysis.metrics.empty()) return nullptr;
+  if (!analysis.guards || !analysis.guards->providerFrom) return &analysis.metrics.front();
+  for (const auto& m : analysis.metrics)
+    if (m.name == analysis.guards->providerFrom) return &m;
+  return nullptr;
+}
+
+// One verdict per declared guard: measured for a canary (with stable when there is one); every guard an
+// Error verdict when its provider cannot be set up (never a pass, never a fail).
+std::vector<analysis::Verdict> measureGuards(const api::ModelDeployment& md, const rollout::MeasurementRequest& request,
+                                             const std::vector<analysis::Verdict>& metricVerdicts,
+                                             const analysis::ProviderFactory& factory, const SecretLookup& secrets,
+                                             bool requireLabel, const CancelToken& cancel) {
+  const auto& a = *md.spec.analysis;
+  std::vector<analysis::Verdict> out;
+  auto allError = [&](const std::string& reason) {
+    for (const auto& name : api::guardNames(*a.guards)) out.push_back(analysis::errorVerdict(name, reason));
+    return out;
+  };
+  const api::Metric* from = guardProviderMetric(a);
+  if (!from) return allError("guards.providerFrom: no such metric");
+  auto resolved = resolveSecrets(secrets, requireLabel, md.namespace_(), *from);
+  if (!resolved) return allError(resolved.error().message);
+  auto provider = analysis::metricSpecFromApi(*from, *resolved);
+  if (!provider) return allError(provider.error().message);
+  provider->name = "guards";
+  const auto plan = analysis::planGuards(*a.guards, a.metrics);
+  auto canary = varsFor(md, *from, request.revision, request.version, request.track);
+  std::optional<analysis::TemplateVars> stable;
+  if (request.stable && request.stable->revision)
+    stable = varsFor(md, *from, *request.stable->revision, request.stable->version.value_or(""),
+                     std::string(api::kTrackStable));
+  out = analysis::GuardRunner(factory).measure(plan, *provider, canary, stable, cancel);
+  for (auto& v : out)
+    if (v.metric == analysis::kGuardEstimatedAccuracy) v = analysis::overruleEstimate(v, metricVerdicts, a.metrics, *a.guards);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> measurementProviders(const api::ModelDeployment& md) {
@@ -110,6 +151,10 @@ rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, c
   rollout::Measurement out;
   out.hash = request.hash;
   if (!md.spec.analysis) return out;
+  // The label-free guards judge a canary rollout (not monitoring after promotion, not A/B variants) and
+  // share the analysis' error budget with the accuracy tests (docs/statistics.md).
+  const auto& guards = md.spec.analysis->guards;
+  const bool withGuards = guards && request.track == api::kTrackCanary;
   for (const auto& metric : md.spec.analysis->metrics) {
     auto name = metric.name.value_or("");
     auto secrets = resolveSecrets(secrets_, requireLabel_, md.namespace_(), metric);
@@ -122,12 +167,17 @@ rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, c
       out.verdicts.push_back(analysis::errorVerdict(name, spec.error().message));
       continue;
     }
+    if (withGuards && spec->accuracy) spec->accuracy->guardTests = static_cast<int>(api::guardNames(*guards).size());
     auto canary = varsFor(md, metric, request.revision, request.version, request.track);
     std::optional<analysis::TemplateVars> stable;
     if (request.stable && request.stable->revision)
       stable = varsFor(md, metric, *request.stable->revision, request.stable->version.value_or(""),
                        std::string(api::kTrackStable));
     out.verdicts.push_back(runner_.measure(*spec, canary, stable, cancel));
+  }
+  if (withGuards) {
+    auto guardVerdicts = measureGuards(md, request, out.verdicts, runner_.factory(), secrets_, requireLabel_, cancel);
+    out.verdicts.insert(out.verdicts.end(), guardVerdicts.begin(), guardVerdicts.end());
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // analysis steps to promotion, with rollback on analysis failure, progress deadline or abort.
 // Pure: everything it decides goes into the Pass (status, desired replicas, weight, events, requeue).
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "modelops/analysis/limits.h"
@@ -139,6 +140,9 @@ StepResult runAnalysisStep(Pass& p, std::int64_t index, bool promoteRequested) {
   }
   auto progress = loadProgress(p.st);
   auto policy = policyFor(*p.spec.analysis);
+  if (p.spec.analysis->guards)  // label-free guards (api/guards.h) must pass too; most fail the analysis
+    for (const auto& g : api::guardPolicies(*p.spec.analysis->guards))
+      policy.metrics.push_back({g.name, {g.failureFailsAnalysis ? 0 : std::numeric_limits<int>::max()}});
   analysis::AnalysisOutcome outcome = progress.outcome;
   std::string reason = progress.reason;
   if (p.in.measurement && p.in.measurement->hash == p.st.canary->hash) {

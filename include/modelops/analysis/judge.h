@@ -21,6 +21,8 @@ struct AccuracyCriteria {
   double minSamples = 100;   // fewer canary trials: always inconclusive
   std::optional<double> maxDropVsStable;   // non-inferiority margin versus stable (absolute, e.g. 0.02)
   std::optional<double> minLabelCoverage;  // trials / predictions below this: inconclusive
+  // Label-free guards sharing this metric's budget (guard_runner.h): each is one more equal share.
+  int guardTests{};
 };
 
 // spec.analysis.metrics[].segments

@@ -99,6 +99,8 @@ class AnalysisRunner {
   // maxDropVsStable; a failing stable query is an Error only when maxDropVsStable is configured).
   Verdict measure(const MetricSpec& metric, const TemplateVars& canary, const std::optional<TemplateVars>& stable,
                   const CancelToken& cancel) const;
+  // The factory its providers come from (the guard runner asks the same providers).
+  const ProviderFactory& factory() const { return factory_; }
 
  private:
   ProviderFactory factory_;

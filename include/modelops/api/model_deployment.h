@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelops/api/guards.h"
 #include "modelops/api/names.h"
 
 namespace modelops::api {
@@ -278,6 +279,7 @@ struct AnalysisSpec {
   std::optional<std::string> onTimeout;    // defaulted: "Rollback" (or "Hold", "Promote")
   Json extra = Json::object();
   bool operator==(const AnalysisSpec&) const = default;
+  std::optional<GuardsSpec> guards;        // label-free guards (guards.h)
 };
 
 struct MonitoringSpec {

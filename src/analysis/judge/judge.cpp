@@ -136,7 +136,7 @@ ErrorBudget splitErrorBudget(const AccuracyCriteria& criteria, const std::option
                              int observedSegments) {
   ErrorBudget b;
   const double alpha = 1.0 - criteria.confidence;
-  const int families = 1 + (criteria.maxDropVsStable ? 1 : 0) + (segments ? 1 : 0);
+  const int families = 1 + (criteria.maxDropVsStable ? 1 : 0) + (segments ? 1 : 0) + std::max(criteria.guardTests, 0);
   const double share = alpha / families;
   b.floor = share;
   if (criteria.maxDropVsStable) b.vsStable = share;

@@ -1,6 +1,7 @@
 // Renderers and rollout decisions of kubectl-modelops; see render.h.
 // Thread-safety: pure functions.
 #include "render.h"
+#include "render_guards.h"
 
 #include <algorithm>
 #include <map>
@@ -172,6 +173,10 @@ void renderAnalysis(std::ostringstream& out, const api::ModelDeployment& md, con
   }
   for (const auto& name : order) {
     const api::AnalysisRun& r = *latest[name];
+    if (isGuardRun(r)) {  // label-free guards: value, bounds, n, segment, limit, waiting for
+      out << renderGuardRun(md, r, st);
+      continue;
+    }
     out << "  " << st.bold(name) << "  " << verdictLine(r.phase, r.value, r.lowerBound, r.samples, st);
     std::string th = thresholdText(findMetric(md.spec, r.metric));
     if (!th.empty()) out << "  " << th;
@@ -318,7 +323,7 @@ std::string renderList(const std::vector<json>& items, bool withNamespace, WallT
       std::string accuracy = "-";
       if (s.analysis)
         for (const auto& r : s.analysis->runs)
-          if (r.lowerBound && r.value) {
+          if (r.lowerBound && r.value && !isGuardRun(r)) {  // a guard's value is no accuracy
             accuracy = formatNumber(*r.value);
             break;
           }
