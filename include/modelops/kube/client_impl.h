@@ -1,8 +1,10 @@
 // KubeClientImpl: the KubeClient that talks HTTP(S) to a real API server (or the dev server).
 // Every request: client-side rate limit (token bucket), credentials (token, token file, exec
 // plugin, client certificate), `User-Agent: modelops/<version>`, `Accept: application/json`, and
-// retries with backoff (see retry.h). A 401 triggers one credential refresh and one more try.
-// Each watch uses its own HTTP connection and can be cancelled from another thread.
+// retries with backoff (see retry.h). A 401 triggers one credential refresh and one more try. The
+// verbs and the watch share that preparation (prepare(), refreshAfter401()).
+// Each watch uses its own HTTP connection and can be cancelled from another thread. A write under a
+// CancelToken is not sent (nor retried) once the token has fired and is aborted in flight.
 // Thread-safety: all verbs may be called from many threads at once. Destroying the client while
 // calls are in flight is not allowed; close() first wakes requests that are waiting to retry.
 #pragma once
@@ -36,6 +38,9 @@ class RealSleeper final : public Sleeper {
 };
 
 class Transport;  // src/kube/transport.h
+namespace detail {
+struct PreparedRequest;  // src/kube/request.h
+}
 
 struct ClientDeps {
   const Clock* clock = nullptr;       // required
@@ -61,6 +66,16 @@ class KubeClientImpl final : public KubeClient {
                           const DeleteOptions& opts = {}) override;
   KubeResult<void> watch(const Resource& r, const std::string& ns, const WatchOptions& opts,
                          const WatchHandler& handler, const CancelToken& cancel) override;
+  KubeResult<Json> create(const Resource& r, const std::string& ns, const Json& object,
+                          const CancelToken& cancel) override;
+  KubeResult<Json> update(const Resource& r, const std::string& ns, const Json& object,
+                          const CancelToken& cancel) override;
+  KubeResult<Json> updateStatus(const Resource& r, const std::string& ns, const Json& object,
+                                const CancelToken& cancel) override;
+  KubeResult<Json> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+                         const Json& body, const PatchOptions& opts, const CancelToken& cancel) override;
+  KubeResult<Json> remove(const Resource& r, const std::string& ns, const std::string& name,
+                          const DeleteOptions& opts, const CancelToken& cancel) override;
 
   // A GET of any path returning JSON (discovery, /version).
   KubeResult<Json> getPath(const std::string& path);
@@ -71,7 +86,13 @@ class KubeClientImpl final : public KubeClient {
  private:
   struct Request;
   KubeClientImpl(const ClientConfig& config, ClientDeps deps, std::unique_ptr<Transport> transport);
-  KubeResult<Json> execute(const Request& request);
+  KubeResult<Json> execute(const Request& request, const CancelToken& cancel);
+  // Waits for a rate-limit token (bounded by the request timeout, cancellable by stop), then builds
+  // the HTTP client and the headers with the current credentials.
+  KubeResult<detail::PreparedRequest> prepare(const std::string& what, std::chrono::milliseconds readTimeout,
+                                             const CancelToken& stop);
+  // After a 401: refreshes the credentials once per request (refreshed tracks it); true: try again.
+  bool refreshAfter401(const ApiError& error, bool& refreshed, const std::string& what);
   double jitter();
 
   ClientConfig config_;

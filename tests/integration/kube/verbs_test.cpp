@@ -1,13 +1,18 @@
 // Integration tests of the typed verbs and the retry policy against a local HTTP server:
 // paths, query parameters, content types and bodies of every verb; 429 with Retry-After retried;
 // 403 and 500-on-POST not retried; 409 Conflict surfaced with the Status message; connection
-// errors retried with backoff for GET; the client-side rate limit.
+// errors retried with backoff for GET; the client-side rate limit; fencing: a write under a fired
+// CancelToken is not sent, and one in flight is aborted when its token fires.
 // Thread-safety: recorded requests are guarded by a mutex; time is a ManualClock advanced by the
 // RecordingSleeper, so no test sleeps.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <functional>
+#include <future>
 #include <mutex>
 
+#include "fakes/wait.h"
 #include "integration/kube/test_server.h"
 #include "modelops/kube/client_impl.h"
 #include "unit/kube/manual_clock.h"
@@ -300,6 +305,62 @@ TEST_F(VerbsTest, ApplyWithoutFieldManagerIsRejectedBeforeSending) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, 400);
   EXPECT_TRUE(requests().empty());
+}
+
+TEST_F(VerbsTest, WritesUnderAFiredTokenAreNotSent) {
+  auto kube = client();
+  CancelToken term;
+  term.cancel();
+  Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "cm"}, {"namespace", "ns"}}}};
+  std::vector<KubeResult<Json>> results;
+  results.push_back(kube->create(resources::configMaps(), "ns", cm, term));
+  results.push_back(kube->update(resources::configMaps(), "ns", cm, term));
+  results.push_back(kube->updateStatus(resources::modelDeployments(), "ns", cm, term));
+  results.push_back(kube->patch(resources::configMaps(), "ns", "cm", PatchType::Merge, Json::object(), {}, term));
+  results.push_back(kube->remove(resources::configMaps(), "ns", "cm", {}, term));
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().reason, "Cancelled") << r.error().describe();
+    EXPECT_FALSE(r.error().isRetryable());
+  }
+  EXPECT_TRUE(requests().empty()) << requests().size() << " requests reached the server";
+  // A token that has not fired lets the write through.
+  EXPECT_TRUE(kube->create(resources::configMaps(), "ns", cm, CancelToken()).ok());
+  EXPECT_EQ(requests().size(), 1u);
+}
+
+TEST_F(VerbsTest, AWriteInFlightIsAbortedWhenItsTokenFires) {
+  std::mutex gateMu;
+  std::condition_variable gateCv;
+  bool open = false;
+  respondWith([&](const httplib::Request&, httplib::Response& res, int) {
+    std::unique_lock lock(gateMu);
+    gateCv.wait_for(lock, 30s, [&] { return open; });  // holds the answer until the test is done
+    res.set_content("{}", "application/json");
+  });
+  auto kube = client();
+  CancelToken term;
+  Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "cm"}, {"namespace", "ns"}}}};
+  auto write = std::async(std::launch::async, [&] { return kube->create(resources::configMaps(), "ns", cm, term); });
+  struct OpenGate {  // on every way out, before the future's destructor waits for the write
+    std::function<void()> open;
+    ~OpenGate() { open(); }
+  } openGate{[&] {
+    {
+      std::lock_guard lock(gateMu);
+      open = true;
+    }
+    gateCv.notify_all();
+  }};
+  ASSERT_TRUE(modelops::testing::waitFor([&] { return !requests().empty(); }, 10s)) << "the write never reached the server";
+  term.cancel();
+  bool returned = write.wait_for(5s) == std::future_status::ready;
+  openGate.open();
+  ASSERT_TRUE(returned) << "the write was not aborted when its token fired";
+  auto result = write.get();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().reason, "Cancelled") << result.error().describe();
+  EXPECT_EQ(requests().size(), 1u) << "the aborted write was retried";
 }
 
 }  // namespace
