@@ -155,6 +155,8 @@ KubeResult<Json> KubeClientImpl::execute(const Request& request, const CancelTok
     ApiError error;
     bool sentRequest = true;
     if (!result) {
+      if (inFlight.stopped() && cancel.cancelled())  // sent: the server may or may not have applied it
+        return transportError("Cancelled", what + ": aborted in flight: the write's cancel token fired");
       if (inFlight.stopped()) return stopped();
       auto* ssl = dynamic_cast<httplib::SSLClient*>(&client);
       error = transportErrorFor(result.error(), what, ssl ? ssl->get_openssl_verify_result() : 0, sentRequest);
