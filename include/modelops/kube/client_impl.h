@@ -16,26 +16,14 @@
 
 #include "modelops/common/cancel.h"
 #include "modelops/common/clock.h"
+#include "modelops/common/sleeper.h"
+#include "modelops/common/token_bucket.h"
 #include "modelops/kube/auth.h"
 #include "modelops/kube/client.h"
 #include "modelops/kube/config.h"
-#include "modelops/kube/rate_limiter.h"
 #include "modelops/kube/retry.h"
 
 namespace modelops::kube {
-
-// Waits between attempts and for rate-limit tokens. Returns false when cancelled.
-class Sleeper {
- public:
-  virtual ~Sleeper() = default;
-  virtual bool sleepFor(std::chrono::nanoseconds d, const CancelToken& cancel) = 0;
-};
-
-// Real time, cancellable (the default).
-class RealSleeper final : public Sleeper {
- public:
-  bool sleepFor(std::chrono::nanoseconds d, const CancelToken& cancel) override { return !cancel.waitFor(d); }
-};
 
 class Transport;  // src/kube/transport.h
 namespace detail {
@@ -44,7 +32,7 @@ struct PreparedRequest;  // src/kube/request.h
 
 struct ClientDeps {
   const Clock* clock = nullptr;       // required
-  Sleeper* sleeper = nullptr;         // default RealSleeper
+  Sleeper* sleeper = nullptr;         // waits between attempts and for rate-limit tokens; default real time
   CredentialSource::ExecRunner execRunner;  // default runExecPlugin
   std::uint64_t jitterSeed = 0;       // 0: random
 };

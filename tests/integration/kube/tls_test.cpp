@@ -15,7 +15,7 @@
 #include "modelops/kube/config.h"
 #include "modelops/kube/status.h"
 #include "modelops/version.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -71,7 +71,7 @@ class TlsTest : public ::testing::Test {
 
   static TestPki* pki_;
   Seen seen_;
-  ManualClock clock_;
+  modelops::testing::FakeClock clock_;
 };
 TestPki* TlsTest::pki_ = nullptr;
 

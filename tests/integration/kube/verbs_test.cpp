@@ -3,7 +3,7 @@
 // 403 and 500-on-POST not retried; 409 Conflict surfaced with the Status message; connection
 // errors retried with backoff for GET; the client-side rate limit; fencing: a write under a fired
 // CancelToken is not sent, and one in flight is aborted when its token fires.
-// Thread-safety: recorded requests are guarded by a mutex; time is a ManualClock advanced by the
+// Thread-safety: recorded requests are guarded by a mutex; time is a FakeClock advanced by the
 // RecordingSleeper, so no test sleeps.
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "fakes/wait.h"
 #include "integration/kube/test_server.h"
 #include "modelops/kube/client_impl.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -29,6 +29,7 @@ struct Recorded {
 class VerbsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    clock_.autoAdvance(true);  // the client's waits move the fake clock and are recorded
     server_ = std::make_unique<TestServer>(std::make_unique<httplib::Server>());
     auto record = [this](const httplib::Request& req, httplib::Response& res) {
       Recorded r{req.method, req.path, "", req.get_header_value("Content-Type"), req.body};
@@ -60,7 +61,7 @@ class VerbsTest : public ::testing::Test {
     config.burst = burst;
     ClientDeps deps;
     deps.clock = &clock_;
-    deps.sleeper = &sleeper_;
+    deps.sleeper = &clock_;
     deps.jitterSeed = 7;
     auto c = KubeClientImpl::create(config, std::move(deps));
     if (!c) throw std::runtime_error(c.error().message);
@@ -72,8 +73,7 @@ class VerbsTest : public ::testing::Test {
   }
   void respondWith(std::function<void(const httplib::Request&, httplib::Response&, int)> f) { respond_ = std::move(f); }
 
-  ManualClock clock_;
-  RecordingSleeper sleeper_{clock_};
+  modelops::testing::FakeClock clock_;
   std::unique_ptr<TestServer> server_;
   std::mutex mu_;
   std::vector<Recorded> requests_;
@@ -154,7 +154,7 @@ TEST_F(VerbsTest, TooManyRequestsWithRetryAfterIsRetriedThenSucceeds) {
   auto result = client()->get(resources::configMaps(), "ns", "cm");
   ASSERT_TRUE(result.ok()) << result.error().describe();
   EXPECT_EQ(requests().size(), 3u);
-  auto sleeps = sleeper_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 2u);
   EXPECT_EQ(sleeps[0], std::chrono::seconds(3));  // honours Retry-After exactly
   EXPECT_EQ(sleeps[1], std::chrono::seconds(3));
@@ -182,7 +182,7 @@ TEST_F(VerbsTest, ForbiddenIsNotRetried) {
   ASSERT_FALSE(result.ok());
   EXPECT_TRUE(result.error().isForbidden());
   EXPECT_EQ(requests().size(), 1u);
-  EXPECT_TRUE(sleeper_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(VerbsTest, ConflictSurfacesWithTheStatusMessage) {
@@ -215,9 +215,9 @@ TEST_F(VerbsTest, ServerErrorIsRetriedForGetButNotForPost) {
   auto got = kube->get(resources::configMaps(), "ns", "cm");
   ASSERT_TRUE(got.ok()) << got.error().describe();
   EXPECT_EQ(requests().size(), 2u);
-  ASSERT_EQ(sleeper_.sleeps().size(), 1u);
-  EXPECT_GE(sleeper_.sleeps()[0], 100ms);  // the first backoff: 200 ms with jitter in [0.5, 1]
-  EXPECT_LE(sleeper_.sleeps()[0], 200ms);
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_GE(clock_.sleeps()[0], 100ms);  // the first backoff: 200 ms with jitter in [0.5, 1]
+  EXPECT_LE(clock_.sleeps()[0], 200ms);
   auto created = kube->create(resources::configMaps(), "ns", {{"metadata", {{"name", "cm"}}}});
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, 500);
@@ -234,14 +234,14 @@ TEST_F(VerbsTest, ConnectionRefusedIsRetriedWithGrowingBackoff) {
   config.qps = 0;
   ClientDeps deps;
   deps.clock = &clock_;
-  deps.sleeper = &sleeper_;
+  deps.sleeper = &clock_;
   deps.jitterSeed = 1;
   auto kube = KubeClientImpl::create(config, std::move(deps));
   ASSERT_TRUE(kube.ok());
   auto result = (*kube)->get(resources::configMaps(), "ns", "cm");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().reason, "ConnectionError");
-  auto sleeps = sleeper_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 4u);  // 5 attempts
   for (std::size_t i = 0; i < sleeps.size(); ++i) {  // 200 ms doubling, each scaled by a jitter in [0.5, 1]
     std::chrono::nanoseconds base = 200ms * (1 << i);
@@ -253,7 +253,7 @@ TEST_F(VerbsTest, ConnectionRefusedIsRetriedWithGrowingBackoff) {
 TEST_F(VerbsTest, ClientSideRateLimitDelaysRequestsBeyondTheBurst) {
   auto kube = client(/*qps=*/2, /*burst=*/3);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(kube->get(resources::configMaps(), "ns", "cm").ok());
-  auto sleeps = sleeper_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 2u);  // the 4th and 5th requests each wait half a second
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(sleeps[0]), 500ms);
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(sleeps[1]), 500ms);

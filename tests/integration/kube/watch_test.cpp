@@ -13,7 +13,7 @@
 #include "integration/kube/test_server.h"
 #include "modelops/kube/client_impl.h"
 #include "modelops/kube/watch_lines.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -107,7 +107,7 @@ class WatchTest : public ::testing::Test {
   }
 
   static TestPki* pki_;
-  ManualClock clock_;
+  modelops::testing::FakeClock clock_;
 };
 TestPki* WatchTest::pki_ = nullptr;
 
