@@ -2,7 +2,7 @@
 // See include/modelops/kube/client_impl.h.
 // Thread-safety: every verb builds its own HTTP client; the limiter, credential source and rng
 // are internally synchronised.
-#include "modelops/kube/client_impl.h"
+#include "client_impl.h"
 
 #include "modelops/common/logging.h"
 #include "modelops/kube/status.h"
@@ -79,12 +79,16 @@ Result<std::unique_ptr<KubeClientImpl>> KubeClientImpl::create(const ClientConfi
   return std::unique_ptr<KubeClientImpl>(new KubeClientImpl(config, std::move(deps), std::move(*transport)));
 }
 
-Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, Clock& clock) {
-  ClientDeps deps;
-  deps.clock = &clock;
+Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, ClientDeps deps) {
   auto client = KubeClientImpl::create(config, std::move(deps));
   if (!client) return client.error();
   return std::unique_ptr<KubeClient>(std::move(*client));
+}
+
+Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, Clock& clock) {
+  ClientDeps deps;
+  deps.clock = &clock;
+  return makeKubeClient(config, std::move(deps));
 }
 
 void KubeClientImpl::close() { closing_.cancel(); }
@@ -187,7 +191,6 @@ KubeResult<Json> KubeClientImpl::execute(const Request& request, const CancelTok
   }
 }
 
-KubeResult<Json> KubeClientImpl::getPath(const std::string& path) { return execute({Verb::Get, path, {}, {}}, CancelToken()); }
 
 KubeResult<Json> KubeClientImpl::get(const Resource& r, const std::string& ns, const std::string& name) {
   if (name.empty()) return clientSideError("get " + r.plural + ": empty name");

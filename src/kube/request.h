@@ -13,7 +13,7 @@
 #include <string>
 
 #include "modelops/common/cancel.h"
-#include "modelops/kube/auth.h"
+#include "auth.h"
 #include "modelops/kube/config.h"
 #include "transport.h"
 

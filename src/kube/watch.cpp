@@ -11,7 +11,7 @@
 
 #include "json_util.h"
 #include "modelops/common/logging.h"
-#include "modelops/kube/client_impl.h"
+#include "client_impl.h"
 #include "modelops/kube/status.h"
 #include "modelops/kube/watch_lines.h"
 #include "request.h"

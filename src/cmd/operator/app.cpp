@@ -13,7 +13,7 @@
 
 #include "modelops/admission/admission_webhook.h"
 #include "modelops/common/logging.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
 #include "modelops/reconciler/measurement_metrics.h"
 #include "modelops/reconciler/reconciler.h"

@@ -11,7 +11,7 @@
 
 #include "integration/kube/test_server.h"
 #include "modelops/common/time.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
 #include "fakes/fake_clock.h"
 

@@ -14,7 +14,7 @@
 
 #include "fakes/wait.h"
 #include "integration/kube/test_server.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
@@ -54,7 +54,7 @@ class VerbsTest : public ::testing::Test {
     server_->start();
   }
 
-  std::unique_ptr<KubeClientImpl> client(double qps = 0, int burst = 30) {
+  std::unique_ptr<KubeClient> client(double qps = 0, int burst = 30) {
     ClientConfig config;
     config.server = server_->url(false);
     config.qps = qps;
@@ -63,7 +63,7 @@ class VerbsTest : public ::testing::Test {
     deps.clock = &clock_;
     deps.sleeper = &clock_;
     deps.jitterSeed = 7;
-    auto c = KubeClientImpl::create(config, std::move(deps));
+    auto c = makeKubeClient(config, std::move(deps));
     if (!c) throw std::runtime_error(c.error().message);
     return std::move(*c);
   }
@@ -236,7 +236,7 @@ TEST_F(VerbsTest, ConnectionRefusedIsRetriedWithGrowingBackoff) {
   deps.clock = &clock_;
   deps.sleeper = &clock_;
   deps.jitterSeed = 1;
-  auto kube = KubeClientImpl::create(config, std::move(deps));
+  auto kube = makeKubeClient(config, std::move(deps));
   ASSERT_TRUE(kube.ok());
   auto result = (*kube)->get(resources::configMaps(), "ns", "cm");
   ASSERT_FALSE(result.ok());
@@ -272,15 +272,15 @@ TEST_F(VerbsTest, BasicAuthAndTokenHeaders) {
   config.password = "pw";
   ClientDeps deps;
   deps.clock = &clock_;
-  auto kube = KubeClientImpl::create(config, std::move(deps));
+  auto kube = makeKubeClient(config, std::move(deps));
   ASSERT_TRUE(kube.ok());
-  ASSERT_TRUE((*kube)->getPath("/api/v1/namespaces").ok());
+  ASSERT_TRUE((*kube)->list(resources::namespaces(), "").ok());
   EXPECT_EQ(authorization, "Basic YWRtaW46cHc=");
   config.bearerToken = "tok";  // a token wins over basic auth
   ClientDeps deps2;
   deps2.clock = &clock_;
-  auto withToken = KubeClientImpl::create(config, std::move(deps2));
-  ASSERT_TRUE((*withToken)->getPath("/api/v1/namespaces").ok());
+  auto withToken = makeKubeClient(config, std::move(deps2));
+  ASSERT_TRUE((*withToken)->list(resources::namespaces(), "").ok());
   EXPECT_EQ(authorization, "Bearer tok");
 }
 

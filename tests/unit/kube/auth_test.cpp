@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "modelops/common/time.h"
-#include "modelops/kube/auth.h"
+#include "auth.h"  // src/kube: internal
 #include "fakes/fake_clock.h"
 
 namespace modelops::kube {

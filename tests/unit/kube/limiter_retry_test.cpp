@@ -3,7 +3,7 @@
 // Thread-safety: single-threaded tests.
 #include <gtest/gtest.h>
 
-#include "modelops/kube/retry.h"
+#include "retry.h"  // src/kube: internal
 #include "modelops/kube/status.h"
 
 namespace modelops::kube {

@@ -1,4 +1,5 @@
 // KubeClientImpl: the KubeClient that talks HTTP(S) to a real API server (or the dev server).
+// Internal to modelops_kube: others get one from makeKubeClient (modelops/kube/factory.h).
 // Every request: client-side rate limit (token bucket), credentials (token, token file, exec
 // plugin, client certificate), `User-Agent: modelops/<version>`, `Accept: application/json`, and
 // retries with backoff (see retry.h). A 401 triggers one credential refresh and one more try. The
@@ -18,10 +19,11 @@
 #include "modelops/common/clock.h"
 #include "modelops/common/sleeper.h"
 #include "modelops/common/token_bucket.h"
-#include "modelops/kube/auth.h"
+#include "auth.h"
 #include "modelops/kube/client.h"
 #include "modelops/kube/config.h"
-#include "modelops/kube/retry.h"
+#include "modelops/kube/factory.h"
+#include "retry.h"
 
 namespace modelops::kube {
 
@@ -29,13 +31,6 @@ class Transport;  // src/kube/transport.h
 namespace detail {
 struct PreparedRequest;  // src/kube/request.h
 }
-
-struct ClientDeps {
-  const Clock* clock = nullptr;       // required
-  Sleeper* sleeper = nullptr;         // waits between attempts and for rate-limit tokens; default real time
-  CredentialSource::ExecRunner execRunner;  // default runExecPlugin
-  std::uint64_t jitterSeed = 0;       // 0: random
-};
 
 class KubeClientImpl final : public KubeClient {
  public:
@@ -65,8 +60,6 @@ class KubeClientImpl final : public KubeClient {
   KubeResult<Json> remove(const Resource& r, const std::string& ns, const std::string& name,
                           const DeleteOptions& opts, const CancelToken& cancel) override;
 
-  // A GET of any path returning JSON (discovery, /version).
-  KubeResult<Json> getPath(const std::string& path);
   // Wakes requests waiting for a retry or a rate-limit token; they fail with reason Cancelled.
   void close();
   const ClientConfig& config() const { return config_; }
@@ -95,8 +88,5 @@ class KubeClientImpl final : public KubeClient {
   std::mutex rngMu_;
   std::mt19937_64 rng_;
 };
-
-// The production factory.
-Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, Clock& clock);
 
 }  // namespace modelops::kube
