@@ -9,7 +9,7 @@
 #include "bench_util.h"
 #include "modelops/common/clock.h"
 #include "modelops/devserver/dev_server.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/runtime/informer.h"
 #include "modelops/runtime/sleeper.h"
 #include "modelops/runtime/work_queue.h"

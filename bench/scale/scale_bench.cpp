@@ -39,7 +39,7 @@
 #include <thread>
 
 #include "modelops/common/clock.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
 #include "processes.h"
 #include "report.h"

@@ -2,7 +2,7 @@
 // include/modelops/kube/auth.h.
 // Thread-safety: one mutex guards the cache; the plugin runs under it so concurrent callers wait
 // for one run and share its result.
-#include "modelops/kube/auth.h"
+#include "auth.h"
 
 #include <fstream>
 #include <sstream>

@@ -2,7 +2,7 @@
 // See include/modelops/kube/client_impl.h.
 // Thread-safety: every verb builds its own HTTP client; the limiter, credential source and rng
 // are internally synchronised.
-#include "modelops/kube/client_impl.h"
+#include "client_impl.h"
 
 #include "modelops/common/logging.h"
 #include "modelops/kube/status.h"
@@ -79,12 +79,16 @@ Result<std::unique_ptr<KubeClientImpl>> KubeClientImpl::create(const ClientConfi
   return std::unique_ptr<KubeClientImpl>(new KubeClientImpl(config, std::move(deps), std::move(*transport)));
 }
 
-Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, Clock& clock) {
-  ClientDeps deps;
-  deps.clock = &clock;
+Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, ClientDeps deps) {
   auto client = KubeClientImpl::create(config, std::move(deps));
   if (!client) return client.error();
   return std::unique_ptr<KubeClient>(std::move(*client));
+}
+
+Result<std::unique_ptr<KubeClient>> makeKubeClient(const ClientConfig& config, Clock& clock) {
+  ClientDeps deps;
+  deps.clock = &clock;
+  return makeKubeClient(config, std::move(deps));
 }
 
 void KubeClientImpl::close() { closing_.cancel(); }
@@ -94,41 +98,71 @@ double KubeClientImpl::jitter() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
-KubeResult<Json> KubeClientImpl::execute(const Request& request) {
+KubeResult<detail::PreparedRequest> KubeClientImpl::prepare(const std::string& what,
+                                                            std::chrono::milliseconds readTimeout,
+                                                            const CancelToken& stop) {
+  auto wait = limiter_.reserve(config_.requestTimeout);
+  if (!wait) return transportError("Timeout", what + ": client-side rate limit would delay it beyond the request timeout");
+  if (wait->count() > 0 && !sleeper_.sleepFor(*wait, stop)) return transportError("Cancelled", what + ": cancelled");
+  auto credentials = credentials_.get();
+  if (!credentials) return transportError("AuthError", credentials.error().message);
+  auto client = transport_->makeClient(*credentials, readTimeout);
+  if (!client) return client.error();
+  return detail::PreparedRequest{std::move(*client), detail::requestHeaders(config_, *transport_, *credentials)};
+}
+
+bool KubeClientImpl::refreshAfter401(const ApiError& error, bool& refreshed, const std::string& what) {
+  if (error.code != 401 || refreshed || !credentials_.invalidate()) return false;
+  refreshed = true;  // one fresh credential per request, not counted as an attempt
+  logInfo("refreshing credentials after 401 Unauthorized", {{"request", what}});
+  return true;
+}
+
+namespace {
+
+httplib::Result sendRequest(httplib::ClientImpl& c, Verb verb, const std::string& path, const httplib::Headers& headers,
+                            const std::string& body, const std::string& contentType) {
+  switch (verb) {
+    case Verb::Get: return c.Get(path, headers);
+    case Verb::Post: return c.Post(path, headers, body, contentType);
+    case Verb::Put: return c.Put(path, headers, body, contentType);
+    case Verb::Patch: return c.Patch(path, headers, body, contentType);
+    case Verb::Delete: return body.empty() ? c.Delete(path, headers) : c.Delete(path, headers, body, contentType);
+  }
+  return c.Get(path, headers);
+}
+
+}  // namespace
+
+KubeResult<Json> KubeClientImpl::execute(const Request& request, const CancelToken& cancel) {
   const auto start = clock_.monotonic();
   const std::string what = std::string(verbName(request.verb)) + " " + transport_->serverText() + request.path;
+  // One token for every wait and the in-flight abort: the caller's (a write's term) or close().
+  CancelToken stop;
+  auto onClose = closing_.scopedOnCancel([stop] { stop.cancel(); });
+  auto onCaller = cancel.scopedOnCancel([stop] { stop.cancel(); });
+  auto stopped = [&] {
+    return cancel.cancelled() ? cancelledWrite(what) : transportError("Cancelled", what + ": the client is closed");
+  };
   bool refreshedAfter401 = false;
   for (int attempt = 1;; ++attempt) {
-    if (closing_.cancelled()) return transportError("Cancelled", what + ": the client is closed");
-    auto wait = limiter_.reserve(config_.requestTimeout);
-    if (!wait) return transportError("Timeout", what + ": client-side rate limit would delay it beyond the request timeout");
-    if (wait->count() > 0 && !sleeper_.sleepFor(*wait, closing_))
-      return transportError("Cancelled", what + ": the client is closed");
-
-    auto credentials = credentials_.get();
-    if (!credentials) return transportError("AuthError", credentials.error().message);
-    auto client = transport_->makeClient(*credentials, config_.requestTimeout);
-    if (!client) return client.error();
-    httplib::Headers headers = detail::requestHeaders(config_, *transport_, *credentials);
-
-    httplib::Result result = [&] {
-      auto& c = **client;
-      switch (request.verb) {
-        case Verb::Get: return c.Get(request.path, headers);
-        case Verb::Post: return c.Post(request.path, headers, request.body, request.contentType);
-        case Verb::Put: return c.Put(request.path, headers, request.body, request.contentType);
-        case Verb::Patch: return c.Patch(request.path, headers, request.body, request.contentType);
-        case Verb::Delete:
-          return request.body.empty() ? c.Delete(request.path, headers)
-                                      : c.Delete(request.path, headers, request.body, request.contentType);
-      }
-      return c.Get(request.path, headers);
-    }();
+    if (stop.cancelled()) return stopped();
+    auto prepared = prepare(what, config_.requestTimeout, stop);
+    if (!prepared) return stop.cancelled() ? stopped() : prepared.error();
+    auto& client = *prepared->client;
+    detail::InFlightAbort inFlight(&client, stop);
+    if (inFlight.stopped()) return stopped();  // before httplib opens a socket, stop() could not act
+    httplib::Result result = sendRequest(client, request.verb, request.path, prepared->headers, request.body,
+                                         request.contentType);
+    inFlight.release();
 
     ApiError error;
     bool sentRequest = true;
     if (!result) {
-      auto* ssl = dynamic_cast<httplib::SSLClient*>(client->get());
+      if (inFlight.stopped() && cancel.cancelled())  // sent: the server may or may not have applied it
+        return transportError("Cancelled", what + ": aborted in flight: the write's cancel token fired");
+      if (inFlight.stopped()) return stopped();
+      auto* ssl = dynamic_cast<httplib::SSLClient*>(&client);
       error = transportErrorFor(result.error(), what, ssl ? ssl->get_openssl_verify_result() : 0, sentRequest);
     } else if (result->status >= 200 && result->status < 300) {
       if (result->body.empty()) return Json::object();
@@ -142,10 +176,8 @@ KubeResult<Json> KubeClientImpl::execute(const Request& request) {
       error = apiErrorFromResponse(result->status, result->body, retryAfter);
     }
 
-    if (error.code == 401 && !refreshedAfter401 && credentials_.invalidate()) {
-      refreshedAfter401 = true;  // one fresh credential, not counted as an attempt
+    if (refreshAfter401(error, refreshedAfter401, what)) {
       --attempt;
-      logInfo("refreshing credentials after 401 Unauthorized", {{"request", what}});
       continue;
     }
     if (!shouldRetry(request.verb, error, sentRequest) || attempt >= policy_.maxAttempts) return error;
@@ -155,15 +187,14 @@ KubeResult<Json> KubeClientImpl::execute(const Request& request) {
                                   {"error", error.describe()},
                                   {"attempt", attempt},
                                   {"delay_ms", static_cast<long long>(delay.count())}});
-    if (!sleeper_.sleepFor(delay, closing_)) return transportError("Cancelled", what + ": the client is closed");
+    if (!sleeper_.sleepFor(delay, stop)) return stopped();
   }
 }
 
-KubeResult<Json> KubeClientImpl::getPath(const std::string& path) { return execute({Verb::Get, path, {}, {}}); }
 
 KubeResult<Json> KubeClientImpl::get(const Resource& r, const std::string& ns, const std::string& name) {
   if (name.empty()) return clientSideError("get " + r.plural + ": empty name");
-  return execute({Verb::Get, r.itemPath(r.namespaced ? ns : "", name), {}, {}});
+  return execute({Verb::Get, r.itemPath(r.namespaced ? ns : "", name), {}, {}}, CancelToken());
 }
 
 KubeResult<ListResult> KubeClientImpl::list(const Resource& r, const std::string& ns, const ListOptions& opts) {
@@ -172,7 +203,7 @@ KubeResult<ListResult> KubeClientImpl::list(const Resource& r, const std::string
                                            {"limit", opts.limit > 0 ? std::to_string(opts.limit) : ""},
                                            {"continue", opts.continueToken},
                                            {"resourceVersion", opts.resourceVersion}});
-  auto response = execute({Verb::Get, r.collectionPath(r.namespaced ? ns : "") + query, {}, {}});
+  auto response = execute({Verb::Get, r.collectionPath(r.namespaced ? ns : "") + query, {}, {}}, CancelToken());
   if (!response) return response.error();
   const Json& body = *response;
   ListResult out;
@@ -194,26 +225,56 @@ KubeResult<ListResult> KubeClientImpl::list(const Resource& r, const std::string
   return out;
 }
 
+// The token-less write verbs: a token that never fires.
 KubeResult<Json> KubeClientImpl::create(const Resource& r, const std::string& ns, const Json& object) {
-  if (!object.is_object()) return clientSideError("create " + r.plural + ": the object is not a JSON object");
-  return execute({Verb::Post, r.collectionPath(namespaceFor(r, ns, object)), dumpJson(object), "application/json"});
+  return create(r, ns, object, CancelToken());
 }
 
 KubeResult<Json> KubeClientImpl::update(const Resource& r, const std::string& ns, const Json& object) {
-  std::string name = metadataString(object, "name");
-  if (name.empty()) return clientSideError("update " + r.plural + ": the object has no metadata.name");
-  return execute({Verb::Put, r.itemPath(namespaceFor(r, ns, object), name), dumpJson(object), "application/json"});
+  return update(r, ns, object, CancelToken());
 }
 
 KubeResult<Json> KubeClientImpl::updateStatus(const Resource& r, const std::string& ns, const Json& object) {
-  std::string name = metadataString(object, "name");
-  if (name.empty()) return clientSideError("update status of " + r.plural + ": the object has no metadata.name");
-  return execute(
-      {Verb::Put, r.itemPath(namespaceFor(r, ns, object), name) + "/status", dumpJson(object), "application/json"});
+  return updateStatus(r, ns, object, CancelToken());
 }
 
 KubeResult<Json> KubeClientImpl::patch(const Resource& r, const std::string& ns, const std::string& name,
                                        PatchType type, const Json& body, const PatchOptions& opts) {
+  return patch(r, ns, name, type, body, opts, CancelToken());
+}
+
+KubeResult<Json> KubeClientImpl::remove(const Resource& r, const std::string& ns, const std::string& name,
+                                        const DeleteOptions& opts) {
+  return remove(r, ns, name, opts, CancelToken());
+}
+
+KubeResult<Json> KubeClientImpl::create(const Resource& r, const std::string& ns, const Json& object,
+                                        const CancelToken& cancel) {
+  if (!object.is_object()) return clientSideError("create " + r.plural + ": the object is not a JSON object");
+  return execute({Verb::Post, r.collectionPath(namespaceFor(r, ns, object)), dumpJson(object), "application/json"},
+                 cancel);
+}
+
+KubeResult<Json> KubeClientImpl::update(const Resource& r, const std::string& ns, const Json& object,
+                                        const CancelToken& cancel) {
+  std::string name = metadataString(object, "name");
+  if (name.empty()) return clientSideError("update " + r.plural + ": the object has no metadata.name");
+  return execute({Verb::Put, r.itemPath(namespaceFor(r, ns, object), name), dumpJson(object), "application/json"},
+                 cancel);
+}
+
+KubeResult<Json> KubeClientImpl::updateStatus(const Resource& r, const std::string& ns, const Json& object,
+                                              const CancelToken& cancel) {
+  std::string name = metadataString(object, "name");
+  if (name.empty()) return clientSideError("update status of " + r.plural + ": the object has no metadata.name");
+  return execute(
+      {Verb::Put, r.itemPath(namespaceFor(r, ns, object), name) + "/status", dumpJson(object), "application/json"},
+      cancel);
+}
+
+KubeResult<Json> KubeClientImpl::patch(const Resource& r, const std::string& ns, const std::string& name,
+                                       PatchType type, const Json& body, const PatchOptions& opts,
+                                       const CancelToken& cancel) {
   if (name.empty()) return clientSideError("patch " + r.plural + ": empty name");
   const char* contentType = "application/merge-patch+json";
   switch (type) {
@@ -229,11 +290,11 @@ KubeResult<Json> KubeClientImpl::patch(const Resource& r, const std::string& ns,
   std::string query = detail::queryString({{"fieldManager", opts.fieldManager},
                                            {"force", type == PatchType::Apply && opts.force ? "true" : ""}});
   std::string path = r.itemPath(r.namespaced ? ns : "", name) + (opts.status ? "/status" : "") + query;
-  return execute({Verb::Patch, path, dumpJson(body), contentType});
+  return execute({Verb::Patch, path, dumpJson(body), contentType}, cancel);
 }
 
 KubeResult<Json> KubeClientImpl::remove(const Resource& r, const std::string& ns, const std::string& name,
-                                        const DeleteOptions& opts) {
+                                        const DeleteOptions& opts, const CancelToken& cancel) {
   if (name.empty()) return clientSideError("delete " + r.plural + ": empty name");
   std::string body;
   if (opts.propagationPolicy || opts.preconditionResourceVersion || opts.preconditionUid) {
@@ -243,7 +304,7 @@ KubeResult<Json> KubeClientImpl::remove(const Resource& r, const std::string& ns
     if (opts.preconditionUid) options["preconditions"]["uid"] = *opts.preconditionUid;
     body = dumpJson(options);
   }
-  return execute({Verb::Delete, r.itemPath(r.namespaced ? ns : "", name), body, "application/json"});
+  return execute({Verb::Delete, r.itemPath(r.namespaced ? ns : "", name), body, "application/json"}, cancel);
 }
 
 }  // namespace modelops::kube

@@ -18,7 +18,7 @@
 
 #include "json_util.h"
 #include "modelops/common/time.h"
-#include "modelops/kube/auth.h"
+#include "auth.h"
 
 extern char** environ;  // NOLINT: POSIX
 

@@ -5,6 +5,7 @@
 
 #include "json_util.h"
 #include "modelops/kube/client.h"
+#include "modelops/kube/status.h"
 #include "url.h"
 
 namespace modelops::kube {
@@ -145,4 +146,39 @@ Result<ServerUrl> parseServerUrl(const std::string& url) {
 }
 
 }  // namespace detail
+ApiError cancelledWrite(const std::string& what) {
+  return transportError("Cancelled", what + ": not sent: the write's cancel token has fired (leadership lost or shutting down)");
+}
+
+// The default token forms: refuse once fired, otherwise the token-less verb (which cannot be aborted).
+KubeResult<Json> KubeClient::create(const Resource& r, const std::string& ns, const Json& object,
+                                    const CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelledWrite("create " + r.plural);
+  return create(r, ns, object);
+}
+
+KubeResult<Json> KubeClient::update(const Resource& r, const std::string& ns, const Json& object,
+                                    const CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelledWrite("update " + r.plural);
+  return update(r, ns, object);
+}
+
+KubeResult<Json> KubeClient::updateStatus(const Resource& r, const std::string& ns, const Json& object,
+                                          const CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelledWrite("update status of " + r.plural);
+  return updateStatus(r, ns, object);
+}
+
+KubeResult<Json> KubeClient::patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+                                   const Json& body, const PatchOptions& opts, const CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelledWrite("patch " + r.plural);
+  return patch(r, ns, name, type, body, opts);
+}
+
+KubeResult<Json> KubeClient::remove(const Resource& r, const std::string& ns, const std::string& name,
+                                    const DeleteOptions& opts, const CancelToken& cancel) {
+  if (cancel.cancelled()) return cancelledWrite("delete " + r.plural);
+  return remove(r, ns, name, opts);
+}
+
 }  // namespace modelops::kube

@@ -1,6 +1,6 @@
 // Retry decisions and delays; see include/modelops/kube/retry.h for the policy and why.
 // Thread-safety: pure functions.
-#include "modelops/kube/retry.h"
+#include "retry.h"
 
 #include <algorithm>
 

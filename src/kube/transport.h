@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "modelops/common/result.h"
-#include "modelops/kube/auth.h"
+#include "auth.h"
 #include "modelops/kube/client.h"
 #include "modelops/kube/config.h"
 #include "url.h"

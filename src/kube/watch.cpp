@@ -1,16 +1,17 @@
 // KubeClientImpl::watch: a chunked GET ?watch=1 read line by line into WatchEvents.
 // One HTTP client per watch (cpp-httplib serialises requests per client). The read timeout is set
 // 30 s above timeoutSeconds so a quiet but healthy stream is not cut by the client. Cancellation:
-// the CancelToken's callback calls the client's stop() (which shuts the socket down and wakes the
-// blocked read) and the receivers return false on their next call. The receivers never throw: a
+// detail::InFlightAbort calls the client's stop() when the token fires (which shuts the socket down
+// and wakes the blocked read) and the receivers return false on their next call. Rate limit,
+// credentials, headers and the 401 refresh are the verbs' own (prepare(), refreshAfter401()). The receivers never throw: a
 // handler exception is carried out and rethrown on the watching thread after the request ends.
-// Thread-safety: as KubeClientImpl; the state shared with the cancel callback is behind a mutex.
+// Thread-safety: as KubeClientImpl; the state shared with the cancel callback is InFlightAbort's.
 #include <atomic>
 #include <exception>
 
 #include "json_util.h"
 #include "modelops/common/logging.h"
-#include "modelops/kube/client_impl.h"
+#include "client_impl.h"
 #include "modelops/kube/status.h"
 #include "modelops/kube/watch_lines.h"
 #include "request.h"
@@ -19,14 +20,6 @@
 
 namespace modelops::kube {
 namespace {
-
-// Shared with the CancelToken callback, which may outlive this watch call (the token has no way
-// to remove one callback), so it holds only this heap state.
-struct CancelState {
-  std::mutex mu;
-  httplib::ClientImpl* client = nullptr;
-  std::atomic<bool> stop{false};
-};
 
 Json syntheticGoneStatus(const std::string& body) {
   auto parsed = Json::parse(body, nullptr, false);
@@ -53,33 +46,14 @@ KubeResult<void> KubeClientImpl::watch(const Resource& r, const std::string& ns,
   bool refreshedAfter401 = false;
   while (true) {
     if (cancel.cancelled()) return cancelled();
-    auto wait = limiter_.reserve(config_.requestTimeout);
-    if (!wait) return transportError("Timeout", what + ": client-side rate limit would delay it beyond the request timeout");
-    if (wait->count() > 0 && !sleeper_.sleepFor(*wait, cancel)) return cancelled();
-
-    auto credentials = credentials_.get();
-    if (!credentials) return transportError("AuthError", credentials.error().message);
-    auto client = transport_->makeClient(*credentials, readTimeout);
-    if (!client) return client.error();
-    httplib::Headers headers = detail::requestHeaders(config_, *transport_, *credentials);
-
-    auto state = std::make_shared<CancelState>();
-    {
-      std::lock_guard lock(state->mu);
-      state->client = client->get();
-    }
-    auto registration = cancel.scopedOnCancel([state] {
-      std::lock_guard lock(state->mu);
-      state->stop = true;
-      if (state->client) state->client->stop();
-    });
-    // A cancel from here until httplib opens its socket makes stop() a no-op; the response
-    // handler then ends the request when the headers arrive (API servers send them at once).
-    if (state->stop.load()) {
-      std::lock_guard lock(state->mu);
-      state->client = nullptr;
-      return cancelled();
-    }
+    auto prepared = prepare(what, readTimeout, cancel);
+    if (!prepared) return cancel.cancelled() ? cancelled() : prepared.error();
+    auto client = std::move(prepared->client);
+    const httplib::Headers& headers = prepared->headers;
+    detail::InFlightAbort inFlight(client.get(), cancel);
+    // A cancel before httplib opens its socket makes stop() a no-op; the response handler then
+    // ends the request when the headers arrive (API servers send them at once).
+    if (inFlight.stopped()) return cancelled();
 
     int status = 0;
     std::optional<std::string> retryAfter;
@@ -105,18 +79,18 @@ KubeResult<void> KubeClientImpl::watch(const Resource& r, const std::string& ns,
         handlerException = std::current_exception();
         return false;
       }
-      return !state->stop.load();
+      return !inFlight.stopped();
     };
 
-    auto result = (*client)->Get(
+    auto result = client->Get(
         path, headers,
         [&](const httplib::Response& response) {
           status = response.status;
           if (response.has_header("Retry-After")) retryAfter = response.get_header_value("Retry-After");
-          return !state->stop.load();
+          return !inFlight.stopped();
         },
         [&](const char* data, std::size_t length) {
-          if (state->stop.load()) return false;
+          if (inFlight.stopped()) return false;
           if (status != 200) {
             if (errorBody.size() < 64 * 1024) errorBody.append(data, length);
             return true;
@@ -126,14 +100,11 @@ KubeResult<void> KubeClientImpl::watch(const Resource& r, const std::string& ns,
             streamError = transportError("BadResponse", what + ": a watch event is longer than the line limit");
           return keepGoing;
         });
-    {
-      std::lock_guard lock(state->mu);
-      state->client = nullptr;  // the cancel callback must not touch the client from now on
-    }
-    bool wasStopped = state->stop.load();
+    inFlight.release();  // the cancel callback must not touch the client from now on
+    bool wasStopped = inFlight.stopped();
     long verifyResult = 0;
-    if (auto* ssl = dynamic_cast<httplib::SSLClient*>(client->get())) verifyResult = ssl->get_openssl_verify_result();
-    client->reset();
+    if (auto* ssl = dynamic_cast<httplib::SSLClient*>(client.get())) verifyResult = ssl->get_openssl_verify_result();
+    client.reset();
 
     if (handlerException) std::rethrow_exception(handlerException);
     if (handlerStopped) return {};
@@ -162,11 +133,7 @@ KubeResult<void> KubeClientImpl::watch(const Resource& r, const std::string& ns,
       return {};
     }
     ApiError error = apiErrorFromResponse(status, errorBody, retryAfter);
-    if (error.code == 401 && !refreshedAfter401 && credentials_.invalidate()) {
-      refreshedAfter401 = true;
-      logInfo("refreshing credentials after 401 Unauthorized", {{"request", what}});
-      continue;
-    }
+    if (refreshAfter401(error, refreshedAfter401, what)) continue;
     return error;
   }
 }

@@ -1,4 +1,6 @@
 // ModelDeploymentReconciler; see include/modelops/reconciler/reconciler.h.
+// Every write passes ctx.cancel (the leadership term's token) and goes through ctx.client, which the
+// controller fences: once the lease is lost nothing more is sent (runtime/fenced_client.h).
 #include "modelops/reconciler/reconciler.h"
 
 #include <algorithm>
@@ -53,7 +55,8 @@ struct Apply {
       auto current = existing(deploymentCache, d.name);
       if (current.is_null()) {
         if (!grow || d.replicas == 0 || !d.model.version) continue;  // only the declared revision can be created
-        auto created = ctx.client.create(kube::resources::deployments(), md.namespace_(), renderDeployment(md, d));
+        auto created =
+            ctx.client.create(kube::resources::deployments(), md.namespace_(), renderDeployment(md, d), ctx.cancel);
         if (!created && !created.error().isAlreadyExists()) fail("create Deployment " + d.name, created.error());
         continue;
       }
@@ -74,7 +77,8 @@ struct Apply {
         patch["metadata"]["labels"][std::string(api::kLabelTrack)] = d.track;
         if (d.revision > 0) patch["metadata"]["labels"][std::string(api::kLabelRevision)] = revisionText;
       }
-      auto r = ctx.client.patch(kube::resources::deployments(), md.namespace_(), d.name, kube::PatchType::Merge, patch);
+      auto r = ctx.client.patch(kube::resources::deployments(), md.namespace_(), d.name, kube::PatchType::Merge, patch,
+                                {}, ctx.cancel);
       if (!r) fail("scale Deployment " + d.name, r.error());
     }
   }
@@ -85,14 +89,15 @@ struct Apply {
       auto desired = renderService(md, s);
       auto current = existing(serviceCache, s.name);
       if (current.is_null()) {
-        auto created = ctx.client.create(kube::resources::services(), md.namespace_(), desired);
+        auto created = ctx.client.create(kube::resources::services(), md.namespace_(), desired, ctx.cancel);
         if (!created && !created.error().isAlreadyExists()) fail("create Service " + s.name, created.error());
         continue;
       }
       auto patch = servicePatch(current, desired);
       if (patch.is_null()) continue;
       patch["metadata"]["resourceVersion"] = current["metadata"].value("resourceVersion", "");
-      auto r = ctx.client.patch(kube::resources::services(), md.namespace_(), s.name, kube::PatchType::Merge, patch);
+      auto r = ctx.client.patch(kube::resources::services(), md.namespace_(), s.name, kube::PatchType::Merge, patch, {},
+                                ctx.cancel);
       if (!r) fail("update Service " + s.name, r.error());
     }
   }
@@ -102,7 +107,7 @@ struct Apply {
       if (!ok()) return;
       kube::DeleteOptions opts;
       opts.propagationPolicy = "Background";
-      auto r = ctx.client.remove(kube::resources::deployments(), md.namespace_(), name, opts);
+      auto r = ctx.client.remove(kube::resources::deployments(), md.namespace_(), name, opts, ctx.cancel);
       if (!r && !r.error().isNotFound()) fail("delete Deployment " + name, r.error());
     }
   }
@@ -165,7 +170,7 @@ ReconcileResult reportBlockedRouting(runtime::ReconcileContext& ctx, const runti
   if (status != raw.value("status", Json::object())) {
     Json update = raw;
     update["status"] = status;
-    auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update);
+    auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update, ctx.cancel);
     if (!written && written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));
     if (!written) return ReconcileResult::failed("update status: " + written.error().describe());
     writes.wrote(request.key(), resourceVersionOf(*written));
@@ -292,7 +297,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (newStatus != raw.value("status", Json::object())) {
     Json update = raw;
     update["status"] = newStatus;
-    auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update);
+    auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update, ctx.cancel);
     if (!written) {
       if (written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));
       return ReconcileResult::failed("update status: " + written.error().describe());

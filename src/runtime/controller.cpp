@@ -39,7 +39,9 @@ void Controller::startLeading() {
     std::lock_guard lock(mu_);
     if (leading_) return;
     leading_ = true;
-    if (epoch_.cancelled()) epoch_ = CancelToken();
+    // The elector's term token fires the moment the lease is lost, before onStoppedLeading runs.
+    // A term that already ended hands out a fired token: its reconciles write nothing.
+    epoch_ = fence_ ? fence_->termToken() : CancelToken();
   }
   logInfo("controller started leading", {{"controller", options_.name}});
   queue_.resume();
@@ -115,7 +117,8 @@ void Controller::work() {
     }
     auto [ns, name] = splitObjectKey(*key);
     ReconcileRequest request{ns, name};
-    ReconcileContext context{client_, clock_, caches_, events_, token};
+    FencedClient fenced(client_, fence_, token);
+    ReconcileContext context{fenced, clock_, caches_, events_, token};
     auto started = clock_.monotonic();
     ReconcileResult result;
     try {

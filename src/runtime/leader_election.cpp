@@ -41,9 +41,20 @@ LeaderElector::LeaderElector(kube::KubeClient& leaseClient, Clock& clock, Sleepe
       metrics_(metrics),
       rng_(config_.seed ? config_.seed : std::random_device{}()) {
   if (metrics_) metrics_->setLeader(false);
+  termToken_.cancel();  // not leading yet
 }
 
 LeaderElector::~LeaderElector() { stop(); }
+
+bool LeaderElector::holdsLease() const {
+  std::lock_guard lock(mu_);
+  return leading_ && clock_.monotonic() < lastRenewSent_ + config_.renewDeadline;
+}
+
+CancelToken LeaderElector::termToken() const {
+  std::lock_guard lock(mu_);
+  return termToken_;
+}
 
 void LeaderElector::start() {
   if (thread_.joinable()) return;
@@ -157,6 +168,7 @@ std::uint64_t LeaderElector::becomeLeader() {
     std::lock_guard lock(mu_);
     term = ++term_;
     leading_ = true;
+    termToken_ = CancelToken();
     watchdogCv_.notify_all();
   }
   if (metrics_) metrics_->setLeader(true);
@@ -171,6 +183,12 @@ void LeaderElector::stepDown(std::uint64_t term, const char* why) {
     std::lock_guard lock(mu_);
     if (term_ != term || !leading_) return;
   }
+  CancelToken ended;
+  {
+    std::lock_guard lock(mu_);
+    ended = termToken_;
+  }
+  ended.cancel();  // first: writes of this term stop (and in-flight ones abort) before anything else
   logWarn("leader election: stepping down", {{"lease", config_.leaseName}, {"identity", config_.identity}, {"why", why}});
   // Callback first and synchronously: reconciling must have stopped before anything else happens.
   if (callbacks_.onStoppedLeading) callbacks_.onStoppedLeading();

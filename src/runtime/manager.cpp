@@ -10,6 +10,19 @@
 
 namespace modelops::runtime {
 
+// The LeaseFence of this manager: the elector's once it exists; without leader election this
+// replica always leads, so the lease is always held and the term never ends.
+class Manager::ElectorFence final : public LeaseFence {
+ public:
+  explicit ElectorFence(const std::unique_ptr<LeaderElector>& elector) : elector_(elector) {}
+  bool holdsLease() const override { return !elector_ || elector_->holdsLease(); }
+  CancelToken termToken() const override { return elector_ ? elector_->termToken() : always_; }
+
+ private:
+  const std::unique_ptr<LeaderElector>& elector_;
+  CancelToken always_;
+};
+
 Manager::Manager(ManagerOptions options, Reconciler& reconciler, kube::KubeClient& client,
                  kube::KubeClient& leaseClient, Clock& clock, Sleeper& sleeper, RuntimeMetrics& metrics)
     : options_(std::move(options)),
@@ -18,7 +31,9 @@ Manager::Manager(ManagerOptions options, Reconciler& reconciler, kube::KubeClien
       sleeper_(sleeper),
       metrics_(metrics),
       queue_(clock, sleeper, options_.queue, &metrics),
-      events_(client, clock, options_.events) {
+      fence_(std::make_unique<ElectorFence>(elector_)),
+      eventsClient_(client, fence_.get(), std::nullopt),
+      events_(eventsClient_, clock, options_.events) {
   controller_ = std::make_unique<Controller>(reconciler, queue_, client_, clock_, informers_, &events_, &metrics_,
                                              options_.controller);
   if (options_.leaderElect) {
@@ -42,6 +57,7 @@ Manager::Manager(ManagerOptions options, Reconciler& reconciler, kube::KubeClien
     callbacks.onNewLeader = [](const std::string& holder) { logInfo("leader observed", {{"identity", holder}}); };
     elector_ = std::make_unique<LeaderElector>(leaseClient, clock_, sleeper_, options_.leaderElection, callbacks,
                                                &metrics_);
+    controller_->setFence(elector_.get());
   }
   // Probes and metrics: one server when both have the same address, else one each (or none).
   const auto& p = options_.probes;

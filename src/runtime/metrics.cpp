@@ -109,4 +109,29 @@ kube::KubeResult<void> MeteredKubeClient::watch(const kube::Resource& r, const s
   return count("watch", 200, inner_.watch(r, ns, opts, handler, cancel));
 }
 
+// The token forms (fencing): the token goes on to the inner client.
+kube::KubeResult<kube::Json> MeteredKubeClient::create(const kube::Resource& r, const std::string& ns,
+                                                       const kube::Json& object, const CancelToken& cancel) {
+  return count("create", 201, inner_.create(r, ns, object, cancel));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::update(const kube::Resource& r, const std::string& ns,
+                                                       const kube::Json& object, const CancelToken& cancel) {
+  return count("update", 200, inner_.update(r, ns, object, cancel));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::updateStatus(const kube::Resource& r, const std::string& ns,
+                                                             const kube::Json& object, const CancelToken& cancel) {
+  return count("update", 200, inner_.updateStatus(r, ns, object, cancel));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::patch(const kube::Resource& r, const std::string& ns,
+                                                      const std::string& name, kube::PatchType type,
+                                                      const kube::Json& body, const kube::PatchOptions& opts,
+                                                      const CancelToken& cancel) {
+  return count("patch", 200, inner_.patch(r, ns, name, type, body, opts, cancel));
+}
+kube::KubeResult<kube::Json> MeteredKubeClient::remove(const kube::Resource& r, const std::string& ns,
+                                                       const std::string& name, const kube::DeleteOptions& opts,
+                                                       const CancelToken& cancel) {
+  return count("delete", 200, inner_.remove(r, ns, name, opts, cancel));
+}
+
 }  // namespace modelops::runtime

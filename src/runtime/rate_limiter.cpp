@@ -27,25 +27,8 @@ int ItemExponentialBackoff::failures(const std::string& key) const {
   return it == failures_.end() ? 0 : it->second;
 }
 
-TokenBucket::TokenBucket(Clock& clock, double qps, int burst)
-    : clock_(clock), qps_(qps), burst_(std::max(1, burst)), tokens_(burst_), last_(clock.monotonic()) {}
-
-Duration TokenBucket::reserve() {
-  std::lock_guard lock(mu_);
-  auto now = clock_.monotonic();
-  if (now > last_) {
-    double elapsed = std::chrono::duration<double>(now - last_).count();
-    tokens_ = std::min(burst_, tokens_ + elapsed * qps_);
-    last_ = now;
-  }
-  tokens_ -= 1.0;
-  if (tokens_ >= 0.0 || qps_ <= 0.0) return Duration::zero();
-  // Negative tokens are a debt: the caller waits until it is paid back.
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(-tokens_ / qps_));
-}
-
 Duration DefaultRateLimiter::when(const std::string& key) {
-  return std::max(backoff_.when(key), bucket_.reserve());
+  return std::max(backoff_.when(key), bucket_.reserve().value_or(Duration::zero()));  // unbounded: always a value
 }
 
 }  // namespace modelops::runtime

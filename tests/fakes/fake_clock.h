@@ -1,7 +1,10 @@
-// FakeClock: a manual Clock (and runtime::Sleeper) for tests. Time only moves when the test calls
-// advance() or set(); code that sleeps through the Sleeper interface wakes when the fake time
-// reaches its deadline. Tests can wait (with a real-time bound) until some thread is asleep, and
-// read the deadlines sleepers are waiting for, to assert backoff schedules without real sleeping.
+// FakeClock: the one manual Clock (and Sleeper, modelops/common/sleeper.h) for tests. Time only moves
+// when the test calls advance() or set(); code that sleeps through the Sleeper interface wakes when
+// the fake time reaches its deadline. Tests can wait (with a real-time bound) until some thread is
+// asleep, and read the deadlines sleepers are waiting for, to assert backoff schedules without real
+// sleeping. With autoAdvance(true) a sleep instead moves the clock to its deadline at once and is
+// recorded (sleeps()): for single-threaded code whose waits a test only wants to read (the API
+// client's retry backoff and rate-limit waits).
 // Thread-safety: all members are safe to call from any thread.
 #pragma once
 
@@ -14,15 +17,30 @@
 #include <vector>
 
 #include "modelops/common/clock.h"
-#include "modelops/runtime/sleeper.h"
+#include "modelops/common/sleeper.h"
 
 namespace modelops::testing {
 
-class FakeClock final : public Clock, public runtime::Sleeper {
+class FakeClock final : public Clock, public Sleeper {
  public:
-  FakeClock()
-      : wall_(std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + std::chrono::hours{10}),
-        mono_(std::chrono::hours{1000}) {}
+  FakeClock() : FakeClock(std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + std::chrono::hours{10}) {}
+  explicit FakeClock(WallTime wallStart) : wall_(wallStart), mono_(std::chrono::hours{1000}) {}
+
+  // Sets the wall clock only (the monotonic clock never goes back).
+  void setWall(WallTime t) {
+    std::lock_guard lock(mu_);
+    wall_ = t;
+  }
+  // See the header comment.
+  void autoAdvance(bool on) {
+    std::lock_guard lock(mu_);
+    autoAdvance_ = on;
+  }
+  // The waits of autoAdvance mode, in order.
+  std::vector<std::chrono::nanoseconds> sleeps() const {
+    std::lock_guard lock(mu_);
+    return sleeps_;
+  }
 
   WallTime now() const override {
     std::lock_guard lock(mu_);
@@ -53,6 +71,15 @@ class FakeClock final : public Clock, public runtime::Sleeper {
   }
 
   bool sleepUntil(MonoTime deadline, const CancelToken& cancel) override {
+    if (cancel.cancelled()) return false;
+    {
+      std::lock_guard lock(mu_);
+      if (autoAdvance_) sleeps_.push_back(deadline - mono_);
+    }
+    if (autoAdvancing()) {
+      advanceTo(deadline);
+      return !cancel.cancelled();
+    }
     std::unique_lock lock(mu_);
     auto it = sleeping_.insert(deadline);
     changed_.notify_all();
@@ -61,6 +88,10 @@ class FakeClock final : public Clock, public runtime::Sleeper {
     sleeping_.erase(it);
     changed_.notify_all();
     return !cancel.cancelled();
+  }
+
+  bool sleepFor(std::chrono::nanoseconds d, const CancelToken& cancel) override {
+    return sleepUntil(monotonic() + std::chrono::duration_cast<MonoTime::duration>(d), cancel);
   }
 
   void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, MonoTime deadline) override {
@@ -118,8 +149,15 @@ class FakeClock final : public Clock, public runtime::Sleeper {
     std::condition_variable* cv;
     MonoTime deadline;
   };
+  bool autoAdvancing() const {
+    std::lock_guard lock(mu_);
+    return autoAdvance_;
+  }
+
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
+  bool autoAdvance_ = false;
+  std::vector<std::chrono::nanoseconds> sleeps_;
   WallTime wall_;
   MonoTime mono_;
   std::multiset<MonoTime> sleeping_;

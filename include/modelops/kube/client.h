@@ -2,6 +2,13 @@
 // Objects travel as nlohmann::json (the API's own representation); typed views live in api/.
 // The production implementation is KubeClientImpl (kube/client_impl.h); tests use fakes or the
 // dev API server. All calls return errors as values (ApiError), never throw.
+// Fencing: every write verb (create, update, updateStatus, patch, remove) has a form taking a
+// CancelToken (a leadership term's token, see runtime/fenced_client.h): once the token has fired the
+// write is refused without being sent (ApiError reason "Cancelled"), and a write in flight when it
+// fires is aborted. The forms without a token never cancel. Implementations override the token-less
+// forms; the default token form checks the token and forwards, which cannot abort an in-flight
+// request, so a client that talks to the network (KubeClientImpl) or decorates another client
+// (MeteredKubeClient) overrides the token forms too and passes the token on.
 // Thread-safety: implementations are safe to call from many threads at once; watch() blocks the
 // calling thread until the stream ends, the handler returns false, or the CancelToken fires.
 #pragma once
@@ -142,6 +149,21 @@ class KubeClient {
   // false (ok), or cancel fires (ApiError reason "Cancelled"). A 410 arrives as an Error event.
   virtual KubeResult<void> watch(const Resource& r, const std::string& ns, const WatchOptions& opts,
                                  const WatchHandler& handler, const CancelToken& cancel) = 0;
+
+  // The write verbs under a cancel token (see the header comment).
+  virtual KubeResult<Json> create(const Resource& r, const std::string& ns, const Json& object,
+                                  const CancelToken& cancel);
+  virtual KubeResult<Json> update(const Resource& r, const std::string& ns, const Json& object,
+                                  const CancelToken& cancel);
+  virtual KubeResult<Json> updateStatus(const Resource& r, const std::string& ns, const Json& object,
+                                        const CancelToken& cancel);
+  virtual KubeResult<Json> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+                                 const Json& body, const PatchOptions& opts, const CancelToken& cancel);
+  virtual KubeResult<Json> remove(const Resource& r, const std::string& ns, const std::string& name,
+                                  const DeleteOptions& opts, const CancelToken& cancel);
 };
+
+// The error a write gets when its cancel token has fired before it was sent or while in flight.
+ApiError cancelledWrite(const std::string& what);
 
 }  // namespace modelops::kube

@@ -7,6 +7,10 @@
 // pauses the queue, cancels the in-flight reconciles' CancelToken and waits (bounded) until none
 // is running; once it returns true, no reconcile runs or starts until startLeading(). A key popped
 // in the race window is put back unprocessed.
+// Fencing: each reconcile's context carries the term's CancelToken and a FencedClient bound to it
+// (fenced_client.h): with a LeaseFence set (the leader elector), no write of the reconcile is sent
+// once the lease is no longer held on this process's clock or the term ended, and one in flight is
+// aborted; without one, writes stop when stopLeading() cancels the term.
 // Owned kinds map back to their owner: ownerHandler() enqueues the key of the controller
 // ownerReference of the given kind (e.g. a Deployment -> its ModelDeployment).
 // Thread-safety: all public members are safe to call from any thread; start() once.
@@ -24,6 +28,7 @@
 #include "modelops/common/cancel.h"
 #include "modelops/common/clock.h"
 #include "modelops/kube/client.h"
+#include "modelops/runtime/fenced_client.h"
 #include "modelops/runtime/informer.h"
 #include "modelops/runtime/work_queue.h"
 
@@ -48,7 +53,8 @@ struct ReconcileResult {
 };
 
 // What a reconcile may use. The cancel token fires when leadership is lost or on shutdown: long
-// reconciles should check it between writes.
+// reconciles should check it between writes and pass it to the client's write verbs. `client` is
+// fenced: its writes are refused once the lease is lost (see the header comment).
 struct ReconcileContext {
   kube::KubeClient& client;
   Clock& clock;
@@ -78,6 +84,9 @@ class Controller {
   Controller& operator=(const Controller&) = delete;
 
   void start();
+  // The lease every reconcile's writes are checked against (before start(); may be null). Each term
+  // then runs under fence->termToken().
+  void setFence(const LeaseFence* fence) { fence_ = fence; }
   void startLeading();
   // Stops taking work and waits up to grace for in-flight reconciles. False when some are still
   // running (the caller should then exit the process: it can no longer prove it stopped).
@@ -109,6 +118,7 @@ class Controller {
   EventRecorder* events_;
   RuntimeMetrics* metrics_;
   ControllerOptions options_;
+  const LeaseFence* fence_ = nullptr;
 
   mutable std::mutex mu_;
   std::condition_variable idle_;

@@ -15,6 +15,11 @@
 // this holds whatever the lease client's timeouts are. The lease client must still be its own
 // KubeClient instance without a QPS limiter (renewals never queue behind reconcile traffic), and
 // a short request timeout keeps the loop responsive.
+// Fencing (LeaseFence): holdsLease() is true while leading and less than renewDeadline has passed
+// since the last successful renewal was sent, on this process's monotonic clock - a process resumed
+// after SIGSTOP sees it false at once, before the watchdog or anything else has run. termToken() is
+// a new token per term, fired first thing at step-down (before onStoppedLeading), and fired while
+// not leading. Writes check both (runtime/fenced_client.h).
 // On cancellation while leading: onStoppedLeading (the controller stops and finishes in-flight
 // work), then the lease is released (holderIdentity "", leaseDurationSeconds 1) so a standby takes
 // over at its next retry instead of waiting for expiry.
@@ -35,6 +40,7 @@
 #include "modelops/common/clock.h"
 #include "modelops/common/result.h"
 #include "modelops/kube/client.h"
+#include "modelops/runtime/fenced_client.h"
 #include "modelops/runtime/sleeper.h"
 
 namespace modelops::runtime {
@@ -64,11 +70,11 @@ struct LeaderCallbacks {
 // The Lease resource (coordination.k8s.io/v1 leases).
 const kube::Resource& leaseResource();
 
-class LeaderElector {
+class LeaderElector final : public LeaseFence {
  public:
   LeaderElector(kube::KubeClient& leaseClient, Clock& clock, Sleeper& sleeper, LeaderElectionConfig config,
                 LeaderCallbacks callbacks, RuntimeMetrics* metrics = nullptr);
-  ~LeaderElector();
+  ~LeaderElector() override;
   LeaderElector(const LeaderElector&) = delete;
   LeaderElector& operator=(const LeaderElector&) = delete;
 
@@ -83,6 +89,9 @@ class LeaderElector {
     return leading_;
   }
   std::string leader() const;  // the holder we last observed
+  // LeaseFence: cheap (one lock, one clock read); safe from any thread.
+  bool holdsLease() const override;
+  CancelToken termToken() const override;
   // For /healthz: false when a lease request has been outstanding for longer than leaseDuration
   // (the election loop is stuck); true otherwise.
   bool healthy() const;
@@ -118,6 +127,7 @@ class LeaderElector {
   std::string observedRenewTime_;
   Clock::MonoTime observedAt_{};
   Clock::MonoTime lastRenewSent_{};  // send time of the last successful acquire/renew
+  CancelToken termToken_;            // this term's; fired while not leading
   CancelToken cancel_;
   std::thread thread_;
 };

@@ -10,6 +10,9 @@
 //   elector stops (controller stops taking work and finishes in-flight reconciles, then the lease is
 //   released), the controller shuts down, background measurements are cancelled (stopMeasurements),
 //   events drain, informers and HTTP stop - within shutdownBudget.
+// Fencing: with leader election, the controller's reconciles and the event recorder write through a
+// FencedClient checked against the elector (fenced_client.h): nothing is written once this process
+// no longer holds the lease by its own clock.
 // Informers come in three kinds: primary (changes enqueue the object), owned (changes enqueue the
 // owner) and cache-only (watchCache: read through their cache, e.g. the provider-credential Secrets).
 // Cache-only informers do not gate readiness or leading: a Secret watch the RBAC forbids must not stop
@@ -93,6 +96,9 @@ class Manager {
   InformerSet informers_;
   InformerSet caches_;  // cache-only informers (watchCache)
   WorkQueue queue_;
+  class ElectorFence;  // the elector when there is one, else always held (manager.cpp)
+  std::unique_ptr<ElectorFence> fence_;
+  FencedClient eventsClient_;  // the event recorder's writes follow the current term
   EventRecorder events_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<LeaderElector> elector_;

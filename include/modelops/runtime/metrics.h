@@ -72,6 +72,18 @@ class MeteredKubeClient final : public kube::KubeClient {
                                       const kube::DeleteOptions& opts = {}) override;
   kube::KubeResult<void> watch(const kube::Resource& r, const std::string& ns, const kube::WatchOptions& opts,
                                const kube::WatchHandler& handler, const CancelToken& cancel) override;
+  // The write verbs under a cancel token (fencing): passed on, so an in-flight write can be aborted.
+  kube::KubeResult<kube::Json> create(const kube::Resource& r, const std::string& ns, const kube::Json& object,
+                                      const CancelToken& cancel) override;
+  kube::KubeResult<kube::Json> update(const kube::Resource& r, const std::string& ns, const kube::Json& object,
+                                      const CancelToken& cancel) override;
+  kube::KubeResult<kube::Json> updateStatus(const kube::Resource& r, const std::string& ns, const kube::Json& object,
+                                            const CancelToken& cancel) override;
+  kube::KubeResult<kube::Json> patch(const kube::Resource& r, const std::string& ns, const std::string& name,
+                                     kube::PatchType type, const kube::Json& body, const kube::PatchOptions& opts,
+                                     const CancelToken& cancel) override;
+  kube::KubeResult<kube::Json> remove(const kube::Resource& r, const std::string& ns, const std::string& name,
+                                      const kube::DeleteOptions& opts, const CancelToken& cancel) override;
 
  private:
   template <class T>

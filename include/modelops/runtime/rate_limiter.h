@@ -1,6 +1,7 @@
 // Rate limiters for the work queue, as client-go's default controller rate limiter:
 // per-key exponential backoff (5 ms doubling up to 1000 s, reset by forget()) combined with an
-// overall token bucket (10 qps, burst 100); the delay for a key is the larger of the two.
+// overall token bucket (10 qps, burst 100; the common TokenBucket); the delay for a key is the larger
+// of the two.
 // Thread-safety: all classes are safe to call from any thread (internal mutex).
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "modelops/common/clock.h"
+#include "modelops/common/token_bucket.h"
 
 namespace modelops::runtime {
 
@@ -37,26 +39,10 @@ class ItemExponentialBackoff {
   std::unordered_map<std::string, int> failures_;
 };
 
-// Classic token bucket on the injected monotonic clock. reserve() always succeeds and returns how
-// long the caller must wait for its token (zero while the burst lasts).
-class TokenBucket {
- public:
-  TokenBucket(Clock& clock, double qps, int burst);
-  Duration reserve();
-
- private:
-  Clock& clock_;
-  double qps_;
-  double burst_;
-  std::mutex mu_;
-  double tokens_;
-  Clock::MonoTime last_;
-};
-
 class DefaultRateLimiter {
  public:
   DefaultRateLimiter(Clock& clock, const RateLimiterConfig& config)
-      : backoff_(config.baseDelay, config.maxDelay), bucket_(clock, config.qps, config.burst) {}
+      : backoff_(config.baseDelay, config.maxDelay), bucket_(config.qps, config.burst, clock) {}
   Duration when(const std::string& key);
   void forget(const std::string& key) { backoff_.forget(key); }
   int numRequeues(const std::string& key) const { return backoff_.failures(key); }

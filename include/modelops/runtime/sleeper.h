@@ -1,42 +1,13 @@
-// Sleeper: how runtime code waits for time to pass, so that tests can drive time with a fake
-// clock (tests/fakes/fake_clock.h implements both Clock and Sleeper) instead of really sleeping.
-// Two kinds of wait: a cancellable sleep until a monotonic deadline (backoff between watch
-// reconnects, leader-election retries), and a condition-variable wait that also ends when the
-// clock reaches a deadline (the work queue waiting for its earliest delayed item).
-// Thread-safety: implementations are safe to use from any number of threads at once.
+// The runtime's Sleeper is the common one (modelops/common/sleeper.h); these names stay for the
+// runtime code and tests that spell them runtime::Sleeper / runtime::RealSleeper.
+// Thread-safety: see modelops/common/sleeper.h.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-
-#include "modelops/common/cancel.h"
-#include "modelops/common/clock.h"
+#include "modelops/common/sleeper.h"
 
 namespace modelops::runtime {
 
-class Sleeper {
- public:
-  virtual ~Sleeper() = default;
-  // Blocks until the clock reaches deadline or cancel fires. Returns false when cancelled.
-  virtual bool sleepUntil(Clock::MonoTime deadline, const CancelToken& cancel) = 0;
-  // Waits on cv (lock held by the caller, released while waiting) until notified or until the clock
-  // reaches deadline. May return early or spuriously: callers re-check their condition in a loop.
-  virtual void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                         Clock::MonoTime deadline) = 0;
-};
-
-// Real time: the deadlines are std::chrono::steady_clock times (SystemClock::monotonic()).
-class RealSleeper final : public Sleeper {
- public:
-  bool sleepUntil(Clock::MonoTime deadline, const CancelToken& cancel) override {
-    auto now = std::chrono::steady_clock::now();
-    if (deadline <= now) return !cancel.cancelled();
-    return !cancel.waitFor(deadline - now);
-  }
-  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 Clock::MonoTime deadline) override {
-    cv.wait_until(lock, deadline);
-  }
-};
+using Sleeper = modelops::Sleeper;
+using RealSleeper = modelops::RealSleeper;
 
 }  // namespace modelops::runtime

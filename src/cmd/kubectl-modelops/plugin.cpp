@@ -11,7 +11,7 @@
 #include "commands.h"
 #include "modelops/api/names.h"
 #include "modelops/common/flags.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/version.h"
 
 namespace modelops::plugin {

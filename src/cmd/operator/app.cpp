@@ -13,7 +13,7 @@
 
 #include "modelops/admission/admission_webhook.h"
 #include "modelops/common/logging.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
 #include "modelops/reconciler/measurement_metrics.h"
 #include "modelops/reconciler/reconciler.h"
@@ -99,6 +99,10 @@ int runOperator(const OperatorOptions& options) {
   }
   config->qps = options.qps;
   config->burst = static_cast<int>(options.burst);
+  // The replica's identity in the User-Agent: an API server's audit log then tells the replicas apart
+  // (which one wrote what around a leadership change).
+  std::string identity = options.identity.empty() ? defaultIdentity() : options.identity;
+  config->userAgent += " (" + identity + ")";
   auto baseClient = kube::makeKubeClient(*config, clock);
   // Lease renewals never wait behind the shared QPS limiter: a client of their own, unlimited.
   auto leaseConfig = *config;
@@ -123,7 +127,6 @@ int runOperator(const OperatorOptions& options) {
   runtime::MeteredKubeClient client(**baseClient, metrics);
   runtime::MeteredKubeClient leaseClient(**baseLeaseClient, metrics);
 
-  std::string identity = options.identity.empty() ? defaultIdentity() : options.identity;
   runtime::ManagerOptions managerOptions;
   managerOptions.controller.workers = static_cast<int>(options.workers);
   managerOptions.leaderElect = options.leaderElect;

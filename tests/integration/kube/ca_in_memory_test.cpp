@@ -12,9 +12,9 @@
 
 #include "integration/kube/test_pki.h"
 #include "integration/kube/test_server.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -80,7 +80,7 @@ class CaInMemoryTest : public ::testing::Test {
 
   static TestPki* pki_;
   std::filesystem::path dir_;
-  ManualClock clock_;
+  modelops::testing::FakeClock clock_;
 };
 TestPki* CaInMemoryTest::pki_ = nullptr;
 

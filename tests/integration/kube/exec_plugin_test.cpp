@@ -11,9 +11,9 @@
 
 #include "integration/kube/test_server.h"
 #include "modelops/common/time.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -87,7 +87,7 @@ class ExecPluginTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<TestServer> server_;
   std::string kubeconfigPath_;
-  ManualClock clock_;
+  modelops::testing::FakeClock clock_;
   std::mutex mu_;
   std::vector<std::string> tokens_;
   std::set<std::string> rejected_;

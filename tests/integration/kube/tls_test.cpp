@@ -11,11 +11,11 @@
 #include "integration/kube/test_pki.h"
 #include "integration/kube/test_server.h"
 #include "modelops/common/time.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
 #include "modelops/kube/status.h"
 #include "modelops/version.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -71,7 +71,7 @@ class TlsTest : public ::testing::Test {
 
   static TestPki* pki_;
   Seen seen_;
-  ManualClock clock_;
+  modelops::testing::FakeClock clock_;
 };
 TestPki* TlsTest::pki_ = nullptr;
 
@@ -167,7 +167,7 @@ TEST_F(TlsTest, ExecPluginClientCertificateIsUsedForMutualTls) {
                 {"status", {{"clientCertificateData", pki_->client.certPem()}, {"clientKeyData", pki_->client.keyPem()}}}}
         .dump();
   };
-  auto kube = KubeClientImpl::create(config, std::move(deps));
+  auto kube = makeKubeClient(config, std::move(deps));
   ASSERT_TRUE(kube.ok()) << kube.error().message;
   for (int i = 0; i < 2; ++i) {
     auto result = (*kube)->get(resources::configMaps(), "ns", "cm");

@@ -1,16 +1,21 @@
 // Integration tests of the typed verbs and the retry policy against a local HTTP server:
 // paths, query parameters, content types and bodies of every verb; 429 with Retry-After retried;
 // 403 and 500-on-POST not retried; 409 Conflict surfaced with the Status message; connection
-// errors retried with backoff for GET; the client-side rate limit.
-// Thread-safety: recorded requests are guarded by a mutex; time is a ManualClock advanced by the
+// errors retried with backoff for GET; the client-side rate limit; fencing: a write under a fired
+// CancelToken is not sent, and one in flight is aborted when its token fires.
+// Thread-safety: recorded requests are guarded by a mutex; time is a FakeClock advanced by the
 // RecordingSleeper, so no test sleeps.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <functional>
+#include <future>
 #include <mutex>
 
+#include "fakes/wait.h"
 #include "integration/kube/test_server.h"
-#include "modelops/kube/client_impl.h"
-#include "unit/kube/manual_clock.h"
+#include "modelops/kube/factory.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -24,6 +29,7 @@ struct Recorded {
 class VerbsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    clock_.autoAdvance(true);  // the client's waits move the fake clock and are recorded
     server_ = std::make_unique<TestServer>(std::make_unique<httplib::Server>());
     auto record = [this](const httplib::Request& req, httplib::Response& res) {
       Recorded r{req.method, req.path, "", req.get_header_value("Content-Type"), req.body};
@@ -48,16 +54,16 @@ class VerbsTest : public ::testing::Test {
     server_->start();
   }
 
-  std::unique_ptr<KubeClientImpl> client(double qps = 0, int burst = 30) {
+  std::unique_ptr<KubeClient> client(double qps = 0, int burst = 30) {
     ClientConfig config;
     config.server = server_->url(false);
     config.qps = qps;
     config.burst = burst;
     ClientDeps deps;
     deps.clock = &clock_;
-    deps.sleeper = &sleeper_;
+    deps.sleeper = &clock_;
     deps.jitterSeed = 7;
-    auto c = KubeClientImpl::create(config, std::move(deps));
+    auto c = makeKubeClient(config, std::move(deps));
     if (!c) throw std::runtime_error(c.error().message);
     return std::move(*c);
   }
@@ -67,8 +73,7 @@ class VerbsTest : public ::testing::Test {
   }
   void respondWith(std::function<void(const httplib::Request&, httplib::Response&, int)> f) { respond_ = std::move(f); }
 
-  ManualClock clock_;
-  RecordingSleeper sleeper_{clock_};
+  modelops::testing::FakeClock clock_;
   std::unique_ptr<TestServer> server_;
   std::mutex mu_;
   std::vector<Recorded> requests_;
@@ -149,7 +154,7 @@ TEST_F(VerbsTest, TooManyRequestsWithRetryAfterIsRetriedThenSucceeds) {
   auto result = client()->get(resources::configMaps(), "ns", "cm");
   ASSERT_TRUE(result.ok()) << result.error().describe();
   EXPECT_EQ(requests().size(), 3u);
-  auto sleeps = sleeper_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 2u);
   EXPECT_EQ(sleeps[0], std::chrono::seconds(3));  // honours Retry-After exactly
   EXPECT_EQ(sleeps[1], std::chrono::seconds(3));
@@ -177,7 +182,7 @@ TEST_F(VerbsTest, ForbiddenIsNotRetried) {
   ASSERT_FALSE(result.ok());
   EXPECT_TRUE(result.error().isForbidden());
   EXPECT_EQ(requests().size(), 1u);
-  EXPECT_TRUE(sleeper_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(VerbsTest, ConflictSurfacesWithTheStatusMessage) {
@@ -210,9 +215,9 @@ TEST_F(VerbsTest, ServerErrorIsRetriedForGetButNotForPost) {
   auto got = kube->get(resources::configMaps(), "ns", "cm");
   ASSERT_TRUE(got.ok()) << got.error().describe();
   EXPECT_EQ(requests().size(), 2u);
-  ASSERT_EQ(sleeper_.sleeps().size(), 1u);
-  EXPECT_GE(sleeper_.sleeps()[0], 100ms);  // the first backoff: 200 ms with jitter in [0.5, 1]
-  EXPECT_LE(sleeper_.sleeps()[0], 200ms);
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_GE(clock_.sleeps()[0], 100ms);  // the first backoff: 200 ms with jitter in [0.5, 1]
+  EXPECT_LE(clock_.sleeps()[0], 200ms);
   auto created = kube->create(resources::configMaps(), "ns", {{"metadata", {{"name", "cm"}}}});
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, 500);
@@ -229,14 +234,14 @@ TEST_F(VerbsTest, ConnectionRefusedIsRetriedWithGrowingBackoff) {
   config.qps = 0;
   ClientDeps deps;
   deps.clock = &clock_;
-  deps.sleeper = &sleeper_;
+  deps.sleeper = &clock_;
   deps.jitterSeed = 1;
-  auto kube = KubeClientImpl::create(config, std::move(deps));
+  auto kube = makeKubeClient(config, std::move(deps));
   ASSERT_TRUE(kube.ok());
   auto result = (*kube)->get(resources::configMaps(), "ns", "cm");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().reason, "ConnectionError");
-  auto sleeps = sleeper_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 4u);  // 5 attempts
   for (std::size_t i = 0; i < sleeps.size(); ++i) {  // 200 ms doubling, each scaled by a jitter in [0.5, 1]
     std::chrono::nanoseconds base = 200ms * (1 << i);
@@ -248,7 +253,7 @@ TEST_F(VerbsTest, ConnectionRefusedIsRetriedWithGrowingBackoff) {
 TEST_F(VerbsTest, ClientSideRateLimitDelaysRequestsBeyondTheBurst) {
   auto kube = client(/*qps=*/2, /*burst=*/3);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(kube->get(resources::configMaps(), "ns", "cm").ok());
-  auto sleeps = sleeper_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 2u);  // the 4th and 5th requests each wait half a second
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(sleeps[0]), 500ms);
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(sleeps[1]), 500ms);
@@ -267,15 +272,15 @@ TEST_F(VerbsTest, BasicAuthAndTokenHeaders) {
   config.password = "pw";
   ClientDeps deps;
   deps.clock = &clock_;
-  auto kube = KubeClientImpl::create(config, std::move(deps));
+  auto kube = makeKubeClient(config, std::move(deps));
   ASSERT_TRUE(kube.ok());
-  ASSERT_TRUE((*kube)->getPath("/api/v1/namespaces").ok());
+  ASSERT_TRUE((*kube)->list(resources::namespaces(), "").ok());
   EXPECT_EQ(authorization, "Basic YWRtaW46cHc=");
   config.bearerToken = "tok";  // a token wins over basic auth
   ClientDeps deps2;
   deps2.clock = &clock_;
-  auto withToken = KubeClientImpl::create(config, std::move(deps2));
-  ASSERT_TRUE((*withToken)->getPath("/api/v1/namespaces").ok());
+  auto withToken = makeKubeClient(config, std::move(deps2));
+  ASSERT_TRUE((*withToken)->list(resources::namespaces(), "").ok());
   EXPECT_EQ(authorization, "Bearer tok");
 }
 
@@ -300,6 +305,62 @@ TEST_F(VerbsTest, ApplyWithoutFieldManagerIsRejectedBeforeSending) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, 400);
   EXPECT_TRUE(requests().empty());
+}
+
+TEST_F(VerbsTest, WritesUnderAFiredTokenAreNotSent) {
+  auto kube = client();
+  CancelToken term;
+  term.cancel();
+  Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "cm"}, {"namespace", "ns"}}}};
+  std::vector<KubeResult<Json>> results;
+  results.push_back(kube->create(resources::configMaps(), "ns", cm, term));
+  results.push_back(kube->update(resources::configMaps(), "ns", cm, term));
+  results.push_back(kube->updateStatus(resources::modelDeployments(), "ns", cm, term));
+  results.push_back(kube->patch(resources::configMaps(), "ns", "cm", PatchType::Merge, Json::object(), {}, term));
+  results.push_back(kube->remove(resources::configMaps(), "ns", "cm", {}, term));
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().reason, "Cancelled") << r.error().describe();
+    EXPECT_FALSE(r.error().isRetryable());
+  }
+  EXPECT_TRUE(requests().empty()) << requests().size() << " requests reached the server";
+  // A token that has not fired lets the write through.
+  EXPECT_TRUE(kube->create(resources::configMaps(), "ns", cm, CancelToken()).ok());
+  EXPECT_EQ(requests().size(), 1u);
+}
+
+TEST_F(VerbsTest, AWriteInFlightIsAbortedWhenItsTokenFires) {
+  std::mutex gateMu;
+  std::condition_variable gateCv;
+  bool open = false;
+  respondWith([&](const httplib::Request&, httplib::Response& res, int) {
+    std::unique_lock lock(gateMu);
+    gateCv.wait_for(lock, 30s, [&] { return open; });  // holds the answer until the test is done
+    res.set_content("{}", "application/json");
+  });
+  auto kube = client();
+  CancelToken term;
+  Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "cm"}, {"namespace", "ns"}}}};
+  auto write = std::async(std::launch::async, [&] { return kube->create(resources::configMaps(), "ns", cm, term); });
+  struct OpenGate {  // on every way out, before the future's destructor waits for the write
+    std::function<void()> open;
+    ~OpenGate() { open(); }
+  } openGate{[&] {
+    {
+      std::lock_guard lock(gateMu);
+      open = true;
+    }
+    gateCv.notify_all();
+  }};
+  ASSERT_TRUE(modelops::testing::waitFor([&] { return !requests().empty(); }, 10s)) << "the write never reached the server";
+  term.cancel();
+  bool returned = write.wait_for(5s) == std::future_status::ready;
+  openGate.open();
+  ASSERT_TRUE(returned) << "the write was not aborted when its token fired";
+  auto result = write.get();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().reason, "Cancelled") << result.error().describe();
+  EXPECT_EQ(requests().size(), 1u) << "the aborted write was retried";
 }
 
 }  // namespace

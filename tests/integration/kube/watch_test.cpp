@@ -11,9 +11,9 @@
 
 #include "integration/kube/test_pki.h"
 #include "integration/kube/test_server.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/watch_lines.h"
-#include "unit/kube/manual_clock.h"
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube::testing {
 namespace {
@@ -107,7 +107,7 @@ class WatchTest : public ::testing::Test {
   }
 
   static TestPki* pki_;
-  ManualClock clock_;
+  modelops::testing::FakeClock clock_;
 };
 TestPki* WatchTest::pki_ = nullptr;
 

@@ -25,7 +25,7 @@
 #include "modelops/common/clock.h"
 #include "modelops/devserver/dev_server.h"
 #include "modelops/kube/client.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/yaml/yaml.h"
 #include "plugin.h"
 

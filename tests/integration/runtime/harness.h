@@ -11,7 +11,7 @@
 #include "modelops/common/clock.h"
 #include "modelops/devserver/dev_server.h"
 #include "modelops/kube/client.h"
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "modelops/kube/config.h"
 
 namespace modelops::testing {

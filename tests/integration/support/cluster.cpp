@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "modelops/kube/client_impl.h"
+#include "modelops/kube/factory.h"
 #include "wait.h"
 
 namespace modelops::itest {

@@ -9,14 +9,14 @@
 #include <thread>
 
 #include "modelops/common/time.h"
-#include "modelops/kube/auth.h"
-#include "unit/kube/manual_clock.h"
+#include "auth.h"  // src/kube: internal
+#include "fakes/fake_clock.h"
 
 namespace modelops::kube {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ManualClock;
+using modelops::testing::FakeClock;
 
 const std::string kV1 = "client.authentication.k8s.io/v1";
 
@@ -94,7 +94,7 @@ ClientConfig execConfig() {
 }
 
 TEST(CredentialSource, ExecTokenCachedUntilExpiry) {
-  ManualClock clock(*parseRfc3339("2029-12-31T23:59:00Z"));
+  FakeClock clock(*parseRfc3339("2029-12-31T23:59:00Z"));
   FakePlugin plugin;
   CredentialSource source(execConfig(), clock, plugin.runner());
   EXPECT_EQ(source.get()->bearerToken, "token-1");
@@ -108,7 +108,7 @@ TEST(CredentialSource, ExecTokenCachedUntilExpiry) {
 }
 
 TEST(CredentialSource, NoExpiryMeansUntilInvalidated) {
-  ManualClock clock;
+  FakeClock clock;
   FakePlugin plugin;
   plugin.expires = "";
   CredentialSource source(execConfig(), clock, plugin.runner());
@@ -120,7 +120,7 @@ TEST(CredentialSource, NoExpiryMeansUntilInvalidated) {
 }
 
 TEST(CredentialSource, ConcurrentCallersShareOnePluginRun) {
-  ManualClock clock(*parseRfc3339("2029-01-01T00:00:00Z"));
+  FakeClock clock(*parseRfc3339("2029-01-01T00:00:00Z"));
   FakePlugin plugin;
   CredentialSource source(execConfig(), clock, plugin.runner());
   std::vector<std::thread> threads;
@@ -137,7 +137,7 @@ TEST(CredentialSource, TokenFileIsReReadAfterTheRefreshPeriodAndAfterInvalidate)
   std::filesystem::create_directories(dir);
   std::string file = (dir / "token").string();
   std::ofstream(file) << "first\n";
-  ManualClock clock;
+  FakeClock clock;
   ClientConfig config;
   config.tokenFile = file;
   config.bearerToken = "static";  // the file wins
@@ -164,7 +164,7 @@ TEST(CredentialSource, TokenFileIsReReadAfterTheRefreshPeriodAndAfterInvalidate)
 }
 
 TEST(CredentialSource, StaticTokenAndBasicAuthNeedNoRefresh) {
-  ManualClock clock;
+  FakeClock clock;
   ClientConfig config;
   config.bearerToken = "static";
   CredentialSource source(config, clock);

@@ -1,60 +1,15 @@
-// Unit tests: the token bucket with an injected clock and the retry policy (what is retried, the
-// delays, Retry-After).
-// Thread-safety: single-threaded tests plus one concurrent reservation test.
+// Unit tests: the retry policy (what is retried, the delays, Retry-After). The token bucket's tests
+// are in tests/unit/common/token_bucket_test.cpp.
+// Thread-safety: single-threaded tests.
 #include <gtest/gtest.h>
 
-#include <thread>
-
-#include "modelops/kube/rate_limiter.h"
-#include "modelops/kube/retry.h"
+#include "retry.h"  // src/kube: internal
 #include "modelops/kube/status.h"
-#include "unit/kube/manual_clock.h"
 
 namespace modelops::kube {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ManualClock;
-
-TEST(TokenBucket, BurstThenOneTokenPerIntervalWithQueuedReservations) {
-  ManualClock clock;
-  TokenBucket bucket(/*qps=*/10, /*burst=*/3, clock);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(bucket.reserve(), 0ns) << i;
-  EXPECT_EQ(bucket.reserve(), 100ms);  // the next token comes in 1/qps
-  EXPECT_EQ(bucket.reserve(), 200ms);  // and the one after waits behind it
-  clock.advance(200ms);
-  EXPECT_EQ(bucket.reserve(), 100ms);
-  clock.advance(10s);  // refills to the burst, not beyond
-  EXPECT_DOUBLE_EQ(bucket.available(), 3.0);
-}
-
-TEST(TokenBucket, MaxWaitBoundsAndDoesNotConsume) {
-  ManualClock clock;
-  TokenBucket bucket(1, 1, clock);
-  EXPECT_EQ(bucket.reserve(500ms), 0ns);
-  EXPECT_EQ(bucket.reserve(500ms), std::nullopt);  // would wait 1 s
-  EXPECT_EQ(bucket.reserve(2s), 1s);               // nothing was taken by the refused call
-}
-
-TEST(TokenBucket, NonPositiveQpsIsUnlimited) {
-  ManualClock clock;
-  TokenBucket bucket(0, 1, clock);
-  for (int i = 0; i < 1000; ++i) ASSERT_EQ(bucket.reserve(), 0ns);
-}
-
-TEST(TokenBucket, ConcurrentReservationsEachGetADistinctSlot) {
-  ManualClock clock;
-  TokenBucket bucket(100, 1, clock);
-  std::vector<std::chrono::nanoseconds> waits(64);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 16; ++i) waits[t * 16 + i] = *bucket.reserve();
-    });
-  for (auto& th : threads) th.join();
-  std::sort(waits.begin(), waits.end());
-  for (int i = 0; i < 64; ++i) EXPECT_EQ(std::chrono::round<std::chrono::milliseconds>(waits[i]), i * 10ms);
-}
 
 TEST(RetryPolicy, WhatIsRetried) {
   auto http = [](int code) { return apiErrorFromResponse(code, ""); };

@@ -93,17 +93,6 @@ TEST(RateLimiter, BackoffDoublesFrom5msTo1000sAndResetsOnForget) {
   EXPECT_EQ(b.when("k"), 5ms);
 }
 
-TEST(RateLimiter, TokenBucketAllowsBurstThenQps) {
-  FakeClock clock;
-  TokenBucket bucket(clock, 10.0, 100);
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.reserve(), Duration::zero()) << i;
-  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(bucket.reserve()), 100ms);
-  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(bucket.reserve()), 200ms);
-  clock.advance(1s);  // pays back 10 tokens: debt of 2 becomes 8 tokens
-  for (int i = 0; i < 8; ++i) ASSERT_EQ(bucket.reserve(), Duration::zero()) << i;
-  EXPECT_GT(bucket.reserve(), Duration::zero());
-}
-
 TEST(WorkQueue, RateLimitedAddsFollowBackoffScheduleOnFakeClock) {
   FakeClock clock;
   WorkQueue q(clock, clock);

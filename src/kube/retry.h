@@ -1,3 +1,4 @@
+// Internal to modelops_kube (the unit tests include it from src/kube).
 // Retry policy for API requests: which failures are retried, how long to wait before the next
 // attempt (exponential backoff with jitter, or the server's Retry-After), and the bounds.
 //  - 429 and 5xx (except 501) are retried for idempotent verbs (GET, PUT, DELETE);

@@ -1,3 +1,4 @@
+// Internal to modelops_kube (the unit tests include it from src/kube).
 // Credentials for API requests: a static bearer token, a token file re-read when it may have
 // rotated, basic auth, or an exec credential plugin (client.authentication.k8s.io v1/v1beta1)
 // whose result is cached until its expirationTimestamp (read from the injected Clock).
@@ -15,6 +16,7 @@
 #include "modelops/common/clock.h"
 #include "modelops/common/result.h"
 #include "modelops/kube/config.h"
+#include "modelops/kube/factory.h"
 
 namespace modelops::kube {
 
@@ -48,7 +50,7 @@ struct Credentials {
 
 class CredentialSource {
  public:
-  using ExecRunner = std::function<Result<std::string>(const ExecConfig&, const std::string& execInfo)>;
+  using ExecRunner = kube::ExecRunner;
 
   // runner defaults to runExecPlugin (tests may count calls through it).
   CredentialSource(ClientConfig config, const Clock& clock, ExecRunner runner = {});

@@ -1,10 +1,10 @@
-// Token bucket; see include/modelops/kube/rate_limiter.h.
+// Token bucket; see include/modelops/common/token_bucket.h.
 // Thread-safety: one mutex guards the bucket.
-#include "modelops/kube/rate_limiter.h"
+#include "modelops/common/token_bucket.h"
 
 #include <algorithm>
 
-namespace modelops::kube {
+namespace modelops {
 
 TokenBucket::TokenBucket(double qps, int burst, const Clock& clock)
     : qps_(qps), burst_(std::max(1, burst)), clock_(clock), tokens_(std::max(1, burst)), last_(clock.monotonic()) {}
@@ -39,4 +39,4 @@ double TokenBucket::available() {
   return tokens_;
 }
 
-}  // namespace modelops::kube
+}  // namespace modelops
