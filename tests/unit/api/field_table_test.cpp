@@ -134,24 +134,24 @@ TEST(FieldTable, NamesEveryMemberOfEveryStruct) {
                                    << ::testing::PrintToString(p.uncovered);
 }
 
+// encode -> decode gives the same value, and encoding that gives the same JSON.
+template <class T, class Encode, class Decode>
+void expectRoundTrip(const T& value, Encode encode, Decode decode) {
+  const json encoded = encode(value);
+  auto decoded = decode(encoded);
+  ASSERT_TRUE(decoded.ok()) << formatFieldErrors(decoded.error());
+  EXPECT_EQ(decoded.value(), value) << encoded.dump(1);
+  EXPECT_EQ(encode(decoded.value()), encoded);
+}
+
 TEST(FieldTable, EveryFieldOfTheSpecSurvivesARoundTrip) {
   Populator p;
-  const ModelDeploymentSpec spec = fullSpec(p);
-  const json encoded = encodeSpec(spec);
-  auto decoded = decodeSpec(encoded);
-  ASSERT_TRUE(decoded.ok()) << formatFieldErrors(decoded.error());
-  EXPECT_EQ(decoded.value(), spec) << encoded.dump(1);
-  EXPECT_EQ(encodeSpec(decoded.value()), encoded);
+  expectRoundTrip(fullSpec(p), encodeSpec, decodeSpec);
 }
 
 TEST(FieldTable, EveryFieldOfTheStatusSurvivesARoundTrip) {
   Populator p;
-  const ModelDeploymentStatus status = fullStatus(p);
-  const json encoded = encodeStatus(status);
-  auto decoded = decodeStatus(encoded);
-  ASSERT_TRUE(decoded.ok()) << formatFieldErrors(decoded.error());
-  EXPECT_EQ(decoded.value(), status) << encoded.dump(1);
-  EXPECT_EQ(encodeStatus(decoded.value()), encoded);
+  expectRoundTrip(fullStatus(p), encodeStatus, decodeStatus);
 }
 
 TEST(FieldTable, EveryFieldOfAWholeObjectSurvivesARoundTrip) {
@@ -161,9 +161,7 @@ TEST(FieldTable, EveryFieldOfAWholeObjectSurvivesARoundTrip) {
   md.spec = fullSpec(p);
   md.status = fullStatus(p);
   md.extra = {{"unknownTopLevel", 1}};
-  auto decoded = decodeModelDeployment(encodeModelDeployment(md));
-  ASSERT_TRUE(decoded.ok()) << formatFieldErrors(decoded.error());
-  EXPECT_EQ(decoded.value(), md);
+  expectRoundTrip(md, encodeModelDeployment, decodeModelDeployment);
 }
 
 // The field names in the JSON are the tables' (a spot check that the wire names did not drift).
