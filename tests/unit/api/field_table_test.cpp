@@ -16,9 +16,9 @@
 #include "modelops/api/fields.h"
 
 namespace modelops::api {
-namespace {
-
-using nlohmann::json;
+// Outside the anonymous namespace: AnyMember's conversion is declared, never defined (unevaluated
+// contexts only), which clang refuses for a function with internal linkage.
+namespace member_count {
 
 // The number of members of an aggregate: the most initialisers T{...} accepts. Converts to any member
 // type, in unevaluated contexts only.
@@ -36,6 +36,13 @@ constexpr std::size_t memberCount() {
     return sizeof...(Args);
   }
 }
+
+}  // namespace member_count
+
+namespace {
+
+using member_count::memberCount;
+using nlohmann::json;
 
 struct TableEntryCounter {
   std::size_t entries = 0;
