@@ -75,9 +75,9 @@ void verdictFields(V& v, S& c) {
   v("reason", c.reason);
 }
 
-template <class V, VerdictPart<SegmentVerdict> S>
-void verdictFields(V& v, S& s) {
-  v("segment", s.segment);
+// The evidence a verdict and a segment verdict share (their types differ: a segment always has a value).
+template <class V, class S>
+void evidenceFields(V& v, S& s) {
   v("phase", s.phase);
   v("value", s.value);
   v("lowerBound", s.lowerBound);
@@ -87,22 +87,22 @@ void verdictFields(V& v, S& s) {
   v("vsStable", s.vsStable);
 }
 
+template <class V, VerdictPart<SegmentVerdict> S>
+void verdictFields(V& v, S& s) {
+  v("segment", s.segment);
+  evidenceFields(v, s);
+}
+
 template <class V, VerdictPart<Verdict> S>
 void verdictFields(V& v, S& x) {
   v("metric", x.metric);
-  v("phase", x.phase);
-  v("value", x.value);
-  v("lowerBound", x.lowerBound);
-  v("upperBound", x.upperBound);
-  v("samples", x.samples);
+  evidenceFields(v, x);
   v("stableValue", x.stableValue);
   v("labelCoverage", x.labelCoverage);
-  v("vsStable", x.vsStable);
   v("warmUp", x.warmUp);  // written only when true
   v("labelsNeeded", x.labelsNeeded);
   v("segments", x.segments);
   v("query", x.query, Presence::UnlessEmpty);
-  v("reason", x.reason);
 }
 
 template <class T>
