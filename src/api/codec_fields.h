@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "json_io.h"
+#include "modelops/api/codec.h"
 #include "modelops/api/fields.h"
 
 namespace modelops::api::detail {
@@ -57,6 +58,11 @@ class DecodeVisitor {
   void operator()(const char* key, std::optional<Json>& f) { f = r_.anyObject(key); }
   void operator()(const char* key, std::map<std::string, std::string>& f) { f = r_.stringMap(key); }
   void operator()(const char* key, std::vector<std::string>& f) { f = r_.stringList(key); }
+  // The object's apiVersion / kind ("" when absent) and metadata (verbatim).
+  void operator()(const char* key, std::string& f) { f = r_.str(key).value_or(""); }
+  void operator()(const char* key, Json& f) {
+    if (auto v = r_.anyObject(key)) f = std::move(*v);
+  }
 
   void operator()(const char* key, std::optional<AnalysisProgressStatus>& f) {
     f = decodeLeniently<AnalysisProgressStatus>(r_, key, decodeObject<AnalysisProgressStatus>);
@@ -96,6 +102,19 @@ class EncodeVisitor {
   }
   void operator()(const char* key, const std::map<std::string, std::string>& f) { putMap(o_, key, f); }
   void operator()(const char* key, const std::vector<std::string>& f) { putStrings(o_, key, f); }
+  // The object: apiVersion / kind unless empty, metadata when an object, spec always, status bounded
+  // (encodeStatus) and omitted when it encodes to {}.
+  void operator()(const char* key, const std::string& f) {
+    if (!f.empty()) o_[key] = f;
+  }
+  void operator()(const char* key, const Json& f) {
+    if (f.is_object()) o_[key] = f;
+  }
+  void operator()(const char* key, const ModelDeploymentSpec& f) { o_[key] = encodeObject(f); }
+  void operator()(const char* key, const ModelDeploymentStatus& f) {
+    Json status = encodeStatus(f);
+    if (!status.empty()) o_[key] = std::move(status);
+  }
   template <HasFieldTable T>
   void operator()(const char* key, const std::vector<T>& f) {
     putList(o_, key, f, encodeObject<T>);

@@ -236,6 +236,14 @@ void visitFields(V& v, S& s) {
   v("lastHandledActionId", s.lastHandledActionId);
 }
 
+// ---------------------------------------------------------------- the object
+
+template <class V, FieldsOf<ModelDeployment> S>
+void visitFields(V& v, S& s) {
+  v("apiVersion", s.apiVersion); v("kind", s.kind); v("metadata", s.metadata); v("spec", s.spec);
+  v("status", s.status);
+}
+
 // A type with a field table (every struct above): the codec decodes and encodes it as a JSON object.
 struct FieldTableProbe {
   template <class F>
