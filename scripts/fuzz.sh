@@ -25,7 +25,7 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHA
 if [ -f "$build/CMakeCache.txt" ] && grep -q '^MODELOPS_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
   echo "fuzz: reusing the configured build in $build"
 else
-  CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Check -DMODELOPS_FUZZ=ON \
+  CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Check -DMODELOPS_WERROR=ON -DMODELOPS_FUZZ=ON \
     -DMODELOPS_BUILD_TESTS=OFF -DMODELOPS_BUILD_BENCH=OFF -DMODELOPS_BUILD_PROGRAMS=OFF >/dev/null
 fi
 build_targets=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds, runs every test suite (unit, integration, e2e, chaos short
-# form), then builds the unit suites and the fuzz targets with clang under AddressSanitizer + UBSan, runs the
-# unit suites there, and runs each fuzz target briefly.
+# form), compiles a subset in Release (warnings GCC reports only when optimising), then builds the unit
+# suites and the fuzz targets with clang under AddressSanitizer + UBSan, runs the unit suites there, and runs
+# each fuzz target briefly.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 # Each stage prints its duration; CI has 2 cores.
 set -euo pipefail
@@ -20,6 +21,8 @@ BUILD_DIR=build bash scripts/build.sh -DMODELOPS_BUILD_BENCH=ON
 stage "tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
+stage "build types (GCC -Werror at -O3: Release on a subset; scripts/check-build-types.sh for all)"
+JOBS=$jobs bash scripts/check-build-types.sh Release
 stage "sanitizer build (clang, ASan + UBSan: unit suites and fuzz targets)"
 BUILD_DIR=build-asan bash scripts/build.sh -DCMAKE_CXX_COMPILER=clang++ -DMODELOPS_SANITIZE=ON \
   -DMODELOPS_UNIT_TESTS_ONLY=ON -DMODELOPS_BUILD_PROGRAMS=OFF -DMODELOPS_BUILD_BENCH=OFF -DMODELOPS_FUZZ=ON

@@ -2,7 +2,6 @@
 // Thread-safety: pure functions.
 #include <algorithm>
 #include <cctype>
-#include <tuple>
 
 #include "modelops/api/guards.h"
 #include "modelops/api/validation.h"
@@ -84,14 +83,15 @@ void validateGuards(const GuardsSpec& g, const std::vector<std::string>& metricN
     c.query(a->totalQuery, p + ".totalQuery");
     c.unit(a->min, p + ".min", true);
   }
-  for (const auto& [rate, key, eventsKey] : {std::tuple{&g.errorRate, "errorRate", "errorsQuery"},
-                                             std::tuple{&g.latency, "latency", "slowQuery"}}) {
-    if (!*rate) continue;
+  auto checkRate = [&](const auto& rate, const std::string& key, const char* eventsKey) {
+    if (!rate) return;
     const std::string p = path + "." + key;
-    c.query((*rate)->eventsQuery, p + "." + eventsKey);
-    c.query((*rate)->totalQuery, p + ".totalQuery");
-    c.unit((*rate)->maxIncrease, p + ".maxIncrease", true);
-  }
+    c.query(rate->eventsQuery, p + "." + eventsKey);
+    c.query(rate->totalQuery, p + ".totalQuery");
+    c.unit(rate->maxIncrease, p + ".maxIncrease", true);
+  };
+  checkRate(g.errorRate, "errorRate", "errorsQuery");
+  checkRate(g.latency, "latency", "slowQuery");
   if (const auto& e = g.estimatedAccuracy) {
     const std::string p = path + ".estimatedAccuracy";
     c.query(e->sumQuery, p + ".sumQuery");

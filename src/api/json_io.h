@@ -58,6 +58,14 @@ class Reader {
     return out;
   }
 
+  // A member (absent or null: nullptr) without taking it or checking its type; markTaken takes it.
+  const Json* peek(const std::string& key) const {
+    if (!obj_) return nullptr;
+    auto it = obj_->find(key);
+    return it == obj_->end() || it->is_null() ? nullptr : &*it;
+  }
+  void markTaken(const std::string& key) { taken_.insert(key); }
+
   // The members not taken (unknown ones, nulls, and ones of the wrong type), verbatim.
   Json rest() const;
 

@@ -12,22 +12,37 @@ void boundOptional(std::optional<std::string>& text, std::size_t limit) {
   if (text) truncateInPlace(*text, limit);
 }
 
-// The analysis bookkeeping is the judge's JSON (limits.h): bound its texts and segment lists wherever
-// they are (verdicts nest: metrics[].latest.{reason, query, segments[].reason, vsStable.reason}).
-void boundProgressJson(Json& j) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it->is_string()) {
-        auto& text = it->get_ref<std::string&>();
-        truncateInPlace(text, it.key() == "query" ? text_limits::kQuery : text_limits::kVerdictReason);
-      } else if (it.key() == "segments" && it->is_array() && it->size() > status_limits::kSegmentsPerRun) {
-        it->erase(it->begin() + static_cast<std::ptrdiff_t>(status_limits::kSegmentsPerRun), it->end());
-      }
-      boundProgressJson(*it);
+void boundComparison(std::optional<StableComparisonStatus>& c) {
+  if (c) boundOptional(c->reason, text_limits::kVerdictReason);
+}
+
+// The analysis bookkeeping (the judge's state): its texts, and the segments of each latest verdict.
+void boundProgress(AnalysisProgressStatus& p) {
+  boundOptional(p.reason, text_limits::kVerdictReason);
+  boundOptional(p.decidedBy, text_limits::kVerdictReason);
+  for (auto& m : p.metrics) {
+    boundOptional(m.metric, text_limits::kVerdictReason);
+    if (!m.latest) continue;
+    auto& v = *m.latest;
+    boundOptional(v.metric, text_limits::kVerdictReason);
+    boundOptional(v.reason, text_limits::kVerdictReason);
+    boundOptional(v.query, text_limits::kQuery);
+    boundComparison(v.vsStable);
+    if (v.segments.size() > status_limits::kSegmentsPerRun) v.segments.resize(status_limits::kSegmentsPerRun);
+    for (auto& seg : v.segments) {
+      boundOptional(seg.segment, text_limits::kVerdictReason);
+      boundOptional(seg.reason, text_limits::kVerdictReason);
+      boundComparison(seg.vsStable);
     }
-  } else if (j.is_array()) {
-    for (auto& item : j) boundProgressJson(item);
   }
+}
+
+// Applies fn to every progress of the analysis (the canary's and each variant's).
+template <class Fn>
+void forEachProgress(AnalysisStatus& a, Fn fn) {
+  if (a.progress) fn(*a.progress);
+  if (a.progressByVariant)
+    for (auto& [variant, p] : *a.progressByVariant) fn(p);
 }
 
 void boundRun(AnalysisRun& run) {
@@ -53,17 +68,9 @@ void boundFields(ModelDeploymentStatus& s) {
   if (s.analysis) {
     if (s.analysis->runs.size() > status_limits::kRuns) s.analysis->runs.resize(status_limits::kRuns);
     for (auto& run : s.analysis->runs) boundRun(run);
-    for (const char* key : {"progress", "progressByVariant"})
-      if (s.analysis->extra.is_object() && s.analysis->extra.contains(key)) boundProgressJson(s.analysis->extra[key]);
+    forEachProgress(*s.analysis, boundProgress);
   }
   if (s.pendingAction) boundOptional(s.pendingAction->argument, text_limits::kVerdictReason);
-}
-
-// Drops the nested verdict segments of the analysis bookkeeping.
-void stripSegments(Json& j) {
-  if (j.is_object()) j.erase("segments");
-  if (j.is_object() || j.is_array())
-    for (auto& v : j) stripSegments(v);
 }
 
 std::size_t encodedSize(const ModelDeploymentStatus& s) { return detail::encodeStatusUnbounded(s).dump().size(); }
@@ -76,17 +83,17 @@ void boundStatus(ModelDeploymentStatus& s) {
   // Over budget: drop detail, least useful first, checking after each step.
   if (s.analysis) {
     for (auto& run : s.analysis->runs) run.segments.clear();
-    for (const char* key : {"progress", "progressByVariant"})
-      if (s.analysis->extra.is_object() && s.analysis->extra.contains(key)) {
-        stripSegments(s.analysis->extra[key]);  // the counts stay
-      }
+    forEachProgress(*s.analysis, [](AnalysisProgressStatus& p) {  // the counts stay
+      for (auto& m : p.metrics)
+        if (m.latest) m.latest->segments.clear();
+    });
   }
   if (encodedSize(s) <= text_limits::kStatusBudget) return;
   if (s.history.size() > 5) s.history.resize(5);
   if (encodedSize(s) <= text_limits::kStatusBudget) return;
-  if (s.analysis && s.analysis->extra.is_object()) {
-    s.analysis->extra.erase("progress");
-    s.analysis->extra.erase("progressByVariant");
+  if (s.analysis) {
+    s.analysis->progress.reset();
+    s.analysis->progressByVariant.reset();
   }
   if (encodedSize(s) <= text_limits::kStatusBudget) return;
   if (s.analysis) s.analysis->runs.clear();

@@ -1,5 +1,6 @@
-// HttpApi request dispatch and resource verbs; watch streaming is in http_watch.cpp, discovery,
-// OpenAPI and admin endpoints in http_discovery.cpp. See http_api.h.
+// HttpApi request dispatch: authentication, fault injection, the audit record, and one handler per verb
+// (http_api_verbs.cpp) with the request's options parsed once (http_api_options.cpp); watch streaming is
+// in http_watch.cpp, discovery, OpenAPI and admin endpoints in http_discovery.cpp. See http_api.h.
 // Thread-safety: handlers run concurrently; all shared state is in thread-safe collaborators.
 #include "http_api.h"
 
@@ -7,9 +8,7 @@
 
 #include "modelops/apimachinery/table.h"
 #include "modelops/common/time.h"
-#include "modelops/yaml/yaml.h"
 #include "printers.h"
-#include "protobuf_decode.h"
 
 namespace modelops::devserver {
 
@@ -56,10 +55,6 @@ void HttpApi::shutdown() {
   core_.store().closeAllWatchers();
 }
 
-static std::string param(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
 void HttpApi::handle(const httplib::Request& req, httplib::Response& res) {
   AuditRecord record;
   record.time = formatRfc3339(core_.clock().now());
@@ -74,7 +69,7 @@ void HttpApi::handle(const httplib::Request& req, httplib::Response& res) {
     return;
   }
   // "watch=True" (the Python client) is a watch, as kube-apiserver decodes booleans.
-  RequestInfo info = parseRequestInfo(req.method, req.path, queryParamBool(req.has_param("watch"), param(req, "watch")));
+  RequestInfo info = parseRequestInfo(req.method, req.path, queryParamBool(req.has_param("watch"), queryParam(req, "watch")));
   if (!info.isResource) {
     handleNonResource(req, res, record);
   } else {
@@ -110,43 +105,39 @@ nlohmann::json HttpApi::toTable(const ResourceType& type, const std::vector<nloh
                                 const std::string& rv, const std::string& continueToken,
                                 const httplib::Request& req) const {
   auto columns = printerColumns(type);
-  std::string include = param(req, "includeObject");
+  std::string include = queryParam(req, "includeObject");
   auto mode = include == "Object" ? apimachinery::IncludeObject::Object
               : include == "None" ? apimachinery::IncludeObject::None
                                   : apimachinery::IncludeObject::Metadata;
   return apimachinery::renderTable(objects, columns, rv, continueToken, core_.clock().now(), mode);
 }
 
-static std::optional<PatchType> patchTypeOf(const std::string& contentType) {
-  std::string ct = contentType.substr(0, contentType.find(';'));
-  if (ct == "application/merge-patch+json") return PatchType::Merge;
-  if (ct == "application/json-patch+json") return PatchType::Json;
-  if (ct == "application/strategic-merge-patch+json") return PatchType::Strategic;
-  if (ct == "application/apply-patch+yaml") return PatchType::Apply;
-  return std::nullopt;
+// A type that serves this request (group, version, resource, scope and subresource), or nullptr.
+static ResourceTypePtr servedType(const Registry& registry, const RequestInfo& info) {
+  auto type = registry.find(info.group, info.version, info.resource);
+  if (!type || (!info.ns.empty() && !type->namespaced)) return nullptr;
+  if (info.subresource.empty() || (info.subresource == "status" && type->hasStatus) ||
+      (info.subresource == "scale" && type->hasScale))
+    return type;
+  return nullptr;
 }
 
-static std::optional<nlohmann::json> parseBody(const std::string& body, bool allowYaml, std::string* error) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_discarded()) return j;
-  if (allowYaml) {
-    auto docs = yaml::loadYamlDocuments(body, "body");
-    if (docs && docs->size() == 1) return docs->front();
-    if (!docs) {
-      *error = "error decoding YAML: " + docs.error().message;
-      return std::nullopt;
+// Warning headers as kube-apiserver writes them: 299 - "<text>" with quotes and backslashes escaped.
+static void writeWarnings(httplib::Response& res, const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) {
+    std::string escaped;
+    for (char c : w) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c;
     }
+    res.set_header("Warning", "299 - \"" + escaped + "\"");
   }
-  *error = "the request body is not valid JSON";
-  return std::nullopt;
 }
 
 void HttpApi::handleResource(const httplib::Request& req, httplib::Response& res, const RequestInfo& info,
                              AuditRecord& record) {
-  auto type = core_.registry().find(info.group, info.version, info.resource);
-  if (!type || (!info.ns.empty() && !type->namespaced) ||
-      (!info.subresource.empty() && !(info.subresource == "status" && type->hasStatus) &&
-       !(info.subresource == "scale" && type->hasScale))) {
+  auto type = servedType(core_.registry(), info);
+  if (!type) {
     ApiStatus s;
     s.code = 404;
     s.reason = "NotFound";
@@ -160,157 +151,45 @@ void HttpApi::handleResource(const httplib::Request& req, httplib::Response& res
     writeStatus(res, notFound(type->group, type->plural, info.name));
     return;
   }
-  WriteOptions wopts;
-  std::vector<std::string> warnings;
-  wopts.warnings = &warnings;
-  wopts.dryRun = param(req, "dryRun") == "All";
-  wopts.fieldManager = param(req, "fieldManager");
-  std::string fv = param(req, "fieldValidation");
-  wopts.fieldValidation = fv.empty() ? "Warn" : fv;
-  wopts.force = queryParamBool(req.has_param("force"), param(req, "force"));
-  record.dryRun = wopts.dryRun;
-  if (fv != "" && fv != "Strict" && fv != "Warn" && fv != "Ignore") {
-    writeStatus(res, badRequest("fieldValidation parameter unsupported: " + fv + ". Must be one of Strict, Warn, Ignore"));
+  auto options = parseRequestOptions(req, info.verb);
+  if (!options) {
+    writeStatus(res, options.error());
     return;
   }
-  WriteInfo winfo;
-  ApiResult<nlohmann::json> result = nlohmann::json();
-  int successCode = 200;
-  std::string parseError;
-  const std::string& v = info.verb;
-  if (v == "watch") {
+  if (info.verb == "watch") {
     handleWatch(req, res, *type, info);
     return;
   }
-  if (info.subresource == "scale" && (v == "get" || v == "update" || v == "patch")) {
-    result = handleScale(req, *type, ns, info.name, wopts, &winfo);
-  } else if (v == "get") {
-    result = core_.get(*type, ns, info.name);
-    if (result && wantsTable(req)) {
-      writeJson(res, 200, toTable(*type, {result.value()}, "", "", req));
-      return;
-    }
-  } else if (v == "list") {
-    ListOptions lo;
-    lo.labelSelector = param(req, "labelSelector");
-    lo.fieldSelector = param(req, "fieldSelector");
-    lo.continueToken = param(req, "continue");
-    std::string limit = param(req, "limit");
-    if (!limit.empty()) lo.limit = static_cast<std::size_t>(std::strtoull(limit.c_str(), nullptr, 10));
-    result = core_.list(*type, ns, lo);
-    if (result && wantsTable(req)) {
-      const auto& l = result.value();
-      std::vector<nlohmann::json> items(l["items"].begin(), l["items"].end());
-      writeJson(res, 200, toTable(*type, items, l["metadata"].value("resourceVersion", ""),
-                                  l["metadata"].value("continue", ""), req));
-      return;
-    }
-  } else if (v == "create" || v == "update" || v == "patch") {
-    if (wopts.fieldManager.empty() && v != "patch") {
-      std::string ua = req.get_header_value("User-Agent");
-      wopts.fieldManager = ua.substr(0, ua.find('/'));
-    }
-    std::optional<PatchType> pt;
-    if (v == "patch") {
-      pt = patchTypeOf(req.get_header_value("Content-Type"));
-      if (!pt) {
-        writeStatus(res, unsupportedMediaType(req.get_header_value("Content-Type")));
-        return;
-      }
-      static const char* names[] = {"merge", "json", "strategic", "apply"};
-      record.patchType = names[static_cast<int>(*pt)];
-      if (*pt != PatchType::Apply && wopts.fieldManager.empty()) {
-        std::string ua = req.get_header_value("User-Agent");
-        wopts.fieldManager = ua.substr(0, ua.find('/'));
-      }
-    }
-    if (wopts.force && pt != PatchType::Apply) {
-      writeStatus(res, badRequest("force is only allowed for apply patches"));
-      return;
-    }
-    std::string ct = req.get_header_value("Content-Type");
-    ct = ct.substr(0, ct.find(';'));
-    bool yamlBody = ct == "application/yaml";
-    std::optional<nlohmann::json> protoBody;
-    if (v != "patch" && ct == "application/vnd.kubernetes.protobuf")
-      protoBody = decodeKubernetesProtobuf(req.body, &parseError);
-    if (v != "patch" && !ct.empty() && ct != "application/json" && !yamlBody && ct != "*/*" && !protoBody) {
-      ApiStatus s;
-      s.code = 415;
-      s.reason = "UnsupportedMediaType";
-      s.message = "the body of the request was in an unknown format - accepted media types include: "
-                  "application/json, application/yaml, application/vnd.kubernetes.protobuf";
-      writeStatus(res, s);
-      return;
-    }
-    auto body = protoBody ? protoBody : parseBody(req.body, pt == PatchType::Apply || yamlBody, &parseError);
-    if (!body) {
-      writeStatus(res, badRequest(parseError));
-      return;
-    }
-    if (v == "create") {
-      if (!info.name.empty() || !info.subresource.empty()) {
-        writeStatus(res, methodNotAllowed("the server does not allow this method on the requested resource"));
-        return;
-      }
-      result = core_.create(*type, ns, std::move(*body), wopts, &winfo);
-      successCode = 201;
-    } else if (v == "update") {
-      result = core_.update(*type, ns, info.name, std::move(*body), info.subresource, wopts, &winfo);
-    } else {
-      result = core_.patch(*type, ns, info.name, *pt, *body, info.subresource, wopts, &winfo);
-      if (result && winfo.created) successCode = 201;
-    }
-  } else if (v == "delete" || v == "deletecollection") {
-    DeleteOptions dopts;
-    auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_object()) {
-      dopts.propagationPolicy = body.value("propagationPolicy", "");
-      if (body.contains("preconditions") && body["preconditions"].is_object()) {
-        dopts.preconditionUid = body["preconditions"].value("uid", "");
-        dopts.preconditionResourceVersion = body["preconditions"].value("resourceVersion", "");
-      }
-      if (body.contains("dryRun") && body["dryRun"].is_array() && !body["dryRun"].empty()) dopts.dryRun = true;
-    }
-    if (!param(req, "propagationPolicy").empty()) dopts.propagationPolicy = param(req, "propagationPolicy");
-    dopts.dryRun = dopts.dryRun || wopts.dryRun;
-    record.dryRun = dopts.dryRun;
-    if (v == "delete") {
-      result = core_.remove(*type, ns, info.name, dopts, &winfo);
-    } else {
-      ListOptions lo;
-      lo.labelSelector = param(req, "labelSelector");
-      lo.fieldSelector = param(req, "fieldSelector");
-      result = core_.list(*type, ns, lo);
-      if (result) {
-        for (const auto& item : result.value()["items"]) {
-          WriteInfo one;
-          auto r = core_.remove(*type, metaString(item, "namespace"), metaString(item, "name"), dopts, &one);
-          winfo.changed = winfo.changed || one.changed;
-        }
-      }
-    }
-  } else {
-    writeStatus(res, methodNotAllowed("the server does not allow this method on the requested resource"));
+  std::vector<std::string> warnings;
+  options->write.warnings = &warnings;
+  record.dryRun = options->write.dryRun || options->remove.dryRun;
+  ResourceCall call{req, info, *type, ns, options.value(), record, {}};
+  ApiResult<Reply> reply = dispatch(call);
+  record.changed = call.written.changed;
+  record.specChanged = call.written.specChanged;
+  record.statusChanged = call.written.statusChanged;
+  record.fieldManager = call.options.write.fieldManager;
+  writeWarnings(res, warnings);
+  if (!reply) {
+    writeStatus(res, reply.error());
     return;
   }
-  record.changed = winfo.changed;
-  record.specChanged = winfo.specChanged;
-  record.statusChanged = winfo.statusChanged;
-  record.fieldManager = wopts.fieldManager;
-  for (const auto& w : warnings) {
-    std::string escaped;
-    for (char c : w) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    res.set_header("Warning", "299 - \"" + escaped + "\"");
+  writeJson(res, reply->code, reply->body);
+}
+
+ApiResult<HttpApi::Reply> HttpApi::dispatch(ResourceCall& call) {
+  const std::string& verb = call.info.verb;
+  if (call.info.subresource == "scale" && (verb == "get" || verb == "update" || verb == "patch")) {
+    auto scale = handleScale(call.req, call.type, call.ns, call.info.name, call.options.write, &call.written);
+    if (!scale) return scale.error();
+    return Reply{200, std::move(scale).value()};
   }
-  if (!result) {
-    writeStatus(res, result.error());
-    return;
-  }
-  writeJson(res, successCode, result.value());
+  if (verb == "get") return getVerb(call);
+  if (verb == "list") return listVerb(call);
+  if (verb == "create" || verb == "update" || verb == "patch") return writeVerb(call);
+  if (verb == "delete") return deleteVerb(call);
+  if (verb == "deletecollection") return deleteCollectionVerb(call);
+  return methodNotAllowed("the server does not allow this method on the requested resource");
 }
 
 }  // namespace modelops::devserver

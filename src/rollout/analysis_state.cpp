@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "modelops/api/codec.h"
 #include "modelops/api/revision.h"
 #include "modelops/common/bounded_text.h"
 #include "pass.h"
@@ -11,10 +12,13 @@
 namespace modelops::rollout::detail {
 namespace {
 
-// status.analysis.progress: the judge's AnalysisProgress as its own JSON (limits.h). Declared in the CRD.
-constexpr const char* kProgressKey = "progress";
-// status.analysis.progressByVariant: {variant name: AnalysisProgress JSON} during an A/B test.
-constexpr const char* kVariantProgressKey = "progressByVariant";
+// status.analysis.progress (and progressByVariant during an A/B test): the judge's AnalysisProgress in
+// its own JSON shape (limits.h), typed by the api (AnalysisProgressStatus). Declared in the CRD. The
+// judge's JSON always has that shape; were it not to, the analysis would restart (as for unreadable).
+api::AnalysisProgressStatus typedProgress(const analysis::AnalysisProgress& progress) {
+  auto typed = api::decodeAnalysisProgress(analysis::toJson(progress));
+  return typed ? std::move(typed).value() : api::AnalysisProgressStatus{};
+}
 
 api::AnalysisRun runFrom(const analysis::Verdict& v, WallTime now) {
   api::AnalysisRun run;
@@ -114,10 +118,8 @@ void reportMeasurement(Pass& p, const analysis::AnalysisProgress& before, const 
 }
 
 analysis::AnalysisProgress loadProgress(const api::ModelDeploymentStatus& status) {
-  if (!status.analysis) return {};
-  const auto& extra = status.analysis->extra;
-  if (!extra.is_object() || !extra.contains(kProgressKey)) return {};
-  auto parsed = analysis::progressFromJson(extra[kProgressKey]);
+  if (!status.analysis || !status.analysis->progress) return {};
+  auto parsed = analysis::progressFromJson(api::encodeAnalysisProgress(*status.analysis->progress));
   // Unreadable progress (written by another version) restarts the analysis rather than guessing.
   return parsed ? *parsed : analysis::AnalysisProgress{};
 }
@@ -125,7 +127,7 @@ analysis::AnalysisProgress loadProgress(const api::ModelDeploymentStatus& status
 void storeProgress(api::ModelDeploymentStatus& status, const analysis::AnalysisProgress& progress, WallTime now) {
   if (!status.analysis) status.analysis.emplace();
   auto& a = *status.analysis;
-  a.extra[kProgressKey] = analysis::toJson(progress);
+  a.progress = typedProgress(progress);
   if (progress.startedAt) a.startedAt = formatRfc3339(*progress.startedAt);
   std::int64_t failures = 0, inconclusives = 0, consecutive = 0;
   std::vector<api::AnalysisRun> runs;
@@ -147,8 +149,7 @@ void resetAnalysis(api::ModelDeploymentStatus& status) { status.analysis.reset()
 std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api::ModelDeploymentStatus& status) {
   std::map<std::string, analysis::AnalysisProgress> out;
   if (!status.analysis) return out;
-  const auto& extra = status.analysis->extra;
-  if (!extra.is_object() || !extra.contains(kVariantProgressKey) || !extra[kVariantProgressKey].is_object()) {
+  if (!status.analysis->progressByVariant) {
     // Progress pruned (an API server whose CRD does not keep it): the latest verdicts are still in the
     // declared runs ("<variant>/<metric>"), enough for the winner rule; the limit counters start afresh.
     for (const auto& run : status.analysis->runs) {
@@ -171,8 +172,9 @@ std::map<std::string, analysis::AnalysisProgress> loadVariantProgress(const api:
     }
     return out;
   }
-  for (const auto& [name, json] : extra[kVariantProgressKey].items())
-    if (auto parsed = analysis::progressFromJson(json)) out[name] = *parsed;  // unreadable: that variant restarts
+  for (const auto& [name, typed] : *status.analysis->progressByVariant)
+    if (auto parsed = analysis::progressFromJson(api::encodeAnalysisProgress(typed)))
+      out[name] = *parsed;  // unreadable: that variant restarts
   return out;
 }
 
@@ -180,12 +182,12 @@ void storeVariantProgress(api::ModelDeploymentStatus& status,
                           const std::map<std::string, analysis::AnalysisProgress>& progress, WallTime now) {
   if (!status.analysis) status.analysis.emplace();
   auto& a = *status.analysis;
-  nlohmann::json byVariant = nlohmann::json::object();
+  std::map<std::string, api::AnalysisProgressStatus> byVariant;
   std::vector<api::AnalysisRun> runs;
   std::int64_t failures = 0, inconclusives = 0, consecutive = 0;
   std::optional<WallTime> started;
   for (const auto& [name, p] : progress) {
-    byVariant[name] = analysis::toJson(p);
+    byVariant[name] = typedProgress(p);
     if (p.startedAt && (!started || *p.startedAt < *started)) started = p.startedAt;
     for (const auto& m : p.metrics) {
       failures += m.failures;
@@ -197,7 +199,7 @@ void storeVariantProgress(api::ModelDeploymentStatus& status,
       runs.push_back(std::move(run));
     }
   }
-  a.extra[kVariantProgressKey] = std::move(byVariant);
+  a.progressByVariant = std::move(byVariant);
   if (started) a.startedAt = formatRfc3339(*started);
   a.runs = std::move(runs);
   a.failures = failures;

@@ -220,7 +220,7 @@ bool planMonitoring(Pass& p) {
       p.setCondition(cond::kAccuracyHealthy, cond::kUnknown, "MonitoringInconclusive", decision.reason);
       p.event(EventType::Warning, "MonitoringInconclusive", decision.reason);
       storeProgress(p.st, decision.progress, p.in.now);
-      if (p.st.analysis) p.st.analysis->extra.erase("progress");
+      if (p.st.analysis) p.st.analysis->progress.reset();
       return false;
     case analysis::AnalysisOutcome::Passed:
       p.setCondition(cond::kAccuracyHealthy, cond::kTrue, "MonitoringPassed", summarizeVerdicts(decision.progress));

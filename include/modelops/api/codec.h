@@ -1,4 +1,4 @@
-// JSON <-> ModelDeployment. Decoding never throws: every member of the wrong JSON type is reported as a
+// JSON <-> ModelDeployment, through the field tables of fields.h. Decoding never throws: every member of the wrong JSON type is reported as a
 // FieldError with its path (all of them, not just the first). Unknown members are kept in the `extra` of
 // the enclosing struct and written back by encode, and absent optional members stay absent, so
 // encode(decode(doc)) == doc for any well-typed document (empty lists and an empty status object are
@@ -26,6 +26,11 @@ nlohmann::json encodeSpec(const ModelDeploymentSpec& spec);
 // Only the status object (paths start with "status.").
 Result<ModelDeploymentStatus, FieldErrors> decodeStatus(const nlohmann::json& status);
 nlohmann::json encodeStatus(const ModelDeploymentStatus& status);
+
+// Only the analysis bookkeeping (status.analysis.progress): the judge's JSON (analysis::toJson of an
+// AnalysisProgress) typed, and back; the planner stores and loads the judge's state through these.
+Result<AnalysisProgressStatus, FieldErrors> decodeAnalysisProgress(const nlohmann::json& progress);
+nlohmann::json encodeAnalysisProgress(const AnalysisProgressStatus& progress);
 
 // decode + applyDefaults + validate: the object the operator works with, or every problem found.
 // Decode errors are returned alone (validation of a badly typed document would only repeat them).

@@ -42,13 +42,19 @@ struct AgreementGuard {
 };
 
 // (c) A rate of bad requests (errors, or requests slower than the latency objective) versus stable.
-struct RateIncreaseGuard {
+// One shape, two JSON spellings of the events query ("errorsQuery" / "slowQuery"): one type per spelling,
+// so each has its own field table (modelops/api/fields.h).
+enum class RateGuardKind { Errors, Slow };
+template <RateGuardKind Kind>
+struct RateIncreaseGuardOf {
   std::optional<std::string> eventsQuery;  // required: JSON "errorsQuery" (errorRate) / "slowQuery" (latency)
   std::optional<std::string> totalQuery;   // required: requests
   std::optional<double> maxIncrease;       // required, in [0, 1]: absolute increase of the rate tolerated
   nlohmann::json extra = nlohmann::json::object();
-  bool operator==(const RateIncreaseGuard&) const = default;
+  bool operator==(const RateIncreaseGuardOf&) const = default;
 };
+using ErrorRateGuard = RateIncreaseGuardOf<RateGuardKind::Errors>;
+using LatencyGuard = RateIncreaseGuardOf<RateGuardKind::Slow>;
 
 // (d) Accuracy estimated from the predicted class's probability, canary versus stable.
 struct EstimatedAccuracyGuard {
@@ -73,8 +79,8 @@ struct GuardsSpec {
   std::map<std::string, std::string> args;   // {{args.KEY}} in the guards' queries
   std::optional<ClassDistributionGuard> classDistribution;
   std::optional<AgreementGuard> agreement;
-  std::optional<RateIncreaseGuard> errorRate;
-  std::optional<RateIncreaseGuard> latency;
+  std::optional<ErrorRateGuard> errorRate;
+  std::optional<LatencyGuard> latency;
   std::optional<EstimatedAccuracyGuard> estimatedAccuracy;
   nlohmann::json extra = nlohmann::json::object();
   bool operator==(const GuardsSpec&) const = default;
@@ -93,7 +99,8 @@ struct GuardPolicy {
 };
 std::vector<GuardPolicy> guardPolicies(const GuardsSpec& guards);
 
-// JSON <-> GuardsSpec. Wrong types are FieldErrors under `path`; unknown members are kept in `extra`.
+// JSON <-> GuardsSpec through the field tables of modelops/api/fields.h (the same codec as the rest of the
+// spec). Wrong types are FieldErrors under `path`; unknown members are kept in `extra`.
 GuardsSpec decodeGuards(const nlohmann::json& j, const std::string& path, FieldErrors& errors);
 nlohmann::json encodeGuards(const GuardsSpec& guards);
 

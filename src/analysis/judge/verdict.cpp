@@ -1,8 +1,11 @@
-// Verdict helpers: phase names, totals, JSON for status (see verdict.h).
+// Verdict helpers: phase names, totals, JSON for status (see verdict.h), each JSON field named once.
 // Thread-safety: pure functions.
 #include "modelops/analysis/verdict.h"
 
 #include <cmath>
+#include <concepts>
+#include <type_traits>
+#include <utility>
 
 namespace modelops::analysis {
 
@@ -53,169 +56,173 @@ Verdict errorVerdict(const std::string& metric, const std::string& reason, const
 
 namespace {
 
-// JSON has no NaN/Inf: such values are omitted rather than written as null.
-void putNumber(json& j, const char* key, double value) {
-  if (std::isfinite(value)) j[key] = value;
-}
-void putNumber(json& j, const char* key, const std::optional<double>& value) {
-  if (value) putNumber(j, key, *value);
+// The JSON of the three verdict structs, each field named once: verdictFields(visitor, object) calls
+// visitor(key, field) (and visitor(key, field, Presence) for a text written only when not empty);
+// JsonWriter and JsonReader are the two directions.
+enum class Presence { Always, UnlessEmpty };
+
+template <class S, class T>
+concept VerdictPart = std::same_as<std::remove_const_t<S>, T>;
+
+template <class V, VerdictPart<StableComparison> S>
+void verdictFields(V& v, S& c) {
+  v("phase", c.phase);
+  v("difference", c.difference);
+  v("lowerBound", c.lowerBound);
+  v("upperBound", c.upperBound);
+  v("margin", c.margin);
+  v("stableSamples", c.stableSamples);
+  v("reason", c.reason);
 }
 
-struct Reader {
+// The evidence a verdict and a segment verdict share (their types differ: a segment always has a value).
+template <class V, class S>
+void evidenceFields(V& v, S& s) {
+  v("phase", s.phase);
+  v("value", s.value);
+  v("lowerBound", s.lowerBound);
+  v("upperBound", s.upperBound);
+  v("samples", s.samples);
+  v("reason", s.reason);
+  v("vsStable", s.vsStable);
+}
+
+template <class V, VerdictPart<SegmentVerdict> S>
+void verdictFields(V& v, S& s) {
+  v("segment", s.segment);
+  evidenceFields(v, s);
+}
+
+template <class V, VerdictPart<Verdict> S>
+void verdictFields(V& v, S& x) {
+  v("metric", x.metric);
+  evidenceFields(v, x);
+  v("stableValue", x.stableValue);
+  v("labelCoverage", x.labelCoverage);
+  v("warmUp", x.warmUp);  // written only when true
+  v("labelsNeeded", x.labelsNeeded);
+  v("segments", x.segments);
+  v("query", x.query, Presence::UnlessEmpty);
+}
+
+template <class T>
+json writeJson(const T& object);
+
+// Absent optionals, empty lists, false flags and non-finite numbers (JSON has no NaN/Inf) are omitted.
+struct JsonWriter {
+  json& j;
+  void operator()(const char* key, VerdictPhase phase) { j[key] = std::string(to_string(phase)); }
+  void operator()(const char* key, double value) {
+    if (std::isfinite(value)) j[key] = value;
+  }
+  void operator()(const char* key, const std::optional<double>& value) {
+    if (value) (*this)(key, *value);
+  }
+  void operator()(const char* key, bool flag) {
+    if (flag) j[key] = true;
+  }
+  void operator()(const char* key, const std::string& text, Presence presence = Presence::Always) {
+    if (presence == Presence::Always || !text.empty()) j[key] = text;
+  }
+  template <class T>
+  void operator()(const char* key, const std::optional<T>& part) {
+    if (part) j[key] = writeJson(*part);
+  }
+  template <class T>
+  void operator()(const char* key, const std::vector<T>& parts) {
+    if (parts.empty()) return;
+    json list = json::array();
+    for (const auto& p : parts) list.push_back(writeJson(p));
+    j[key] = std::move(list);
+  }
+};
+
+template <class T>
+json writeJson(const T& object) {
+  json j = json::object();
+  JsonWriter writer{j};
+  verdictFields(writer, object);
+  return j;
+}
+
+template <class T>
+Result<T> readJson(const json& j, const std::string& path);
+
+// Unknown keys are ignored; the first wrong type (or unknown phase) is the error, with its path.
+struct JsonReader {
   const json& j;
   std::string path;
   std::optional<Error> error;
 
-  void fail(const std::string& field, const std::string& what) {
-    if (!error) error = Error{"InvalidInput", path + "." + field + ": " + what};
+  void fail(const std::string& at, const std::string& what) {
+    if (!error) error = Error{"InvalidInput", at + ": " + what};
   }
   const json* field(const char* key) {
     auto it = j.find(key);
     return it == j.end() || it->is_null() ? nullptr : &*it;
   }
-  void number(const char* key, double& out) {
+  void operator()(const char* key, double& out) {
     if (auto* f = field(key)) {
-      if (f->is_number()) out = f->get<double>(); else fail(key, "must be a number");
+      if (f->is_number()) out = f->get<double>(); else fail(path + "." + key, "must be a number");
     }
   }
-  void number(const char* key, std::optional<double>& out) {
+  void operator()(const char* key, std::optional<double>& out) {
+    double value = 0;
+    if (!field(key)) return;
+    (*this)(key, value);
+    out = value;
+  }
+  void operator()(const char* key, bool& out) {
     if (auto* f = field(key)) {
-      if (f->is_number()) out = f->get<double>(); else fail(key, "must be a number");
+      if (f->is_boolean()) out = f->get<bool>(); else fail(path + "." + key, "must be a boolean");
     }
   }
-  void boolean(const char* key, bool& out) {
+  void operator()(const char* key, std::string& out, Presence = Presence::Always) {
     if (auto* f = field(key)) {
-      if (f->is_boolean()) out = f->get<bool>(); else fail(key, "must be a boolean");
+      if (f->is_string()) out = f->get<std::string>(); else fail(path + "." + key, "must be a string");
     }
   }
-  void string(const char* key, std::string& out) {
-    if (auto* f = field(key)) {
-      if (f->is_string()) out = f->get<std::string>(); else fail(key, "must be a string");
-    }
-  }
-  void phase(const char* key, VerdictPhase& out) {
+  void operator()(const char* key, VerdictPhase& out) {
     std::string text;
-    string(key, text);
+    (*this)(key, text);
     if (text.empty()) return;
-    if (auto p = parseVerdictPhase(text)) out = *p; else fail(key, "unknown phase \"" + text + "\"");
+    if (auto p = parseVerdictPhase(text)) out = *p; else fail(path + "." + key, "unknown phase \"" + text + "\"");
+  }
+  template <class T>
+  void operator()(const char* key, std::optional<T>& out) {
+    const json* f = field(key);
+    if (!f || error) return;
+    auto part = readJson<T>(*f, path + "." + key);
+    if (part) out = std::move(part).value(); else error = part.error();
+  }
+  template <class T>
+  void operator()(const char* key, std::vector<T>& out) {
+    const json* f = field(key);
+    if (!f || error) return;
+    if (!f->is_array()) return fail(path + "." + key, "must be an array");
+    for (std::size_t i = 0; i < f->size() && !error; ++i) {
+      auto part = readJson<T>((*f)[i], path + "." + key + "[" + std::to_string(i) + "]");
+      if (part) out.push_back(std::move(part).value()); else error = part.error();
+    }
   }
 };
 
-json comparisonJson(const StableComparison& c) {
-  json s = json::object();
-  s["phase"] = std::string(to_string(c.phase));
-  putNumber(s, "difference", c.difference);
-  putNumber(s, "lowerBound", c.lowerBound);
-  putNumber(s, "upperBound", c.upperBound);
-  putNumber(s, "margin", c.margin);
-  putNumber(s, "stableSamples", c.stableSamples);
-  s["reason"] = c.reason;
-  return s;
-}
-
-Result<StableComparison> comparisonFromJson(const json& s, const std::string& path) {
-  if (!s.is_object()) return Error{"InvalidInput", path + ": must be an object"};
-  StableComparison c;
-  Reader sr{s, path, std::nullopt};
-  sr.phase("phase", c.phase);
-  sr.number("difference", c.difference);
-  sr.number("lowerBound", c.lowerBound);
-  sr.number("upperBound", c.upperBound);
-  sr.number("margin", c.margin);
-  sr.number("stableSamples", c.stableSamples);
-  sr.string("reason", c.reason);
-  if (sr.error) return *sr.error;
-  return c;
+template <class T>
+Result<T> readJson(const json& j, const std::string& path) {
+  if (!j.is_object()) return Error{"InvalidInput", path + ": must be an object"};
+  T object;
+  JsonReader reader{j, path, std::nullopt};
+  verdictFields(reader, object);
+  if (reader.error) return *reader.error;
+  return object;
 }
 
 }  // namespace
 
-json toJson(const SegmentVerdict& s) {
-  json j = json::object();
-  j["segment"] = s.segment;
-  j["phase"] = std::string(to_string(s.phase));
-  putNumber(j, "value", s.value);
-  putNumber(j, "lowerBound", s.lowerBound);
-  putNumber(j, "upperBound", s.upperBound);
-  putNumber(j, "samples", s.samples);
-  j["reason"] = s.reason;
-  if (s.vsStable) j["vsStable"] = comparisonJson(*s.vsStable);
-  return j;
-}
+json toJson(const SegmentVerdict& s) { return writeJson(s); }
 
-json toJson(const Verdict& v) {
-  json j = json::object();
-  j["metric"] = v.metric;
-  j["phase"] = std::string(to_string(v.phase));
-  putNumber(j, "value", v.value);
-  putNumber(j, "lowerBound", v.lowerBound);
-  putNumber(j, "upperBound", v.upperBound);
-  putNumber(j, "samples", v.samples);
-  putNumber(j, "stableValue", v.stableValue);
-  putNumber(j, "labelCoverage", v.labelCoverage);
-  if (v.vsStable) j["vsStable"] = comparisonJson(*v.vsStable);
-  if (v.warmUp) j["warmUp"] = true;
-  putNumber(j, "labelsNeeded", v.labelsNeeded);
-  if (!v.segments.empty()) {
-    json segments = json::array();
-    for (const auto& s : v.segments) segments.push_back(toJson(s));
-    j["segments"] = std::move(segments);
-  }
-  if (!v.query.empty()) j["query"] = v.query;
-  j["reason"] = v.reason;
-  return j;
-}
+json toJson(const Verdict& v) { return writeJson(v); }
 
-Result<Verdict> verdictFromJson(const json& j, const std::string& path) {
-  if (!j.is_object()) return Error{"InvalidInput", path + ": must be an object"};
-  Verdict v;
-  Reader r{j, path, std::nullopt};
-  r.string("metric", v.metric);
-  r.phase("phase", v.phase);
-  r.number("value", v.value);
-  r.number("lowerBound", v.lowerBound);
-  r.number("upperBound", v.upperBound);
-  r.number("samples", v.samples);
-  r.number("stableValue", v.stableValue);
-  r.number("labelCoverage", v.labelCoverage);
-  r.string("query", v.query);
-  r.string("reason", v.reason);
-  r.boolean("warmUp", v.warmUp);
-  r.number("labelsNeeded", v.labelsNeeded);
-  if (const json* s = r.field("vsStable")) {
-    auto c = comparisonFromJson(*s, path + ".vsStable");
-    if (!c) return c.error();
-    v.vsStable = *c;
-  }
-  if (const json* segs = r.field("segments")) {
-    if (!segs->is_array()) {
-      r.fail("segments", "must be an array");
-    } else {
-      for (std::size_t i = 0; i < segs->size(); ++i) {
-        const json& e = (*segs)[i];
-        const std::string at = path + ".segments[" + std::to_string(i) + "]";
-        if (!e.is_object()) return Error{"InvalidInput", at + ": must be an object"};
-        SegmentVerdict s;
-        Reader sr{e, at, std::nullopt};
-        sr.string("segment", s.segment);
-        sr.phase("phase", s.phase);
-        sr.number("value", s.value);
-        sr.number("lowerBound", s.lowerBound);
-        sr.number("upperBound", s.upperBound);
-        sr.number("samples", s.samples);
-        sr.string("reason", s.reason);
-        if (sr.error) return *sr.error;
-        if (const json* c = sr.field("vsStable")) {
-          auto parsed = comparisonFromJson(*c, at + ".vsStable");
-          if (!parsed) return parsed.error();
-          s.vsStable = *parsed;
-        }
-        v.segments.push_back(std::move(s));
-      }
-    }
-  }
-  if (r.error) return *r.error;
-  return v;
-}
+Result<Verdict> verdictFromJson(const json& j, const std::string& path) { return readJson<Verdict>(j, path); }
 
 }  // namespace modelops::analysis

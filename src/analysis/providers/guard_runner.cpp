@@ -120,8 +120,9 @@ Verdict measureAgreement(const GuardPlan& plan, const GuardQueries& q, const Tem
   return v;
 }
 
+template <api::RateGuardKind Kind>
 Verdict measureRate(const GuardPlan& plan, const GuardQueries& q, const char* guard, const std::string& what,
-                    const api::RateIncreaseGuard& g, const TemplateVars& canary, const TemplateVars& stable) {
+                    const api::RateIncreaseGuardOf<Kind>& g, const TemplateVars& canary, const TemplateVars& stable) {
   const std::vector<std::string> templates{g.eventsQuery.value_or(""), g.totalQuery.value_or("")};
   auto c = q.ask(guard, templates, canary);
   if (!c.ok()) return c.error();

@@ -63,7 +63,15 @@ std::string luaValue(const json& v) {
   switch (v.type()) {
     case json::value_t::object: {
       std::string out = "{";
-      for (const auto& [key, value] : v.items()) out += "[" + luaString(key) + "]=" + luaValue(value) + ",";
+      // Appended piece by piece: `"[" + std::string&&` trips GCC 12's false -Wrestrict at -O2/-O3
+      // (GCC bug 105329), which failed the Release build.
+      for (const auto& [key, value] : v.items()) {
+        out += '[';
+        out += luaString(key);
+        out += "]=";
+        out += luaValue(value);
+        out += ',';
+      }
       return out + "}";
     }
     case json::value_t::array: {

@@ -49,7 +49,9 @@ TEST(StatusBounds, EveryTextAndListIsCappedAndTheTotalStaysInBudget) {
   Json latest = {{"metric", "m"}, {"phase", "Error"}, {"reason", huge}, {"query", huge},
                  {"segments", Json::array()}};
   for (int k = 0; k < 100; ++k) latest["segments"].push_back({{"segment", "s"}, {"reason", large}});
-  s.analysis->extra["progress"] = {{"reason", huge}, {"metrics", Json::array({{{"metric", "m"}, {"latest", latest}}})}};
+  s.analysis->progress =
+      decodeAnalysisProgress({{"reason", huge}, {"metrics", Json::array({{{"metric", "m"}, {"latest", latest}}})}})
+          .value();
 
   const Json encoded = encodeStatus(s);
   const std::string text = encoded.dump();  // throws on a character cut in half
@@ -65,9 +67,11 @@ TEST(StatusBounds, ProgressTextsAreCutWhereTheyNest) {
   const std::string huge = megabyte();
   ModelDeploymentStatus s;
   s.analysis.emplace();
-  s.analysis->extra["progress"] = {
-      {"reason", huge},
-      {"metrics", Json::array({{{"metric", "accuracy"}, {"errors", 3}, {"latest", {{"reason", huge}, {"query", huge}}}}})}};
+  s.analysis->progress =
+      decodeAnalysisProgress(
+          {{"reason", huge},
+           {"metrics", Json::array({{{"metric", "accuracy"}, {"errors", 3}, {"latest", {{"reason", huge}, {"query", huge}}}}})}})
+          .value();
   const Json encoded = encodeStatus(s);
   const Json& progress = encoded["analysis"]["progress"];
   EXPECT_LE(progress["reason"].get<std::string>().size(), text_limits::kVerdictReason);

@@ -61,7 +61,7 @@ TEST(GuardsApi, RoundTripKeepsEveryFieldAndUnknownOnes) {
 TEST(GuardsApi, EstimatedAccuracyIsAnEarlyWarningByDefault) {
   GuardsSpec g;
   g.estimatedAccuracy = EstimatedAccuracyGuard{};
-  g.errorRate = RateIncreaseGuard{};
+  g.errorRate = ErrorRateGuard{};
   auto policies = guardPolicies(g);
   ASSERT_EQ(policies.size(), 2u);
   EXPECT_TRUE(policies[0].failureFailsAnalysis);

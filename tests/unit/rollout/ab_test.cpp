@@ -207,7 +207,7 @@ TEST(AbTest, WinnerIsFoundFromTheRunsWhenTheServerPrunedTheProgress) {
   auto treatment = hashOf(w, "treatment");
   w.step(both(w, accuracy(VerdictPhase::Pass, 0.900, 0.890, 0.910), accuracy(VerdictPhase::Pass, 0.950, 0.940, 0.960)));
   ASSERT_TRUE(w.status.analysis);
-  w.status.analysis->extra = nlohmann::json::object();  // what a pruning API server gives back
+  w.status.analysis->progressByVariant.reset();  // what a pruning API server gives back
   w.advance(std::chrono::hours(1));
   w.settle();
   EXPECT_EQ(w.status.stable->hash, treatment);

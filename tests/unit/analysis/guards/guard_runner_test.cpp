@@ -101,7 +101,7 @@ TEST(GuardRunner, BudgetIsSharedWithTheFirstAccuracyMetricsTests) {
   accuracy.accuracy->maxDropVsStable = 0.02;
   api::GuardsSpec g;
   g.classDistribution = api::ClassDistributionGuard{};
-  g.errorRate = api::RateIncreaseGuard{};
+  g.errorRate = api::ErrorRateGuard{};
   auto plan = planGuards(g, {accuracy});
   EXPECT_DOUBLE_EQ(plan.confidence, 0.9);
   EXPECT_NEAR(plan.alphaEach, 0.1 / 4, 1e-12);  // 2 guards + floor + versus stable

@@ -368,5 +368,43 @@ TEST(VerdictJson, RoundTripsTheEvidence) {
   EXPECT_EQ(verdictFromJson(bad).error().message, "verdict.phase: unknown phase \"Great\"");
 }
 
+// Every field of the three verdict structs, each with a value of its own, survives toJson -> verdictFromJson
+// (the JSON is written from one field table; a field left out of it fails here).
+TEST(VerdictJson, EveryFieldSurvivesARoundTrip) {
+  StableComparison c{-0.01, -0.03, 0.02, 0.05, 410, VerdictPhase::Pass, "vs stable"};
+  SegmentVerdict s{"region=eu", VerdictPhase::Fail, 0.7, 0.6, 0.8, 120, "segment reason", c};
+  Verdict v;
+  v.metric = "accuracy";
+  v.phase = VerdictPhase::Inconclusive;
+  v.value = 0.91;
+  v.lowerBound = 0.88;
+  v.upperBound = 0.93;
+  v.samples = 812;
+  v.stableValue = 0.92;
+  v.labelCoverage = 0.4;
+  v.vsStable = c;
+  v.segments = {s, s};
+  v.query = "sum(x)";
+  v.reason = "why";
+  v.warmUp = true;
+  v.labelsNeeded = 1200;
+  auto back = verdictFromJson(toJson(v));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(toJson(*back), toJson(v));
+  EXPECT_EQ(back->metric, v.metric);
+  EXPECT_EQ(back->stableValue, v.stableValue);
+  EXPECT_EQ(back->labelCoverage, v.labelCoverage);
+  EXPECT_TRUE(back->warmUp);
+  EXPECT_EQ(back->labelsNeeded, v.labelsNeeded);
+  ASSERT_TRUE(back->vsStable);
+  EXPECT_EQ(back->vsStable->margin, c.margin);
+  EXPECT_EQ(back->vsStable->stableSamples, c.stableSamples);
+  EXPECT_EQ(back->vsStable->phase, VerdictPhase::Pass);
+  ASSERT_EQ(back->segments.size(), 2u);
+  ASSERT_TRUE(back->segments[1].vsStable);
+  EXPECT_EQ(back->segments[1].vsStable->reason, "vs stable");
+  EXPECT_EQ(back->segments[1].reason, "segment reason");
+}
+
 }  // namespace
 }  // namespace modelops::analysis
