@@ -52,19 +52,16 @@ bool isGuardRun(const api::AnalysisRun& run) {
   return run.metric && run.metric->rfind(api::kGuardMetricPrefix, 0) == 0;
 }
 
-std::string guardWaitingFor(const json& progress, const std::string& guard) {
-  if (!progress.is_object() || !progress.contains("metrics") || !progress["metrics"].is_array()) return "-";
-  for (const auto& m : progress["metrics"]) {
-    if (!m.is_object() || m.value("metric", std::string()) != guard) continue;
-    if (!m.contains("latest") || !m["latest"].is_object()) return "-";
-    const json& latest = m["latest"];
-    const std::string phase = latest.value("phase", std::string());
-    if (phase != api::run_phase::kInconclusive) return "-";
-    const bool warmUp = latest.value("warmUp", false);
-    const auto needed = latest.find("labelsNeeded");
-    const bool hasNeeded = needed != latest.end() && needed->is_number() && std::isfinite(needed->get<double>());
-    const std::string more = hasNeeded ? "about " + wholeCount(needed->get<double>()) + " more predictions" : "";
-    if (warmUp) return "minSamples" + (more.empty() ? "" : " (" + more + ")");
+std::string guardWaitingFor(const std::optional<api::AnalysisProgressStatus>& progress, const std::string& guard) {
+  if (!progress) return "-";
+  for (const auto& m : progress->metrics) {
+    if (m.metric.value_or("") != guard) continue;
+    if (!m.latest) return "-";
+    const api::VerdictStatus& latest = *m.latest;
+    if (latest.phase.value_or("") != api::run_phase::kInconclusive) return "-";
+    const bool hasNeeded = latest.labelsNeeded && std::isfinite(*latest.labelsNeeded);
+    const std::string more = hasNeeded ? "about " + wholeCount(*latest.labelsNeeded) + " more predictions" : "";
+    if (latest.warmUp.value_or(false)) return "minSamples" + (more.empty() ? "" : " (" + more + ")");
     if (!more.empty()) return more;
     return "data (no projection)";
   }
@@ -83,9 +80,7 @@ std::string renderGuardRun(const api::ModelDeployment& md, const api::AnalysisRu
   out << "  segment " << (r.segments.empty() || !r.segments.front().segment ? "all" : *r.segments.front().segment);
   const std::string limit = guardLimit(md.spec, name);
   if (!limit.empty()) out << "  " << limit;
-  json progress;
-  if (md.status.analysis && md.status.analysis->extra.is_object() && md.status.analysis->extra.contains("progress"))
-    progress = md.status.analysis->extra["progress"];
+  const auto progress = md.status.analysis ? md.status.analysis->progress : std::nullopt;
   out << "  waiting for " << guardWaitingFor(progress, name) << "\n";
   if (r.message && !r.message->empty()) out << "      " << *r.message << "\n";
   return out.str();

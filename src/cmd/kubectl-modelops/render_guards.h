@@ -5,6 +5,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,7 @@ bool isGuardRun(const api::AnalysisRun& run);
 
 // What a guard's latest verdict waits for, from status.analysis.progress (`progress`, may be null):
 // "minSamples (about 300 more predictions)", "about 1200 more predictions", or "-" when it decided.
-std::string guardWaitingFor(const nlohmann::json& progress, const std::string& guard);
+std::string guardWaitingFor(const std::optional<api::AnalysisProgressStatus>& progress, const std::string& guard);
 
 // The lines of one guard run (two-space indented, newline-terminated).
 std::string renderGuardRun(const api::ModelDeployment& md, const api::AnalysisRun& run, const Style& style);

@@ -2,6 +2,7 @@
 // waits for, from a ModelDeployment as the API returns it.
 #include <gtest/gtest.h>
 
+#include "modelops/api/codec.h"
 #include "modelops/common/time.h"
 #include "render.h"
 #include "render_guards.h"
@@ -58,15 +59,16 @@ TEST(RenderGuards, ListAccuracyColumnNeverShowsAGuardsValue) {
 }
 
 TEST(RenderGuards, WaitingForReadsWarmUpAndProjectionsFromProgress) {
-  const json progress = json::parse(R"({"metrics": [
+  const auto progress = api::decodeAnalysisProgress(json::parse(R"({"metrics": [
     {"metric": "guard:agreement", "latest": {"phase": "Inconclusive", "warmUp": true, "labelsNeeded": 250}},
     {"metric": "guard:latency", "latest": {"phase": "Inconclusive"}},
-    {"metric": "guard:errorRate", "latest": {"phase": "Successful"}}]})");
-  EXPECT_EQ(guardWaitingFor(progress, "guard:agreement"), "minSamples (about 250 more predictions)");
-  EXPECT_EQ(guardWaitingFor(progress, "guard:latency"), "data (no projection)");
-  EXPECT_EQ(guardWaitingFor(progress, "guard:errorRate"), "-");
-  EXPECT_EQ(guardWaitingFor(progress, "guard:missing"), "-");
-  EXPECT_EQ(guardWaitingFor(json(), "guard:agreement"), "-");
+    {"metric": "guard:errorRate", "latest": {"phase": "Successful"}}]})"));
+  ASSERT_TRUE(progress.ok());
+  EXPECT_EQ(guardWaitingFor(progress.value(), "guard:agreement"), "minSamples (about 250 more predictions)");
+  EXPECT_EQ(guardWaitingFor(progress.value(), "guard:latency"), "data (no projection)");
+  EXPECT_EQ(guardWaitingFor(progress.value(), "guard:errorRate"), "-");
+  EXPECT_EQ(guardWaitingFor(progress.value(), "guard:missing"), "-");
+  EXPECT_EQ(guardWaitingFor(std::nullopt, "guard:agreement"), "-");
 }
 
 }  // namespace
