@@ -89,7 +89,7 @@ TEST_F(CanaryTest, GatewayApiCanaryStepsToPromotionAndScalesDownOldRevision) {
   // The new revision serves with every replica; the old one is scaled to 0 after scaleDownDelaySeconds.
   auto fresh = deploymentFor("fraud", "2.0.0");
   EXPECT_EQ(replicasOf(fresh), 2);
-  EXPECT_TRUE(waitUntil([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s))
+  EXPECT_TRUE(waitFor([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s))
       << cluster().get(res::deployments(), kNs, oldName).dump(1);
   auto stableSvc = cluster().get(res::services(), kNs, "fraud-stable");
   EXPECT_EQ(stableSvc["spec"]["selector"].value("modelops.dev/revision-hash", ""),
@@ -124,7 +124,7 @@ TEST_F(CanaryTest, IstioCanaryStepsToPromotion) {
   EXPECT_EQ(vs["spec"]["hosts"], before["spec"]["hosts"]);
   auto st = status("ranker");
   ASSERT_NE(findHistory(st, "2.0.0", "Promoted"), nullptr) << st.dump(1);
-  EXPECT_TRUE(waitUntil([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s));
+  EXPECT_TRUE(waitFor([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s));
   EXPECT_EQ(replicasOf(deploymentFor("ranker", "2.0.0")), 2);
 }
 
@@ -142,16 +142,16 @@ TEST_F(CanaryTest, ReplicaRatioModeCarriesWeightInReplicaCounts) {
     auto s = status("scorer");
     return s.contains("canary") ? s["canary"].value("weight", std::int64_t{-1}) : std::int64_t{-1};
   };
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(3, 1) && canaryWeight() == 25; }, 10s))
+  EXPECT_TRUE(waitFor([&] { return counts() == std::pair<std::int64_t, std::int64_t>(3, 1) && canaryWeight() == 25; }, 10s))
       << counts().first << "/" << counts().second << "\n" << status("scorer").dump(1);
   auto st = status("scorer");
   EXPECT_EQ(st["canary"].value("weight", 0), 25);
   EXPECT_NE(st.value("message", "").find("approximated by 1/4 pods (25%)"), std::string::npos) << st.value("message", "");
   // 50%: two and two.
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(2, 2); }, 10s))
+  EXPECT_TRUE(waitFor([&] { return counts() == std::pair<std::int64_t, std::int64_t>(2, 2); }, 10s))
       << counts().first << "/" << counts().second << "\n" << status("scorer").dump(1);
   ASSERT_TRUE(waitHealthyAt("scorer", "2.0.0"));
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(0, 4); }, 10s))
+  EXPECT_TRUE(waitFor([&] { return counts() == std::pair<std::int64_t, std::int64_t>(0, 4); }, 10s))
       << counts().first << "/" << counts().second;
   EXPECT_TRUE(cluster().list(res::httpRoutes(), kNs).empty());
 }
@@ -170,7 +170,7 @@ TEST_F(CanaryTest, FailedAnalysisRollsBackWithMeasuredValues) {
   const std::string stableName = deploymentFor("churn", "1.0.0")["metadata"].value("name", "");
   const auto beforeRollout = lastSeq(cluster().server().audit());
   ASSERT_EQ(setVersion("churn", "2.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return phase("churn") == "RolledBack"; }, 30s)) << status("churn").dump(1) << logTail();
+  ASSERT_TRUE(waitFor([&] { return phase("churn") == "RolledBack"; }, 30s)) << status("churn").dump(1) << logTail();
   ASSERT_TRUE(caughtUp(routes, res::httpRoutes(), "churn"));
 
   auto st = status("churn");
