@@ -16,7 +16,7 @@
 #include <string>
 
 #include "support/cluster.h"
-#include "support/wait.h"
+#include "fakes/wait.h"
 
 using namespace modelops::itest;
 using namespace std::chrono_literals;
@@ -67,7 +67,7 @@ std::string phaseOf(Cluster& c, const std::string& name, std::string* version) {
 bool waitQuiet(Cluster& c, std::chrono::milliseconds quiet, std::chrono::milliseconds timeout) {
   auto count = operatorWrites(c.server().audit()).size();
   auto since = std::chrono::steady_clock::now();
-  return waitUntil([&] {
+  return waitFor([&] {
     auto now = operatorWrites(c.server().audit()).size();
     if (now != count) {
       count = now;
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     for (const auto& m : modes) {
       cluster.create(res::modelDeployments(), kNs, modelDeployment(m.name, "1.0.0", m.routing));
       std::string v;
-      if (!waitUntil([&] { return phaseOf(cluster, m.name, &v) == "Healthy" && v == "1.0.0"; }, 30s)) {
+      if (!waitFor([&] { return phaseOf(cluster, m.name, &v) == "Healthy" && v == "1.0.0"; }, 30s)) {
         std::fprintf(stderr, "%s: first deploy did not complete\n", m.name.c_str());
         return 1;
       }
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
         std::string version = std::to_string(r + 2) + ".0.0";
         auto mark = lastSeq(cluster.server().audit());
         cluster.mergePatch(res::modelDeployments(), kNs, m.name, {{"spec", {{"model", {{"version", version}}}}}});
-        bool done = waitUntil([&] { return phaseOf(cluster, m.name, &v) == "Healthy" && v == version; }, 30s);
+        bool done = waitFor([&] { return phaseOf(cluster, m.name, &v) == "Healthy" && v == version; }, 30s);
         // The old revision's scale-down (scaleDownDelaySeconds 1) belongs to the rollout.
         waitQuiet(cluster, 2000ms, 20s);
         if (!done) {
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
       auto mark = lastSeq(cluster.server().audit());
       double before = op.reconciles();
       cluster.mergePatch(res::modelDeployments(), kNs, m.name, {{"metadata", {{"labels", {{"bench/touch", "1"}}}}}});
-      waitUntil([&] { return op.reconciles() > before; }, 10s);
+      waitFor([&] { return op.reconciles() > before; }, 10s);
       waitQuiet(cluster, 500ms, 5s);
       auto noop = tally(cluster, mark);
       print(m.label + " (no-op reconcile)", noop);

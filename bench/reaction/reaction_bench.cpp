@@ -48,7 +48,7 @@
 #include <httplib.h>
 
 #include "support/cluster.h"
-#include "support/wait.h"
+#include "fakes/wait.h"
 
 using namespace modelops::itest;
 using namespace std::chrono_literals;
@@ -411,7 +411,7 @@ int main(int argc, char** argv) {
       auto p = std::make_unique<ChildProcess>(std::vector<std::string>{
           "/usr/bin/prometheus", "--config.file=" + promDir.file("prometheus.yml"), "--storage.tsdb.path=" + promDir.file("data"),
           "--web.listen-address=127.0.0.1:" + std::to_string(promPort), "--log.level=warn"});
-      bool ready = waitUntil([&] {
+      bool ready = waitFor([&] {
         if (!p->running()) return true;
         httplib::Client cli("127.0.0.1", promPort);
         auto r = cli.Get("/-/ready");
@@ -421,11 +421,11 @@ int main(int argc, char** argv) {
     }
     if (!prometheus) throw std::runtime_error("prometheus did not start");
     const std::string promUrl = "http://127.0.0.1:" + std::to_string(promPort);
-    if (!waitUntil([&] { return promValue(promPort, labeledQuery("2.0.0")).value_or(0) > 1000; }, 60s))
+    if (!waitFor([&] { return promValue(promPort, labeledQuery("2.0.0")).value_or(0) > 1000; }, 60s))
       throw std::runtime_error("prometheus has no labelled counts for the canary sim");
 
     RouteWatcher watcher(cluster.client());
-    if (!waitUntil([&] { return watcher.synced(); }, 10s)) throw std::runtime_error("route watch did not start");
+    if (!waitFor([&] { return watcher.synced(); }, 10s)) throw std::runtime_error("route watch did not start");
 
     std::vector<double> reaction, dataDelay, firstWeight;
     int failures = 0;
@@ -434,14 +434,14 @@ int main(int argc, char** argv) {
       cluster.create(res::httpRoutes(), kNs, httpRoute(name));
       cluster.create(res::modelDeployments(), kNs, modelDeployment(name, promUrl, o.intervalS));
       auto status = [&] { return cluster.get(res::modelDeployments(), kNs, name).value("status", Json::object()); };
-      if (!waitUntil([&] {
+      if (!waitFor([&] {
             auto st = status();
             return st.value("phase", "") == "Healthy" && st.contains("stable") && st["stable"].value("version", "") == "1.0.0";
           }, 30s))
         throw std::runtime_error(name + " not Healthy at 1.0.0: " + status().dump());
       // The canary sim accurate again, as prometheus sees it over the whole window.
       if (!setSimAccuracy(canary, 0.95)) throw std::runtime_error("cannot set the sim's accuracy");
-      if (!waitUntil([&] {
+      if (!waitFor([&] {
             auto c = promValue(promPort, correctQuery("2.0.0")), l = promValue(promPort, labeledQuery("2.0.0"));
             return c && l && *l > 500 && *c / *l > 0.93;
           }, 30s))
@@ -462,7 +462,7 @@ int main(int argc, char** argv) {
       firstWeight.push_back(secondsSince(t0, *weighted));
 
       // The analysis measured the canary as passing (the step holds on the no-data metric).
-      if (!waitUntil([&] {
+      if (!waitFor([&] {
             for (const auto& r : status().value("analysis", Json::object()).value("runs", Json::array()))
               if (r.value("metric", "") == "accuracy" && r.value("phase", "") == "Successful") return true;
             return false;
@@ -496,7 +496,7 @@ int main(int argc, char** argv) {
       std::printf("run %2d: first canary weight %.2f s, rollback %.2f s (prometheus showed the drop after %s)\n", i,
                   firstWeight.back(), reaction.back(), visible ? fmt(secondsSince(drop, *visible)).c_str() : "n/a");
       std::fflush(stdout);
-      waitUntil([&] { return status().value("phase", "") == "RolledBack"; }, 30s);
+      waitFor([&] { return status().value("phase", "") == "RolledBack"; }, 30s);
       // Clean up (the next run uses a fresh object); a failed delete only leaves an idle object behind.
       if (auto d = cluster.client().remove(res::modelDeployments(), kNs, name); !d)
         std::fprintf(stderr, "run %d: delete %s: %s\n", i, name.c_str(), d.error().describe().c_str());

@@ -13,7 +13,7 @@
 
 #include <httplib.h>
 
-#include "support/wait.h"
+#include "fakes/wait.h"
 
 namespace modelops::scale {
 

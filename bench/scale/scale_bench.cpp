@@ -43,7 +43,7 @@
 #include "modelops/kube/config.h"
 #include "processes.h"
 #include "report.h"
-#include "support/wait.h"
+#include "fakes/wait.h"
 
 using namespace modelops;
 using namespace modelops::scale;
@@ -157,7 +157,7 @@ int countConverged(kube::KubeClient& client) {
 bool waitIdle(OperatorProcess& op, std::chrono::milliseconds quiet, std::chrono::milliseconds timeout) {
   double last = -1;
   auto stableSince = Steady::now();
-  return itest::waitUntil([&] {
+  return modelops::testing::waitFor([&] {
     auto m = op.scrape();
     if (m.empty()) return false;
     double total = m.sum("modelops_reconcile_total");
@@ -202,7 +202,7 @@ void load(RunResult& r, DevServerProcess& server, const Options& o, Clock& clock
     int converged = 0;
     double lastTotal = -1;
     auto timeout = std::chrono::milliseconds(180000 + 60LL * r.n);
-    bool done = itest::waitUntil([&] {
+    bool done = modelops::testing::waitFor([&] {
       auto m = seeder.scrape();
       double total = m.sum("modelops_reconcile_total");
       bool idle = !m.empty() && m.sum("modelops_workqueue_depth") == 0 && total == lastTotal;
@@ -234,7 +234,7 @@ void measure(RunResult& r, DevServerProcess& server, const Options& o) {
   // First full sync.
   MetricsSnapshot syncSnap;
   bool ready = false;
-  bool synced = itest::waitUntil([&] {
+  bool synced = modelops::testing::waitFor([&] {
     if (!ready && op.ready()) {
       ready = true;
       r.cachesSyncedSeconds = since(t0);
@@ -263,11 +263,11 @@ void measure(RunResult& r, DevServerProcess& server, const Options& o) {
   };
   r.resyncOverlapped = Steady::now() >= t0 + resync - 300ms;
   auto due = nextResync();
-  itest::waitUntil([&] { return Steady::now() >= due - 300ms; }, resync + 1s, 20ms);
+  modelops::testing::waitFor([&] { return Steady::now() >= due - 300ms; }, resync + 1s, 20ms);
   auto before = op.scrape();
   auto beforeAudit = countOperator(server, 0);
   MetricsSnapshot after;
-  bool resynced = itest::waitUntil([&] {
+  bool resynced = modelops::testing::waitFor([&] {
     auto m = op.scrape();
     if (m.empty() || m.sum("modelops_reconcile_total") < before.sum("modelops_reconcile_total") + n ||
         m.sum("modelops_workqueue_depth") != 0)
@@ -291,9 +291,9 @@ void measure(RunResult& r, DevServerProcess& server, const Options& o) {
   // start the window after it.
   for (int round = 0; round < 3 && nextResync() - 1s < Steady::now() + std::chrono::seconds(o.steadySeconds); ++round) {
     auto later = nextResync();
-    itest::waitUntil([&] { return Steady::now() >= later; }, resync + 1s, 50ms);
+    modelops::testing::waitFor([&] { return Steady::now() >= later; }, resync + 1s, 50ms);
     double base = op.scrape().sum("modelops_reconcile_total");
-    itest::waitUntil([&] {
+    modelops::testing::waitFor([&] {
       auto m = op.scrape();
       return !m.empty() && m.sum("modelops_reconcile_total") >= base + n && m.sum("modelops_workqueue_depth") == 0;
     }, 180s, 50ms);
@@ -304,7 +304,7 @@ void measure(RunResult& r, DevServerProcess& server, const Options& o) {
   auto metricsStart = op.scrape();
   auto auditStart = countOperator(server, 0);
   bool alive = true;
-  itest::waitUntil([&] { return !(alive = op.running()) || Steady::now() >= windowEnd; },
+  modelops::testing::waitFor([&] { return !(alive = op.running()) || Steady::now() >= windowEnd; },
                    std::chrono::seconds(o.steadySeconds) + 1s, 100ms);
   if (!alive) throw std::runtime_error("operator exited during the steady-state window:\n" + op.logTail());
   auto procEnd = sampleProc(op.pid());

@@ -1,13 +1,48 @@
 // AnalysisGauges; see include/modelops/reconciler/analysis_gauges.h.
 #include "modelops/reconciler/analysis_gauges.h"
 
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "runtime/prometheus_registry.h"
 
 namespace modelops::reconciler {
+namespace {
 
-AnalysisGauges::AnalysisGauges(prometheus::Registry& registry)
+class PrometheusAnalysisGauges final : public AnalysisGauges {
+ public:
+  explicit PrometheusAnalysisGauges(prometheus::Registry& registry);
+  void record(const std::string& ns, const std::string& name, std::int64_t revision,
+              const analysis::Verdict& verdict) override;
+  void retain(const std::string& ns, const std::string& name, const std::set<std::int64_t>& revisions) override;
+  void forget(const std::string& ns, const std::string& name) override;
+
+ private:
+  struct Series {
+    prometheus::Gauge* value = nullptr;
+    prometheus::Gauge* lowerBound = nullptr;
+    prometheus::Gauge* samples = nullptr;
+  };
+  void remove(Series& series);
+  template <typename Drop>
+  void removeIf(const std::string& ns, const std::string& name, Drop drop);
+
+  prometheus::Family<prometheus::Gauge>& value_;
+  prometheus::Family<prometheus::Gauge>& lowerBound_;
+  prometheus::Family<prometheus::Gauge>& samples_;
+  std::mutex mu_;
+  using Key = std::tuple<std::string, std::string, std::int64_t, std::string>;  // (ns, name, revision, metric)
+  std::map<Key, Series> series_;
+};
+
+PrometheusAnalysisGauges::PrometheusAnalysisGauges(prometheus::Registry& registry)
     : value_(prometheus::BuildGauge()
                  .Name("modelops_analysis_accuracy")
                  .Help("Latest measured value of an analysis metric (accuracy for accuracy metrics)")
@@ -21,14 +56,14 @@ AnalysisGauges::AnalysisGauges(prometheus::Registry& registry)
                    .Help("Labelled predictions the latest accuracy measurement is based on")
                    .Register(registry)) {}
 
-void AnalysisGauges::remove(Series& s) {
+void PrometheusAnalysisGauges::remove(Series& s) {
   if (s.value) value_.Remove(s.value);
   if (s.lowerBound) lowerBound_.Remove(s.lowerBound);
   if (s.samples) samples_.Remove(s.samples);
   s = Series{};
 }
 
-void AnalysisGauges::record(const std::string& ns, const std::string& name, std::int64_t revision,
+void PrometheusAnalysisGauges::record(const std::string& ns, const std::string& name, std::int64_t revision,
                             const analysis::Verdict& verdict) {
   std::lock_guard lock(mu_);
   auto& s = series_[{ns, name, revision, verdict.metric}];
@@ -47,7 +82,7 @@ void AnalysisGauges::record(const std::string& ns, const std::string& name, std:
 }
 
 template <typename Drop>
-void AnalysisGauges::removeIf(const std::string& ns, const std::string& name, Drop drop) {
+void PrometheusAnalysisGauges::removeIf(const std::string& ns, const std::string& name, Drop drop) {
   // The map is ordered by (ns, name, ...): this object's series are one contiguous range.
   for (auto it = series_.lower_bound({ns, name, std::numeric_limits<std::int64_t>::min(), ""});
        it != series_.end() && std::get<0>(it->first) == ns && std::get<1>(it->first) == name;) {
@@ -60,14 +95,20 @@ void AnalysisGauges::removeIf(const std::string& ns, const std::string& name, Dr
   }
 }
 
-void AnalysisGauges::retain(const std::string& ns, const std::string& name, const std::set<std::int64_t>& revisions) {
+void PrometheusAnalysisGauges::retain(const std::string& ns, const std::string& name, const std::set<std::int64_t>& revisions) {
   std::lock_guard lock(mu_);
   removeIf(ns, name, [&](std::int64_t revision) { return !revisions.contains(revision); });
 }
 
-void AnalysisGauges::forget(const std::string& ns, const std::string& name) {
+void PrometheusAnalysisGauges::forget(const std::string& ns, const std::string& name) {
   std::lock_guard lock(mu_);
   removeIf(ns, name, [](std::int64_t) { return true; });
+}
+
+}  // namespace
+
+std::unique_ptr<AnalysisGauges> makeAnalysisGauges(runtime::MetricsRegistry& registry) {
+  return std::make_unique<PrometheusAnalysisGauges>(runtime::prometheusRegistry(registry));
 }
 
 }  // namespace modelops::reconciler

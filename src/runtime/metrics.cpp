@@ -2,7 +2,13 @@
 // Thread-safety: prometheus-cpp metrics are thread-safe; no state of our own beyond references.
 #include "modelops/runtime/metrics.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/text_serializer.h>
+
+#include "prometheus_registry.h"
 
 namespace modelops::runtime {
 
@@ -14,63 +20,84 @@ prometheus::Histogram::BucketBoundaries durationBuckets() {
 }
 }  // namespace
 
-RuntimeMetrics::RuntimeMetrics(std::shared_ptr<prometheus::Registry> registry)
-    : registry_(std::move(registry)),
-      reconcileTotal_(prometheus::BuildCounter()
-                          .Name("modelops_reconcile_total")
-                          .Help("Reconciles by result (success, error, requeue_after).")
-                          .Register(*registry_)),
-      reconcileDuration_(prometheus::BuildHistogram()
-                             .Name("modelops_reconcile_duration_seconds")
-                             .Help("Time spent in one reconcile.")
-                             .Register(*registry_)),
-      queueDepth_(prometheus::BuildGauge()
-                      .Name("modelops_workqueue_depth")
-                      .Help("Keys waiting in the work queue.")
-                      .Register(*registry_)
-                      .Add({})),
-      queueLatency_(prometheus::BuildHistogram()
-                        .Name("modelops_workqueue_latency_seconds")
-                        .Help("Time a key waited in the work queue before a worker took it.")
-                        .Register(*registry_)
-                        .Add({}, durationBuckets())),
-      apiRequests_(prometheus::BuildCounter()
-                       .Name("modelops_api_requests_total")
-                       .Help("Kubernetes API requests by verb and HTTP code (0: transport failure).")
-                       .Register(*registry_)),
-      watchRestarts_(prometheus::BuildCounter()
-                         .Name("modelops_watch_restarts_total")
-                         .Help("Watch streams re-established, by resource.")
-                         .Register(*registry_)),
-      leader_(prometheus::BuildGauge()
-                  .Name("modelops_leader")
-                  .Help("1 while this replica reconciles: it holds the leader lease, or runs without leader election.")
-                  .Register(*registry_)
-                  .Add({})),
-      reconcileDurationAll_(reconcileDuration_.Add({}, durationBuckets())) {
-  for (const char* r : {"success", "error", "requeue_after"}) reconcileTotal_.Add({{"result", r}});
+MetricsRegistry::MetricsRegistry() : impl_(std::make_unique<Impl>()) {}
+MetricsRegistry::~MetricsRegistry() = default;
+
+std::string MetricsRegistry::render() const {
+  return prometheus::TextSerializer().Serialize(impl_->registry.Collect());
 }
 
-std::string RuntimeMetrics::render() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
+struct RuntimeMetrics::Series {
+  explicit Series(prometheus::Registry& registry)
+      : reconcileTotal(prometheus::BuildCounter()
+                           .Name("modelops_reconcile_total")
+                           .Help("Reconciles by result (success, error, requeue_after).")
+                           .Register(registry)),
+        reconcileDuration(prometheus::BuildHistogram()
+                              .Name("modelops_reconcile_duration_seconds")
+                              .Help("Time spent in one reconcile.")
+                              .Register(registry)),
+        queueDepth(prometheus::BuildGauge()
+                       .Name("modelops_workqueue_depth")
+                       .Help("Keys waiting in the work queue.")
+                       .Register(registry)
+                       .Add({})),
+        queueLatency(prometheus::BuildHistogram()
+                         .Name("modelops_workqueue_latency_seconds")
+                         .Help("Time a key waited in the work queue before a worker took it.")
+                         .Register(registry)
+                         .Add({}, durationBuckets())),
+        apiRequests(prometheus::BuildCounter()
+                        .Name("modelops_api_requests_total")
+                        .Help("Kubernetes API requests by verb and HTTP code (0: transport failure).")
+                        .Register(registry)),
+        watchRestarts(prometheus::BuildCounter()
+                          .Name("modelops_watch_restarts_total")
+                          .Help("Watch streams re-established, by resource.")
+                          .Register(registry)),
+        leader(prometheus::BuildGauge()
+                   .Name("modelops_leader")
+                   .Help("1 while this replica reconciles: it holds the leader lease, or runs without leader election.")
+                   .Register(registry)
+                   .Add({})),
+        reconcileDurationAll(reconcileDuration.Add({}, durationBuckets())) {
+    for (const char* r : {"success", "error", "requeue_after"}) reconcileTotal.Add({{"result", r}});
+  }
+  prometheus::Family<prometheus::Counter>& reconcileTotal;
+  prometheus::Family<prometheus::Histogram>& reconcileDuration;
+  prometheus::Gauge& queueDepth;
+  prometheus::Histogram& queueLatency;
+  prometheus::Family<prometheus::Counter>& apiRequests;
+  prometheus::Family<prometheus::Counter>& watchRestarts;
+  prometheus::Gauge& leader;
+  prometheus::Histogram& reconcileDurationAll;
+};
+
+RuntimeMetrics::RuntimeMetrics(std::shared_ptr<MetricsRegistry> registry)
+    : registry_(std::move(registry)), series_(std::make_unique<Series>(prometheusRegistry(*registry_))) {}
+
+RuntimeMetrics::~RuntimeMetrics() = default;
+
+std::string RuntimeMetrics::render() const { return registry_->render(); }
 
 void RuntimeMetrics::reconcileFinished(const std::string& result, double seconds) {
-  reconcileTotal_.Add({{"result", result}}).Increment();
-  reconcileDurationAll_.Observe(seconds);
+  series_->reconcileTotal.Add({{"result", result}}).Increment();
+  series_->reconcileDurationAll.Observe(seconds);
 }
 
-void RuntimeMetrics::queueDepth(std::size_t depth) { queueDepth_.Set(static_cast<double>(depth)); }
+void RuntimeMetrics::queueDepth(std::size_t depth) { series_->queueDepth.Set(static_cast<double>(depth)); }
 
-void RuntimeMetrics::queueLatency(double seconds) { queueLatency_.Observe(seconds); }
+void RuntimeMetrics::queueLatency(double seconds) { series_->queueLatency.Observe(seconds); }
 
 void RuntimeMetrics::apiRequest(const std::string& verb, int code) {
-  apiRequests_.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+  series_->apiRequests.Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
 }
 
 void RuntimeMetrics::watchRestarted(const std::string& resource) {
-  watchRestarts_.Add({{"resource", resource}}).Increment();
+  series_->watchRestarts.Add({{"resource", resource}}).Increment();
 }
 
-void RuntimeMetrics::setLeader(bool leader) { leader_.Set(leader ? 1.0 : 0.0); }
+void RuntimeMetrics::setLeader(bool leader) { series_->leader.Set(leader ? 1.0 : 0.0); }
 
 // ---- MeteredKubeClient ----
 

@@ -116,11 +116,6 @@ void WorkQueue::shutDown() {
   cv_.notify_all();
 }
 
-bool WorkQueue::shuttingDown() const {
-  std::lock_guard lock(mu_);
-  return shuttingDown_;
-}
-
 bool WorkQueue::waitForIdle(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return idle_.wait_for(lock, timeout, [&] { return processing_.empty(); });

@@ -16,7 +16,6 @@ inline constexpr std::string_view kKind = "ModelDeployment";
 inline constexpr std::string_view kListKind = "ModelDeploymentList";
 inline constexpr std::string_view kPlural = "modeldeployments";
 inline constexpr std::string_view kSingular = "modeldeployment";
-inline constexpr std::string_view kShortNames[] = {"md", "mdeploy"};
 
 // Labels on every owned object (Deployments, Services): which ModelDeployment, which revision number
 // (decimal), and which track ("stable", "canary", or an A/B variant name).

@@ -4,36 +4,34 @@
 // counts each history entry a pass adds, after the status that holds it was written, so an alert on
 // increase(...{outcome="RolledBack"}) fires once per rollback. Counts are per operator process (they start
 // at 0 after a restart, as counters do); forget() drops a deleted ModelDeployment's series.
+// The reconciler takes this interface; makeRolloutOutcomes() registers the Prometheus implementation in
+// the process's MetricsRegistry (prometheus-cpp stays out of this header).
 // Thread-safety: all members may be called from any thread.
 #pragma once
 
-#include <map>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <tuple>
 #include <vector>
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/registry.h>
-
 #include "modelops/api/model_deployment.h"
+
+namespace modelops::runtime {
+class MetricsRegistry;
+}
 
 namespace modelops::reconciler {
 
 class RolloutOutcomes {
  public:
-  explicit RolloutOutcomes(prometheus::Registry& registry);
+  virtual ~RolloutOutcomes() = default;
   // Counts the entries of `after` that `before` does not hold (history is pruned from the old end, so
   // an entry is new when no equal entry was there before).
-  void countNew(const std::string& ns, const std::string& name, const std::vector<api::HistoryEntry>& before,
-                const std::vector<api::HistoryEntry>& after);
-  void forget(const std::string& ns, const std::string& name);
-
- private:
-  prometheus::Family<prometheus::Counter>& family_;
-  std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, prometheus::Counter*> series_;  // (ns, name, outcome)
+  virtual void countNew(const std::string& ns, const std::string& name, const std::vector<api::HistoryEntry>& before,
+                        const std::vector<api::HistoryEntry>& after) = 0;
+  virtual void forget(const std::string& ns, const std::string& name) = 0;
 };
+
+// The counter above, registered in `registry` (which must outlive it).
+std::unique_ptr<RolloutOutcomes> makeRolloutOutcomes(runtime::MetricsRegistry& registry);
 
 }  // namespace modelops::reconciler

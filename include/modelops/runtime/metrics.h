@@ -1,5 +1,8 @@
-// RuntimeMetrics: the operator's Prometheus metrics, registered in one prometheus::Registry that
-// other modules share (registry()) to add their own families (rollout and analysis gauges).
+// MetricsRegistry: the metric families of one process, rendered on /metrics. Opaque to its users: the
+// prometheus-cpp registry behind it is reached only by the .cpp files that define families, through the
+// private header src/runtime/prometheus_registry.h, so no public header carries prometheus-cpp types.
+// RuntimeMetrics: the operator's own metrics, registered in a MetricsRegistry that other modules share
+// (registry()) to add their own families (rollout and analysis gauges, the measurement pool).
 //   modelops_reconcile_total{result}             counter  success | error | requeue_after
 //   modelops_reconcile_duration_seconds          histogram
 //   modelops_workqueue_depth                     gauge
@@ -10,28 +13,42 @@
 // MeteredKubeClient decorates any KubeClient and counts each call by verb and HTTP code
 // ("0" for transport failures; success codes are 200, or 201 for create).
 // Thread-safety: all members are safe to call from any thread (prometheus-cpp metrics are atomic;
-// family lookups are guarded by prometheus-cpp's own mutex).
+// family lookups and registration are guarded by prometheus-cpp's own mutexes).
 #pragma once
 
 #include <memory>
 #include <string>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 #include "modelops/kube/client.h"
 #include "modelops/runtime/work_queue.h"
 
 namespace modelops::runtime {
 
+class MetricsRegistry {
+ public:
+  MetricsRegistry();
+  ~MetricsRegistry();
+  MetricsRegistry(const MetricsRegistry&) = delete;
+  MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+
+  // The text exposition format (version 0.0.4) of every family registered.
+  std::string render() const;
+
+  struct Impl;  // defined in src/runtime/prometheus_registry.h
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 class RuntimeMetrics final : public WorkQueueObserver {
  public:
-  explicit RuntimeMetrics(std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>());
+  explicit RuntimeMetrics(std::shared_ptr<MetricsRegistry> registry = std::make_shared<MetricsRegistry>());
+  ~RuntimeMetrics() override;
+  RuntimeMetrics(const RuntimeMetrics&) = delete;
+  RuntimeMetrics& operator=(const RuntimeMetrics&) = delete;
 
-  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  MetricsRegistry& registry() const { return *registry_; }
   // The text exposition format (version 0.0.4) of everything in the registry.
   std::string render() const;
 
@@ -43,15 +60,9 @@ class RuntimeMetrics final : public WorkQueueObserver {
   void setLeader(bool leader);
 
  private:
-  std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Counter>& reconcileTotal_;
-  prometheus::Family<prometheus::Histogram>& reconcileDuration_;
-  prometheus::Gauge& queueDepth_;
-  prometheus::Histogram& queueLatency_;
-  prometheus::Family<prometheus::Counter>& apiRequests_;
-  prometheus::Family<prometheus::Counter>& watchRestarts_;
-  prometheus::Gauge& leader_;
-  prometheus::Histogram& reconcileDurationAll_;
+  struct Series;  // the prometheus-cpp families and series, in metrics.cpp
+  std::shared_ptr<MetricsRegistry> registry_;
+  std::unique_ptr<Series> series_;
 };
 
 class MeteredKubeClient final : public kube::KubeClient {

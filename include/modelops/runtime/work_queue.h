@@ -60,7 +60,6 @@ class WorkQueue {
   bool paused() const;
 
   void shutDown();
-  bool shuttingDown() const;
   // Waits (real time) until no key is processing. False when the timeout passed first.
   bool waitForIdle(std::chrono::milliseconds timeout) const;
 

@@ -155,22 +155,22 @@ int runOperator(const OperatorOptions& options) {
       },
       options.providerCredentialsRequireLabel,
       analysis::AnalysisRunner(analysis::defaultProviderFactory(options.providerLimits)));
-  reconciler::MeasurementMetrics measurementMetrics(*metrics.registry());
+  auto measurementMetrics = reconciler::makeMeasurementMetrics(metrics.registry());
   reconciler::MeasurementPoolOptions poolOptions;
-  poolOptions.observer = &measurementMetrics;
+  poolOptions.observer = measurementMetrics.get();
   poolOptions.maxInFlight = static_cast<std::size_t>(options.measurementConcurrency);
   poolOptions.maxPerProvider = static_cast<std::size_t>(options.measurementConcurrencyPerProvider);
   poolOptions.maxQueued = static_cast<std::size_t>(options.measurementQueueLength);
   reconciler::ThreadExecutor measurementThreads(poolOptions.maxInFlight);
   reconciler::MeasurementPool measurements(measurementThreads, clock, poolOptions);
   managerOptions.stopMeasurements = [&measurements](std::chrono::milliseconds grace) { measurements.shutdown(grace); };
-  reconciler::AnalysisGauges gauges(*metrics.registry());
-  reconciler::RolloutOutcomes outcomes(*metrics.registry());
+  auto gauges = reconciler::makeAnalysisGauges(metrics.registry());
+  auto outcomes = reconciler::makeRolloutOutcomes(metrics.registry());
   reconciler::ReconcilerOptions reconcilerOptions;
   reconcilerOptions.measurer = &measurer;
   reconcilerOptions.measurements = &measurements;
-  reconcilerOptions.gauges = &gauges;
-  reconcilerOptions.outcomes = &outcomes;
+  reconcilerOptions.gauges = gauges.get();
+  reconcilerOptions.outcomes = outcomes.get();
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
   runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
   measurements.setReadyCallback([&manager](const std::string& key) { manager.controller().enqueue(key); });

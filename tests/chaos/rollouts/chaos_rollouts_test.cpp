@@ -184,37 +184,40 @@ class ChaosRollouts : public OperatorTest {
 
   // Reads that survive injected errors and the outage: retried for up to 20 s.
   std::optional<Json> read(const kube::Resource& r, const std::string& name) {
-    for (auto deadline = Clock::now() + 20s; Clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+    std::optional<Json> out;
+    waitFor([&] {
       auto got = cluster().client().get(r, kNs, name);
-      if (got) return *got;
-      if (got.error().isNotFound()) return Json();
-    }
-    return std::nullopt;
+      if (got) out = *got;
+      else if (got.error().isNotFound()) out = Json();
+      return out.has_value();
+    }, 20s, 100ms);
+    return out;
   }
   std::optional<std::vector<Json>> readList(const kube::Resource& r, const std::string& selector = "") {
-    for (auto deadline = Clock::now() + 20s; Clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
-      kube::ListOptions o;
-      o.labelSelector = selector;
+    std::optional<std::vector<Json>> out;
+    kube::ListOptions o;
+    o.labelSelector = selector;
+    waitFor([&] {
       auto got = cluster().client().list(r, kNs, o);
-      if (got) return got->items;
-    }
-    return std::nullopt;
+      if (got) out = std::move(got->items);
+      return out.has_value();
+    }, 20s, 100ms);
+    return out;
   }
   void createRetry(const kube::Resource& r, const Json& object) {
     std::string last;
-    for (auto deadline = Clock::now() + 20s; Clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
-      auto made = cluster().client().create(r, kNs, object);
-      if (made || made.error().isAlreadyExists()) return;
-      last = made.error().describe();
-    }
+    bool made = waitFor([&] {
+      auto got = cluster().client().create(r, kNs, object);
+      if (got || got.error().isAlreadyExists()) return true;
+      last = got.error().describe();
+      return false;
+    }, 20s, 100ms);
+    if (made) return;
     throw std::runtime_error("create " + r.plural + " " + object["metadata"].value("name", "") + ": " + last);
   }
   void patchRetry(const kube::Resource& r, const std::string& name, const Json& patch) {
     std::string last;
-    for (auto deadline = Clock::now() + 20s; Clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
-      last = cluster().mergePatch(r, kNs, name, patch);
-      if (last.empty()) return;
-    }
+    if (waitFor([&] { return (last = cluster().mergePatch(r, kNs, name, patch)).empty(); }, 20s, 100ms)) return;
     throw std::runtime_error("patch " + r.plural + " " + name + ": " + last);
   }
 
@@ -325,7 +328,7 @@ class ChaosRollouts : public OperatorTest {
       auto d = read(res::deployments(), name);
       return d && d->is_object() && d->value("status", Json::object()).value("availableReplicas", std::int64_t{0}) > 0;
     };
-    bool controlReady = waitUntil([&] { return available("probe-ready"); }, 10s);
+    bool controlReady = waitFor([&] { return available("probe-ready"); }, 10s);
     bool supported = controlReady && !available("probe-never-ready");
     for (const auto* name : {"probe-ready", "probe-never-ready"})
       if (auto del = cluster().client().remove(res::deployments(), kNs, name); !del)
@@ -389,7 +392,7 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
   });
   // Waits until the sampler has taken n samples of pid p after `since` (seconds of the run).
   auto waitForSamples = [&](pid_t p, double since, int n) {
-    return waitUntil([&] {
+    return waitFor([&] {
       std::lock_guard lock(rssMu);
       return std::count_if(rss.begin(), rss.end(), [&](const chaos::RssSample& s) { return s.pid == p && s.seconds >= since; }) >= n;
     }, 10s);
@@ -407,7 +410,7 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
   Recorder mdRecorder(cluster().client(), res::modelDeployments(), kNs);
   Recorder routeRecorder(cluster().client(), res::httpRoutes(), kNs);
   Recorder vsRecorder(cluster().client(), res::virtualServices(), kNs);
-  ASSERT_TRUE(waitUntil([&] { return mdRecorder.synced() && routeRecorder.synced() && vsRecorder.synced(); }, 20s));
+  ASSERT_TRUE(waitFor([&] { return mdRecorder.synced() && routeRecorder.synced() && vsRecorder.synced(); }, 20s));
 
   // Setup without faults: every ModelDeployment Healthy at 1.0.0, then the baseline RSS.
   startOperatorRetry();
@@ -420,7 +423,7 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
     if (r.scenario == Scenario::AbTest) md["spec"]["strategy"] = canaryStrategy(Json::parse(R"([{"setWeight": 50}])"), gatewayRouting(r.name));
     createRetry(res::modelDeployments(), md);
   }
-  ASSERT_TRUE(waitUntil([&] {
+  ASSERT_TRUE(waitFor([&] {
     auto mds = readList(res::modelDeployments());
     if (!mds) return false;
     int healthy = 0;
@@ -525,7 +528,7 @@ TEST_F(ChaosRollouts, MixedRolloutsSurviveKillsAndApiFaults) {
       if (scaled[r.name] != 1) return false;
     return true;
   };
-  bool settled = waitUntil(settledChildren, 60s);
+  bool settled = waitFor(settledChildren, 60s);
   if (!settled) violations.push_back("children did not settle (one scaled Deployment per ModelDeployment) within 60 s");
   waitOperatorQuiet(3s, 30s);
   if (!waitForSamples(pid_.load(), now(), 5)) violations.push_back("no RSS samples of the operator at the end");

@@ -27,6 +27,7 @@
 
 #include "modelops/analysis/prometheus_provider.h"
 #include "modelops/analysis/runner.h"
+#include "fakes/wait.h"
 #include "support/process.h"
 
 namespace modelops::analysis {
@@ -87,16 +88,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Polls pred every 100 ms until it holds or the deadline passes.
-template <class Pred>
-bool pollUntil(Pred pred, milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(100));
-  }
-  return true;
-}
 
 const std::string kSuccesses =
     R"(sum by (segment) (increase(model_feedback_correct_total{model="{{model}}",version="{{version}}"}[5m])))";
@@ -151,7 +142,7 @@ class PrometheusE2E : public ::testing::Test {
           dir.file("prometheus.log"));
       httplib::Client cli("127.0.0.1", promPort);
       cli.set_connection_timeout(milliseconds(500));
-      prometheusReady = pollUntil(
+      prometheusReady = modelops::testing::waitFor(
           [&] {
             if (!prometheus->running()) return true;
             auto res = cli.Get("/-/ready");
@@ -218,12 +209,12 @@ class PrometheusE2E : public ::testing::Test {
 };
 
 TEST_F(PrometheusE2E, SegmentRegressionFailsV2AndV1Passes) {
-  ASSERT_TRUE(pollUntil([&] { return targetsUp(); }, seconds(20))) << prometheus->err();
+  ASSERT_TRUE(modelops::testing::waitFor([&] { return targetsUp(); }, seconds(20))) << prometheus->err();
   PrometheusConfig cfg;
   cfg.address = address;
   PrometheusProvider provider(cfg);
   // Let counts accumulate: twice the minimum per segment, so the verdicts are decisive.
-  const bool enough = pollUntil(
+  const bool enough = modelops::testing::waitFor(
       [&] {
         for (const char* version : {"v1", "v2"}) {
           auto [minimum, total] = trialCounts(provider, version);
@@ -297,11 +288,11 @@ TEST_F(PrometheusE2E, SegmentRegressionFailsV2AndV1Passes) {
 // its own at the same evaluation time, and a scalar (which label_replace rejects) falls back to one query
 // after another, all at the first answer's time.
 TEST_F(PrometheusE2E, QueryTogetherMatchesSeparateQueriesAtOneTime) {
-  ASSERT_TRUE(pollUntil([&] { return targetsUp(); }, seconds(20))) << prometheus->err();
+  ASSERT_TRUE(modelops::testing::waitFor([&] { return targetsUp(); }, seconds(20))) << prometheus->err();
   PrometheusConfig cfg;
   cfg.address = address;
   PrometheusProvider provider(cfg);
-  ASSERT_TRUE(pollUntil([&] { return trialCounts(provider, "v1").second > 0; }, seconds(30)));
+  ASSERT_TRUE(modelops::testing::waitFor([&] { return trialCounts(provider, "v1").second > 0; }, seconds(30)));
   const std::string successes = *renderTemplate(kSuccesses, revision("v1", "canary", 1), Escaping::PromQL);
   const std::string trials = *renderTemplate(kTrials, revision("v1", "canary", 1), Escaping::PromQL);
 

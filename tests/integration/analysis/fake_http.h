@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include "fakes/wait.h"
 
 namespace modelops::analysis::testing {
 
@@ -41,8 +42,7 @@ class FakeHttpServer {
   }
   void stop() {
     if (!thread_.joinable()) return;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    modelops::testing::waitFor([&] { return server_->is_running(); }, std::chrono::seconds(5));
     server_->stop();
     thread_.join();
   }

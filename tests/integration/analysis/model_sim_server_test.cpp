@@ -12,6 +12,7 @@
 #include "fake_http.h"
 #include "model_sim.h"
 #include "sim_server.h"
+#include "fakes/wait.h"
 
 namespace modelops::modelsim {
 namespace {
@@ -54,10 +55,7 @@ TEST(ModelSimServer, MetricsPassPromtoolCheck) {
 
 TEST(ModelSimServer, TickerGeneratesTrafficOnItsOwn) {
   RunningSim s;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (s.sim->totals().at("us-east").labeled < 100 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  modelops::testing::waitFor([&] { return s.sim->totals().at("us-east").labeled >= 100; }, std::chrono::seconds(10));
   EXPECT_GE(s.sim->totals().at("us-east").labeled, 100u);
 }
 

@@ -13,6 +13,7 @@
 #include "fake_http.h"
 #include "modelops/analysis/prometheus_provider.h"
 #include "modelops/analysis/runner.h"
+#include "fakes/wait.h"
 
 namespace modelops::analysis {
 namespace {
@@ -173,8 +174,7 @@ TEST_F(PrometheusProviderTest, CancelStopsAWaitingQuery) {
   c.readTimeout = std::chrono::milliseconds(20000);
   CancelToken cancel;
   std::thread canceller([&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (gate.waiting() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    modelops::testing::waitFor([&] { return gate.waiting() > 0; }, std::chrono::seconds(10));
     cancel.cancel();
   });
   const auto started = std::chrono::steady_clock::now();

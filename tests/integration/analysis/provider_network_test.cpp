@@ -11,6 +11,7 @@
 #include "modelops/analysis/destination_policy.h"
 #include "modelops/analysis/prometheus_provider.h"
 #include "modelops/analysis/web_provider.h"
+#include "fakes/wait.h"
 
 namespace modelops::analysis {
 namespace {
@@ -32,8 +33,7 @@ class Ipv6Server {
   }
   ~Ipv6Server() {
     if (!thread_.joinable()) return;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    modelops::testing::waitFor([&] { return server_.is_running(); }, std::chrono::seconds(5));
     server_.stop();
     thread_.join();
   }

@@ -62,7 +62,7 @@ class BadInputTest : public OperatorTest {
   }
 
   ::testing::AssertionResult checkInvalid(const BadItem& item) {
-    if (!waitUntil([&] { return phase(item.name) == "Invalid"; }, 60s))
+    if (!waitFor([&] { return phase(item.name) == "Invalid"; }, 60s))
       return ::testing::AssertionFailure() << item.name << " not Invalid; phase \"" << phase(item.name) << "\"\n"
                                            << logTail();
     auto st = status(item.name);

@@ -33,7 +33,7 @@ class ClassPrometheus {
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("ClassPrometheus: cannot bind 127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    if (!waitUntil([&] { return server_.is_running(); }, 5s, 1ms)) throw std::runtime_error("ClassPrometheus: not running");
+    if (!waitFor([&] { return server_.is_running(); }, 5s, 1ms)) throw std::runtime_error("ClassPrometheus: not running");
   }
   ~ClassPrometheus() {
     server_.stop();
@@ -119,7 +119,7 @@ TEST_F(GuardsTest, ShiftedClassDistributionRollsBackBeforeAnyLabel) {
   // The new version predicts "fox" for most inputs: Jensen-Shannon distance about 0.3 from stable.
   prometheus_.setClasses("2.0.0", {{"cat", 400}, {"dog", 300}, {"fox", 1300}});
   ASSERT_EQ(setVersion("vision", "2.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return phase("vision") == "RolledBack"; }, 60s)) << status("vision").dump(1) << logTail();
+  ASSERT_TRUE(waitFor([&] { return phase("vision") == "RolledBack"; }, 60s)) << status("vision").dump(1) << logTail();
 
   auto st = status("vision");
   EXPECT_EQ(st["stable"].value("version", ""), "1.0.0");
@@ -153,7 +153,7 @@ TEST_F(GuardsTest, MatchingClassDistributionPassesTheGuardAndKeepsTheCanary) {
   prometheus_.setClasses("2.0.0", {{"cat", 10000}, {"dog", 6000}, {"fox", 4000}});  // stable's shares
   ASSERT_EQ(setVersion("speech", "2.0.0"), "");
   // The guard passes at the first look; accuracy waits for labels, so the canary stays at 20%.
-  ASSERT_TRUE(waitUntil([&] {
+  ASSERT_TRUE(waitFor([&] {
     const Json run = guardRun(status("speech"));
     return run.is_object() && run.value("phase", "") == "Successful";
   }, 60s)) << status("speech").dump(1) << logTail();

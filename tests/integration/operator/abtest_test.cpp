@@ -33,7 +33,7 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
     auto w = httpRouteWeights(cluster().get(res::httpRoutes(), kNs, "rec"));
     return w["rec-control"] == 50 && w["rec-treatment"] == 50;
   };
-  ASSERT_TRUE(waitUntil(split, 15s)) << cluster().get(res::httpRoutes(), kNs, "rec").dump(1) << status("rec").dump(1) << logTail();
+  ASSERT_TRUE(waitFor(split, 15s)) << cluster().get(res::httpRoutes(), kNs, "rec").dump(1) << status("rec").dump(1) << logTail();
   ASSERT_TRUE(caughtUp(routes, res::httpRoutes(), "rec"));
   bool headerRule = false;
   for (const auto& v : routes.versions("rec"))
@@ -51,7 +51,7 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
     return op().scrapeMetrics().find("modelops_analysis_accuracy{metric=\"accuracy\",name=\"rec\",namespace=\"" + kNs +
                                      "\",revision=\"" + revision + "\"}") != std::string::npos;
   };
-  EXPECT_TRUE(waitUntil([&] { return accuracySeries(revisionOf["control"]) && accuracySeries(revisionOf["treatment"]); }, 15s))
+  EXPECT_TRUE(waitFor([&] { return accuracySeries(revisionOf["control"]) && accuracySeries(revisionOf["treatment"]); }, 15s))
       << op().scrapeMetrics();
   EXPECT_TRUE(deploymentFor("rec", "1.0.0").is_object());
   EXPECT_TRUE(deploymentFor("rec", "1.1.0").is_object());
@@ -64,7 +64,7 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
   EXPECT_NE(promoted->value("reason", "").find("treatment"), std::string::npos) << promoted->value("reason", "");
   EXPECT_GT(prometheus_.queries("1.0.0"), 0);
   EXPECT_GT(prometheus_.queries("1.1.0"), 0);
-  EXPECT_TRUE(waitUntil([&] {
+  EXPECT_TRUE(waitFor([&] {
     auto route = cluster().get(res::httpRoutes(), kNs, "rec");
     for (const auto& r : route["spec"]["rules"])
       if (r.value("name", "").starts_with("modelops-match-")) return false;
@@ -72,7 +72,7 @@ TEST_F(AbTest, MoreAccurateVariantWinsAndIsPromoted) {
   }, 10s)) << cluster().get(res::httpRoutes(), kNs, "rec").dump(1);
   EXPECT_EQ(replicasOf(deploymentFor("rec", "1.1.0")), 2);
   // The loser's revision is no longer run: its series is gone, the winner's stays.
-  EXPECT_TRUE(waitUntil([&] { return !accuracySeries(revisionOf["control"]) && accuracySeries(revisionOf["treatment"]); }, 10s))
+  EXPECT_TRUE(waitFor([&] { return !accuracySeries(revisionOf["control"]) && accuracySeries(revisionOf["treatment"]); }, 10s))
       << op().scrapeMetrics();
   EXPECT_FALSE(eventsWithReason("rec", "Promoted").empty());
 }

@@ -13,6 +13,32 @@ Json stepsWithAnalysis() {
 
 using CanaryTest = OperatorTest;
 
+// The operator's writes since a rollout started, in the server's order. The audit names no object on a
+// create (a POST to the collection), so the canary is the Deployment other than `stableName` that the
+// operator changed after creating one: its last change (the scale-down patch or the delete) must come
+// after the last change of the route, and the route must have changed after the canary was created.
+void expectRouteRevertedBeforeCanaryShrank(const std::vector<devserver::AuditRecord>& writes,
+                                           const std::string& stableName) {
+  std::uint64_t created = 0, lastRoute = 0, lastCanaryChange = 0;
+  std::string canaryName;
+  for (const auto& r : writes) {
+    if (!r.changed) continue;
+    if (r.resource == "deployments" && r.verb == "create" && !created) created = r.seq;
+    if (!created) continue;
+    if (r.resource == "httproutes") lastRoute = r.seq;
+    if (r.resource == "deployments" && r.subresource.empty() && r.verb != "create" && r.name != stableName) {
+      EXPECT_TRUE(canaryName.empty() || canaryName == r.name) << "two canaries:\n" << describe(writes);
+      canaryName = r.name;
+      lastCanaryChange = r.seq;
+    }
+  }
+  ASSERT_NE(created, 0u) << "no canary Deployment created:\n" << describe(writes);
+  ASSERT_NE(lastCanaryChange, 0u) << "the canary was never scaled down or deleted:\n" << describe(writes);
+  ASSERT_NE(lastRoute, 0u) << "the route never changed after the canary existed:\n" << describe(writes);
+  EXPECT_LT(lastRoute, lastCanaryChange) << "canary " << canaryName << " shrank before the route was reverted:\n"
+                                         << describe(writes);
+}
+
 TEST_F(CanaryTest, GatewayApiCanaryStepsToPromotionAndScalesDownOldRevision) {
   prometheus_.set("1.0.0", 990, 1000);
   prometheus_.set("2.0.0", 985, 1000);
@@ -63,7 +89,7 @@ TEST_F(CanaryTest, GatewayApiCanaryStepsToPromotionAndScalesDownOldRevision) {
   // The new revision serves with every replica; the old one is scaled to 0 after scaleDownDelaySeconds.
   auto fresh = deploymentFor("fraud", "2.0.0");
   EXPECT_EQ(replicasOf(fresh), 2);
-  EXPECT_TRUE(waitUntil([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s))
+  EXPECT_TRUE(waitFor([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s))
       << cluster().get(res::deployments(), kNs, oldName).dump(1);
   auto stableSvc = cluster().get(res::services(), kNs, "fraud-stable");
   EXPECT_EQ(stableSvc["spec"]["selector"].value("modelops.dev/revision-hash", ""),
@@ -98,7 +124,7 @@ TEST_F(CanaryTest, IstioCanaryStepsToPromotion) {
   EXPECT_EQ(vs["spec"]["hosts"], before["spec"]["hosts"]);
   auto st = status("ranker");
   ASSERT_NE(findHistory(st, "2.0.0", "Promoted"), nullptr) << st.dump(1);
-  EXPECT_TRUE(waitUntil([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s));
+  EXPECT_TRUE(waitFor([&] { return replicasOf(cluster().get(res::deployments(), kNs, oldName)) <= 0; }, 10s));
   EXPECT_EQ(replicasOf(deploymentFor("ranker", "2.0.0")), 2);
 }
 
@@ -116,16 +142,16 @@ TEST_F(CanaryTest, ReplicaRatioModeCarriesWeightInReplicaCounts) {
     auto s = status("scorer");
     return s.contains("canary") ? s["canary"].value("weight", std::int64_t{-1}) : std::int64_t{-1};
   };
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(3, 1) && canaryWeight() == 25; }, 10s))
+  EXPECT_TRUE(waitFor([&] { return counts() == std::pair<std::int64_t, std::int64_t>(3, 1) && canaryWeight() == 25; }, 10s))
       << counts().first << "/" << counts().second << "\n" << status("scorer").dump(1);
   auto st = status("scorer");
   EXPECT_EQ(st["canary"].value("weight", 0), 25);
   EXPECT_NE(st.value("message", "").find("approximated by 1/4 pods (25%)"), std::string::npos) << st.value("message", "");
   // 50%: two and two.
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(2, 2); }, 10s))
+  EXPECT_TRUE(waitFor([&] { return counts() == std::pair<std::int64_t, std::int64_t>(2, 2); }, 10s))
       << counts().first << "/" << counts().second << "\n" << status("scorer").dump(1);
   ASSERT_TRUE(waitHealthyAt("scorer", "2.0.0"));
-  EXPECT_TRUE(waitUntil([&] { return counts() == std::pair<std::int64_t, std::int64_t>(0, 4); }, 10s))
+  EXPECT_TRUE(waitFor([&] { return counts() == std::pair<std::int64_t, std::int64_t>(0, 4); }, 10s))
       << counts().first << "/" << counts().second;
   EXPECT_TRUE(cluster().list(res::httpRoutes(), kNs).empty());
 }
@@ -141,8 +167,10 @@ TEST_F(CanaryTest, FailedAnalysisRollsBackWithMeasuredValues) {
   startOperator();
   ASSERT_TRUE(waitHealthyAt("churn", "1.0.0"));
   WatchRecorder routes(cluster().client(), res::httpRoutes(), kNs);
+  const std::string stableName = deploymentFor("churn", "1.0.0")["metadata"].value("name", "");
+  const auto beforeRollout = lastSeq(cluster().server().audit());
   ASSERT_EQ(setVersion("churn", "2.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return phase("churn") == "RolledBack"; }, 30s)) << status("churn").dump(1) << logTail();
+  ASSERT_TRUE(waitFor([&] { return phase("churn") == "RolledBack"; }, 30s)) << status("churn").dump(1) << logTail();
   ASSERT_TRUE(caughtUp(routes, res::httpRoutes(), "churn"));
 
   auto st = status("churn");
@@ -178,15 +206,9 @@ TEST_F(CanaryTest, FailedAnalysisRollsBackWithMeasuredValues) {
   EXPECT_TRUE(canary.is_null() || replicasOf(canary) == 0) << canary.dump(1);
   EXPECT_EQ(replicasOf(deploymentFor("churn", "1.0.0")), 2);
 
-  // Traffic left the canary before its pods did: the route write precedes the scale-down.
-  if (!canary.is_null()) {
-    std::uint64_t lastRoute = 0, lastScale = 0;
-    for (const auto& r : operatorWrites(cluster().server().audit())) {
-      if (r.resource == "httproutes" && r.changed) lastRoute = r.seq;
-      if (r.resource == "deployments" && r.name == canary["metadata"].value("name", "") && r.changed) lastScale = r.seq;
-    }
-    EXPECT_LT(lastRoute, lastScale) << describe(operatorWrites(cluster().server().audit()));
-  }
+  // Traffic left the canary before its pods did: judged from the dev server's audit, which keeps the
+  // canary's create and its scale-down or delete even when the Deployment is gone by now.
+  expectRouteRevertedBeforeCanaryShrank(operatorWrites(cluster().server().audit(), beforeRollout), stableName);
   auto warnings = eventsWithReason("churn", "RolledBack");
   ASSERT_FALSE(warnings.empty());
   EXPECT_EQ(warnings[0].value("type", ""), "Warning");

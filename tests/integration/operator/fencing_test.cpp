@@ -71,11 +71,11 @@ TEST_F(FencingTest, FrozenLeaderWritesNothingAfterTheNewLeaderAcquires) {
     return line.starts_with("POST /apis/apps/v1/namespaces/default/deployments ");
   });
   ASSERT_EQ(setVersion("fence", "2.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return proxy.held() > 0; }, 10s)) << "op-a never created the canary:\n" << a->logs();
+  ASSERT_TRUE(waitFor([&] { return proxy.held() > 0; }, 10s)) << "op-a never created the canary:\n" << a->logs();
   ASSERT_FALSE(deploymentFor("fence", "2.0.0").is_null());
   a->process().signal(SIGSTOP);
 
-  ASSERT_TRUE(waitUntil([&] { return leaseHolder(cluster()) == "op-b"; }, 15s)) << b->logs();
+  ASSERT_TRUE(waitFor([&] { return leaseHolder(cluster()) == "op-b"; }, 15s)) << b->logs();
   std::uint64_t acquiredAt = 0;
   for (const auto& r : cluster().server().audit().records())
     if (byReplica(r, "op-b") && r.resource == "leases" && isWrite(r) && r.code / 100 == 2) acquiredAt = r.seq;
@@ -83,7 +83,7 @@ TEST_F(FencingTest, FrozenLeaderWritesNothingAfterTheNewLeaderAcquires) {
 
   // The new leader carries the rollout on; the test changes it once more.
   ASSERT_EQ(setVersion("fence", "3.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return !deploymentFor("fence", "3.0.0").is_null(); }, 15s)) << b->logs();
+  ASSERT_TRUE(waitFor([&] { return !deploymentFor("fence", "3.0.0").is_null(); }, 15s)) << b->logs();
 
   proxy.release();
   a->process().signal(SIGCONT);

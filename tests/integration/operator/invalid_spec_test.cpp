@@ -17,7 +17,7 @@ TEST_F(InvalidSpecTest, InvalidSpecIsReportedAndWorkloadsAreLeftAlone) {
   startOperator();
   ASSERT_TRUE(waitHealthyAt("bad", "1.0.0"));
   ASSERT_TRUE(waitHealthyAt("good", "1.0.0"));
-  ASSERT_TRUE(waitUntil([&] { return httpRouteWeights(cluster().get(res::httpRoutes(), kNs, "bad"))["bad-stable"] == 100; }, 10s));
+  ASSERT_TRUE(waitFor([&] { return httpRouteWeights(cluster().get(res::httpRoutes(), kNs, "bad"))["bad-stable"] == 100; }, 10s));
   ASSERT_TRUE(waitOperatorQuiet(1000ms, 10s));
   auto deploymentsBefore = deploymentsOf("bad");
   auto routeBefore = cluster().get(res::httpRoutes(), kNs, "bad");
@@ -29,7 +29,7 @@ TEST_F(InvalidSpecTest, InvalidSpecIsReportedAndWorkloadsAreLeftAlone) {
                                   {{"spec", {{"model", {{"version", "2.0.0"}}},
                                              {"strategy", {{"canary", {{"steps", Json::parse(R"([{"setWeight": 10}, {"analysis": {}}])")}}}}}}}});
   ASSERT_EQ(err, "");
-  ASSERT_TRUE(waitUntil([&] { return phase("bad") == "Invalid"; }, 15s)) << status("bad").dump(1) << logTail();
+  ASSERT_TRUE(waitFor([&] { return phase("bad") == "Invalid"; }, 15s)) << status("bad").dump(1) << logTail();
   auto st = status("bad");
   auto invalid = findCondition(st, "InvalidSpec");
   ASSERT_NE(invalid, nullptr) << st.dump(1);

@@ -27,7 +27,7 @@ bool isLeader(OperatorProcess& p) { return p.logContains("\"msg\":\"became leade
 TEST_F(LeaderElectionTest, OneLeaderReconcilesAndFailsOverOnKillAndTerm) {
   auto a = std::make_unique<OperatorProcess>(cluster(), electionArgs("op-a"));
   auto b = std::make_unique<OperatorProcess>(cluster(), electionArgs("op-b"));
-  ASSERT_TRUE(waitUntil([&] { return isLeader(*a) || isLeader(*b); }, 15s)) << a->logs() << b->logs();
+  ASSERT_TRUE(waitFor([&] { return isLeader(*a) || isLeader(*b); }, 15s)) << a->logs() << b->logs();
   auto& leader = isLeader(*a) ? a : b;
   auto& standby = isLeader(*a) ? b : a;
   const std::string leaderId = &leader == &a ? "op-a" : "op-b";

@@ -54,7 +54,7 @@ TEST_F(MonitoringOutageTest, RefusingPrometheusNeverRollsProductionBack) {
   ASSERT_EQ(status("outage").value("lastGoodRevision", std::int64_t{0}), 1) << "1.0.0 must be a rollback target";
 
   // Twice consecutiveErrorLimit (4) failed measurements, one a second (or, before the fix, a degradation).
-  ASSERT_TRUE(waitUntil([&] {
+  ASSERT_TRUE(waitFor([&] {
     auto s = status("outage");
     const Json analysis = s.value("analysis", Json::object());
     return s.value("phase", "") != "Healthy" || analysis.value("consecutiveErrors", std::int64_t{0}) >= 8;

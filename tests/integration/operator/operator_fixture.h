@@ -20,7 +20,6 @@
 
 #include "support/cluster.h"
 #include "support/fake_prometheus.h"
-#include "support/wait.h"
 
 namespace modelops::itest {
 
@@ -179,7 +178,7 @@ class OperatorTest : public ::testing::Test {
   // Waits until the ModelDeployment is `phase` with stable version `version`; prints the status otherwise.
   ::testing::AssertionResult waitHealthyAt(const std::string& name, const std::string& version,
                                            std::chrono::milliseconds timeout = 30s, const std::string& want = "Healthy") {
-    if (waitUntil([&] { return phase(name) == want && stableVersion(name) == version && !status(name).contains("canary"); }, timeout))
+    if (waitFor([&] { return phase(name) == want && stableVersion(name) == version && !status(name).contains("canary"); }, timeout))
       return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << name << " not " << want << " at " << version << "; status: " << status(name).dump(1)
                                          << "\noperator log tail:\n" << logTail();
@@ -211,7 +210,7 @@ class OperatorTest : public ::testing::Test {
   // Events about `name` with this reason (waits up to `timeout` for at least one).
   std::vector<Json> eventsWithReason(const std::string& name, const std::string& reason, std::chrono::milliseconds timeout = 5s) {
     std::vector<Json> out;
-    waitUntil([&] {
+    waitFor([&] {
       out.clear();
       for (const auto& e : cluster_->eventsFor(kNs, name))
         if (e.value("reason", "") == reason) out.push_back(e);
@@ -236,7 +235,7 @@ class OperatorTest : public ::testing::Test {
     double before = op_->reconciles();
     auto err = cluster_->mergePatch(res::modelDeployments(), kNs, name, {{"metadata", {{"labels", {{"itest/touch", value}}}}}});
     if (!err.empty()) return ::testing::AssertionFailure() << err;
-    if (waitUntil([&] { return op_->reconciles() > before; }, 10s)) return ::testing::AssertionSuccess();
+    if (waitFor([&] { return op_->reconciles() > before; }, 10s)) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << "no reconcile after touching " << name;
   }
 
@@ -244,7 +243,7 @@ class OperatorTest : public ::testing::Test {
   bool waitOperatorQuiet(std::chrono::milliseconds quiet, std::chrono::milliseconds timeout) {
     auto count = operatorWrites(cluster_->server().audit()).size();
     auto since = std::chrono::steady_clock::now();
-    return waitUntil([&] {
+    return waitFor([&] {
       auto now = operatorWrites(cluster_->server().audit()).size();
       if (now != count) {
         count = now;

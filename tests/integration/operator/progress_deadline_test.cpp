@@ -32,7 +32,7 @@ TEST_F(ProgressDeadlineTest, CanaryNeverAvailableRollsBackAfterTheDeadline) {
                                    {{"model", {{"version", "2.0.0"}, {"uri", "s3://models/stuck/2.0.0"}}},
                                     {"template", {{"metadata", {{"annotations", {{"devserver.modelops.dev/never-ready", "true"}}}}}}}}}}),
             "");
-  ASSERT_TRUE(waitUntil([&] { return phase("stuck") == "RolledBack"; }, 30s)) << status("stuck").dump(1) << logTail();
+  ASSERT_TRUE(waitFor([&] { return phase("stuck") == "RolledBack"; }, 30s)) << status("stuck").dump(1) << logTail();
   const auto tookMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changedAt);
 
   // The canary existed, carried the annotation in its pod template and never had a pod available.
@@ -76,7 +76,7 @@ TEST_F(ProgressDeadlineTest, CanaryNeverAvailableRollsBackAfterTheDeadline) {
   EXPECT_EQ(route["spec"]["rules"][1]["backendRefs"][0].value("name", ""), "admin-ui");
 
   // The canary is scaled down; the stable Deployment was never written by the operator and still serves.
-  EXPECT_TRUE(waitUntil([&] { return replicasOf(deploymentFor("stuck", "2.0.0")) <= 0; }, 10s))
+  EXPECT_TRUE(waitFor([&] { return replicasOf(deploymentFor("stuck", "2.0.0")) <= 0; }, 10s))
       << deploymentFor("stuck", "2.0.0").dump(1);
   std::vector<devserver::AuditRecord> stableWrites;
   for (const auto& r : operatorWrites(cluster().server().audit(), seqBefore))

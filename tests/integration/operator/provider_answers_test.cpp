@@ -55,7 +55,7 @@ class ScriptedEndpoint {
     if (port_ <= 0) throw std::runtime_error("ScriptedEndpoint: cannot bind " + host_);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until the accept loop runs: wait for it, so the destructor always ends it.
-    if (!waitUntil([&] { return server_.is_running(); }, 5s, 1ms)) throw std::runtime_error("ScriptedEndpoint: not running");
+    if (!waitFor([&] { return server_.is_running(); }, 5s, 1ms)) throw std::runtime_error("ScriptedEndpoint: not running");
   }
   ~ScriptedEndpoint() {
     server_.stop();
@@ -169,7 +169,7 @@ class ProviderAnswers : public OperatorTest {
         auto st = m.is_object() ? m.value("status", Json::object()) : Json::object();
         return st.value("phase", "") == "Healthy" && st.contains("stable") && st["stable"].value("version", "") == "1.0.0";
       };
-      if (!waitUntil(healthy, 30s))
+      if (!waitFor(healthy, 30s))
         return ::testing::AssertionFailure() << name << " not Healthy at 1.0.0: " << statusText(ns, name) << "\n" << logTail();
       auto err = cluster().mergePatch(res::modelDeployments(), ns, name,
                                       {{"spec", {{"model", {{"version", "2.0.0"}, {"uri", "s3://models/" + name + "/2.0.0"}}}}}});
@@ -211,7 +211,7 @@ TEST_F(ProviderAnswers, AnInternalPageNeverReachesStatusConditionsOrEvents) {
   ASSERT_TRUE(startCanaries(kNs, names));
   for (const auto& c : cases) {
     // Two errors in a row abort the analysis: the canary is rolled back with the error as the reason.
-    EXPECT_TRUE(waitUntil([&] { return phase(c.name) == "RolledBack"; }, 30s))
+    EXPECT_TRUE(waitFor([&] { return phase(c.name) == "RolledBack"; }, 30s))
         << c.name << ": " << status(c.name).dump(1) << "\n" << logTail();
     EXPECT_GE(internal.requestsTo("/" + c.name).size(), 2u) << c.name;
     const auto text = status(c.name).dump();
@@ -251,7 +251,7 @@ TEST_F(ProviderAnswers, DeniedDestinationsAreNeverContacted) {
   startOperator({"--provider-deny=127.0.0.2/32"});
   ASSERT_TRUE(startCanaries(kNs, names));
   for (const auto& [name, metric] : denied) {
-    EXPECT_TRUE(waitUntil([&] { return phase(name) == "RolledBack"; }, 30s)) << name << ": " << status(name).dump(1);
+    EXPECT_TRUE(waitFor([&] { return phase(name) == "RolledBack"; }, 30s)) << name << ": " << status(name).dump(1);
     const auto text = status(name).dump();
     EXPECT_NE(text.find("DestinationDenied"), std::string::npos) << name << ": " << text;
   }
@@ -299,7 +299,7 @@ class HugeProviderErrors : public ProviderAnswers {
                                                                        {"four-mib", fourMiBClass}};
     // Two answers each, so the operator has written such a verdict and then reconciled again after it.
     for (const auto& [name, want] : expected)
-      ASSERT_TRUE(waitUntil([&] {
+      ASSERT_TRUE(waitFor([&] {
         return statusText(hugeNs_, name).find(want) != std::string::npos && backend.requestsTo("/" + name).size() >= 2;
       }, 30s)) << name << ": " << statusText(hugeNs_, name) << "\n" << logTail();
     expectBystanderReconciledPromptly();
@@ -315,7 +315,7 @@ class HugeProviderErrors : public ProviderAnswers {
 
   // The bystander's version change gets its canary Deployment within 5 s.
   void expectBystanderReconciledPromptly() {
-    ASSERT_TRUE(waitUntil([&] { return phaseOf(otherNs_, "bystander") == "Healthy"; }, 30s)) << statusText(otherNs_, "bystander");
+    ASSERT_TRUE(waitFor([&] { return phaseOf(otherNs_, "bystander") == "Healthy"; }, 30s)) << statusText(otherNs_, "bystander");
     auto changed = std::chrono::steady_clock::now();
     ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), otherNs_, "bystander",
                                    {{"spec", {{"model", {{"version", "2.0.0"}, {"uri", "s3://models/bystander/2.0.0"}}}}}}),
@@ -327,7 +327,7 @@ class HugeProviderErrors : public ProviderAnswers {
             if (e.value("name", "") == "MODEL_VERSION" && e.value("value", "") == "2.0.0") return true;
       return false;
     };
-    EXPECT_TRUE(waitUntil(canaryCreated, 5s, 20ms)) << "the bystander's canary Deployment was not created within 5 s\n"
+    EXPECT_TRUE(waitFor(canaryCreated, 5s, 20ms)) << "the bystander's canary Deployment was not created within 5 s\n"
                                                     << logTail();
     RecordProperty("bystanderCanaryMs", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                              std::chrono::steady_clock::now() - changed).count()));
@@ -381,11 +381,11 @@ TEST_F(ProviderAnswers, OnlyOptedInCredentialsReachTheProvider) {
       if (s.authorization == authorization) return true;
     return false;
   };
-  EXPECT_TRUE(waitUntil([&] { return carries("/bearer", "Bearer opted-in-token-9e2b"); }, 30s)) << logTail();
-  EXPECT_TRUE(waitUntil([&] { return carries("/basic", "Basic bW9kZWxvcHM6cHctNWE3"); }, 30s))
+  EXPECT_TRUE(waitFor([&] { return carries("/bearer", "Bearer opted-in-token-9e2b"); }, 30s)) << logTail();
+  EXPECT_TRUE(waitFor([&] { return carries("/basic", "Basic bW9kZWxvcHM6cHctNWE3"); }, 30s))
       << logTail();
   // Several measurements of the unlabelled one have been refused by now (an Error each, monitoring goes on).
-  EXPECT_TRUE(waitUntil([&] {
+  EXPECT_TRUE(waitFor([&] {
     auto st = status("steals");
     return st.contains("analysis") && st["analysis"].value("consecutiveErrors", std::int64_t{0}) >= 3;
   }, 30s)) << status("steals").dump(1);

@@ -34,7 +34,7 @@ class ProviderSecretsTest : public OperatorTest {
   // The newest monitoring run of `name` ("phase: message"), waiting until one exists.
   std::string firstRun(const std::string& name) {
     std::string out;
-    waitUntil([&] {
+    waitFor([&] {
       auto st = status(name);
       if (!st.contains("analysis") || st["analysis"].value("runs", Json::array()).empty()) return false;
       const auto& run = st["analysis"]["runs"][0];
@@ -73,7 +73,7 @@ TEST_F(ProviderSecretsTest, OnlyOptedInSecretsAreUsedAndRefusalsDoNotRevealExist
   ASSERT_EQ(cluster().mergePatch(res::secrets(), kNs, "unlabelled",
                                  {{"metadata", {{"labels", {{"modelops.dev/provider-credentials", "true"}}}}}}),
             "");
-  EXPECT_TRUE(waitUntil([&] { return firstRun("uses-unlabelled").rfind("Successful: ", 0) == 0; }, 30s))
+  EXPECT_TRUE(waitFor([&] { return firstRun("uses-unlabelled").rfind("Successful: ", 0) == 0; }, 30s))
       << firstRun("uses-unlabelled");
 }
 

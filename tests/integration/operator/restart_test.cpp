@@ -111,7 +111,7 @@ TEST_F(RestartTest, SigkilledOperatorResumesAtTheSameStepAndEndsInTheSameState) 
       startOperator();
     }
     SCOPED_TRACE(killAt >= 0 ? "killed at stage " + stageOf(atKill) : std::string("no kill"));
-    ASSERT_TRUE(waitUntil([&] { return settled(name, oldName); }, 30s))
+    ASSERT_TRUE(waitFor([&] { return settled(name, oldName); }, 30s))
         << status(name).dump(1) << "\n" << logTail();
     if (i == 0) referenceDuration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changedAt);
     EXPECT_EQ(revisionMismatch(name), "");

@@ -17,7 +17,7 @@ class RouteMissingTest : public OperatorTest {
     return findCondition(status_, "TrafficRoutingReady");
   }
   ::testing::AssertionResult waitRouting(const std::string& name, const std::string& value, const std::string& reason) {
-    bool ok = waitUntil([&] {
+    bool ok = waitFor([&] {
       const auto* c = routingCondition(name);
       return c && c->value("status", "") == value && c->value("reason", "") == reason;
     }, 20s);
@@ -58,7 +58,7 @@ TEST_F(RouteMissingTest, MissingRouteIsInStatusAndEndsStatusWait) {
 TEST_F(RouteMissingTest, MissingRouteKindIsNamed) {
   auto removed = cluster().client().remove(res::customResourceDefinitions(), "", "httproutes.gateway.networking.k8s.io");
   ASSERT_TRUE(removed) << removed.error().describe();
-  ASSERT_TRUE(waitUntil([&] { return !cluster().client().list(res::httpRoutes(), kNs).ok(); }, 10s));
+  ASSERT_TRUE(waitFor([&] { return !cluster().client().list(res::httpRoutes(), kNs).ok(); }, 10s));
   cluster().create(res::modelDeployments(), kNs, routed("fraud"));
   startOperator();
   ASSERT_TRUE(waitRouting("fraud", "False", "RouteKindNotInstalled"));

@@ -40,7 +40,7 @@ class RouteNamespaceTest : public OperatorTest {
   }
   // Waits for TrafficRoutingReady with this status and reason; the status on failure.
   ::testing::AssertionResult waitRouting(const std::string& ns, const std::string& value, const std::string& reason) {
-    bool ok = waitUntil([&] {
+    bool ok = waitFor([&] {
       auto st = statusIn(ns);
       const auto* c = findCondition(st, "TrafficRoutingReady");
       return c && c->value("status", "") == value && c->value("reason", "") == reason;
@@ -72,7 +72,7 @@ TEST_F(RouteNamespaceTest, AnotherNamespacesRouteIsNotTakenOver) {
   cluster().create(res::modelDeployments(), kTeamA, payments(kTeamA, kTeamB));
   startOperator();
   // Whichever comes first: the route rewritten (the bug: team-a's Services at 100 / 0) or the refusal.
-  waitUntil([&] {
+  waitFor([&] {
     return backendRefs(kTeamB) != stored || findCondition(statusIn(kTeamA), "TrafficRoutingReady") != nullptr;
   }, 20s);
   EXPECT_EQ(backendRefs(kTeamB), stored) << "team-b's route was taken over";
@@ -84,7 +84,7 @@ TEST_F(RouteNamespaceTest, AnotherNamespacesRouteIsNotTakenOver) {
             "team-a (annotation modelops.dev/allowed-namespaces on the route)");
   EXPECT_EQ(backendRefs(kTeamB), stored);
   EXPECT_EQ(operatorRouteWrites(), 0u) << describe(operatorWrites(cluster().server().audit()));
-  bool warned = waitUntil([&] {
+  bool warned = waitFor([&] {
     for (const auto& e : cluster().eventsFor(kTeamA, "payments"))
       if (e.value("reason", "") == "TrafficRoutingFailed" &&
           e.value("message", "").starts_with("HTTPRoute team-b/payments is in another namespace"))
@@ -115,7 +115,7 @@ TEST_F(RouteNamespaceTest, GrantedRouteKeepsTheOtherBackendsAndSplitsWhatTheyLea
   cluster().create(res::modelDeployments(), kTeamA, payments(kTeamA, kTeamB));
   startOperator();
   ASSERT_TRUE(waitRouting(kTeamA, "True", "WeightsWritten"));
-  EXPECT_TRUE(waitUntil([&] { return statusIn(kTeamA).value("phase", "") == "Healthy"; }, 20s)) << statusIn(kTeamA).dump(1);
+  EXPECT_TRUE(waitFor([&] { return statusIn(kTeamA).value("phase", "") == "Healthy"; }, 20s)) << statusIn(kTeamA).dump(1);
   auto refs = backendRefs(kTeamB);
   ASSERT_EQ(refs.size(), 4u) << refs.dump();
   EXPECT_EQ(refs[0], stored[0]);
@@ -131,12 +131,12 @@ TEST_F(RouteNamespaceTest, SameNamespaceCanaryMovesOnlyItsOwnBackends) {
   cluster().create(res::modelDeployments(), kTeamA,
                    payments(kTeamA, kTeamA, Json::parse(R"([{"setWeight": 25}, {"pause": {}}])")));
   startOperator();
-  ASSERT_TRUE(waitUntil([&] { return statusIn(kTeamA).value("phase", "") == "Healthy"; }, 20s)) << statusIn(kTeamA).dump(1);
+  ASSERT_TRUE(waitFor([&] { return statusIn(kTeamA).value("phase", "") == "Healthy"; }, 20s)) << statusIn(kTeamA).dump(1);
   ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), kTeamA, "payments",
                                  {{"spec", {{"model", {{"version", "2.0"}, {"uri", "s3://models/payments/2.0"}}}}}}),
             "");
   // Paused at 25%: 25% of the 40 that legacy leaves.
-  ASSERT_TRUE(waitUntil([&] { return statusIn(kTeamA).value("phase", "") == "Paused"; }, 20s)) << statusIn(kTeamA).dump(1);
+  ASSERT_TRUE(waitFor([&] { return statusIn(kTeamA).value("phase", "") == "Paused"; }, 20s)) << statusIn(kTeamA).dump(1);
   auto refs = backendRefs(kTeamA);
   ASSERT_EQ(refs.size(), 3u) << refs.dump();
   EXPECT_EQ(refs[0], stored[0]) << "the user's backend keeps its place, fields and weight";

@@ -70,9 +70,9 @@ TEST_F(MeasurementsOffTheWorkers, HungProvidersDoNotDelayOtherModelDeployments) 
   cluster().create(res::modelDeployments(), kSlowNs, inNamespace(monitoredModel("slow-a", hung.url()), kSlowNs));
   cluster().create(res::modelDeployments(), kSlowNs, inNamespace(monitoredModel("slow-b", trickle.url()), kSlowNs));
   startOperator({"--workers=2"});
-  ASSERT_TRUE(waitUntil([&] { return phaseIn(kFastNs, "fast") == "Healthy"; }, 30s)) << logTail();
+  ASSERT_TRUE(waitFor([&] { return phaseIn(kFastNs, "fast") == "Healthy"; }, 30s)) << logTail();
   // Both slow ModelDeployments are Healthy and their monitoring measurements hang in the provider.
-  ASSERT_TRUE(waitUntil([&] { return hung.accepted() >= 1 && trickle.accepted() >= 1; }, 30s))
+  ASSERT_TRUE(waitFor([&] { return hung.accepted() >= 1 && trickle.accepted() >= 1; }, 30s))
       << "accepted " << hung.accepted() << " + " << trickle.accepted() << "; slow-a " << phaseIn(kSlowNs, "slow-a")
       << "\n" << logTail();
 
@@ -80,7 +80,7 @@ TEST_F(MeasurementsOffTheWorkers, HungProvidersDoNotDelayOtherModelDeployments) 
   ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), kFastNs, "fast",
                                  {{"spec", {{"model", {{"version", "2.0.0"}, {"uri", "s3://models/fast/2.0.0"}}}}}}),
             "");
-  bool created = waitUntil([&] { return hasDeploymentFor(kFastNs, "fast", "2.0.0"); }, 5s, 20ms);
+  bool created = waitFor([&] { return hasDeploymentFor(kFastNs, "fast", "2.0.0"); }, 5s, 20ms);
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changed);
   EXPECT_TRUE(created) << "the canary Deployment of fast 2.0.0 was not created within 5 s while two measurements hung\n"
                        << logTail();
@@ -117,11 +117,11 @@ TEST_F(MeasurementsOffTheWorkers, AnEndlessResponseBodyDoesNotGrowTheOperator) {
   MisbehavingProvider endless(MisbehavingProvider::Mode::EndlessBody);
   cluster().create(res::modelDeployments(), kSlowNs, inNamespace(monitoredModel("endless", endless.url()), kSlowNs));
   startOperator();
-  ASSERT_TRUE(waitUntil([&] { return endless.accepted() >= 1; }, 30s)) << logTail();
+  ASSERT_TRUE(waitFor([&] { return endless.accepted() >= 1; }, 30s)) << logTail();
   // Sample the RSS while the provider streams, for 10 s or until it sent 512 MiB.
   long peak = 0;
   auto started = std::chrono::steady_clock::now();
-  waitUntil(
+  waitFor(
       [&] {
         peak = std::max(peak, rssKiB(op().process().pid()));
         return endless.bytesSent() > (512LL << 20) || std::chrono::steady_clock::now() - started > 10s;

@@ -18,12 +18,12 @@ TEST_F(WritesTest, OperatorNeverWritesModelDeploymentSpec) {
   ASSERT_TRUE(waitHealthyAt("spam", "1.0.0"));
   // Rollout of 2.0.0 held by an indefinite pause, aborted by request; then 3.0.0 promoted by request.
   ASSERT_EQ(setVersion("spam", "2.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return phase("spam") == "Paused"; }, 20s)) << status("spam").dump(1);
+  ASSERT_TRUE(waitFor([&] { return phase("spam") == "Paused"; }, 20s)) << status("spam").dump(1);
   ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), kNs, "spam",
                                  {{"metadata", {{"annotations", {{"modelops.dev/action", "abort"}, {"modelops.dev/action-id", "a1"}}}}}}), "");
-  ASSERT_TRUE(waitUntil([&] { return phase("spam") == "RolledBack"; }, 20s)) << status("spam").dump(1);
+  ASSERT_TRUE(waitFor([&] { return phase("spam") == "RolledBack"; }, 20s)) << status("spam").dump(1);
   ASSERT_EQ(setVersion("spam", "3.0.0"), "");
-  ASSERT_TRUE(waitUntil([&] { return phase("spam") == "Paused"; }, 20s)) << status("spam").dump(1);
+  ASSERT_TRUE(waitFor([&] { return phase("spam") == "Paused"; }, 20s)) << status("spam").dump(1);
   ASSERT_EQ(cluster().mergePatch(res::modelDeployments(), kNs, "spam",
                                  {{"metadata", {{"annotations", {{"modelops.dev/action", "promote"}, {"modelops.dev/action-id", "p1"}}}}}}), "");
   ASSERT_TRUE(waitHealthyAt("spam", "3.0.0"));
@@ -58,7 +58,7 @@ TEST_F(WritesTest, NoOpReconcileMakesZeroWrites) {
   ASSERT_EQ(setVersion("ratio", "2.0.0"), "");
   ASSERT_TRUE(waitHealthyAt("gw", "2.0.0"));
   ASSERT_TRUE(waitHealthyAt("ratio", "2.0.0"));
-  ASSERT_TRUE(waitUntil([&] { return replicasOf(deploymentFor("gw", "1.0.0")) == 0 && replicasOf(deploymentFor("ratio", "1.0.0")) == 0; }, 10s));
+  ASSERT_TRUE(waitFor([&] { return replicasOf(deploymentFor("gw", "1.0.0")) == 0 && replicasOf(deploymentFor("ratio", "1.0.0")) == 0; }, 10s));
   ASSERT_TRUE(waitOperatorQuiet(1500ms, 15s)) << describe(operatorWrites(cluster().server().audit()));
 
   const auto mark = lastSeq(cluster().server().audit());
@@ -69,7 +69,7 @@ TEST_F(WritesTest, NoOpReconcileMakesZeroWrites) {
   op().process().signal(SIGTERM);
   ASSERT_EQ(op().process().wait(10s), std::optional<int>(0));
   startOperator();
-  ASSERT_TRUE(waitUntil([&] { return op().reconciles() >= 2; }, 15s)) << op().scrapeMetrics();
+  ASSERT_TRUE(waitFor([&] { return op().reconciles() >= 2; }, 15s)) << op().scrapeMetrics();
   ASSERT_TRUE(forceReconcile("gw", "2"));
   auto writes = operatorWrites(cluster().server().audit(), mark);
   EXPECT_TRUE(writes.empty()) << "writes by no-op reconciles:\n" << describe(writes);

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "fakes/wait.h"
+
 namespace modelops::testing {
 
 class PtyProcess {
@@ -80,24 +82,15 @@ class PtyProcess {
   // Drains the output and reaps the child; the exit code, 128+signal, or -1 at the deadline (killed).
   int wait(std::chrono::milliseconds timeout) {
     readUntil([](const std::string&) { return false; }, timeout);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     int status = 0;
-    while (!reaped_) {
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        reaped_ = true;
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        reaped_ = true;
-        return -1;
-      }
-      // The terminal is closed but the process is not yet reapable: block briefly on it.
-      struct pollfd none = {-1, 0, 0};
-      poll(&none, 0, 5);
+    // The terminal is closed but the process may not be reapable yet: poll for it up to the deadline.
+    if (!reaped_ && !modelops::testing::waitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout)) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      reaped_ = true;
+      return -1;
     }
+    reaped_ = true;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return -1;

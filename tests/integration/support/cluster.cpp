@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "modelops/kube/factory.h"
-#include "wait.h"
+#include "fakes/wait.h"
 
 namespace modelops::itest {
 
@@ -57,7 +57,7 @@ Cluster::Cluster(ClusterOptions options) {
   auto client = kube::makeKubeClient(cfg, clock_);
   if (!client) throw std::runtime_error("client: " + client.error().message);
   client_ = std::move(client).value();
-  bool served = waitUntil([&] {
+  bool served = waitFor([&] {
     return client_->list(kube::resources::modelDeployments(), "default").ok() &&
            client_->list(kube::resources::httpRoutes(), "default").ok() &&
            client_->list(kube::resources::virtualServices(), "default").ok();
@@ -252,7 +252,7 @@ WatchRecorder::~WatchRecorder() {
 
 bool WatchRecorder::waitForVersion(const std::string& name, const std::string& resourceVersion,
                                    std::chrono::milliseconds timeout) const {
-  return waitUntil([&] {
+  return waitFor([&] {
     std::lock_guard lock(mu_);
     for (const auto& [n, o] : seen_)
       if (n == name && o["metadata"].value("resourceVersion", "") == resourceVersion) return true;

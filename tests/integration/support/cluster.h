@@ -25,6 +25,7 @@
 #include "modelops/common/clock.h"
 #include "modelops/devserver/dev_server.h"
 #include "modelops/kube/client.h"
+#include "fakes/wait.h"
 #include "support/process.h"
 
 namespace modelops::itest {
@@ -32,6 +33,7 @@ namespace modelops::itest {
 using Json = nlohmann::json;
 // The operator and the benchmarks' programs run as the shared test ChildProcess (tests/support).
 using ChildProcess = testing::ChildProcess;
+using modelops::testing::waitFor;  // the one poll-until-deadline helper (fakes/wait.h)
 
 std::string sourceDir();  // $MODELOPS_SOURCE_DIR
 std::string binaryDir();  // $MODELOPS_BINARY_DIR

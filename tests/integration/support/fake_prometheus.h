@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/combined_query.h"
+#include "fakes/wait.h"
 
 namespace modelops::itest {
 
@@ -36,9 +37,7 @@ class FakePrometheus {
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("FakePrometheus: cannot bind 127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    modelops::testing::waitFor([&] { return server_.is_running(); }, std::chrono::seconds(5));
   }
   ~FakePrometheus() {
     server_.stop();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "world.h"
+#include "write_log.h"
 
 namespace modelops::rollout::testing {
 namespace {
@@ -188,7 +189,15 @@ TEST(Planner, AnalysisRunningRequeuesAtTheIntervalAndIsNotDueBeforeIt) {
 TEST(Planner, AnalysisFailureRollsBackTrafficFirstAndRecordsWhy) {
   auto w = atAnalysis();
   auto hash = *w.status.canary->hash;
+  ASSERT_GT(w.deployment(hash)->replicas, 0);
+  // The World applies a plan at once; the WriteLog replays it write by write in the reconciler's order.
+  WriteLog writes;
+  writes.startFrom(w.last);
+  ASSERT_GT(w.weightOf("canary"), 0);
+  auto before = w.observed;
   w.step(verdicts(hash, VerdictPhase::Fail, "accuracy upper bound 0.85 < 0.9, n=812"));
+  writes.replay(w.last, before);
+  EXPECT_TRUE(writes.violations().empty()) << writes.violations()[0] << "\nwrites:\n" << writes.text();
   EXPECT_EQ(w.status.phase, "RolledBack");
   EXPECT_FALSE(w.status.canary);
   EXPECT_EQ(w.weightOf("canary"), 0);
