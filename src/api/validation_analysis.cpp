@@ -38,7 +38,7 @@ std::vector<std::string> checkTemplate(std::string_view text, const std::vector<
       } else {
         problems.push_back("unknown placeholder {{" + std::string(inner) +
                            "}}: allowed are {{name}} {{namespace}} {{model}} {{version}} {{revision}} "
-                           "{{track}} and {{args.KEY}}");
+                           "{{track}}, {{analysis.elapsed}} and {{args.KEY}}");
       }
     }
     pos = close + 2;

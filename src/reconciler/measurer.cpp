@@ -122,11 +122,16 @@ rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, c
       out.verdicts.push_back(analysis::errorVerdict(name, spec.error().message));
       continue;
     }
+    if (auto seen = request.expectedSegments.find(name); spec->segments && seen != request.expectedSegments.end())
+      spec->segments->expectedSegments = seen->second;  // fixed by the first look (issue 15 item 2)
     auto canary = varsFor(md, metric, request.revision, request.version, request.track);
+    canary.analysisElapsed =
+        analysis::analysisElapsedText(request.sinceCountsStart.value_or(std::chrono::milliseconds(0)));
     std::optional<analysis::TemplateVars> stable;
     if (request.stable && request.stable->revision)
       stable = varsFor(md, metric, *request.stable->revision, request.stable->version.value_or(""),
                        std::string(api::kTrackStable));
+    if (stable) stable->analysisElapsed = canary.analysisElapsed;  // both arms over the same range
     out.verdicts.push_back(runner_.measure(*spec, canary, stable, cancel));
   }
   return out;

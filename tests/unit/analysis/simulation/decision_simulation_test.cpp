@@ -183,6 +183,32 @@ TEST(DecisionSimulation, FloorSegmentsAndStableShareOneBudget) {
   expectAtMost("100 looks", many.failed, n, 0.05);
 }
 
+// The same boundary case, but each look's answer leaves out each segment's series with probability 0.3
+// (a flaky exporter): the segment count is fixed by the looks so far (as the operator passes
+// MetricProgress::segmentsSeen back), not by whatever series this answer returned; without that, a look
+// with fewer series splits the budget fewer ways, and a look missing a segment could pass it unjudged.
+TEST(DecisionSimulation, SegmentCountIsFixedByTheFirstLookNotByTheAnswer) {
+  const int n = runs(400);
+  Scenario s = floorScenario(0.92, 100);
+  s.criteria.maxDropVsStable = 0.02;
+  s.canary = uniformPopulation(0.92, 4);
+  s.stable = uniformPopulation(0.94, 4);
+  SegmentCriteria seg;
+  seg.by = "region";
+  seg.min = 0.92;
+  seg.minSamples = 100;
+  seg.maxDropVsStable = 0.02;
+  s.segments = seg;
+  s.seriesMissing = 0.3;
+  const Tally fixed = simulate(s, n, 651);
+  s.fixSegmentCount = false;
+  const Tally loose = simulate(s, n, 651);
+  record("segments at their boundary, each series missing from 30% of answers, 100 looks: count fixed by the "
+         "first look / by each answer (reported)",
+         "rolled back " + percent(fixed.failed, n) + " / " + percent(loose.failed, n), "at most 5%");
+  expectAtMost("segment count fixed", fixed.failed, n, 0.05);
+}
+
 // One segment (10% of traffic) 25 points worse than stable's same segment (0.70 vs 0.95) but above the
 // segment floor 0.65; the overall floor (0.85) and overall comparison (margin 0.05) pass.
 TEST(DecisionSimulation, ASegmentMuchWorseThanStableIsRolledBack) {
@@ -238,8 +264,9 @@ TEST(DecisionSimulation, VersusStableOnSlidingWindowsIsReported) {
   EXPECT_EQ(a.runs, n100);
 }
 
-// Monitoring after promotion with the change detector (not yet wired into the operator): min 0.90,
-// 12 looks an hour, 50 labels per look, counts since monitoring started. Returns the look of the first
+// Monitoring after promotion as the operator runs it (src/rollout/monitoring.cpp): the change detector
+// with its threshold from the declared expected time to a false alarm (default a year) at the interval;
+// min 0.90, 12 looks an hour, 50 labels per look, counts since monitoring started. Returns the look of the first
 // alarm, or -1. `dropAt`: the look from which accuracy is `after` instead of `before`.
 int firstAlarm(LabelSource& source, const ChangeDetectorConfig& config, int looks, double before, double after,
                int dropAt) {
@@ -258,10 +285,11 @@ int firstAlarm(LabelSource& source, const ChangeDetectorConfig& config, int look
   return -1;
 }
 
-constexpr double kExpectedLabelsToFalseAlarm = 2e6;  // declared: at least ~11.6 days at 2 labels/s at min + 1
+// api::kDefaultExpectedTimeToFalseAlarm (a year) over a 5-minute interval: h = ln(2 * 105,120) = 12.26.
+constexpr double kDefaultLooksToFalseAlarm = 365.0 * 24 * 12;
 
 TEST(DecisionSimulation, MonitoringChangeDetectorFalseAlarmsAndDelay) {
-  const ChangeDetectorConfig config = changeDetectorFor(0.90, kExpectedLabelsToFalseAlarm);
+  const ChangeDetectorConfig config = changeDetectorForLooks(0.90, kDefaultLooksToFalseAlarm);
   const int n = runs(200);
   const int month = 30 * 24 * 12;
   LabelSource quiet(1001);
@@ -276,7 +304,8 @@ TEST(DecisionSimulation, MonitoringChangeDetectorFalseAlarmsAndDelay) {
     if (look >= 0 && look < day) ++early;
     if (look >= day && (look - day + 1) * 50 <= 2000) ++caught;
   }
-  record("monitoring (change detector, not yet wired): stable at `min` + 1 point for 30 days; 5-point drop",
+  record("monitoring (1 h window advice replaced by the change detector, default expected time to a false alarm "
+         "a year, 5 min interval): stable at `min` + 1 point for 30 days; 5-point drop",
          "flagged " + percent(falseAlarms, n) + "; drop caught within 2,000 labels " + percent(caught, n),
          "under 5%; at least 95%");
   expectAtMost("false alarms in 30 days", falseAlarms, n, 0.05);
