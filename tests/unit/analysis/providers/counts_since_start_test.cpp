@@ -40,7 +40,7 @@ TEST(AnalysisElapsed, RendersIntoARangeAndIsAKnownPlaceholder) {
 }
 
 nlohmann::json deployment() {
-  return nlohmann::json::parse(R"({
+  return nlohmann::json::parse(R"json({
     "apiVersion": "modelops.dev/v1alpha1", "kind": "ModelDeployment",
     "metadata": {"name": "fd", "namespace": "ml"},
     "spec": {
@@ -52,7 +52,7 @@ nlohmann::json deployment() {
          "trials": "sum(increase(labeled_total{version=\"{{version}}\"}[{{analysis.elapsed}}]))",
          "accuracy": {"min": 0.9, "maxDropVsStable": 0.02}},
         {"name": "latency", "provider": {"prometheus": {"address": "http://prom:9090"}},
-         "query": "histogram_quantile(0.99, rate(latency_bucket[5m]))", "threshold": {"max": 0.25}}]}}})");
+         "query": "histogram_quantile(0.99, rate(latency_bucket[5m]))", "threshold": {"max": 0.25}}]}}})json");
 }
 
 std::vector<std::string> warningsFor(const nlohmann::json& doc) {
