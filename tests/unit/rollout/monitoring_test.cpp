@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "modelops/api/change_detection.h"
+#include "modelops/common/time.h"
 #include "modelops/api/validation.h"
 #include "world.h"
 
@@ -229,6 +230,39 @@ TEST(Monitoring, CountsGoingBackwardsRebaseAndErrorsLeaveTheDetectorAlone) {
   EXPECT_EQ(after.trials, 50);
   EXPECT_EQ(w.status.phase, "Healthy");
   EXPECT_NE(w.status.analysis->runs[0].message.value_or("").find("re-based"), std::string::npos);
+}
+
+// {{analysis.elapsed}} during monitoring counts from the promotion, moved forward every 7 days so the
+// query's range stays bounded; during a canary analysis it counts from the step's start.
+TEST(Monitoring, CountsStartAtThePromotionMovedForwardWeekly) {
+  auto w = promotedTwice();
+  auto due = measurementDue(w.md(), w.now);
+  ASSERT_TRUE(due);
+  ASSERT_TRUE(due->sinceCountsStart);
+  const auto first = *due->sinceCountsStart;
+  EXPECT_GE(first, std::chrono::milliseconds(0));
+  EXPECT_LT(first, std::chrono::minutes(5)) << "promoted moments ago";
+  w.advance(std::chrono::hours(24 * 8));
+  due = measurementDue(w.md(), w.now);
+  ASSERT_TRUE(due && due->sinceCountsStart);
+  EXPECT_EQ(*due->sinceCountsStart, first + std::chrono::hours(24)) << "re-anchored after 7 days";
+}
+
+TEST(Monitoring, ACanaryAnalysisCountsFromItsStepsStart) {
+  World w;
+  w.settle();
+  w.setVersion("2.0.0");
+  w.settle();
+  w.advance(minutes(2));
+  w.settle();
+  ASSERT_EQ(w.status.currentStepIndex, 2);
+  w.advance(seconds(45));
+  auto due = measurementDue(w.md(), w.now);
+  ASSERT_TRUE(due);
+  ASSERT_TRUE(due->sinceCountsStart);
+  auto started = parseRfc3339(*w.status.stepStartedAt);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(*due->sinceCountsStart, std::chrono::duration_cast<std::chrono::milliseconds>(w.now - *started));
 }
 
 TEST(Monitoring, ExpectedTimeToFalseAlarmIsValidated) {
