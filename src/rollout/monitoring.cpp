@@ -5,9 +5,9 @@
 // (analysis/change_detection.h), its threshold from spec.monitoring.expectedTimeToFalseAlarm, its state
 // in status.analysis.changeDetection; an alarm is a failure at once. Other metrics (thresholds) fold
 // with the same limits as a canary analysis. For both, a pass is not terminal (monitoring never ends)
-// and maxDuration does not apply. On Failed/Aborted the stable revision is Degraded: with onDegraded Rollback, the last good
-// revision (status.lastGoodRevision, kept at zero replicas by retention.cpp) is scaled back up and, once
-// available, becomes stable at 100%; with Alert, or without a last good revision, traffic stays and the
+// and maxDuration does not apply. On Failed/Aborted the stable revision is Degraded: with onDegraded
+// Rollback, the last good revision (status.lastGoodRevision, kept at zero replicas by retention.cpp) is
+// scaled back up and, once available, becomes stable at 100%; with Alert, or without a last good revision, traffic stays and the
 // phase says so. `retry` re-accepts a degraded stable (monitoring restarts).
 // A measurement that could not be made (provider unreachable, bad answer) is never degradation: errors
 // do not count towards consecutiveErrorLimit here (a metrics outage would otherwise roll production
@@ -211,7 +211,8 @@ std::set<std::string> judgeByChange(const Pass& p, std::vector<analysis::Verdict
     if (auto kept = detection.find(*metric.name); kept != detection.end()) {
       state.statistic = kept->second.statistic;
       state.labelsSeen = kept->second.labels;
-      if (kept->second.hasReading) state.lastReading = analysis::Counts{kept->second.successes, kept->second.trials, {}};
+      if (kept->second.hasReading)
+        state.lastReading = analysis::Counts{kept->second.successes, kept->second.trials, {}};
     }
     auto judgement = analysis::judgeChange(*verdict, state, detectorFor(p, *metric.accuracy->min));
     *verdict = std::move(judgement.verdict);

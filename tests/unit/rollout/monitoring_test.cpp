@@ -1,5 +1,6 @@
 // Post-promotion monitoring through the simulated world: an accuracy metric is judged by the change
-// detector on counts since monitoring started (an alarm degrades at once); a failure degrades it and (onDegraded Rollback) returns traffic to the last good revision
+// detector on counts since monitoring started (an alarm degrades at once); a failure degrades it and
+// (onDegraded Rollback) returns traffic to the last good revision
 // once that is available again, without re-rolling the declared version until `retry`; Alert mode only
 // says so; without a last good revision the phase says that too.
 #include <gtest/gtest.h>
