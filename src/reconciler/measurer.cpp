@@ -123,7 +123,8 @@ rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, c
       continue;
     }
     if (auto seen = request.expectedSegments.find(name); spec->segments && seen != request.expectedSegments.end())
-      spec->segments->expectedSegments = seen->second;  // fixed by the first look (issue 15 item 2)
+      spec->segments->expectedSegments =  // the declared count or the looks so far (issue 15 item 2)
+          std::max(spec->segments->expectedSegments.value_or(0), seen->second);
     auto canary = varsFor(md, metric, request.revision, request.version, request.track);
     canary.analysisElapsed =
         analysis::analysisElapsedText(request.sinceCountsStart.value_or(std::chrono::milliseconds(0)));

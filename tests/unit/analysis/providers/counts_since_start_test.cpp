@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelops/analysis/api_metric.h"
 #include "modelops/analysis/query_template.h"
 #include "modelops/api/analysis_warnings.h"
 #include "modelops/api/codec.h"
@@ -98,6 +99,28 @@ TEST(FixedWindowWarning, FindsSubqueriesAndBoundsWhatItQuotes) {
   ASSERT_EQ(ranges.size(), 1u);
   EXPECT_LE(ranges[0].size(), 70u);
   EXPECT_TRUE(api::fixedRanges("no ranges, and an unclosed [").empty());
+}
+
+// segments.expectedSegments (issue 15 item 2): the declared count reaches the judge; a count that is not
+// an integer from 1 to 10000 is a validation error naming the field.
+TEST(ExpectedSegments, TheDeclaredCountReachesTheJudgeAndIsValidated) {
+  auto doc = deployment();
+  doc["spec"]["analysis"]["metrics"][0]["segments"] = {{"by", "region"}, {"expectedSegments", 4}};
+  auto md = api::decodeModelDeployment(doc).value();
+  api::applyDefaults(md);
+  EXPECT_TRUE(api::validate(md).empty()) << api::formatFieldErrors(api::validate(md));
+  auto spec = metricSpecFromApi(md.spec.analysis->metrics[0], {});
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  ASSERT_TRUE(spec->segments);
+  EXPECT_EQ(spec->segments->expectedSegments, 4);
+  for (const auto& bad : {nlohmann::json(0), nlohmann::json(2.5), nlohmann::json("4"), nlohmann::json(10001)}) {
+    doc["spec"]["analysis"]["metrics"][0]["segments"]["expectedSegments"] = bad;
+    auto invalid = api::decodeModelDeployment(doc).value();
+    api::applyDefaults(invalid);
+    const auto errors = api::validate(invalid);
+    ASSERT_EQ(errors.size(), 1u) << bad.dump();
+    EXPECT_EQ(errors[0].field, "spec.analysis.metrics[0].segments.expectedSegments");
+  }
 }
 
 }  // namespace
