@@ -21,6 +21,7 @@
 
 #include "modelops/analysis/change_detection.h"
 #include "modelops/analysis/limits.h"
+#include "modelops/api/analysis_warnings.h"
 #include "modelops/api/change_detection.h"
 #include "pass.h"
 
@@ -216,6 +217,15 @@ std::set<std::string> judgeByChange(const Pass& p, std::vector<analysis::Verdict
     }
     auto judgement = analysis::judgeChange(*verdict, state, detectorFor(p, *metric.accuracy->min));
     *verdict = std::move(judgement.verdict);
+    // A spec from before {{analysis.elapsed}}: the differences of two fixed windows are not new labels,
+    // so the detector sees little; say so where people look (the admission webhook warns too).
+    if (metric.provider && metric.provider->prometheus) {
+      auto ranges = api::fixedRanges(metric.successes.value_or(""));
+      if (ranges.empty()) ranges = api::fixedRanges(metric.trials.value_or(""));
+      if (!ranges.empty())
+        verdict->reason += "; the counts use the fixed range " + ranges.front() +
+                           ": change detection needs counts since the start, increase(...[{{analysis.elapsed}}])";
+    }
     api::ChangeDetectionState& out = detection[*metric.name];
     out.statistic = judgement.state.statistic;
     out.labels = judgement.state.labelsSeen;

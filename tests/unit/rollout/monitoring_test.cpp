@@ -187,6 +187,19 @@ TEST(Monitoring, AWindowsFailingVerdictIsNotDegradationWhileTheNewLabelsAreHealt
   EXPECT_EQ(detection["accuracy"].trials, 5000);
 }
 
+// A spec that still counts over a fixed window is judged, and the run says why it should change.
+TEST(Monitoring, AFixedWindowIsNamedInTheRunsMessage) {
+  auto w = promotedTwice();
+  w.doc["spec"]["analysis"]["metrics"][0]["successes"] = "sum(increase(correct[1h]))";
+  auto stable = *w.status.stable->hash;
+  w.step(countsSinceStart(stable, 900, 1000));
+  ASSERT_TRUE(w.status.analysis);
+  const auto message = w.status.analysis->runs.at(0).message.value_or("");
+  EXPECT_NE(message.find("the counts use the fixed range [1h]: change detection needs counts since the start"),
+            std::string::npos)
+      << message;
+}
+
 // Evidence accumulates across looks (each look alone is far from the threshold), failureLimit does not
 // delay the alarm, and a shorter declared expected time to a false alarm alarms sooner.
 TEST(Monitoring, SmallDropsAddUpAndTheDeclaredFalseAlarmTimeSetsTheThreshold) {
