@@ -239,6 +239,22 @@ std::set<std::string> judgeByChange(const Pass& p, std::vector<analysis::Verdict
   return judged;
 }
 
+// Folds this look's verdicts (accuracy ones judged by change detection, advancing `detection`) with
+// monitoring's policy: maxDuration does not apply, errors never end monitoring (onError decides what
+// they do), and an alarm degrades at once.
+analysis::AnalysisDecision decideLook(const Pass& p, const analysis::AnalysisProgress& progress,
+                                      api::ChangeDetectionStatus& detection) {
+  auto policy = policyFor(*p.spec.analysis);
+  policy.maxDuration.reset();
+  for (auto& m : policy.metrics) m.limits.consecutiveErrorLimit = std::numeric_limits<int>::max();
+  auto verdicts = p.in.measurement->verdicts;
+  const auto byChange = judgeByChange(p, verdicts, detection);
+  // An alarm already carries the evidence of many looks: failureLimit does not delay it.
+  for (auto& m : policy.metrics)
+    if (byChange.count(m.metric)) m.limits.failureLimit = 0;
+  return analysis::decide(progress, verdicts, policy, p.in.now);
+}
+
 }  // namespace
 
 std::optional<WallTime> monitoringCountsStart(const api::ModelDeploymentStatus& st, WallTime now) {
@@ -282,17 +298,8 @@ bool planMonitoring(Pass& p) {
   // Monitoring never ends: a pass is not terminal (later failures must still count), and maxDuration
   // (meant for a rollout's analysis) does not apply.
   if (progress.outcome == analysis::AnalysisOutcome::Passed) progress.outcome = analysis::AnalysisOutcome::Running;
-  auto policy = policyFor(*p.spec.analysis);
-  policy.maxDuration.reset();
-  // Errors are counted and shown, but never end monitoring: onError decides what they do.
-  for (auto& m : policy.metrics) m.limits.consecutiveErrorLimit = std::numeric_limits<int>::max();
-  auto verdicts = p.in.measurement->verdicts;
   auto detection = p.st.analysis ? api::changeDetectionOf(*p.st.analysis) : api::ChangeDetectionStatus{};
-  const auto byChange = judgeByChange(p, verdicts, detection);
-  // An alarm already carries the evidence of many looks: it degrades at once, whatever failureLimit.
-  for (auto& m : policy.metrics)
-    if (byChange.count(m.metric)) m.limits.failureLimit = 0;
-  auto decision = analysis::decide(progress, verdicts, policy, p.in.now);
+  auto decision = decideLook(p, progress, detection);
   reportMonitoringMeasurement(p, progress, decision.progress);
   switch (decision.outcome) {
     case analysis::AnalysisOutcome::Failed:
