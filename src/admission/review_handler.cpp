@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "modelops/api/analysis_warnings.h"
 #include "modelops/api/codec.h"
 #include "modelops/api/defaults.h"
 #include "modelops/api/validation.h"
@@ -57,6 +58,17 @@ api::FieldErrors fieldErrorsOf(const Json& object) {
   return api::validate(md);
 }
 
+// Warnings for a valid object (analysis_warnings.h), each bounded like a message.
+Json warningsOf(const Json& object) {
+  Json out = Json::array();
+  auto decoded = api::decodeModelDeployment(object);
+  if (!decoded) return out;
+  api::ModelDeployment md = std::move(decoded).value();
+  api::applyDefaults(md);
+  for (const auto& w : api::analysisWarnings(md)) out.push_back(bounded(w, kMaxMessageChars));
+  return out;
+}
+
 Result<std::string> requiredString(const Json& object, const char* key, const std::string& path) {
   if (!object.contains(key) || !object[key].is_string() || object[key].get<std::string>().empty())
     return Error{"InvalidInput", path + "." + key + ": required string"};
@@ -80,7 +92,7 @@ Json decide(const Json& request, const std::string& uid) {
   if (!object.is_object())
     return denied(uid, name, {{"", "the request carries no object to validate"}});
   auto errors = fieldErrorsOf(object);
-  if (errors.empty()) return allowed(uid);
+  if (errors.empty()) return allowed(uid, warningsOf(object));
   if (operation == "UPDATE") {
     const Json old = member(request, "oldObject");
     bool specUnchanged = old.is_object() && member(old, "spec") == member(object, "spec");

@@ -2,6 +2,7 @@
 // The rule list and the interpretation of "weights that never reach 100" are documented in validation.h.
 // Thread-safety: pure functions.
 #include "modelops/api/validation.h"
+#include "modelops/api/change_detection.h"
 
 #include <set>
 #include <string>
@@ -231,6 +232,7 @@ FieldErrors validate(const ModelDeployment& md) {
     checkEnum(s.monitoring->onDegraded, "spec.monitoring.onDegraded", {kOnDegradedRollback, kOnDegradedAlert}, errs);
     checkEnum(s.monitoring->onError, "spec.monitoring.onError", {kOnErrorHold, kOnErrorIgnore}, errs);
     checkDuration(s.monitoring->interval, "spec.monitoring.interval", ZeroDuration::Rejected, errs);
+    validateChangeDetection(*s.monitoring, errs);  // expectedTimeToFalseAlarm (change_detection.h)
     if (s.monitoring->enabled.value_or(false) && !s.analysis) {
       errs.push_back({"spec.monitoring.enabled", "requires spec.analysis"});
     }

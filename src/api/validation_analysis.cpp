@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "modelops/api/segment_count.h"
 #include "modelops/api/validation.h"
 #include "validation_internal.h"
 
@@ -38,7 +39,7 @@ std::vector<std::string> checkTemplate(std::string_view text, const std::vector<
       } else {
         problems.push_back("unknown placeholder {{" + std::string(inner) +
                            "}}: allowed are {{name}} {{namespace}} {{model}} {{version}} {{revision}} "
-                           "{{track}} and {{args.KEY}}");
+                           "{{track}}, {{analysis.elapsed}} and {{args.KEY}}");
       }
     }
     pos = close + 2;
@@ -232,6 +233,7 @@ void validateAccuracyMetric(const Metric& m, const std::string& p, FieldErrors& 
     if (s.minSamples != a.minSamples) checkMinSamples(s.minSamples, p + ".segments.minSamples", errs);
     if (s.confidence != a.confidence) checkConfidence(s.confidence, p + ".segments.confidence", errs);
     checkUnit(s.maxDropVsStable, p + ".segments.maxDropVsStable", errs);
+    validateExpectedSegments(s, p + ".segments", errs);  // segment_count.h
   }
 }
 

@@ -168,11 +168,17 @@ rollout::Measurement AnalysisMeasurer::measure(const api::ModelDeployment& md, c
       continue;
     }
     if (withGuards && spec->accuracy) spec->accuracy->guardTests = static_cast<int>(api::guardNames(*guards).size());
+    if (auto seen = request.expectedSegments.find(name); spec->segments && seen != request.expectedSegments.end())
+      spec->segments->expectedSegments =  // the declared count or the looks so far (issue 15 item 2)
+          std::max(spec->segments->expectedSegments.value_or(0), seen->second);
     auto canary = varsFor(md, metric, request.revision, request.version, request.track);
+    canary.analysisElapsed =
+        analysis::analysisElapsedText(request.sinceCountsStart.value_or(std::chrono::milliseconds(0)));
     std::optional<analysis::TemplateVars> stable;
     if (request.stable && request.stable->revision)
       stable = varsFor(md, metric, *request.stable->revision, request.stable->version.value_or(""),
                        std::string(api::kTrackStable));
+    if (stable) stable->analysisElapsed = canary.analysisElapsed;  // both arms over the same range
     out.verdicts.push_back(runner_.measure(*spec, canary, stable, cancel));
   }
   if (withGuards) {

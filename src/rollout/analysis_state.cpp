@@ -312,6 +312,8 @@ std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& 
     one.hash = *v.hash;
     one.version = v.version.value_or("");
     if (&v != control) one.stable = controlTrack;
+    if (auto start = available ? available : started)
+      one.sinceCountsStart = std::chrono::duration_cast<std::chrono::milliseconds>(now - *start);
     req.variants.push_back(std::move(one));
   }
   if (req.variants.empty()) return std::nullopt;
@@ -321,6 +323,7 @@ std::optional<MeasurementRequest> abTestMeasurement(const api::ModelDeployment& 
   req.hash = first.hash;
   req.version = first.version;
   req.stable = first.stable;
+  req.sinceCountsStart = first.sinceCountsStart;
   return req;
 }
 
@@ -351,6 +354,10 @@ std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md,
     req.hash = *st.canary->hash;
     req.version = st.canary->version.value_or("");
     req.stable = st.stable;
+    for (const auto& m : detail::loadProgress(st).metrics)
+      if (m.segmentsSeen > 0) req.expectedSegments[m.metric] = m.segmentsSeen;
+    if (auto start = st.stepStartedAt ? parseRfc3339(*st.stepStartedAt) : std::nullopt)
+      req.sinceCountsStart = std::chrono::duration_cast<std::chrono::milliseconds>(now - *start);
   } else if (resolved.monitoring.enabled && !st.canary && st.stable && st.stable->hash &&
              st.phase == api::phase::kHealthy) {
     interval = resolved.monitoring.interval;
@@ -358,6 +365,8 @@ std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md,
     req.revision = st.stable->revision.value_or(0);
     req.hash = *st.stable->hash;
     req.version = st.stable->version.value_or("");
+    if (auto start = detail::monitoringCountsStart(st, now))
+      req.sinceCountsStart = std::chrono::duration_cast<std::chrono::milliseconds>(now - *start);
   } else {
     return std::nullopt;
   }

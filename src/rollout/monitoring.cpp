@@ -1,9 +1,13 @@
 // Post-promotion monitoring: with spec.monitoring.enabled the stable revision keeps being judged
-// (measurementDue asks for it while Healthy). Verdicts fold into status.analysis with the same limits as
-// a canary analysis, except that a pass is not terminal (monitoring never ends) and maxDuration does not
-// apply. On Failed/Aborted the stable revision is Degraded: with onDegraded Rollback, the last good
-// revision (status.lastGoodRevision, kept at zero replicas by retention.cpp) is scaled back up and, once
-// available, becomes stable at 100%; with Alert, or without a last good revision, traffic stays and the
+// (measurementDue asks for it while Healthy). An accuracy metric is judged by change detection, not by
+// counting failed windows (which add up over overlapping windows: a model above `min` was declared
+// degraded in every simulated month): a Bernoulli CUSUM on the labels new since the previous look
+// (analysis/change_detection.h), its threshold from spec.monitoring.expectedTimeToFalseAlarm, its state
+// in status.analysis.changeDetection; an alarm is a failure at once. Other metrics (thresholds) fold
+// with the same limits as a canary analysis. For both, a pass is not terminal (monitoring never ends)
+// and maxDuration does not apply. On Failed/Aborted the stable revision is Degraded: with onDegraded
+// Rollback, the last good revision (status.lastGoodRevision, kept at zero replicas by retention.cpp) is
+// scaled back up and, once available, becomes stable at 100%; with Alert, or without a last good revision, traffic stays and the
 // phase says so. `retry` re-accepts a degraded stable (monitoring restarts).
 // A measurement that could not be made (provider unreachable, bad answer) is never degradation: errors
 // do not count towards consecutiveErrorLimit here (a metrics outage would otherwise roll production
@@ -13,8 +17,12 @@
 // Pure: everything goes into the Pass. Thread-safety: one Pass per call.
 #include <algorithm>
 #include <limits>
+#include <set>
 
+#include "modelops/analysis/change_detection.h"
 #include "modelops/analysis/limits.h"
+#include "modelops/api/analysis_warnings.h"
+#include "modelops/api/change_detection.h"
 #include "pass.h"
 
 namespace modelops::rollout::detail {
@@ -172,7 +180,84 @@ void reportMonitoringMeasurement(Pass& p, const analysis::AnalysisProgress& befo
                  "measurements failed (traffic unchanged, onError Hold): " + failed);
 }
 
+// The CUSUM of an accuracy metric with floor `min`: its threshold from the declared expected time to a
+// false alarm in looks of the monitoring interval.
+analysis::ChangeDetectorConfig detectorFor(const Pass& p, double min) {
+  const double interval = std::max<double>(1.0, static_cast<double>(intervalOf(p).count()));
+  const auto expected = api::expectedTimeToFalseAlarm(*p.spec.monitoring);
+  return analysis::changeDetectorForLooks(min, static_cast<double>(expected.count()) / interval);
+}
+
+// Replaces the verdict of every accuracy metric with the change detector's judgement of it and advances
+// the detectors in `detection`. Returns the names of the metrics so judged.
+std::set<std::string> judgeByChange(const Pass& p, std::vector<analysis::Verdict>& verdicts,
+                                    api::ChangeDetectionStatus& detection) {
+  std::set<std::string> judged;
+  for (const auto& metric : p.spec.analysis->metrics) {
+    if (!metric.name || !metric.accuracy || !metric.accuracy->min) continue;
+    auto verdict = std::find_if(verdicts.begin(), verdicts.end(),
+                                [&](const analysis::Verdict& v) { return v.metric == *metric.name; });
+    if (verdict == verdicts.end()) continue;
+    analysis::ChangeDetectorState state;
+    if (auto kept = detection.find(*metric.name); kept != detection.end()) {
+      state.statistic = kept->second.statistic;
+      state.labelsSeen = kept->second.labels;
+      if (kept->second.hasReading)
+        state.lastReading = analysis::Counts{kept->second.successes, kept->second.trials, {}};
+    }
+    auto judgement = analysis::judgeChange(*verdict, state, detectorFor(p, *metric.accuracy->min));
+    *verdict = std::move(judgement.verdict);
+    // A spec from before {{analysis.elapsed}}: the differences of two fixed windows are not new labels,
+    // so the detector sees little; say so where people look (the admission webhook warns too).
+    if (metric.provider && metric.provider->prometheus) {
+      auto ranges = api::fixedRanges(metric.successes.value_or(""));
+      if (ranges.empty()) ranges = api::fixedRanges(metric.trials.value_or(""));
+      if (!ranges.empty())
+        verdict->reason += "; the counts use the fixed range " + ranges.front() +
+                           ": change detection needs counts since the start, increase(...[{{analysis.elapsed}}])";
+    }
+    api::ChangeDetectionState& out = detection[*metric.name];
+    out.statistic = judgement.state.statistic;
+    out.labels = judgement.state.labelsSeen;
+    out.hasReading = judgement.state.lastReading.has_value();
+    if (out.hasReading) {
+      out.successes = judgement.state.lastReading->successes;
+      out.trials = judgement.state.lastReading->trials;
+    }
+    judged.insert(*metric.name);
+  }
+  return judged;
+}
+
+// Folds this look's verdicts (accuracy ones judged by change detection, advancing `detection`) with
+// monitoring's policy: maxDuration does not apply, errors never end monitoring (onError decides what
+// they do), and an alarm degrades at once.
+analysis::AnalysisDecision decideLook(const Pass& p, const analysis::AnalysisProgress& progress,
+                                      api::ChangeDetectionStatus& detection) {
+  auto policy = policyFor(*p.spec.analysis);
+  policy.maxDuration.reset();
+  for (auto& m : policy.metrics) m.limits.consecutiveErrorLimit = std::numeric_limits<int>::max();
+  auto verdicts = p.in.measurement->verdicts;
+  const auto byChange = judgeByChange(p, verdicts, detection);
+  // An alarm already carries the evidence of many looks: failureLimit does not delay it.
+  for (auto& m : policy.metrics)
+    if (byChange.count(m.metric)) m.limits.failureLimit = 0;
+  return analysis::decide(progress, verdicts, policy, p.in.now);
+}
+
 }  // namespace
+
+std::optional<WallTime> monitoringCountsStart(const api::ModelDeploymentStatus& st, WallTime now) {
+  if (!st.stable || !st.stable->hash) return std::nullopt;
+  for (const auto& h : st.history) {  // newest first
+    if (h.hash != st.stable->hash || h.outcome != api::outcome::kPromoted) continue;
+    auto promoted = h.at ? parseRfc3339(*h.at) : std::nullopt;
+    if (!promoted || now < *promoted) return promoted;
+    const auto period = std::chrono::duration_cast<WallTime::duration>(kMonitoringCountsPeriod);
+    return *promoted + ((now - *promoted) / period) * period;
+  }
+  return std::nullopt;
+}
 
 bool planMonitoring(Pass& p) {
   const auto& stable = *p.st.stable;
@@ -203,11 +288,8 @@ bool planMonitoring(Pass& p) {
   // Monitoring never ends: a pass is not terminal (later failures must still count), and maxDuration
   // (meant for a rollout's analysis) does not apply.
   if (progress.outcome == analysis::AnalysisOutcome::Passed) progress.outcome = analysis::AnalysisOutcome::Running;
-  auto policy = policyFor(*p.spec.analysis);
-  policy.maxDuration.reset();
-  // Errors are counted and shown, but never end monitoring: onError decides what they do.
-  for (auto& m : policy.metrics) m.limits.consecutiveErrorLimit = std::numeric_limits<int>::max();
-  auto decision = analysis::decide(progress, p.in.measurement->verdicts, policy, p.in.now);
+  auto detection = p.st.analysis ? api::changeDetectionOf(*p.st.analysis) : api::ChangeDetectionStatus{};
+  auto decision = decideLook(p, progress, detection);
   reportMonitoringMeasurement(p, progress, decision.progress);
   switch (decision.outcome) {
     case analysis::AnalysisOutcome::Failed:
@@ -221,6 +303,7 @@ bool planMonitoring(Pass& p) {
       p.event(EventType::Warning, "MonitoringInconclusive", decision.reason);
       storeProgress(p.st, decision.progress, p.in.now);
       if (p.st.analysis) p.st.analysis->progress.reset();
+      api::setChangeDetection(*p.st.analysis, detection);  // the detectors keep their evidence
       return false;
     case analysis::AnalysisOutcome::Passed:
       p.setCondition(cond::kAccuracyHealthy, cond::kTrue, "MonitoringPassed", summarizeVerdicts(decision.progress));
@@ -229,6 +312,7 @@ bool planMonitoring(Pass& p) {
       break;
   }
   storeProgress(p.st, decision.progress, p.in.now);
+  api::setChangeDetection(*p.st.analysis, detection);
   return false;
 }
 

@@ -129,5 +129,8 @@ void planAbTest(Pass& p);
 // Post-promotion monitoring (monitoring.cpp), called by planSteady once the stable is available.
 // True when it decided the phase (Degraded, or a rollback to the last good revision).
 bool planMonitoring(Pass& p);
+// Where monitoring's counts since the start begin (the stable's promotion, re-anchored every
+// kMonitoringCountsPeriod), nullopt when status does not say (monitoring.cpp).
+std::optional<WallTime> monitoringCountsStart(const api::ModelDeploymentStatus& st, WallTime now);
 
 }  // namespace modelops::rollout::detail

@@ -66,6 +66,10 @@ struct MetricProgress {
   int accumulating = 0;  // inconclusive looks that did not spend inconclusiveLimit (warm-up, converging)
   std::optional<WallTime> latestAt{};         // when `latest` was folded in
   std::optional<double> labelsPerSecond{};    // canary label rate between the last two measurements
+  // The most segments a verdict of this analysis listed: the caller passes it back to the judge as
+  // SegmentCriteria::expectedSegments, so the segment count is fixed by the first look and a query that
+  // later returns fewer series never loosens the tests (docs/statistics.md section 4).
+  int segmentsSeen = 0;
 };
 
 // State carried between intervals. Start with a default-constructed value.

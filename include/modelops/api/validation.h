@@ -56,8 +56,10 @@ namespace modelops::api {
 FieldErrors validate(const ModelDeployment& md);
 
 // The placeholders allowed in metric templates (without braces), shared with the analysis module.
+// analysis.elapsed: the time since the analysis' counts start, for increase(...[{{analysis.elapsed}}]).
 inline constexpr std::string_view kTemplatePlaceholders[] = {"name",     "namespace", "model",
-                                                             "version",  "revision",  "track"};
+                                                             "version",  "revision",  "track",
+                                                             "analysis.elapsed"};
 
 // Checks one template: returns a message per problem ("unknown placeholder {{foo}}"), empty when fine.
 // `args` are the metric's declared arg names.

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -125,7 +126,17 @@ struct MeasurementRequest {
   std::string version;
   std::optional<api::TrackStatus> stable;  // compare with, when measuring a canary (or a variant)
   std::vector<MeasurementRequest> variants;  // A/B test: one per variant
+  // Time since the analysis' counts start ({{analysis.elapsed}}): the step's start for a canary, the
+  // variants' availability for an A/B test, the promotion for monitoring (re-anchored every
+  // kMonitoringCountsPeriod). Not part of the measurement's identity.
+  std::optional<std::chrono::milliseconds> sinceCountsStart;
+  // Segments seen so far in this analysis, by metric (AnalysisProgress): the judge splits the segment
+  // budget over at least this many. Not part of the measurement's identity.
+  std::map<std::string, int> expectedSegments;
 };
+// Monitoring's counts start moves forward by this much at a time, so that its queries' range stays
+// bounded over months (the change detector re-bases at each move: one look without evidence).
+inline constexpr std::chrono::hours kMonitoringCountsPeriod{24 * 7};
 std::optional<MeasurementRequest> measurementDue(const api::ModelDeployment& md, WallTime now);
 
 // Measures `request` with `measureOne` (which handles a request without variants): once for a plain

@@ -27,6 +27,13 @@ ChangeDetectorConfig changeDetectorFor(double min, double expectedLabelsToFalseA
   return c;
 }
 
+ChangeDetectorConfig changeDetectorForLooks(double min, double expectedLooksToFalseAlarm) {
+  ChangeDetectorConfig c = changeDetectorFor(min, std::exp(1.0));
+  const double looks = std::isfinite(expectedLooksToFalseAlarm) ? expectedLooksToFalseAlarm : 1e300;
+  c.threshold = std::max(1.0, std::log(std::max(2.0 * looks, 1.0)));
+  return c;
+}
+
 ChangeStep updateChangeDetector(const ChangeDetectorState& state, const Counts& reading,
                                 const ChangeDetectorConfig& config) {
   ChangeStep step;
@@ -61,6 +68,41 @@ ChangeStep updateChangeDetector(const ChangeDetectorState& state, const Counts& 
   step.reason = "accuracy CUSUM " + fixed(step.state.statistic, "%.1f") + (step.alarm ? " >= " : " < ") +
                 fixed(config.threshold, "%.1f") + " (new labels " + fixed(newTrials, "%.0f") + on + ")";
   return step;
+}
+
+ChangeJudgement judgeChange(const Verdict& measured, const ChangeDetectorState& state,
+                            const ChangeDetectorConfig& config) {
+  ChangeJudgement out{measured, state};
+  Verdict& v = out.verdict;
+  if (measured.phase == VerdictPhase::Error) return out;
+  v.labelsNeeded.reset();
+  v.warmUp = false;
+  v.vsStable.reset();
+  if (!measured.value || !std::isfinite(*measured.value) || !std::isfinite(measured.samples) ||
+      measured.samples <= 0) {
+    v.phase = VerdictPhase::Inconclusive;
+    v.reason = "change detection: no labelled predictions measured (" + measured.reason + ")";
+    return out;
+  }
+  // The judge's value is successes / trials on whole counts, so this recovers them exactly.
+  const Counts reading{std::round(*measured.value * measured.samples), std::round(measured.samples), std::nullopt};
+  const ChangeStep step = updateChangeDetector(state, reading, config);
+  out.state = step.state;
+  const std::string levels = " (healthy " + fixed(config.healthy, "%.3f") + ", degraded " +
+                             fixed(config.degraded, "%.3f") + "; " + fixed(step.state.labelsSeen, "%.0f") +
+                             " labels since monitoring started, accuracy " + fixed(*measured.value, "%.3f") + ")";
+  if (!state.lastReading || step.rebased) {
+    v.phase = VerdictPhase::Inconclusive;
+    v.warmUp = true;  // no evidence either way yet: not an inconclusive look
+    v.reason = "change detection: " + step.reason;
+  } else if (step.alarm) {
+    v.phase = VerdictPhase::Fail;
+    v.reason = "accuracy dropped: " + step.reason + levels;
+  } else {
+    v.phase = VerdictPhase::Pass;
+    v.reason = "no drop detected: " + step.reason + levels;
+  }
+  return out;
 }
 
 }  // namespace modelops::analysis

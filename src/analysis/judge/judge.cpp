@@ -197,7 +197,13 @@ Verdict judgeParts(Verdict v, const AccuracyCriteria& criteria, const std::optio
     v.labelsNeeded = progress.needed.value();
     return v;
   }
-  // 5. Everything configured passed.
+  // 5. Segments known from earlier looks are missing from this answer: they cannot be said to pass.
+  if (segmentCriteria && budget.segmentsCountedAs > segmentsSeen(obs)) {
+    v.reason = v.metric + ": " + std::to_string(budget.segmentsCountedAs - segmentsSeen(obs)) + " of " +
+               std::to_string(budget.segmentsCountedAs) + " segments returned no series this look (" + floorLine + ")";
+    return v;  // no projection: more labels do not bring a series back; spends inconclusiveLimit
+  }
+  // 6. Everything configured passed.
   v.phase = VerdictPhase::Pass;
   v.reason = passReason(v, floorLine);
   return v;

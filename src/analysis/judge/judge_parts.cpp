@@ -154,6 +154,14 @@ Comparison compareWithStable(const std::string& subject, const Checked& canary, 
     case NonInferiority::Undecided:
       c.reason = head + "bounds [" + num(r.lowerBound) + ", " + num(r.upperBound) + "] straddle -" + num(margin) + n;
       if (total) out.samplesNeeded = std::max(0.0, *total - canary.trials);
+      // Until the test can tell a canary equal to stable from one at the margin (a half-width of the
+      // margin, at least the mixture scale), an estimate that wandered towards the margin is no sign of
+      // being stuck: project to that resolution instead, so such looks converge rather than spend
+      // inconclusiveLimit (docs/statistics.md section 8).
+      if (auto resolution = samplesToDecide(r.variance * canary.trials, std::max(margin, kDefaultMixtureScale), alpha,
+                                            kDefaultMixtureScale);
+          resolution && *resolution > canary.trials)
+        out.samplesNeeded = std::min(out.samplesNeeded.value_or(*resolution), *resolution - canary.trials);
       break;
   }
   return out;

@@ -79,6 +79,7 @@ void fold(MetricProgress& m, const Verdict& v, WallTime now) {
     case VerdictPhase::Error: ++m.errors; ++m.consecutiveErrors; break;
   }
   updateLabelRate(m, v, now);
+  m.segmentsSeen = std::max(m.segmentsSeen, static_cast<int>(v.segments.size()));
   m.latest = v;
   m.latestAt = now;
 }
@@ -209,6 +210,7 @@ json toJson(const AnalysisProgress& p) {
               {"failures", m.failures}, {"inconclusives", m.inconclusives},
               {"errors", m.errors},     {"consecutiveErrors", m.consecutiveErrors}};
     if (m.accumulating > 0) e["accumulating"] = m.accumulating;
+    if (m.segmentsSeen > 0) e["segmentsSeen"] = m.segmentsSeen;
     if (m.latestAt) e["latestAt"] = formatRfc3339Micro(*m.latestAt);
     if (m.labelsPerSecond) e["labelsPerSecond"] = *m.labelsPerSecond;
     if (m.latest) e["latest"] = toJson(*m.latest);
@@ -254,7 +256,8 @@ Result<AnalysisProgress> progressFromJson(const json& j) {
       for (auto [key, field] : {std::pair{"measurements", &m.measurements}, std::pair{"failures", &m.failures},
                                 std::pair{"inconclusives", &m.inconclusives}, std::pair{"errors", &m.errors},
                                 std::pair{"consecutiveErrors", &m.consecutiveErrors},
-                                std::pair{"accumulating", &m.accumulating}}) {
+                                std::pair{"accumulating", &m.accumulating},
+                                std::pair{"segmentsSeen", &m.segmentsSeen}}) {
         if (auto f = e.find(key); f != e.end() && !f->is_null()) {
           if (!f->is_number_integer() || f->get<long long>() < 0 || f->get<long long>() > 1'000'000'000) {
             return bad(at + "." + key, "must be a non-negative integer");

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "modelops/api/defaults.h"
+#include "modelops/api/segment_count.h"
 
 namespace modelops::analysis {
 namespace {
@@ -81,6 +82,7 @@ Result<MetricSpec> metricSpecFromApi(const api::Metric& m, const ProviderSecrets
       s.minSamples = m.segments->minSamples ? static_cast<double>(*m.segments->minSamples) : a.minSamples;
       s.confidence = m.segments->confidence;
       s.maxDropVsStable = m.segments->maxDropVsStable;
+      if (auto k = api::expectedSegments(*m.segments)) s.expectedSegments = static_cast<int>(*k);
       out.segments = s;
     }
     return out;

@@ -53,7 +53,8 @@ std::vector<std::string> templatePlaceholders(std::string_view text) {
 }
 
 bool isKnownPlaceholder(std::string_view p) {
-  static constexpr std::string_view kNames[] = {"name", "namespace", "model", "version", "revision", "track"};
+  static constexpr std::string_view kNames[] = {"name",     "namespace", "model",           "version",
+                                                "revision", "track",     "analysis.elapsed"};
   if (std::find(std::begin(kNames), std::end(kNames), p) != std::end(kNames)) return true;
   return p.size() > kArgsPrefix.size() && p.substr(0, kArgsPrefix.size()) == kArgsPrefix;
 }
@@ -65,7 +66,7 @@ Status validateTemplate(std::string_view text, const std::vector<std::string>& d
         if (!isKnownPlaceholder(name)) {
           return Error{"InvalidTemplate", "unknown placeholder {{" + std::string(name) +
                                               "}} (known: name, namespace, model, version, revision, "
-                                              "track, args.<key>)"};
+                                              "track, analysis.elapsed, args.<key>)"};
         }
         if (name.substr(0, kArgsPrefix.size()) == kArgsPrefix) {
           const auto key = name.substr(kArgsPrefix.size());
@@ -116,6 +117,11 @@ std::string escapeJsonString(std::string_view value) {
   return quoted.substr(1, quoted.size() - 2);
 }
 
+std::string analysisElapsedText(std::chrono::milliseconds sinceStart) {
+  const auto seconds = std::max(std::chrono::duration_cast<std::chrono::seconds>(sinceStart), kMinAnalysisElapsed);
+  return std::to_string(seconds.count()) + "s";
+}
+
 Result<std::string> renderTemplate(std::string_view text, const TemplateVars& vars, Escaping escaping) {
   std::string out;
   auto escape = [&](std::string_view v) -> std::string {
@@ -137,6 +143,7 @@ Result<std::string> renderTemplate(std::string_view text, const TemplateVars& va
         else if (name == "version") value = &vars.version;
         else if (name == "revision") value = &vars.revision;
         else if (name == "track") value = &vars.track;
+        else if (name == "analysis.elapsed") value = &vars.analysisElapsed;
         else if (name.size() > kArgsPrefix.size() && name.substr(0, kArgsPrefix.size()) == kArgsPrefix) {
           auto it = vars.args.find(std::string(name.substr(kArgsPrefix.size())));
           if (it == vars.args.end()) {

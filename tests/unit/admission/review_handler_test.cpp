@@ -62,6 +62,27 @@ TEST(ReviewHandler, ValidObjectIsAllowed) {
   EXPECT_EQ(response["allowed"], true) << response.dump();
 }
 
+// A valid spec whose accuracy counts use a fixed window where the comparison with stable and monitoring
+// need counts since the start is admitted with a warning naming the field (kubectl prints it); with
+// [{{analysis.elapsed}}] there is none. (Issue 15 item 7.)
+TEST(ReviewHandler, FixedWindowForCountsSinceTheStartIsAdmittedWithAWarning) {
+  json doc = modelops::api::testing::exampleCanary();
+  json response = responseTo(review("CREATE", doc));
+  EXPECT_EQ(response["allowed"], true) << response.dump();
+  ASSERT_TRUE(response.contains("warnings")) << response.dump();
+  ASSERT_EQ(response["warnings"].size(), 2u) << response.dump();  // successes and trials
+  const std::string first = response["warnings"][0];
+  EXPECT_EQ(first.rfind("spec.analysis.metrics[0].successes: the range [10m] is a fixed window", 0), 0u) << first;
+  for (const char* field : {"successes", "trials"}) {
+    std::string q = doc["spec"]["analysis"]["metrics"][0][field];
+    q.replace(q.find("[10m]"), 5, "[{{analysis.elapsed}}]");
+    doc["spec"]["analysis"]["metrics"][0][field] = q;
+  }
+  response = responseTo(review("CREATE", doc));
+  EXPECT_EQ(response["allowed"], true) << response.dump();
+  EXPECT_FALSE(response.contains("warnings")) << response.dump();
+}
+
 TEST(ReviewHandler, AbWeightsSummingTo140AreDenied) {
   json doc = modelops::api::testing::exampleAbTest();
   doc["spec"]["strategy"]["abTest"]["variants"][0]["weight"] = 70;

@@ -161,7 +161,7 @@ TEST(ValidationAnalysis, QueryTemplatePlaceholders) {
   runAnalysisCases({
       {"unknown placeholder in successes", [](json& d) { metric(d, 0)["successes"] = "sum(x{m=\"{{modle}}\"})"; },
        {{m0 + ".successes", "unknown placeholder {{modle}}: allowed are {{name}} {{namespace}} {{model}} "
-                            "{{version}} {{revision}} {{track}} and {{args.KEY}}"}}},
+                            "{{version}} {{revision}} {{track}}, {{analysis.elapsed}} and {{args.KEY}}"}}},
       {"undeclared arg in query", [](json& d) { metric(d, 1)["query"] = "rate(x[{{args.window}}])"; },
        {{m1 + ".query", "unknown placeholder {{args.window}}: \"window\" is not declared in args"}}},
       {"declared arg is fine",
@@ -177,12 +177,12 @@ TEST(ValidationAnalysis, QueryTemplatePlaceholders) {
        {{m0 + ".trials", "unclosed \"{{\" at offset 9"}}},
       {"unknown placeholder in web url", [](json& d) { metric(d, 2)["provider"]["web"]["url"] = "http://l/{{host}}"; },
        {{m2 + ".provider.web.url", "unknown placeholder {{host}}: allowed are {{name}} {{namespace}} {{model}} "
-                                   "{{version}} {{revision}} {{track}} and {{args.KEY}}"}}},
+                                   "{{version}} {{revision}} {{track}}, {{analysis.elapsed}} and {{args.KEY}}"}}},
       {"two problems in one field", [](json& d) { metric(d, 1)["query"] = "{{a}} {{b}}"; },
        {{m1 + ".query", "unknown placeholder {{a}}: allowed are {{name}} {{namespace}} {{model}} {{version}} "
-                        "{{revision}} {{track}} and {{args.KEY}}"},
+                        "{{revision}} {{track}}, {{analysis.elapsed}} and {{args.KEY}}"},
         {m1 + ".query", "unknown placeholder {{b}}: allowed are {{name}} {{namespace}} {{model}} {{version}} "
-                        "{{revision}} {{track}} and {{args.KEY}}"}}},
+                        "{{revision}} {{track}}, {{analysis.elapsed}} and {{args.KEY}}"}}},
       {"bad arg name", [](json& d) { metric(d, 1)["args"] = {{"a b", "x"}}; },
        {{m1 + ".args.a b", "names may use only letters, digits, '_' and '-'"}}},
   });

@@ -89,7 +89,11 @@ TEST(MeasurementErrors, MonitoringOutageHoldsAndNeverRollsBack) {
   w.step(verdicts(stable, VerdictPhase::Pass, "accuracy 0.95 >= 0.9"));
   EXPECT_EQ(conditionOf(w, "MonitoringHealthy")->status, "True");
   w.advance(minutes(1));
-  w.step(verdicts(stable, VerdictPhase::Fail, "accuracy upper bound 0.85 < 0.9"));
+  // 1,000 new labels at 0.70 after the reading above (0.9 of 812): the change detector alarms.
+  Measurement drop = verdicts(stable, VerdictPhase::Fail, "accuracy upper bound 0.85 < 0.9");
+  drop.verdicts[0].value = (0.9 * 812 + 700) / 1812;
+  drop.verdicts[0].samples = 1812;
+  w.step(drop);
   EXPECT_EQ(w.status.phase, "Degraded") << "a real failure still degrades";
 }
 
@@ -117,6 +121,17 @@ TEST(MeasurementErrors, OnErrorIsDefaultedAndValidated) {
   EXPECT_NE(errors[0].message.find("Hold, Ignore"), std::string::npos) << errors[0].message;
 }
 
+// Monitoring's change detector sees a sharp drop: a base reading, then 1,000 new labels at 0.70.
+void dropStableSharply(World& w) {
+  const auto stable = *w.status.stable->hash;
+  w.step(verdicts(stable, VerdictPhase::Pass, "accuracy 0.900, n=812"));  // 0.9 of 812
+  w.advance(minutes(1));
+  Measurement drop = verdicts(stable, VerdictPhase::Fail, "accuracy upper bound 0.85 < 0.9");
+  drop.verdicts[0].value = (0.9 * 812 + 700) / 1812;
+  drop.verdicts[0].samples = 1812;
+  w.step(drop);
+}
+
 // Failed before the change: the Event said "returning to the last good revision" while status said
 // there was none.
 TEST(MeasurementErrors, DegradedEventAgreesWithStatusWithoutALastGoodRevision) {
@@ -124,7 +139,7 @@ TEST(MeasurementErrors, DegradedEventAgreesWithStatusWithoutALastGoodRevision) {
   w.doc["spec"]["monitoring"] = {{"enabled", true}};
   w.settle();
   ASSERT_FALSE(w.status.lastGoodRevision);
-  w.step(verdicts(*w.status.stable->hash, VerdictPhase::Fail, "accuracy upper bound 0.85 < 0.9"));
+  dropStableSharply(w);
   auto degraded = eventsWith(w, "Degraded");
   ASSERT_EQ(degraded.size(), 1u);
   EXPECT_EQ(degraded[0].message.find("returning to the last good revision"), std::string::npos) << degraded[0].message;
@@ -134,7 +149,7 @@ TEST(MeasurementErrors, DegradedEventAgreesWithStatusWithoutALastGoodRevision) {
 
 TEST(MeasurementErrors, DegradedEventNamesTheRevisionItReturnsTo) {
   auto w = monitoredAfterTwoReleases({{"enabled", true}, {"interval", "1m"}});
-  w.step(verdicts(*w.status.stable->hash, VerdictPhase::Fail, "accuracy upper bound 0.85 < 0.9"));
+  dropStableSharply(w);
   auto degraded = eventsWith(w, "Degraded");
   ASSERT_EQ(degraded.size(), 1u);
   EXPECT_NE(degraded[0].message.find("returning to the last good revision 1"), std::string::npos)

@@ -214,6 +214,21 @@ TEST(Segments, AllSegmentsPassing) {
   EXPECT_THAT(v.reason, HasSubstr("; all 2 segments pass"));
 }
 
+// A segment an earlier look listed (expectedSegments, from the analysis' progress) but this answer left
+// out was not judged: the metric cannot pass on this look, though it can still fail.
+TEST(Segments, ASegmentMissingFromThisAnswerKeepsTheMetricFromPassing) {
+  SegmentCriteria declared = kRegions;
+  declared.expectedSegments = 3;
+  const Verdict v = judgeAccuracy("accuracy", kLoose, declared,
+                                  segmented({{"ap-south", {380, 400}}, {"us-east", {570, 600}}}));
+  EXPECT_EQ(v.phase, VerdictPhase::Inconclusive);
+  EXPECT_THAT(v.reason, StartsWith("accuracy: 1 of 3 segments returned no series this look ("));
+  EXPECT_FALSE(v.labelsNeeded) << "more labels do not bring a series back";
+  const Verdict failing = judgeAccuracy("accuracy", kLoose, declared,
+                                        segmented({{"ap-south", {380, 400}}, {"eu-west", {170, 240}}}));
+  EXPECT_EQ(failing.phase, VerdictPhase::Fail);
+}
+
 TEST(Segments, NoSeriesOrBadSeries) {
   const Verdict none = judgeAccuracy("accuracy", kLoose, kRegions, canaryOnly(950, 1000));
   EXPECT_EQ(none.phase, VerdictPhase::Inconclusive);

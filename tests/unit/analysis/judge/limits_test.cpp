@@ -274,5 +274,30 @@ TEST(ProgressJson, RoundTripsAndRejectsMalformedInput) {
   EXPECT_FALSE(progressFromJson(nlohmann::json::array()).ok());
 }
 
+// The segment count of an analysis is the most segments any look listed (issue 15 item 2): a look whose
+// answer has fewer series does not lower it, and it survives the round trip through status.
+TEST(Limits, SegmentsSeenIsTheMostAnyLookListedAndIsKept) {
+  auto withSegments = [](int count) {
+    Verdict v = unsure("accuracy");
+    for (int i = 0; i < count; ++i) {
+      SegmentVerdict segment;
+      segment.segment = "region=r" + std::to_string(i);
+      v.segments.push_back(std::move(segment));
+    }
+    return v;
+  };
+  const AnalysisDecision d = run(policy({"accuracy"}), {{withSegments(4)}, {withSegments(2)}, {withSegments(3)}});
+  ASSERT_EQ(d.progress.metrics.size(), 1u);
+  EXPECT_EQ(d.progress.metrics[0].segmentsSeen, 4);
+  const auto j = toJson(d.progress);
+  EXPECT_EQ(j["metrics"][0]["segmentsSeen"], 4);
+  auto back = progressFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->metrics[0].segmentsSeen, 4);
+  auto bad = j;
+  bad["metrics"][0]["segmentsSeen"] = -1;
+  EXPECT_EQ(progressFromJson(bad).error().message, "progress.metrics[0].segmentsSeen: must be a non-negative integer");
+}
+
 }  // namespace
 }  // namespace modelops::analysis

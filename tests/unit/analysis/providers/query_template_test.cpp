@@ -26,7 +26,7 @@ TEST(TemplatePlaceholders, ListsNamesInOrderTrimmed) {
 }
 
 TEST(TemplateValidation, AcceptsExactlyTheDocumentedSet) {
-  for (const char* p : {"name", "namespace", "model", "version", "revision", "track", "args.x"}) {
+  for (const char* p : {"name", "namespace", "model", "version", "revision", "track", "analysis.elapsed", "args.x"}) {
     EXPECT_TRUE(isKnownPlaceholder(p)) << p;
   }
   for (const char* p : {"Model", "args.", "args", "ns", "segment", ""}) EXPECT_FALSE(isKnownPlaceholder(p)) << p;

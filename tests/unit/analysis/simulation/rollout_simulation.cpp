@@ -2,6 +2,7 @@
 // Thread-safety: see the header.
 #include "rollout_simulation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 
@@ -44,17 +45,31 @@ Counts overall(const std::vector<Counts>& parts) {
   return c;
 }
 
-AccuracyObservation observe(const Scenario& s, const Arm& canary, const std::optional<Arm>& stable) {
+// One answer: with seriesMissing, each segment's series (canary's and stable's) may be left out of it,
+// from the segment list and from the totals alike.
+AccuracyObservation observe(const Scenario& s, const Arm& canary, const std::optional<Arm>& stable,
+                            LabelSource& source) {
   AccuracyObservation obs;
-  const auto canaryParts = canary.perSegment();
+  auto canaryParts = canary.perSegment();
+  std::vector<bool> present(canaryParts.size(), true);
+  if (s.seriesMissing > 0)
+    for (std::size_t i = 0; i < present.size(); ++i) present[i] = source.uniform() >= s.seriesMissing;
+  auto keep = [&](std::vector<Counts> parts) {
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      if (!present[i]) parts[i] = Counts{};
+    return parts;
+  };
+  canaryParts = keep(canaryParts);
   obs.canary = overall(canaryParts);
   if (s.segments)
-    for (std::size_t i = 0; i < canaryParts.size(); ++i) obs.canarySegments[segmentKey(i)] = canaryParts[i];
+    for (std::size_t i = 0; i < canaryParts.size(); ++i)
+      if (present[i]) obs.canarySegments[segmentKey(i)] = canaryParts[i];
   if (stable) {
-    const auto stableParts = stable->perSegment();
+    const auto stableParts = keep(stable->perSegment());
     obs.stable = overall(stableParts);
     if (s.segments)
-      for (std::size_t i = 0; i < stableParts.size(); ++i) obs.stableSegments[segmentKey(i)] = stableParts[i];
+      for (std::size_t i = 0; i < stableParts.size(); ++i)
+        if (present[i]) obs.stableSegments[segmentKey(i)] = stableParts[i];
   }
   return obs;
 }
@@ -69,10 +84,14 @@ Ending runOnce(const Scenario& s, LabelSource& source) {
   if (s.limits) policy.metrics.push_back({"accuracy", *s.limits});
   AnalysisProgress progress;
   WallTime now{};
+  int segmentsSeen = 0;  // as MetricProgress::segmentsSeen keeps it
   for (int look = 0; look < s.maxLooks; ++look) {
     canary.look(source, s.labelsPerLook, s.windowLooks);
     if (stable) stable->look(source, s.labelsPerLook, s.windowLooks);
-    const Verdict v = judgeAccuracy("accuracy", s.criteria, s.segments, observe(s, canary, stable));
+    std::optional<SegmentCriteria> segments = s.segments;
+    if (segments && s.fixSegmentCount && segmentsSeen > 0) segments->expectedSegments = segmentsSeen;
+    const Verdict v = judgeAccuracy("accuracy", s.criteria, segments, observe(s, canary, stable, source));
+    segmentsSeen = std::max(segmentsSeen, static_cast<int>(v.segments.size()));
     if (!s.limits) {
       if (v.phase == VerdictPhase::Fail) return Ending::Failed;
       if (v.phase == VerdictPhase::Pass) return Ending::Passed;

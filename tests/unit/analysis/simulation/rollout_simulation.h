@@ -32,6 +32,11 @@ struct Scenario {
   int labelsPerLook = 50;  // per arm per interval
   int maxLooks = 100;
   int windowLooks = 0;          // 0: counts since the start; k: each look sees the last k intervals only
+  // Chance that a segment's series is missing from one look's answer (a flaky exporter, a slow scrape):
+  // the look then sees fewer segments. fixSegmentCount passes the most segments seen so far back to the
+  // judge as SegmentCriteria::expectedSegments, as the operator does (MetricProgress::segmentsSeen).
+  double seriesMissing = 0;
+  bool fixSegmentCount = true;
   std::optional<MetricLimits> limits;  // set: the real limits decide (Passed/Failed/Paused); unset: the
                                        // first Successful or Failed verdict decides ("looks until a verdict")
 };
