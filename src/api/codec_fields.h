@@ -22,8 +22,16 @@ T decodeObject(const Json& j, const std::string& path, FieldErrors& errors);
 template <HasFieldTable T>
 Json encodeObject(const T& object);
 
-// Progress written by another version with a type this one cannot read is reported to nobody (the
-// analysis restarts; see AnalysisStatus): the member stays in the Reader's rest, hence in `extra`.
+// Analysis bookkeeping written by another version with a type this one cannot read is reported to
+// nobody (that analysis or detector restarts; see AnalysisStatus): the member stays in the Reader's rest,
+// hence in `extra`. Every other struct's type errors are errors with the field's path.
+template <class T>
+inline constexpr bool kRestartsWhenUnreadable = false;
+template <>
+inline constexpr bool kRestartsWhenUnreadable<AnalysisProgressStatus> = true;
+template <>
+inline constexpr bool kRestartsWhenUnreadable<ChangeDetectionStateStatus> = true;
+
 template <class T, class Decode>
 std::optional<T> decodeLeniently(Reader& r, const std::string& key, Decode decode) {
   const Json* value = r.peek(key);
@@ -35,13 +43,12 @@ std::optional<T> decodeLeniently(Reader& r, const std::string& key, Decode decod
   return decoded;
 }
 
-// progressByVariant: an object whose every member is a progress.
-inline std::map<std::string, AnalysisProgressStatus> decodeProgressMap(const Json& j, const std::string& path,
-                                                                       FieldErrors& errors) {
-  std::map<std::string, AnalysisProgressStatus> out;
+// An object whose every member is a T (progressByVariant, changeDetection), by member name.
+template <HasFieldTable T>
+std::map<std::string, T> decodeObjectMap(const Json& j, const std::string& path, FieldErrors& errors) {
+  std::map<std::string, T> out;
   if (!expectObject(j, path, errors)) return out;
-  for (auto it = j.begin(); it != j.end(); ++it)
-    out[it.key()] = decodeObject<AnalysisProgressStatus>(*it, path + "." + it.key(), errors);
+  for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = decodeObject<T>(*it, path + "." + it.key(), errors);
   return out;
 }
 
@@ -64,16 +71,21 @@ class DecodeVisitor {
     if (auto v = r_.anyObject(key)) f = std::move(*v);
   }
 
-  void operator()(const char* key, std::optional<AnalysisProgressStatus>& f) {
-    f = decodeLeniently<AnalysisProgressStatus>(r_, key, decodeObject<AnalysisProgressStatus>);
-  }
-  void operator()(const char* key, std::optional<std::map<std::string, AnalysisProgressStatus>>& f) {
-    f = decodeLeniently<std::map<std::string, AnalysisProgressStatus>>(r_, key, decodeProgressMap);
-  }
-
   template <HasFieldTable T>
   void operator()(const char* key, std::optional<T>& f) {
-    f = r_.object<T>(key, decodeObject<T>);
+    if constexpr (kRestartsWhenUnreadable<T>) {
+      f = decodeLeniently<T>(r_, key, decodeObject<T>);
+    } else {
+      f = r_.object<T>(key, decodeObject<T>);
+    }
+  }
+  template <HasFieldTable T>
+  void operator()(const char* key, std::optional<std::map<std::string, T>>& f) {
+    if constexpr (kRestartsWhenUnreadable<T>) {
+      f = decodeLeniently<std::map<std::string, T>>(r_, key, decodeObjectMap<T>);
+    } else {
+      f = r_.object<std::map<std::string, T>>(key, decodeObjectMap<T>);
+    }
   }
   template <HasFieldTable T>
   void operator()(const char* key, std::vector<T>& f) {

@@ -123,6 +123,7 @@ ResolvedSpec resolvedOf(const ModelDeploymentSpec& s) {
   r.monitoring.onDegraded = *m.onDegraded;
   r.monitoring.onError = *m.onError;
   r.monitoring.interval = durationOr(m.interval, r.analysis ? r.analysis->interval : defaults::kAnalysisInterval);
+  r.monitoring.expectedTimeToFalseAlarm = durationOr(m.expectedTimeToFalseAlarm, defaults::kExpectedTimeToFalseAlarm);
   return r;
 }
 

@@ -184,7 +184,7 @@ void reportMonitoringMeasurement(Pass& p, const analysis::AnalysisProgress& befo
 // false alarm in looks of the monitoring interval.
 analysis::ChangeDetectorConfig detectorFor(const Pass& p, double min) {
   const double interval = std::max<double>(1.0, static_cast<double>(intervalOf(p).count()));
-  const auto expected = api::expectedTimeToFalseAlarm(*p.spec.monitoring);
+  const auto expected = p.resolved.monitoring.expectedTimeToFalseAlarm;
   return analysis::changeDetectorForLooks(min, static_cast<double>(expected.count()) / interval);
 }
 

@@ -7,6 +7,7 @@
 //   segments.{min, minSamples, confidence} from accuracy; provider timeouts 10s, web method GET,
 //   bearerTokenSecretRef.key "token", caSecretRef.key "ca.crt", tls.insecureSkipVerify false;
 //   monitoring {enabled false, onDegraded Rollback, onError Hold}; rollback.automatic true;
+//   (resolved, not written: monitoring.interval, monitoring.expectedTimeToFalseAlarm 8760h);
 //   progressDeadlineSeconds 600; revisionHistoryLimit 5; paused false.
 // Idempotent: applying twice equals applying once. Never overwrites a value that is present.
 //
@@ -41,6 +42,10 @@ inline constexpr std::int64_t kInconclusiveLimit = 10;
 inline constexpr std::int64_t kConsecutiveErrorLimit = 4;
 inline constexpr std::chrono::milliseconds kAnalysisInterval{30'000};
 inline constexpr std::chrono::milliseconds kProviderTimeout{10'000};
+// monitoring.expectedTimeToFalseAlarm (resolved only, like monitoring.interval): one year. With the
+// look-based bound (docs/statistics.md section 10) a model holding at min + 1 point alarms within any
+// 30 days with probability at most 30 / (2 * 365) = 4.1%, at any interval.
+inline constexpr std::chrono::milliseconds kExpectedTimeToFalseAlarm{std::chrono::hours(24 * 365)};
 }  // namespace defaults
 
 // The limits of one metric of spec.analysis.
@@ -65,6 +70,7 @@ struct ResolvedMonitoring {
   std::string onDegraded;  // kOnDegraded*
   std::string onError;     // kOnError*
   std::chrono::milliseconds interval{0};  // monitoring.interval, else analysis.interval, else its default
+  std::chrono::milliseconds expectedTimeToFalseAlarm{0};  // else defaults::kExpectedTimeToFalseAlarm
   bool operator==(const ResolvedMonitoring&) const = default;
 };
 

@@ -107,7 +107,7 @@ void visitFields(V& v, S& s) {
 template <class V, FieldsOf<SegmentCriteria> S>
 void visitFields(V& v, S& s) {
   v("by", s.by); v("min", s.min); v("minSamples", s.minSamples); v("confidence", s.confidence);
-  v("maxDropVsStable", s.maxDropVsStable);
+  v("maxDropVsStable", s.maxDropVsStable); v("expectedSegments", s.expectedSegments);
 }
 
 template <class V, FieldsOf<ThresholdCriteria> S>
@@ -162,6 +162,7 @@ void visitFields(V& v, S& s) {
 template <class V, FieldsOf<MonitoringSpec> S>
 void visitFields(V& v, S& s) {
   v("enabled", s.enabled); v("onDegraded", s.onDegraded); v("onError", s.onError); v("interval", s.interval);
+  v("expectedTimeToFalseAlarm", s.expectedTimeToFalseAlarm);
 }
 
 template <class V, FieldsOf<RollbackSpec> S>
@@ -234,11 +235,16 @@ void visitFields(V& v, S& s) {
   v("decidedBy", s.decidedBy); v("metrics", s.metrics);
 }
 
+template <class V, FieldsOf<ChangeDetectionStateStatus> S>
+void visitFields(V& v, S& s) {
+  v("statistic", s.statistic); v("successes", s.successes); v("trials", s.trials); v("labels", s.labels);
+}
+
 template <class V, FieldsOf<AnalysisStatus> S>
 void visitFields(V& v, S& s) {
   v("runs", s.runs); v("failures", s.failures); v("inconclusives", s.inconclusives);
   v("consecutiveErrors", s.consecutiveErrors); v("startedAt", s.startedAt); v("progress", s.progress);
-  v("progressByVariant", s.progressByVariant);
+  v("progressByVariant", s.progressByVariant); v("changeDetection", s.changeDetection);
 }
 
 template <class V, FieldsOf<Condition> S>

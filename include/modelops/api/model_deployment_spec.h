@@ -231,6 +231,9 @@ struct SegmentCriteria {
   std::optional<double> confidence;          // defaulted: accuracy.confidence (the judge corrects it
                                              // for the number of segments)
   std::optional<double> maxDropVsStable;     // in [0,1]; absent: segments are not compared with stable
+  // How many segments the label has (1 to 10000, segment_count.h): the judge splits the segment
+  // family's error budget over at least this many, whatever a query returns. Absent: the count seen.
+  std::optional<std::int64_t> expectedSegments;
   Json extra = Json::object();
   bool operator==(const SegmentCriteria&) const = default;
 };
@@ -281,6 +284,9 @@ struct MonitoringSpec {
   // say nothing). An error is never degradation, whatever the value.
   std::optional<std::string> onError;
   std::optional<Duration> interval;       // absent: spec.analysis.interval
+  // The change detector's false-alarm rate as the expected time to a false alarm (change_detection.h):
+  // absent: defaults::kExpectedTimeToFalseAlarm, resolved in ResolvedMonitoring.
+  std::optional<Duration> expectedTimeToFalseAlarm;
   Json extra = Json::object();
   bool operator==(const MonitoringSpec&) const = default;
 };

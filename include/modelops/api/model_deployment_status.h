@@ -135,6 +135,18 @@ struct AnalysisProgressStatus {  // status.analysis.progress, and each entry of 
   bool operator==(const AnalysisProgressStatus&) const = default;
 };
 
+// status.analysis.changeDetection[metric]: the Bernoulli CUSUM of one accuracy metric during monitoring
+// (analysis/change_detection.h), kept so that monitoring survives an operator restart. successes and
+// trials (the previous reading of counts since the start) are both present or both absent.
+struct ChangeDetectionStateStatus {
+  std::optional<double> statistic;  // the CUSUM, >= 0
+  std::optional<double> successes;
+  std::optional<double> trials;
+  std::optional<double> labels;     // labels folded in since monitoring started
+  Json extra = Json::object();
+  bool operator==(const ChangeDetectionStateStatus&) const = default;
+};
+
 struct AnalysisStatus {
   std::vector<AnalysisRun> runs;
   std::optional<std::int64_t> failures;
@@ -146,6 +158,9 @@ struct AnalysisStatus {
   // in `extra`, so the analysis restarts rather than the whole object failing to decode.
   std::optional<AnalysisProgressStatus> progress;
   std::optional<std::map<std::string, AnalysisProgressStatus>> progressByVariant;
+  // Monitoring's change detectors by metric name (read and written through change_detection.h); like the
+  // progress, a map this version cannot read stays in `extra` and the detectors restart.
+  std::optional<std::map<std::string, ChangeDetectionStateStatus>> changeDetection;
   Json extra = Json::object();
   bool operator==(const AnalysisStatus&) const = default;
 };

@@ -82,7 +82,9 @@ Result<MetricSpec> metricSpecFromApi(const api::Metric& m, const ProviderSecrets
       s.minSamples = m.segments->minSamples ? static_cast<double>(*m.segments->minSamples) : a.minSamples;
       s.confidence = m.segments->confidence;
       s.maxDropVsStable = m.segments->maxDropVsStable;
-      if (auto k = api::expectedSegments(*m.segments)) s.expectedSegments = static_cast<int>(*k);
+      // Validated; the bound check keeps an unvalidated spec from overflowing the judge's int.
+      if (auto k = m.segments->expectedSegments; k && *k >= 1 && *k <= api::kMaxExpectedSegments)
+        s.expectedSegments = static_cast<int>(*k);
       out.segments = s;
     }
     return out;

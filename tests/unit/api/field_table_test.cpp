@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "modelops/api/change_detection.h"
 #include "modelops/api/codec.h"
 #include "modelops/api/fields.h"
 
@@ -179,6 +180,9 @@ TEST(FieldTable, WritesTheWireNames) {
   const json status = encodeStatus(fullStatus(p));
   EXPECT_TRUE(status["analysis"]["progress"]["metrics"][0]["latest"]["vsStable"].contains("stableSamples"));
   EXPECT_EQ(status["analysis"]["progressByVariant"].size(), 2u);
+  EXPECT_TRUE(spec["monitoring"].contains("expectedTimeToFalseAlarm"));
+  EXPECT_TRUE(spec["analysis"]["metrics"][0]["segments"].contains("expectedSegments"));
+  EXPECT_EQ(status["analysis"].value("changeDetection", json::object()).size(), 2u);
 }
 
 // A progress of a type this version cannot read does not fail the object: it stays verbatim in extra.
@@ -192,6 +196,51 @@ TEST(FieldTable, UnreadableProgressIsKeptVerbatimAndNotAnError) {
   EXPECT_FALSE(decoded->analysis->progressByVariant);
   EXPECT_EQ(decoded->analysis->extra["progress"], status["analysis"]["progress"]);
   EXPECT_EQ(encodeStatus(decoded.value()), status);
+}
+
+// status.analysis.changeDetection on the wire as monitoring has written it since issue 15: typed on
+// decode, the same JSON on encode, and a reading only when both counts are there.
+TEST(FieldTable, ChangeDetectionKeepsItsWireFormat) {
+  const json status = {{"analysis", {{"changeDetection",
+                                      {{"accuracy", {{"statistic", 2.5}, {"labels", 400}, {"successes", 900},
+                                                     {"trials", 1000}}},
+                                       {"top5", {{"statistic", 0}, {"labels", 0}}}}}}}};
+  auto decoded = decodeStatus(status);
+  ASSERT_TRUE(decoded.ok()) << formatFieldErrors(decoded.error());
+  ASSERT_TRUE(decoded->analysis && decoded->analysis->changeDetection);
+  EXPECT_TRUE(decoded->analysis->extra.empty()) << decoded->analysis->extra.dump();
+  auto states = changeDetectionOf(*decoded->analysis);
+  EXPECT_EQ(states["accuracy"], (ChangeDetectionState{2.5, true, 900, 1000, 400}));
+  EXPECT_EQ(states["top5"], (ChangeDetectionState{}));
+  EXPECT_EQ(encodeStatus(decoded.value()), status);
+  AnalysisStatus rewritten;
+  setChangeDetection(rewritten, states);
+  EXPECT_EQ(rewritten, *decoded->analysis);
+}
+
+// Detector state of a type this version cannot read restarts the detectors (kept verbatim, not an error),
+// and the next write replaces it; an unusable entry (a negative statistic) restarts only its metric.
+TEST(FieldTable, UnreadableChangeDetectionIsKeptVerbatimUntilReplaced) {
+  const json status = {{"analysis", {{"changeDetection", {{"accuracy", {{"statistic", "high"}}}}}}}};
+  auto decoded = decodeStatus(status);
+  ASSERT_TRUE(decoded.ok()) << formatFieldErrors(decoded.error());
+  ASSERT_TRUE(decoded->analysis);
+  EXPECT_FALSE(decoded->analysis->changeDetection);
+  EXPECT_TRUE(changeDetectionOf(*decoded->analysis).empty());
+  EXPECT_EQ(encodeStatus(decoded.value()), status);
+  setChangeDetection(*decoded->analysis, {{"accuracy", ChangeDetectionState{1.0, false, 0, 0, 10}}});
+  EXPECT_EQ(encodeStatus(decoded.value())["analysis"]["changeDetection"],
+            (json{{"accuracy", {{"statistic", 1.0}, {"labels", 10.0}}}}));
+  EXPECT_FALSE(decoded->analysis->extra.contains("changeDetection"));
+
+  AnalysisStatus edited;
+  edited.changeDetection = {{"accuracy", {-1.0, std::nullopt, std::nullopt, 5.0, json::object()}},
+                            {"top5", {1.0, 9.0, std::nullopt, 5.0, json::object()}}};
+  const auto states = changeDetectionOf(edited);
+  EXPECT_EQ(states.count("accuracy"), 0u);
+  EXPECT_EQ(states.at("top5"), (ChangeDetectionState{1.0, false, 0, 0, 5.0})) << "half a reading is none";
+  setChangeDetection(edited, {});
+  EXPECT_FALSE(edited.changeDetection);
 }
 
 }  // namespace

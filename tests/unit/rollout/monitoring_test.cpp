@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "modelops/api/change_detection.h"
+#include "modelops/api/defaults.h"
 #include "modelops/common/time.h"
 #include "modelops/api/validation.h"
 #include "world.h"
@@ -291,7 +292,9 @@ TEST(Monitoring, ExpectedTimeToFalseAlarmIsValidated) {
   EXPECT_NE(errors[0].message.find("not a duration"), std::string::npos);
   w.doc["spec"]["monitoring"]["expectedTimeToFalseAlarm"] = "17520h";
   EXPECT_TRUE(api::validate(w.md()).empty());
-  EXPECT_EQ(api::expectedTimeToFalseAlarm(*w.md().spec.monitoring), std::chrono::hours(17520));
+  EXPECT_EQ(api::resolve(w.md().spec).monitoring.expectedTimeToFalseAlarm, std::chrono::hours(17520));
+  w.doc["spec"]["monitoring"].erase("expectedTimeToFalseAlarm");
+  EXPECT_EQ(api::resolve(w.md().spec).monitoring.expectedTimeToFalseAlarm, std::chrono::hours(24 * 365));
 }
 
 }  // namespace

@@ -113,11 +113,18 @@ TEST(ExpectedSegments, TheDeclaredCountReachesTheJudgeAndIsValidated) {
   ASSERT_TRUE(spec.ok()) << spec.error().message;
   ASSERT_TRUE(spec->segments);
   EXPECT_EQ(spec->segments->expectedSegments, 4);
+  // Not an integer: the codec's error (a typed field); out of range: validation's. Both name the field.
   for (const auto& bad : {nlohmann::json(0), nlohmann::json(2.5), nlohmann::json("4"), nlohmann::json(10001)}) {
     doc["spec"]["analysis"]["metrics"][0]["segments"]["expectedSegments"] = bad;
-    auto invalid = api::decodeModelDeployment(doc).value();
-    api::applyDefaults(invalid);
-    const auto errors = api::validate(invalid);
+    const auto decoded = api::decodeModelDeployment(doc);
+    api::FieldErrors errors;
+    if (decoded.ok()) {
+      auto invalid = decoded.value();
+      api::applyDefaults(invalid);
+      errors = api::validate(invalid);
+    } else {
+      errors = decoded.error();
+    }
     ASSERT_EQ(errors.size(), 1u) << bad.dump();
     EXPECT_EQ(errors[0].field, "spec.analysis.metrics[0].segments.expectedSegments");
   }

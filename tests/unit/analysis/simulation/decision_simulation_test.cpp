@@ -304,7 +304,7 @@ int firstAlarm(LabelSource& source, const ChangeDetectorConfig& config, int look
   return -1;
 }
 
-// api::kDefaultExpectedTimeToFalseAlarm (a year) over a 5-minute interval: h = ln(2 * 105,120) = 12.26.
+// api::defaults::kExpectedTimeToFalseAlarm (a year) over a 5-minute interval: h = ln(2 * 105,120) = 12.26.
 constexpr double kDefaultLooksToFalseAlarm = 365.0 * 24 * 12;
 
 TEST(DecisionSimulation, MonitoringChangeDetectorFalseAlarmsAndDelay) {
