@@ -60,8 +60,7 @@ std::optional<std::int64_t> olderGoodRevision(const api::ModelDeploymentStatus& 
 milliseconds intervalOf(const Pass& p) { return p.resolved.monitoring.interval; }
 
 bool rollbackMode(const Pass& p) {
-  return !p.spec.monitoring || p.spec.monitoring->onDegraded.value_or(std::string(api::kOnDegradedRollback)) ==
-                                   api::kOnDegradedRollback;
+  return p.resolved.monitoring.onDegraded == api::kOnDegradedRollback;
 }
 
 // The Deployment of the last good revision, when one is recorded and still kept (not the stable itself).
@@ -275,8 +274,7 @@ bool planMonitoring(Pass& p) {
     holdDegraded(p);
     return true;
   }
-  bool enabled = p.spec.monitoring && p.spec.monitoring->enabled.value_or(false) && p.spec.analysis &&
-                 !p.spec.analysis->metrics.empty();
+  bool enabled = p.resolved.monitoring.enabled && p.spec.analysis && !p.spec.analysis->metrics.empty();
   if (!enabled) {
     forgetMonitoringCondition(p);  // nothing monitors: a condition from earlier would mislead
     return false;

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fakes/wait.h"
+
 namespace modelops::kube::testing {
 
 class TestServer {
@@ -40,8 +42,7 @@ class TestServer {
   void stop() {
     if (!thread_.joinable()) return;
     // stop() is ignored until the listen loop runs: wait for it (bounded) before stopping.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    modelops::testing::waitFor([&] { return server_->is_running(); }, std::chrono::seconds(5), std::chrono::milliseconds(1));
     server_->stop();
     thread_.join();
   }
