@@ -17,6 +17,7 @@ subset=(modelops_api modelops_analysis_judge
         tests/e2e/argocd/CMakeFiles/test_e2e_argocd.dir/Unity/unity_0_cxx.cxx.o)
 for type in "${types[@]}"; do
   dir="$root/$type"
+  mkdir -p "$root"  # the configure log sits next to the build tree
   echo "== $type: configure $dir"
   generator=()
   if [ ! -f "$dir/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
