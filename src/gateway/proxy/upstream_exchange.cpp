@@ -179,6 +179,22 @@ void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
   parser_.emplace();
   parser_->body_limit(worker_.state.options.maxResponseBodyBytes);
   parser_->header_limit(static_cast<std::uint32_t>(worker_.state.options.maxHeaderBytes));
+  http::async_read_header(*stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+    self->onHeader(e);
+  });
+}
+
+void UpstreamExchange::onHeader(beast::error_code ec) {
+  // Beast 1.74 does not apply body_limit to a response's Content-Length (it does to chunked and
+  // close-delimited bodies and to requests): checked here, before any of the body is read.
+  if (!ec) {
+    auto length = parser_->content_length();
+    if (length && *length > worker_.state.options.maxResponseBodyBytes) ec = http::error::body_limit;
+  }
+  if (ec) {
+    onRead(ec);
+    return;
+  }
   http::async_read(*stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
     self->onRead(e);
   });

@@ -37,6 +37,7 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
   void connectFailed(const std::string& what);
   void send();
   void onSent(beast::error_code ec, std::size_t bytes);
+  void onHeader(beast::error_code ec);
   void onRead(beast::error_code ec);
   void fail(UpstreamFailure failure, std::string detail);
   void finish(UpstreamResult result);
