@@ -36,7 +36,9 @@ inline constexpr std::string_view kTaskRegression = "Regression";
 
 // How the gateway reads a prediction from the model server's response.
 struct GatewayPrediction {
-  std::optional<std::string> classPath;  // absent: $.predictions[0] (KServeV1), $.outputs[0].data[0] (V2)
+  // A JSONPath ($, .name, [n], [*]) to the predicted class of each row; absent: the protocol's rows
+  // ($.predictions[i] for KServeV1, $.outputs[0] data for OpenInferenceV2; gateway/feedback/class_extraction.h).
+  std::optional<std::string> classPath;
   std::optional<bool> argmax;            // defaulted: false (true: the class is the argmax of a vector)
   std::optional<std::string> task;       // defaulted: "Classification" (or "Regression")
   std::optional<std::string> idField;    // absent: the id travels only in the X-Prediction-Id header
