@@ -86,6 +86,9 @@ void add(prometheus::Counter* c, double v = 1) {
 
 }  // namespace
 
+// A family whose label values come only from this code (reasons): a cap no use reaches.
+constexpr std::size_t kFixedLabelSets = 64;
+
 struct GatewayMetrics::Impl {
   using C = metrics_detail::CappedFamily<prometheus::Counter>;
   using H = metrics_detail::CappedFamily<prometheus::Histogram>;
@@ -108,8 +111,8 @@ struct GatewayMetrics::Impl {
                               "Regression: labels counted."), cap, dropped),
         labelDelay(histogram(registry, "modelops_feedback_label_delay_seconds",
                              "Time from prediction to its label."), cap, dropped, delayBuckets()),
-        rejected(counter(registry, "modelops_feedback_rejected_total", "Feedback items not counted, by reason."), cap,
-                 dropped),
+        rejected(counter(registry, "modelops_feedback_rejected_total", "Feedback items not counted, by reason."),
+                 kFixedLabelSets, dropped),
         requestDuration(histogram(registry, "modelops_gateway_request_duration_seconds",
                                   "Prediction requests, from received to response sent."), cap, dropped,
                         requestBuckets()),
