@@ -90,6 +90,7 @@ void ClientSession::onHeader(beast::error_code ec) {
   }
   const auto& message = parser_->get();
   keepAlive_ = message.keep_alive();
+  headRequest_ = message.method() == http::verb::head;
   bool feedback = pathOf(message.target()) == "/v1/feedback";
   std::size_t limit = feedback ? worker_.state.options.maxFeedbackBodyBytes : worker_.state.options.maxRequestBodyBytes;
   parser_->body_limit(limit);
@@ -293,6 +294,7 @@ void ClientSession::respond(ProxyResponse response) {
   response_->keep_alive(!close);
   response_->body() = std::move(response.body);
   response_->prepare_payload();
+  if (headRequest_) response_->body().clear();  // keeps the Content-Length a GET would get, sends no body
   stream_.expires_after(worker_.state.options.clientReadTimeout);
   http::async_write(stream_, *response_,
                     [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); });
