@@ -159,9 +159,10 @@ void ClientSession::dispatch() {
     if (path == "/healthz") {
       r.body = "ok\n";
     } else if (path == "/readyz") {
-      bool ready = !worker_.state.draining.load() && hooks.ready();
+      bool stopping = worker_.state.draining.load() || worker_.state.unready.load();
+      bool ready = !stopping && hooks.ready();
       r.status = ready ? 200 : 503;
-      r.body = ready ? "ok\n" : (worker_.state.draining.load() ? "draining\n" : "not ready: routes or key not loaded\n");
+      r.body = ready ? "ok\n" : (stopping ? "shutting down\n" : "not ready: routes or key not loaded\n");
     } else {
       r.headers.back().second = "text/plain; version=0.0.4; charset=utf-8";
       r.body = hooks.metricsText();

@@ -43,6 +43,7 @@ struct ServerState {
   ProxyHooks& hooks;
   net::thread_pool feedbackPool;  // POST /v1/feedback runs here (it may wait on Redis)
   std::atomic<bool> draining{false};
+  std::atomic<bool> unready{false};  // /readyz 503 (shutting down), still serving
   std::atomic<std::size_t> activeConnections{0}, inFlight{0}, shadowInFlight{0};
   std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0};
   std::atomic<std::uint64_t> upstreamConnects{0}, upstreamReuses{0}, upstreamRetries{0};

@@ -153,6 +153,7 @@ std::uint16_t ProxyServer::port() const { return impl_->boundPort; }
 bool ProxyServer::drain(std::chrono::milliseconds grace) { return impl_->drain(grace); }
 void ProxyServer::stop() { impl_->stop(); }
 bool ProxyServer::draining() const { return impl_->state.draining.load(); }
+void ProxyServer::setUnready() { impl_->state.unready.store(true); }
 
 ProxyStats ProxyServer::stats() const {
   const auto& s = impl_->state;
