@@ -109,6 +109,22 @@ TEST_F(ProxyTest, ForwardsStampsAndKeepsUpstreamConnectionsAlive) {
   EXPECT_EQ(hooks_.finishedCount.load(), 20);
 }
 
+TEST_F(ProxyTest, NeverSendsIntoAPooledConnectionTheUpstreamClosed) {
+  ClosingUpstream upstream;
+  hooks_.primary = {"127.0.0.1", static_cast<std::uint16_t>(upstream.port())};
+  ProxyOptions o;
+  o.ioThreads = 1;
+  startProxy(o);
+  auto c = client();
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.Get("/v1/models/m:predict");
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, 200) << "request " << i << ": " << r->body;
+  }
+  EXPECT_EQ(upstream.answered(), 20);
+  EXPECT_EQ(proxy_->stats().upstreamConnects, 20u);
+}
+
 TEST_F(ProxyTest, OwnEndpointsAndUnknownPaths) {
   auto& upstream = addUpstream("stable");
   hooks_.primary = addressOf(upstream);
