@@ -263,6 +263,7 @@ void ClientSession::onPrimary(std::shared_ptr<ProxyRequest> request, std::shared
     hooks.stamp(*plan, *request, response);
   } else {
     hooks.upstreamFailed(*plan, *result.failure);
+    worker_.logUpstreamFailure(plan->primary.key(), *result.failure, result.detail);
     response.status = failureStatus(*result.failure);
     response.headers.emplace_back("Content-Type", "application/json");
     response.body = errorBody(result.detail);

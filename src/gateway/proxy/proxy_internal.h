@@ -98,6 +98,9 @@ struct Worker {
   }
   // Closes the sessions waiting for a request (drain); busy ones close after their answer.
   void closeIdleSessions();
+  // Logs a failed upstream exchange, at most once a second per worker (the rest are counted in the
+  // next line and always in the metrics): an upstream outage must not flood the log.
+  void logUpstreamFailure(std::string_view upstream, UpstreamFailure failure, std::string_view detail);
 
   ServerState& state;
   std::unordered_set<ClientSession*> sessions;  // declared before ioc: outlives the handlers that own sessions
@@ -105,6 +108,8 @@ struct Worker {
   // Declared after ioc: the pooled sockets are destroyed before their io_context.
   std::map<std::string, std::unique_ptr<UpstreamPool>> pools;
   std::thread thread;
+  SteadyTime lastFailureLog{};
+  std::uint64_t failuresNotLogged = 0;
 };
 
 // Hop-by-hop and framing headers never copied between client and upstream (RFC 9110 7.6.1; the
