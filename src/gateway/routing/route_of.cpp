@@ -142,6 +142,7 @@ std::optional<std::pair<std::string, std::uint16_t>> parseHostPort(const std::st
   std::string host = address.substr(0, colon);
   if (host.front() == '[') {
     if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);  // a resolver takes the literal without brackets
   } else if (host.find(':') != std::string::npos || host.find('[') != std::string::npos) {
     return std::nullopt;
   }

@@ -148,7 +148,7 @@ TEST(RoutingTableBuild, ServiceAddressOverridesAndClusterDomain) {
   const ModelRoute& fraud = table.routes()[0];
   EXPECT_EQ(fraud.backends[0].host, "127.0.0.1");
   EXPECT_EQ(fraud.backends[0].port, 18081);
-  EXPECT_EQ(fraud.backends[1].host, "[::1]");
+  EXPECT_EQ(fraud.backends[1].host, "::1");
   EXPECT_EQ(fraud.backends[1].port, 18082);
   EXPECT_EQ(table.routes()[1].backends[0].host, "reco-a.ml.svc.corp.example");
 }
@@ -161,6 +161,25 @@ TEST(RoutingTableBuild, BadOverrideSkipsOnlyThatModel) {
   EXPECT_EQ(table.routes()[0].name, "reco");
   EXPECT_NE(skippedReasons(table).find("ml/fraud: cannot route: service address override ml/fraud-stable=localhost"),
             std::string::npos) << skippedReasons(table);
+}
+
+TEST(RoutingTableBuild, EveryMalformedOverrideIsRefused) {
+  for (const char* bad : {"localhost", "host:", ":80", "host:0", "host:65536", "host:80x", "host:-1", "[::1:80", "::1:80",
+                          "[]:80", "a[b]:80", "host: 80"}) {
+    RoutingOptions options;
+    options.serviceAddresses = {{"ml/fraud-stable", bad}};
+    auto table = RoutingTable::build({canaryDeployment("ml", 10)}, options);
+    EXPECT_TRUE(table.routes().empty()) << bad;
+    ASSERT_EQ(table.skipped().size(), 1u) << bad;
+    EXPECT_NE(table.skipped()[0].reason.find("is not host:port"), std::string::npos) << table.skipped()[0].reason;
+  }
+  RoutingOptions good;
+  good.serviceAddresses = {{"ml/fraud-stable", "model.internal:65535"}, {"ml/fraud-canary", "10.0.0.7:1"}};
+  auto table = RoutingTable::build({canaryDeployment("ml", 10)}, good);
+  ASSERT_EQ(table.routes().size(), 1u) << skippedReasons(table);
+  EXPECT_EQ(table.routes()[0].backends[1].host, "model.internal");
+  EXPECT_EQ(table.routes()[0].backends[1].port, 65535);
+  EXPECT_EQ(table.routes()[0].backends[0].host, "10.0.0.7");
 }
 
 TEST(RoutingTableBuild, SkipsWhatItCannotRouteAndNeverThrows) {

@@ -40,7 +40,7 @@ namespace modelops::gateway {
 struct Backend {
   std::string track;     // "stable", "canary" or the A/B variant's name
   std::string service;   // <md>-stable, <md>-canary, <md>-<variant>
-  std::string host;      // DNS name or the override's host
+  std::string host;      // DNS name or the override's host (an IPv6 literal without brackets: "::1")
   std::uint16_t port = 0;
   std::string version;   // status: the track's model version ("" when status has none)
   std::string revision;  // status: the track's revision number, as text (what {{revision}} renders in analysis queries)
