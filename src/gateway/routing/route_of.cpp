@@ -173,6 +173,7 @@ Result<std::optional<ModelRoute>, SkippedModel> routeOf(const nlohmann::json& do
   route.name = name;
   route.model = md.spec.model.name.value_or(name);
   route.strategy = strategy.canary ? "canary" : "abTest";
+  route.createdAt = text(md.metadata, "creationTimestamp");
   applyGatewaySpec(route, *routing->gateway);
   auto problem = strategy.canary ? canaryBackends(route, md.status, resolved.servicePort, options)
                                  : abTestBackends(route, md.status, *strategy.abTest, resolved.servicePort, options);

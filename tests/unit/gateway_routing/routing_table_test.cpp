@@ -309,7 +309,7 @@ TEST(RoutingTablePaths, LongestPrefixWins) {
   EXPECT_EQ(table.match("/models/other")->name, "fraud");
 }
 
-TEST(RoutingTablePaths, ConflictsGoToTheFirstByNamespaceAndName) {
+TEST(RoutingTablePaths, ConflictsBetweenEquallyOldGoToTheFirstByNamespaceAndName) {
   auto first = canaryDeployment("a-team", 10, {{"pathPrefix", "/fraud"}});
   auto second = canaryDeployment("b-team", 10, {{"pathPrefix", "/fraud"}});
   // Listed in reverse: the outcome must not depend on the informer's order.
@@ -322,6 +322,22 @@ TEST(RoutingTablePaths, ConflictsGoToTheFirstByNamespaceAndName) {
             std::string::npos) << reasons;
   EXPECT_NE(reasons.find("b-team/fraud: pathPrefix /fraud is already served by a-team/fraud"), std::string::npos)
       << reasons;
+}
+
+TEST(RoutingTablePaths, TheOldestKeepsAContestedPath) {
+  auto established = canaryDeployment("z-team", 10, {{"pathPrefix", "/fraud"}});
+  established["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  auto newcomer = canaryDeployment("a-team", 10, {{"pathPrefix", "/fraud"}});
+  newcomer["metadata"]["creationTimestamp"] = "2026-06-01T00:00:00Z";
+  auto undated = canaryDeployment("0-team", 10);
+  auto table = RoutingTable::build({newcomer, undated, established}, {});
+  ASSERT_EQ(table.routes().size(), 3u);
+  EXPECT_EQ(table.match("/fraud")->ns, "z-team");  // "a-team" sorts first by name, but came later
+  EXPECT_EQ(table.match("/v1/models/fraud-model:predict")->ns, "z-team");
+  auto reasons = skippedReasons(table);
+  EXPECT_NE(reasons.find("a-team/fraud: pathPrefix /fraud is already served by z-team/fraud"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("0-team/fraud: path /v1/models/fraud-model:predict is already served by z-team/fraud"),
+            std::string::npos) << reasons;
 }
 
 TEST(RoutingTablePaths, ModelPathPerProtocol) {
