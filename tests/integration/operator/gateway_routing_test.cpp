@@ -10,7 +10,10 @@ namespace {
 using GatewayRoutingTest = OperatorTest;
 
 std::pair<std::int64_t, std::int64_t> weights(const Json& status) {
-  auto of = [&](const char* track) { return status.contains(track) ? status[track].value("weight", std::int64_t{-1}) : -1; };
+  auto of = [&](const char* track) -> std::int64_t {
+    if (!status.is_object() || !status.contains(track) || !status[track].is_object()) return -1;
+    return status[track].value("weight", std::int64_t{-1});
+  };
   return {of("stable"), of("canary")};
 }
 
@@ -37,8 +40,9 @@ TEST_F(GatewayRoutingTest, CanaryStepsWithStatusWeightsAndNoRouteWrite) {
   for (const char* service : {"fraud-stable", "fraud-canary"}) {
     EXPECT_TRUE(cluster().get(res::services(), kNs, service).is_object()) << service;
   }
-  const auto* ready = findCondition(status("fraud"), "TrafficRoutingReady");
-  ASSERT_NE(ready, nullptr) << status("fraud").dump(1);
+  const Json paused = status("fraud");
+  const auto* ready = findCondition(paused, "TrafficRoutingReady");
+  ASSERT_NE(ready, nullptr) << paused.dump(1);
   EXPECT_EQ(ready->value("status", ""), "True");
   EXPECT_EQ(ready->value("message", ""), "modelops-gateway carries the weights");
 
