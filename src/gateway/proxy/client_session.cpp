@@ -196,6 +196,11 @@ std::shared_ptr<UpstreamRequest> ClientSession::upstreamRequest(const ProxyReque
       forwardedFor = value;
       continue;
     }
+    if (beast::iequals(name, "host")) {
+      // The upstream gets its own name (a Service behind name-based routing needs it); the client's goes along.
+      out->set("X-Forwarded-Host", value);
+      continue;
+    }
     out->insert(name, value);
   }
   if (!peer_.empty()) out->set("X-Forwarded-For", forwardedFor.empty() ? peer_ : forwardedFor + ", " + peer_);
@@ -216,7 +221,12 @@ void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   if (!planRef->upstreamTarget.empty()) upstream->target(planRef->upstreamTarget);
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<ShadowJoin> join;
-  if (planRef->shadow) startShadow(*planRef, upstream, planRef, join);
+  if (planRef->shadow) {
+    auto copy = std::make_shared<UpstreamRequest>(*upstream);
+    copy->set(http::field::host, planRef->shadow->key());
+    startShadow(*planRef, std::move(copy), planRef, join);
+  }
+  upstream->set(http::field::host, planRef->primary.key());
   auto exchange = std::make_shared<UpstreamExchange>(
       worker_, planRef->primary, upstream, started + state.options.requestTimeout,
       [self = shared_from_this(), request, planRef, started, join](UpstreamResult result) {

@@ -103,6 +103,8 @@ TEST_F(ProxyTest, ForwardsStampsAndKeepsUpstreamConnectionsAlive) {
   }
   EXPECT_EQ(upstream.requests(), 20);
   EXPECT_EQ(upstream.lastHeader("X-Forwarded-For"), "127.0.0.1");
+  EXPECT_EQ(upstream.lastHeader("Host"), upstream.address()) << "the upstream gets its own name as Host";
+  EXPECT_EQ(upstream.lastHeader("X-Forwarded-Host"), "127.0.0.1:" + std::to_string(proxy_->port()));
   auto stats = proxy_->stats();
   EXPECT_EQ(stats.upstreamConnects, 1u) << "the upstream connection was not kept alive";
   EXPECT_EQ(stats.upstreamReuses, 19u);
