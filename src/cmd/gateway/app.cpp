@@ -129,8 +129,19 @@ int runGateway(const GatewayOptions& options) {
           {{"version", kVersion}, {"server", config.server}, {"namespaces", watch.namespaces},
            {"keySecret", objectRef(watch.keyNamespace, watch.keySecret)},
            {"dedupe", options.redisAddress.empty() ? "memory" : "redis"}, {"ioThreads", options.proxy.ioThreads}});
+  std::unique_ptr<gateway::proxy::PayloadSampler> sampler;
+  if (options.payloads.rate > 0) {
+    auto opened = gateway::proxy::PayloadSampler::open(options.payloads);
+    if (!opened) {
+      logError("cannot sample payloads", {{"err", opened.error().message}});
+      return 2;
+    }
+    sampler = std::move(*opened);
+    logInfo("sampling payloads", {{"rate", options.payloads.rate}, {"dir", options.payloads.dir}});
+  }
   RouteWatch routeWatch(*client, clock, sleeper, watch, routes, *keys);
-  gateway::proxy::GatewayHooks hooks({&routes, keys, &stamper, &feedback, &metrics, [&routeWatch] { return routeWatch.synced(); }});
+  gateway::proxy::GatewayHooks hooks(
+      {&routes, keys, &stamper, &feedback, &metrics, [&routeWatch] { return routeWatch.synced(); }, sampler.get()});
   gateway::proxy::ProxyServer server(options.proxy, hooks);
   if (auto st = server.start(); !st) {
     logError("cannot serve", {{"err", st.error().message}});

@@ -141,6 +141,12 @@ Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args)
   flags.addString("listen-address", &o.listenAddress,
                   "Address serving predictions, feedback, /healthz, /readyz and /metrics, HOST:PORT.", "ADDR");
   addLimitFlags(flags, raw, o.proxy);
+  std::int64_t payloadFileBytes = static_cast<std::int64_t>(o.payloads.maxFileBytes), payloadFiles = o.payloads.maxFiles;
+  flags.addDouble("payload-sample-rate", &o.payloads.rate,
+                  "Share (0..1) of successful predictions written with their ids to a JSON-lines payload log (0: off).");
+  flags.addString("payload-log-dir", &o.payloads.dir, "Directory of the payload log (payloads.jsonl and rotated files).", "DIR");
+  flags.addInt("payload-log-max-file-bytes", &payloadFileBytes, "Size at which the payload log rotates.");
+  flags.addInt("payload-log-max-files", &payloadFiles, "Payload log files kept (the current one included).");
   flags.addDuration("drain-delay", &o.drainDelay,
                     "On SIGTERM/SIGINT, keep serving this long with /readyz failing before the listener closes "
                     "(time for Service endpoints to drop the pod; e.g. 5s in a cluster).");
@@ -161,6 +167,12 @@ Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args)
   if (auto st = positive("drain-timeout", o.drainTimeout); !st) return st.error();
   if (o.drainDelay.count() < 0 || o.drainDelay > std::chrono::minutes(5)) return invalid("--drain-delay must be between 0 and 5m");
   if (o.keySecret.empty()) return invalid("--key-secret must name a Secret");
+  if (o.payloads.rate < 0 || o.payloads.rate > 1) return invalid("--payload-sample-rate must be between 0 and 1");
+  if (o.payloads.rate > 0 && o.payloads.dir.empty()) return invalid("--payload-sample-rate needs --payload-log-dir");
+  if (auto st = inRange("payload-log-max-file-bytes", payloadFileBytes, 4096, std::int64_t{1} << 40); !st) return st.error();
+  if (auto st = inRange("payload-log-max-files", payloadFiles, 1, 1000); !st) return st.error();
+  o.payloads.maxFileBytes = static_cast<std::size_t>(payloadFileBytes);
+  o.payloads.maxFiles = static_cast<int>(payloadFiles);
   return o;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "modelops/common/result.h"
+#include "modelops/gateway/proxy/payload_sampler.h"
 #include "modelops/gateway/proxy/proxy_server.h"
 
 namespace modelops::cmd {
@@ -31,6 +32,8 @@ struct GatewayOptions {
   std::int64_t dedupeMaxKeys = 200000;
   std::chrono::milliseconds idMaxAge{std::chrono::hours(24 * 7)};
   std::int64_t maxFeedbackItems = 1000;
+  // Payload sampling (off unless the rate is above 0).
+  gateway::proxy::PayloadSamplerOptions payloads;
   // The data plane.
   std::string listenAddress = ":8080";
   gateway::proxy::ProxyOptions proxy;  // host/port filled from listenAddress

@@ -47,6 +47,12 @@ std::string GatewayHooks::metricsText() const {
           "# TYPE modelops_gateway_shadow_dropped_total counter\n";
   text += "modelops_gateway_shadow_dropped_total{reason=\"overload\"} " + std::to_string(shadowOverload_.load()) + "\n";
   text += "modelops_gateway_shadow_dropped_total{reason=\"failed\"} " + std::to_string(shadowFailed_.load()) + "\n";
+  if (deps_.sampler) {
+    text += "# HELP modelops_gateway_payload_samples_total Sampled prediction payloads written to the payload log, "
+            "or dropped (writer behind or write failed).\n# TYPE modelops_gateway_payload_samples_total counter\n";
+    text += "modelops_gateway_payload_samples_total{result=\"written\"} " + std::to_string(deps_.sampler->written()) + "\n";
+    text += "modelops_gateway_payload_samples_total{result=\"dropped\"} " + std::to_string(deps_.sampler->dropped()) + "\n";
+  }
   return text;
 }
 
@@ -103,6 +109,13 @@ void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, P
   auto result = deps_.stamper->stamp(StampRoute{labels, r.route->prediction}, in);
   if (!result.headerValue.empty()) response.headers.emplace_back("X-Prediction-Id", result.headerValue);
   if (result.body) response.body = std::move(*result.body);
+  if (deps_.sampler && deps_.sampler->sample()) {
+    deps_.sampler->record({{"ts", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch()).count()},
+                           {"namespace", labels.ns}, {"model", labels.model}, {"version", labels.version},
+                           {"revision", labels.revision}, {"segment", result.segment}, {"ids", result.ids},
+                           {"request", deps_.sampler->body(request.body)}, {"response", deps_.sampler->body(response.body)}});
+  }
 }
 
 void GatewayHooks::finished(const ForwardPlan& plan, int, std::chrono::nanoseconds elapsed) {

@@ -7,6 +7,8 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <set>
@@ -296,6 +298,42 @@ TEST_F(GatewayTest, FeedbackIsCountedOnceAndForgedIdsAreRefused) {
   metrics = gw.metrics();
   EXPECT_EQ(sample(metrics, "modelops_feedback_labeled_total"), 1) << "a forged id was counted";
   EXPECT_GE(sample(metrics, "modelops_feedback_rejected_total"), 1);
+}
+
+TEST_F(GatewayTest, SamplesPayloadsIntoBoundedRotatedFiles) {
+  upstream("fraud-stable");
+  upstream("fraud-canary");
+  apply(canaryModel(), canaryStatus(0));
+  auto dir = cluster_->dir().file("payloads");
+  auto& gw = startGateway({"--payload-sample-rate", "1", "--payload-log-dir", dir, "--payload-log-max-file-bytes", "4096",
+                           "--payload-log-max-files", "2"});
+  auto c = gw.client();
+  std::string lastId;
+  for (int i = 0; i < 60; ++i) {
+    auto r = c.Post("/v1/models/fraud:predict", R"({"instances": [[)" + std::to_string(i) + "]]}", "application/json");
+    ASSERT_EQ(r->status, 200);
+    lastId = r->get_header_value("X-Prediction-Id");
+  }
+  ASSERT_TRUE(testing::waitFor([&] { return sample(gw.metrics(), "modelops_gateway_payload_samples_total", "written") == 60; }, 5s))
+      << gw.metrics();
+  namespace fs = std::filesystem;
+  EXPECT_TRUE(fs::exists(dir + "/payloads.1.jsonl")) << "60 lines of ~300 bytes should have rotated a 4096-byte file";
+  EXPECT_FALSE(fs::exists(dir + "/payloads.2.jsonl")) << "only 2 files are kept";
+  Json last;
+  for (const auto* name : {"/payloads.jsonl", "/payloads.1.jsonl"}) {
+    EXPECT_LE(fs::file_size(dir + name), 4096u) << name;
+    std::ifstream in(dir + name);
+    for (std::string line; std::getline(in, line);) {
+      last = Json::parse(line);
+      EXPECT_EQ(last["model"], "fraud");
+      EXPECT_EQ(last["version"], "v1");
+      EXPECT_EQ(last["response"]["predictions"][0], 1);
+    }
+  }
+  std::ifstream current(dir + "/payloads.jsonl");
+  std::string text((std::istreambuf_iterator<char>(current)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(lastId), std::string::npos) << "the newest line carries the id the client got";
+  EXPECT_NE(text.find(R"("request":{"instances":[[59]]})"), std::string::npos) << text;
 }
 
 }  // namespace

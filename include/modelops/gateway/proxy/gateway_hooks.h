@@ -16,6 +16,7 @@
 #include "modelops/gateway/feedback/gateway_metrics.h"
 #include "modelops/gateway/feedback/key_ring_source.h"
 #include "modelops/gateway/feedback/stamper.h"
+#include "modelops/gateway/proxy/payload_sampler.h"
 #include "modelops/gateway/proxy/proxy_hooks.h"
 #include "modelops/gateway/routing/routing_table.h"
 
@@ -40,6 +41,7 @@ struct GatewayHooksDeps {
   const FeedbackService* feedback = nullptr;           // required
   GatewayMetrics* metrics = nullptr;                   // required
   std::function<bool()> routesSynced;                  // the ModelDeployment informers listed once
+  PayloadSampler* sampler = nullptr;                   // optional: payload sampling off when null
 };
 
 class GatewayHooks : public ProxyHooks {
