@@ -123,6 +123,15 @@ TEST_F(NotificationsTest, EachEventIsDeliveredOnceThroughRetriesAndNoSecretReach
   EXPECT_TRUE(op().logContains("webhook delivery will be retried")) << logTail();
   EXPECT_TRUE(op().logContains(receiver.url(""))) << "the destination host is logged";
 
+  // The ConfigMap is watched: unreadable content keeps the list (the log names the line), deletion clears it.
+  ASSERT_EQ(cluster().mergePatch(res::configMaps(), kNs, "modelops-notifications",
+                                 {{"data", {{"notifications", "- name: chat\n  events: [Promoted\n"}}}}),
+            "");
+  ASSERT_TRUE(op().waitForLog("operator-wide notifications unchanged", 10s)) << logTail();
+  EXPECT_TRUE(op().logContains("data.notifications:")) << logTail();
+  ASSERT_TRUE(cluster().client().remove(res::configMaps(), kNs, "modelops-notifications").ok());
+  ASSERT_TRUE(op().waitForLog("operator-wide notifications cleared", 10s)) << logTail();
+
   const std::string logs = op().logs();
   const std::vector<std::string> secrets = {"SECRET-PATH-7f3a", "QUERY-SECRET-51", token, "CHAT-SECRET-0d1e",
                                            base64Encode(hookUrl), base64Encode(token)};
