@@ -14,6 +14,10 @@ Endpoints (the model name is --model; any other name is 404):
   GET  /healthz                     liveness
   POST /admin/quality               {"quality": "good"|"degraded"}: switch a good model's answers to degraded and
                                     back while serving (the demo's drift after promotion); 409 for a bad model.
+  POST /admin/load                  {"version": "1.2", "quality": "good"|"bad"}: trains that model and swaps it in
+                                    (requests in flight finish on the old one). The dev API server runs no pods, so
+                                    the demo and e2e.gateway play the kubelet: one server per Service (stable,
+                                    canary) is told which version its Service's pods would run.
 Bounds: request body <= --max-body-bytes (413), rows per request <= --max-rows (400), each row exactly 64 finite
 numbers (400 naming the row). Errors are KServe-style {"error": "..."}.
 
@@ -39,6 +43,7 @@ try:
     import uvicorn
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
 except ImportError as e:  # the wrong interpreter, most likely
     sys.exit(f"model server: {e}; run it with /usr/bin/python3 and the Debian packages python3-fastapi python3-uvicorn")
 
@@ -73,7 +78,14 @@ def parse_instances(body: bytes, max_rows: int) -> np.ndarray:
     return np.asarray(rows, dtype=float)
 
 
-def make_app(model: DigitsModel, name: str, version: str, output: str, max_body: int, max_rows: int) -> FastAPI:
+class Serving:
+    """The model and version being served; replaced whole by /admin/load (one reference assignment)."""
+
+    def __init__(self, model: DigitsModel, version: str):
+        self.model, self.version = model, version
+
+
+def make_app(serving: Serving, name: str, output: str, max_body: int, max_rows: int) -> FastAPI:
     app = FastAPI(title="modelops demo model server", docs_url=None, redoc_url=None, openapi_url=None)
 
     def error(status: int, message: str) -> JSONResponse:
@@ -95,7 +107,7 @@ def make_app(model: DigitsModel, name: str, version: str, output: str, max_body:
             rows = parse_instances(body, max_rows)
         except BadRequest as e:
             return error(e.status, str(e))
-        proba = model.predict_proba(rows)
+        proba = serving.model.predict_proba(rows)
         classes = [int(c) for c in proba.argmax(axis=1)]
         rounded = [[round(float(p), 6) for p in r] for r in proba]
         if output == "classes":
@@ -108,8 +120,9 @@ def make_app(model: DigitsModel, name: str, version: str, output: str, max_body:
     async def ready(model_name: str):
         if model_name != name:
             return error(404, f"model {model_name!r} not found")
-        return {"name": name, "ready": True, "version": version, "quality": model.quality,
-                "degraded": model.degraded}
+        current = serving
+        return {"name": name, "ready": True, "version": current.version, "quality": current.model.quality,
+                "degraded": current.model.degraded}
 
     @app.get("/v1/models")
     async def models():
@@ -128,10 +141,27 @@ def make_app(model: DigitsModel, name: str, version: str, output: str, max_body:
             return error(400, "body must be {\"quality\": \"good\"|\"degraded\"}")
         if wanted not in ("good", "degraded"):
             return error(400, f"quality must be good or degraded, not {wanted!r}")
-        if model.quality == "bad":
-            return error(409, "a bad model cannot be switched: start it with --quality good")
-        model.set_degraded(wanted == "degraded")
-        return {"quality": wanted}
+        if serving.model.quality == "bad":
+            return error(409, "a bad model cannot be switched: load a good one")
+        serving.model.set_degraded(wanted == "degraded")
+        return {"quality": wanted, "version": serving.version}
+
+    @app.post("/admin/load")
+    async def load(request: Request):
+        try:
+            doc = json.loads(await request.body())
+            version, quality = doc["version"], doc["quality"]
+        except (ValueError, KeyError, TypeError):
+            return error(400, "body must be {\"version\": \"...\", \"quality\": \"good\"|\"bad\"}")
+        if not isinstance(version, str) or not version or len(version) > 63:
+            return error(400, "version must be a non-empty string of at most 63 characters")
+        if quality not in ("good", "bad"):
+            return error(400, f"quality must be good or bad, not {quality!r}")
+        model = await run_in_threadpool(DigitsModel, quality)  # ~0.3 s of training off the event loop
+        serving.model, serving.version = model, version
+        print(f"modelops-model-server loaded version={version} quality={quality} "
+              f"training_rows={model.training_rows}", flush=True)
+        return {"version": version, "quality": quality, "training_rows": model.training_rows}
 
     return app
 
@@ -152,7 +182,7 @@ def main() -> int:
         ap.error(f"--quality must be one of {QUALITIES}")
 
     model = DigitsModel(args.quality)
-    app = make_app(model, args.model, args.version, args.output, args.max_body_bytes, args.max_rows)
+    app = make_app(Serving(model, args.version), args.model, args.output, args.max_body_bytes, args.max_rows)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit it (Linux). uvicorn writes a response's head and body separately: with Nagle
