@@ -92,7 +92,8 @@ class Stats:
 
 
 def count_feedback_answer(stats: Stats, status: int, body: bytes, items: int) -> None:
-    """Counts the per-item results of a /v1/feedback answer; without them, the whole batch by HTTP status."""
+    """Counts the per-item results of a /v1/feedback answer ({"results": [{"index", "status", ...}]}, docs/gateway.md);
+    without them (a single item, or an error for the whole body) the whole batch by HTTP status."""
     try:
         doc = json.loads(body) if body else None
     except ValueError:
@@ -106,12 +107,11 @@ def count_feedback_answer(stats: Stats, status: int, body: bytes, items: int) ->
         return
     for item in results:
         item = item if isinstance(item, dict) else {}
-        code = item.get("status")
-        ok = item.get("accepted") is True or code in (200, 202, "accepted", "ok", "duplicate")
-        if ok:
+        code = item.get("status")  # the gateway's per-item status: 200 counted (or a duplicate), 4xx rejected
+        if code == 200:
             stats.accepted += 1
         else:
-            stats.rejected[str(item.get("reason") or code or "unknown")] += 1
+            stats.rejected[str(code or "unknown")] += 1
 
 
 def post_labels(conn: Connection, stats: Stats, batch: list, label_as: str) -> None:
