@@ -167,6 +167,61 @@ Json itemAnswer(const ItemState& item, std::size_t index, const RawItem& raw, bo
 
 }  // namespace
 
+namespace {
+
+// Marks the verified items in the deduper (one batch call) and counts the first label of each id.
+void countVerified(std::vector<ItemState>& items, LabelDeduper& deduper, GatewayMetrics& metrics,
+                   const FeedbackLimits& limits, std::int64_t now) {
+  std::vector<std::string> keys;
+  std::vector<std::int64_t> ttls;
+  std::vector<ItemState*> verified;
+  for (auto& item : items) {
+    if (item.status != 0) continue;
+    keys.push_back(item.dedupeKey);
+    const std::int64_t left = limits.maxIdAgeMs > 0 ? limits.maxIdAgeMs - (now - item.id.issuedAtMs) : 0;
+    ttls.push_back(std::max<std::int64_t>(1000, left + kMaxClockSkewMs));
+    verified.push_back(&item);
+  }
+  if (verified.empty()) return;
+  const std::vector<bool> first = deduper.markFirstBatch(keys, now, ttls);
+  for (std::size_t m = 0; m < verified.size(); ++m) {
+    ItemState& item = *verified[m];
+    item.status = 200;
+    if (!first[m]) {
+      item.result = "duplicate";
+      item.rejectReason = "duplicate";  // counted as a rejection, answered 200 (a retry is not an error)
+      continue;
+    }
+    const VersionLabels version{item.id.ns, item.id.model, item.id.version, item.id.revision};
+    if (item.id.regression) {
+      const double predicted = numberOf(Json(item.id.predictedClass)).value_or(0.0);
+      metrics.regressionLabeled(version, item.id.segment, std::fabs(*item.labelNumber - predicted));
+      item.result = "counted";
+    } else {
+      const bool correct = item.label == item.id.predictedClass;
+      metrics.labeled(version, item.id.segment, item.label, correct);
+      item.result = correct ? "correct" : "incorrect";
+    }
+    metrics.labelDelay(item.id.ns, item.id.model, double(std::max<std::int64_t>(0, now - item.id.issuedAtMs)) / 1000.0);
+  }
+}
+
+FeedbackAnswer answerOf(const std::vector<ItemState>& items, const std::vector<RawItem>& raw, bool batch,
+                        GatewayMetrics& metrics) {
+  std::size_t accepted = 0;
+  Json results = Json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].rejectReason.empty()) metrics.feedbackRejected(items[i].rejectReason);
+    if (items[i].status == 200) ++accepted;
+    results.push_back(itemAnswer(items[i], i, raw[i], batch));
+  }
+  if (!batch) return FeedbackAnswer{items[0].status, results[0].dump()};
+  Json answer{{"accepted", accepted}, {"rejected", items.size() - accepted}, {"results", std::move(results)}};
+  return FeedbackAnswer{200, answer.dump()};
+}
+
+}  // namespace
+
 FeedbackAnswer FeedbackService::handle(std::string_view body, std::string_view contentType) const {
   const auto keys = keys_ ? keys_->current() : nullptr;
   if (!keys) {
@@ -190,48 +245,9 @@ FeedbackAnswer FeedbackService::handle(std::string_view body, std::string_view c
   }
   const std::int64_t now = wallClockMs(clock_);
   std::vector<ItemState> items(raw.size());
-  std::vector<std::string> keysToMark;
-  std::vector<std::int64_t> ttls;
-  std::vector<std::size_t> marked;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    validateItem(raw[i], *keys, limits_, now, items[i]);
-    if (items[i].status != 0) continue;
-    keysToMark.push_back(items[i].dedupeKey);
-    const std::int64_t left = limits_.maxIdAgeMs > 0 ? limits_.maxIdAgeMs - (now - items[i].id.issuedAtMs) : 0;
-    ttls.push_back(std::max<std::int64_t>(1000, left + kMaxClockSkewMs));
-    marked.push_back(i);
-  }
-  const auto first = keysToMark.empty() ? std::vector<bool>() : deduper_->markFirstBatch(keysToMark, now, ttls);
-  for (std::size_t m = 0; m < marked.size(); ++m) {
-    ItemState& item = items[marked[m]];
-    item.status = 200;
-    if (!first[m]) {
-      item.result = "duplicate";
-      metrics_.feedbackRejected("duplicate");
-      continue;
-    }
-    const VersionLabels version{item.id.ns, item.id.model, item.id.version, item.id.revision};
-    if (item.id.regression) {
-      const double predicted = numberOf(Json(item.id.predictedClass)).value_or(0.0);
-      metrics_.regressionLabeled(version, item.id.segment, std::fabs(*item.labelNumber - predicted));
-      item.result = "counted";
-    } else {
-      const bool correct = item.label == item.id.predictedClass;
-      metrics_.labeled(version, item.id.segment, item.label, correct);
-      item.result = correct ? "correct" : "incorrect";
-    }
-    metrics_.labelDelay(item.id.ns, item.id.model, double(std::max<std::int64_t>(0, now - item.id.issuedAtMs)) / 1000.0);
-  }
-  std::size_t accepted = 0;
-  Json results = Json::array();
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].rejectReason.empty()) metrics_.feedbackRejected(items[i].rejectReason);
-    else ++accepted;
-    results.push_back(itemAnswer(items[i], i, raw[i], batch));
-  }
-  if (!batch) return FeedbackAnswer{items[0].status, results[0].dump()};
-  Json answer{{"accepted", accepted}, {"rejected", items.size() - accepted}, {"results", std::move(results)}};
-  return FeedbackAnswer{200, answer.dump()};
+  for (std::size_t i = 0; i < raw.size(); ++i) validateItem(raw[i], *keys, limits_, now, items[i]);
+  countVerified(items, *deduper_, metrics_, limits_, now);
+  return answerOf(items, raw, batch, metrics_);
 }
 
 }  // namespace modelops::gateway

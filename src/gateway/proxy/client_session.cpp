@@ -11,7 +11,7 @@ struct ShadowJoin {
   void complete() {
     if (!primaryDone || !shadowDone) return;
     if (!shadow) {
-      hooks.shadowDropped(*plan, "no shadow answer: " + shadowFailure);
+      hooks.shadowDropped(*plan, ShadowDrop::Failed, shadowFailure);
     } else if (primary) {
       hooks.shadowCompared(*plan, *primary, *shadow);
     }
@@ -90,6 +90,7 @@ void ClientSession::onHeader(beast::error_code ec) {
   }
   const auto& message = parser_->get();
   keepAlive_ = message.keep_alive();
+  headRequest_ = message.method() == http::verb::head;
   bool feedback = pathOf(message.target()) == "/v1/feedback";
   std::size_t limit = feedback ? worker_.state.options.maxFeedbackBodyBytes : worker_.state.options.maxRequestBodyBytes;
   parser_->body_limit(limit);
@@ -211,6 +212,7 @@ void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   if (!plan) return respondError(status, message);
   auto planRef = std::make_shared<ForwardPlan>(std::move(*plan));
   auto upstream = upstreamRequest(*request);
+  if (!planRef->upstreamTarget.empty()) upstream->target(planRef->upstreamTarget);
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<ShadowJoin> join;
   if (planRef->shadow) startShadow(*planRef, upstream, planRef, join);
@@ -227,7 +229,7 @@ void ClientSession::startShadow(const ForwardPlan& plan, std::shared_ptr<const U
   auto& state = worker_.state;
   if (state.shadowInFlight.load() >= state.options.maxShadowInFlight) {
     state.shadowsDropped.fetch_add(1);
-    state.hooks.shadowDropped(plan, "too many shadow requests in flight");
+    state.hooks.shadowDropped(plan, ShadowDrop::Overload, "too many shadow requests in flight");
     return;
   }
   state.shadowInFlight.fetch_add(1);
@@ -292,6 +294,7 @@ void ClientSession::respond(ProxyResponse response) {
   response_->keep_alive(!close);
   response_->body() = std::move(response.body);
   response_->prepare_payload();
+  if (headRequest_) response_->body().clear();  // keeps the Content-Length a GET would get, sends no body
   stream_.expires_after(worker_.state.options.clientReadTimeout);
   http::async_write(stream_, *response_,
                     [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); });

@@ -50,6 +50,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool busy_ = false;        // a request is being read past its header, handled or answered
   bool keepAlive_ = true;    // the client's wish for the current request
   bool closed_ = false;
+  bool headRequest_ = false;
   std::size_t bodyLimit_ = 0;  // of the current request (feedback and predictions differ)
 };
 

@@ -177,6 +177,7 @@ void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
     return;
   }
   parser_.emplace();
+  if (request_->method() == http::verb::head) parser_->skip(true);  // its Content-Length announces no body
   parser_->body_limit(worker_.state.options.maxResponseBodyBytes);
   parser_->header_limit(static_cast<std::uint32_t>(worker_.state.options.maxHeaderBytes));
   http::async_read_header(*stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {

@@ -4,6 +4,7 @@
 // Thread-safety: single-threaded tests.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -200,6 +201,37 @@ TEST(RoutingTableBuild, SkipsWhatItCannotRouteAndNeverThrows) {
   EXPECT_NE(reasons.find("ml/badspec: invalid spec: spec.strategy.canary.trafficRouting.gateway.protocol"),
             std::string::npos) << reasons;
   EXPECT_NE(reasons.find("ml/zero: cannot route: status gives no track any weight"), std::string::npos) << reasons;
+}
+
+// Every member of a routed document replaced by a value of every other JSON type: the build never throws, and
+// whatever it routes still has a backend with weight.
+TEST(RoutingTableBuild, NoMemberOfTheWrongTypeCrashesTheBuild) {
+  const json valid = abDeployment("ml", 40, 30, 30, {{"sticky", {{"cookie", "s"}}}, {"pathPrefix", "/reco"}});
+  const json flat = valid.flatten();
+  const std::vector<json> replacements = {json(), json("x"), json(-1), json(1e300), json(true), json::array(),
+                                          json::object()};
+  std::set<std::string> pointers;  // every leaf and every object or array above it
+  for (const auto& [leaf, value] : flat.items()) {
+    for (json::json_pointer p(leaf); !p.empty(); p = p.parent_pointer()) pointers.insert(p.to_string());
+  }
+  std::size_t routed = 0, builds = 0;
+  for (const auto& pointer : pointers) {
+    for (const auto& replacement : replacements) {
+      json mutated = valid;
+      mutated[json::json_pointer(pointer)] = replacement;
+      RoutingTable table;
+      ASSERT_NO_THROW(table = RoutingTable::build({mutated}, {})) << pointer << " = " << replacement;
+      ++builds;
+      for (const auto& route : table.routes()) {
+        ++routed;
+        std::int64_t total = 0;
+        for (const auto& b : route.backends) total += b.weight;
+        EXPECT_GT(total, 0) << pointer << " = " << replacement;
+      }
+    }
+  }
+  EXPECT_GT(builds, 100u);
+  EXPECT_GT(routed, 0u);  // harmless changes (an unknown label's value, say) still route
 }
 
 TEST(RoutingTableBuild, SpecProblemsOutsideRoutingKeepTheRoute) {
