@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -100,9 +101,17 @@ class GatewayE2E : public OperatorTest {
     for (const auto& e : cluster().eventsFor(kNs, kName)) out += e.value("reason", "") + ": " + e.value("message", "") + "\n";
     return out;
   }
+  // Until `version` is rolled back, or promoted (then at once: the verdict is in, and it is the wrong one).
   bool waitRolledBack(const std::string& version, std::chrono::milliseconds timeout) {
-    return waitFor([&] { return itest::findHistory(status(kName), version, "RolledBack") != nullptr; }, timeout,
-                   200ms);
+    bool rolledBack = false;
+    waitFor(
+        [&] {
+          const Json st = status(kName);
+          rolledBack = itest::findHistory(st, version, "RolledBack") != nullptr;
+          return rolledBack || itest::findHistory(st, version, "Promoted") != nullptr;
+        },
+        timeout, 200ms);
+    return rolledBack;
   }
   std::string diagnostics() {
     return "status: " + status(kName).dump(1) + "\nevents:\n" + eventLines() + "\ngateway log tail:\n" +
@@ -145,7 +154,8 @@ TEST_F(GatewayE2E, RareClassRegressionRolledBackOnItsFloorThenGoodVersionPromote
   ASSERT_TRUE(canaryServer.load("1.1", "bad"));
   ASSERT_EQ(setVersion(kName, "1.1"), "");
   ASSERT_TRUE(waitRolledBack("1.1", 120s)) << diagnostics();
-  const Json* rolledBack = itest::findHistory(status(kName), "1.1", "RolledBack");
+  const Json afterRollback = status(kName);  // findHistory points into it
+  const Json* rolledBack = itest::findHistory(afterRollback, "1.1", "RolledBack");
   ASSERT_NE(rolledBack, nullptr);
   const std::string reason = rolledBack->value("reason", "");
   EXPECT_NE(reason.find("class=8"), std::string::npos) << "1.1 must fail on class 8's floor: " << reason;
@@ -165,6 +175,8 @@ TEST_F(GatewayE2E, RareClassRegressionRolledBackOnItsFloorThenGoodVersionPromote
       << "no class-8 labels for 1.0 and 1.1 in Prometheus\n" << diagnostics();
   EXPECT_LT(*badRecall, 0.7);
   EXPECT_GT(*goodRecall, 0.8);
+  std::cout << "1.1 rolled back: " << reason << "\nrecall of 8 in Prometheus: 1.0 " << *goodRecall << ", 1.1 "
+            << *badRecall << std::endl;
   EXPECT_TRUE(prometheus.value("sum(modelops_predictions_total{version=\"1.1\"})").value_or(0) > 0);
 
   // 1.2: a good model on the canary's pods, judged with the same floors, promoted.
@@ -173,12 +185,14 @@ TEST_F(GatewayE2E, RareClassRegressionRolledBackOnItsFloorThenGoodVersionPromote
   ASSERT_TRUE(waitHealthyAt(kName, "1.2", 150s)) << diagnostics();
   ASSERT_TRUE(stableServer.load("1.2", "good"));  // the stable Service now selects 1.2's pods
   EXPECT_FALSE(eventsWithReason(kName, "Promoted", 10s).empty()) << eventLines();
-  EXPECT_NE(itest::findHistory(status(kName), "1.2", "Promoted"), nullptr) << status(kName).dump(1);
+  const Json afterPromotion = status(kName);
+  EXPECT_NE(itest::findHistory(afterPromotion, "1.2", "Promoted"), nullptr) << afterPromotion.dump(1);
 
   // Every label the driver sent was accepted: none forged, expired or malformed, none lost.
   ASSERT_EQ(driver->stop(), std::optional<int>(0)) << driver->output();
   const std::string summary = driver->summary();
   ASSERT_FALSE(summary.empty()) << driver->output();
+  std::cout << "driver: " << summary << std::endl;
   EXPECT_GT(summaryCount(summary, "labels_posted"), 1000) << summary;
   EXPECT_EQ(summaryCount(summary, "accepted"), summaryCount(summary, "labels_posted")) << summary;
   EXPECT_EQ(summaryCount(summary, "rejected"), 0) << summary;
