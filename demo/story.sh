@@ -49,7 +49,7 @@ start_proc operator "$BIN/modelops-operator" --kubeconfig "$KUBECONFIG" \
   --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 --log-format text \
   --webhook-bind-address 0
 deadline=$(($(date +%s) + 30))
-until OPERATOR_PORT=$(grep -m1 -oE 'serving port=[0-9]+' "$TMP/operator.log" | grep -oE '[0-9]+$'); do
+until OPERATOR_PORT=$(grep -m1 -oE 'serving port=[0-9]+' "$TMP/operator.log" 2>/dev/null | grep -oE '[0-9]+$'); do
   kill -0 "${PROC_PID[operator]}" 2>/dev/null || fail "the operator exited: $(tail -n 5 "$TMP/operator.log")"
   [ "$(date +%s)" -lt "$deadline" ] || fail "the operator did not start serving within 30 s"
   sleep 0.1
@@ -61,6 +61,8 @@ section "Starting the model servers (scikit-learn, trained at start-up on the di
 say "the dev server runs no pods: one model server stands for the pods behind each Service of the model"
 start_model_server stable 1.0 good
 start_model_server canary 1.1 "$BAD_QUALITY"
+wait_model_server stable
+wait_model_server canary
 
 section "Starting modelops-gateway and Prometheus"
 start_proc gateway "$BIN/modelops-gateway" --kubeconfig "$KUBECONFIG" --listen-address 127.0.0.1:0 \
@@ -87,7 +89,7 @@ say "${GREEN}1.0 is Healthy${RESET}"
 show kubectl get md -n "$NS"
 show kubectl get deployments,services -n "$NS" -l "modelops.dev/name=$NAME"
 wait_http "$GATEWAY/readyz" 30 gateway
-read -r BODY LABEL < <(sample_request)
+read -r LABEL BODY < <(sample_request)
 say "an application asks for a prediction through the gateway (one held-out image of the digit $LABEL):"
 printf '  %s$ curl -si %s/v1/models/%s:predict -d '"'"'{"instances": [[64 pixels]]}'"'"'%s\n' "$BOLD" "$GATEWAY" "$NAME" "$RESET"
 ANSWER=$(curl -si --max-time 5 "$GATEWAY/v1/models/$NAME:predict" -H 'Content-Type: application/json' -d "$BODY") ||
@@ -97,9 +99,9 @@ PREDICTION_ID=$(tr -d '\r' <<<"$ANSWER" | grep -i '^x-prediction-id:' | sed -E '
 [ -n "$PREDICTION_ID" ] || fail "the gateway's answer carries no X-Prediction-Id"
 say "later, the application learns the truth and sends it back with the id (nothing else to store):"
 FEEDBACK="{\"predictionId\": \"$PREDICTION_ID\", \"label\": $LABEL}"
-show curl -s --max-time 5 "$GATEWAY/v1/feedback" -H 'Content-Type: application/json' -d "$FEEDBACK"
+show curl -s --max-time 5 -w '\n' "$GATEWAY/v1/feedback" -H 'Content-Type: application/json' -d "$FEEDBACK"
 say "sending the same label again is safe: it is counted once"
-show curl -s --max-time 5 "$GATEWAY/v1/feedback" -H 'Content-Type: application/json' -d "$FEEDBACK"
+show curl -s --max-time 5 -w '\n' "$GATEWAY/v1/feedback" -H 'Content-Type: application/json' -d "$FEEDBACK"
 say "a forged id is refused (403) and counted as rejected, never as a label:"
 show curl -s --max-time 5 -w ' (HTTP %{http_code})\n' "$GATEWAY/v1/feedback" -H 'Content-Type: application/json' \
   -d "{\"predictionId\": \"${PREDICTION_ID%?????}AAAAA\", \"label\": $LABEL}"

@@ -52,14 +52,18 @@ show_md() {
   fi
 }
 
-# start_model_server TRACK VERSION QUALITY: the pods behind Service digits-TRACK (one process stands for them).
+# start_model_server TRACK VERSION QUALITY: the pods behind Service digits-TRACK (one process stands for them);
+# wait_model_server TRACK: until it serves (it trains first: a few seconds), then sets PORT_<TRACK>.
 start_model_server() {
-  local track=$1 version=$2 quality=$3 port
-  start_proc "model-$track" "$PYTHON" "$REPO_DIR/demo/model-server/server.py" --model "$NAME" \
-    --version "$version" --quality "$quality" --port 0
-  port=$(wait_line "model-$track" 'ready port=[0-9]+' 60 | sed -E 's/.*port=([0-9]+).*/\1/')
+  start_proc "model-$1" "$PYTHON" "$REPO_DIR/demo/model-server/server.py" --model "$NAME" \
+    --version "$2" --quality "$3" --port 0
+}
+wait_model_server() {
+  local track=$1 line port
+  line=$(wait_line "model-$track" 'ready port=[0-9]+' 60)
+  port=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$line")
   printf -v "PORT_${track^^}" '%s' "$port"
-  say "Service $NAME-$track -> 127.0.0.1:$port: a $quality digits classifier, version $version"
+  say "Service $NAME-$track -> 127.0.0.1:$port: $(sed -E 's/.*(version=[^ ]+ quality=[^ ]+).*/\1/' <<<"$line")"
 }
 
 # kubelet TRACK VERSION QUALITY: the dev server runs no pods, so the demo plays the kubelet: the pods behind
@@ -84,7 +88,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from digits_models import held_out_rows
 rows, labels = held_out_rows()
-print(json.dumps({"instances": [rows[3]]}), labels[3])
+print(labels[3], json.dumps({"instances": [rows[3]]}))
 PY
 }
 
