@@ -101,6 +101,7 @@ void defaultSpec(ModelDeploymentSpec& s) {
   fill(s.revisionHistoryLimit, defaults::kRevisionHistoryLimit);
   fill(s.paused, false);
   if (s.retraining) defaultRetraining(*s.retraining);
+  defaultNotifications(s.notifications);
 }
 
 // A defaulted duration's value; an unparsable text (validate() rejects the spec) reads as `fallback`.
@@ -151,6 +152,7 @@ ResolvedSpec resolvedOf(const ModelDeploymentSpec& s) {
     rr.automatic = *t.rollout == kRetrainingRolloutAutomatic;
     r.retraining = rr;
   }
+  r.notifications = resolveNotifications(s.notifications);
   return r;
 }
 

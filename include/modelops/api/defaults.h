@@ -106,6 +106,7 @@ struct ResolvedSpec {
   std::optional<ResolvedAnalysis> analysis;  // absent: the spec declares no analysis
   ResolvedMonitoring monitoring;
   std::optional<ResolvedRetraining> retraining;  // absent: the spec declares no retraining
+  std::vector<ResolvedNotification> notifications;  // spec.notifications (notifications.h)
   bool operator==(const ResolvedSpec&) const = default;
 };
 

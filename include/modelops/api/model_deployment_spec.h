@@ -16,6 +16,7 @@
 
 #include "modelops/api/guards.h"
 #include "modelops/api/names.h"
+#include "modelops/api/notifications.h"
 
 namespace modelops::api {
 
@@ -359,6 +360,7 @@ struct ModelDeploymentSpec {
   std::optional<std::int64_t> revisionHistoryLimit;     // defaulted: 5
   std::optional<bool> paused;                           // defaulted: false
   std::optional<RetrainingSpec> retraining;             // absent: no retraining
+  std::vector<NotificationSpec> notifications;          // webhooks told about events (notifications.h)
   Json extra = Json::object();
   bool operator==(const ModelDeploymentSpec&) const = default;
 };
