@@ -119,6 +119,7 @@ nlohmann::json slackBody(const Notification& n) {
   blocks.push_back({{"type", "header"}, {"text", {{"type", "plain_text"}, {"text", head}}}});
   blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", message.empty() ? "-" : message}}}});
   const std::string context = "*" + slackEscape(n.ns + "/" + n.name) + "* · reason `" + slackEscape(n.reason) +
+                              "` · version `" + slackEscape(n.version) +
                               "` · generation " + std::to_string(n.generation) + " · " + n.time;
   blocks.push_back({{"type", "context"},
                     {"elements", nlohmann::json::array({{{"type", "mrkdwn"}, {"text", bounded(context, kSlackSectionLimit)}}})}});
@@ -136,6 +137,7 @@ CloudEvent cloudEventFor(const Notification& n) {
   e.time = n.time;
   e.data = {{"namespace", n.ns},         {"name", n.name},
             {"uid", n.uid},              {"generation", n.generation},
+            {"version", n.version},
             {"event", notificationEventName(n.event)},
             {"reason", n.reason},        {"type", eventTypeName(n.type)},
             {"message", n.message}};

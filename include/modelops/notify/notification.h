@@ -45,6 +45,7 @@ struct Notification {
   NotificationEvent event = NotificationEvent::RolloutStarted;
   std::string ns, name, uid;
   std::int64_t generation = 0;
+  std::string version;  // spec.model.version when the event was decided
   std::string reason;   // the Event's reason (e.g. "CanaryFailed" for AnalysisFailed)
   std::string message;  // the Event's message
   EventType type = EventType::Normal;
