@@ -6,8 +6,12 @@
 #include <atomic>
 #include <mutex>
 
+#include <sstream>
+
+#include "modelops/common/clock.h"
 #include "modelops/common/time.h"
 #include "operator/operator_fixture.h"
+#include "plugin.h"
 
 namespace modelops::itest {
 namespace {
@@ -64,6 +68,17 @@ class RetrainingTest : public OperatorTest {
     if (!op_) startOperator();
     ASSERT_TRUE(waitHealthyAt(name, "1.0.0"));
   }
+  // kubectl-modelops in process against the dev server; returns {exit code, stdout + stderr}.
+  std::pair<int, std::string> kubectlModelops(std::vector<std::string> args) {
+    args.push_back("--kubeconfig");
+    args.push_back(cluster().kubeconfig());
+    std::ostringstream out, err;
+    SystemClock clock;
+    plugin::PluginContext ctx{out, err, clock, [](const std::string&) { return std::optional<std::string>(); },
+                              false, false, {}};
+    const int code = plugin::runPlugin(args, ctx);
+    return {code, out.str() + err.str()};
+  }
   bool allowAutomaticSpecWrite_ = false;
 };
 
@@ -107,6 +122,13 @@ TEST_F(RetrainingTest, DegradationStartsExactlyOneJobWithTheEvidence) {
   EXPECT_FALSE(eventsWithReason("churn", "CandidateReady").empty());
   EXPECT_EQ(md("churn")["spec"]["model"].value("version", ""), "2.0.0") << "Manual never writes spec";
   EXPECT_EQ(jobsOf("churn").size(), 1u) << "exactly one run for one degradation";
+  // `kubectl modelops get` prints the exact change that adopts the candidate.
+  auto [code, text] = kubectlModelops({"get", "churn"});
+  EXPECT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("Candidate: version 2.1.0 (s3://models/churn/2.1.0) from churn-retrain-1"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(kubectl patch modeldeployment churn -n default --type merge -p '{"spec":{"model":{"uri":"s3://models/churn/2.1.0","version":"2.1.0"}}}')"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(eventsWithReason("churn", "RetrainingStarted").size(), 1u);
 }
 
@@ -115,7 +137,9 @@ TEST_F(RetrainingTest, FailingJobIsRecordedAndRetriedOnlyAfterTheCooldown) {
   spec["cooldown"] = "4s";
   spec["maxAttempts"] = 2;
   ASSERT_NO_FATAL_FAILURE(deployHealthy("fail", spec));
-  ASSERT_EQ(requestRetrain("fail", "r1", "new labels"), "");
+  auto [code, text] = kubectlModelops({"retrain", "fail", "--reason", "new labels"});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("retrain:new labels requested"), std::string::npos) << text;
   ASSERT_TRUE(waitFor([&] { return !retraining("fail").value("history", Json::array()).empty(); }, 30s))
       << status("fail").dump(1) << logTail();
   auto first = retraining("fail")["history"][0];
