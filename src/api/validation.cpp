@@ -241,12 +241,14 @@ FieldErrors validate(const ModelDeployment& md) {
       errs.push_back({"spec.monitoring.enabled", "requires spec.analysis"});
     }
   }
+  validateNotifications(s.notifications, "spec.notifications", errs);
   if (s.progressDeadlineSeconds && *s.progressDeadlineSeconds <= 0) {
     errs.push_back({"spec.progressDeadlineSeconds", "must be > 0"});
   }
   if (s.revisionHistoryLimit && *s.revisionHistoryLimit < 0) {
     errs.push_back({"spec.revisionHistoryLimit", "must be >= 0"});
   }
+  detail::validateRetraining(md, errs);  // spec.retraining (retraining_validation.cpp)
   return errs;
 }
 
