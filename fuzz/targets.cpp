@@ -234,8 +234,10 @@ void feedbackBody(const std::uint8_t* data, std::size_t size) {
   static const char* const kTypes[] = {"application/json", "application/x-ndjson", "", "text/plain"};
   const char* contentType = kTypes[data[0] % 4];
   const std::string body = withValidIds(std::string(text(data + 1, size - 1)));
-  FixedClock clock;
-  gateway::GatewayMetrics metrics;
+  static const FixedClock clock;
+  // One registry for all inputs (a registry per input is wasted work): counters carry no behaviour and the
+  // series cap bounds what they keep. The deduper is new per input, so no input affects another's answer.
+  static gateway::GatewayMetrics metrics;
   gateway::FeedbackLimits limits;
   limits.maxItems = 50;
   gateway::FeedbackService service(std::make_shared<gateway::KeyRingSource>(fuzzKeys()),

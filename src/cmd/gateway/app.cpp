@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "modelops/common/logging.h"
 #include "modelops/gateway/feedback/feedback_service.h"
@@ -120,6 +121,13 @@ int runGateway(const GatewayOptions& options) {
   logInfo("serving", {{"address", options.proxy.host}, {"port", server.port()}});
 
   signals.token().waitFor(std::chrono::hours(24 * 365 * 100));
+  server.setUnready();
+  if (options.drainDelay.count() > 0) {
+    // Endpoints controllers and load balancers learn of the shutdown through /readyz; until they do,
+    // new requests still arrive and are served.
+    logInfo("shutting down: not ready, still serving", {{"delayMs", options.drainDelay.count()}});
+    std::this_thread::sleep_for(options.drainDelay);
+  }
   logInfo("draining", {{"signal", signals.signal()}, {"timeoutMs", options.drainTimeout.count()},
                        {"inFlight", server.stats().inFlight}});
   bool drained = server.drain(options.drainTimeout);

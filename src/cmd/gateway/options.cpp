@@ -141,6 +141,9 @@ Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args)
   flags.addString("listen-address", &o.listenAddress,
                   "Address serving predictions, feedback, /healthz, /readyz and /metrics, HOST:PORT.", "ADDR");
   addLimitFlags(flags, raw, o.proxy);
+  flags.addDuration("drain-delay", &o.drainDelay,
+                    "On SIGTERM/SIGINT, keep serving this long with /readyz failing before the listener closes "
+                    "(time for Service endpoints to drop the pod; e.g. 5s in a cluster).");
   flags.addDuration("drain-timeout", &o.drainTimeout, "On SIGTERM/SIGINT, how long in-flight requests may take.");
   flags.addString("log-level", &o.logLevel, "Log level: trace, debug, info, warn, error.", "LEVEL");
   flags.addString("log-format", &o.logFormat, "Log format: text or json.", "FORMAT");
@@ -156,6 +159,7 @@ Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args)
   if (auto st = inRange("max-feedback-items", o.maxFeedbackItems, 1, 1000000); !st) return st.error();
   if (auto st = positive("id-max-age", o.idMaxAge); !st) return st.error();
   if (auto st = positive("drain-timeout", o.drainTimeout); !st) return st.error();
+  if (o.drainDelay.count() < 0 || o.drainDelay > std::chrono::minutes(5)) return invalid("--drain-delay must be between 0 and 5m");
   if (o.keySecret.empty()) return invalid("--key-secret must name a Secret");
   return o;
 }

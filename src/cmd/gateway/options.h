@@ -35,6 +35,7 @@ struct GatewayOptions {
   std::string listenAddress = ":8080";
   gateway::proxy::ProxyOptions proxy;  // host/port filled from listenAddress
   std::chrono::milliseconds drainTimeout{std::chrono::seconds(20)};
+  std::chrono::milliseconds drainDelay{0};  // after SIGTERM: /readyz 503 but still serving, for this long
   // Logging.
   std::string logLevel = "info";
   std::string logFormat = "text";

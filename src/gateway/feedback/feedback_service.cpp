@@ -19,6 +19,8 @@ namespace {
 
 using Json = nlohmann::json;
 
+constexpr std::int64_t kDedupeTtlWithoutExpiryMs = 30LL * 24 * 3600 * 1000;
+
 enum class BodyFormat { Json, JsonLines, Unsupported };
 
 BodyFormat formatOf(std::string_view contentType) {
@@ -178,8 +180,10 @@ void countVerified(std::vector<ItemState>& items, LabelDeduper& deduper, Gateway
   for (auto& item : items) {
     if (item.status != 0) continue;
     keys.push_back(item.dedupeKey);
-    const std::int64_t left = limits.maxIdAgeMs > 0 ? limits.maxIdAgeMs - (now - item.id.issuedAtMs) : 0;
-    ttls.push_back(std::max<std::int64_t>(1000, left + kMaxClockSkewMs));
+    // Remembered while the id is still accepted; without an expiry, for kDedupeTtlWithoutExpiryMs.
+    const std::int64_t left =
+        limits.maxIdAgeMs > 0 ? limits.maxIdAgeMs - (now - item.id.issuedAtMs) + kMaxClockSkewMs : kDedupeTtlWithoutExpiryMs;
+    ttls.push_back(std::max<std::int64_t>(1000, left));
     verified.push_back(&item);
   }
   if (verified.empty()) return;

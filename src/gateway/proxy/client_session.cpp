@@ -159,9 +159,10 @@ void ClientSession::dispatch() {
     if (path == "/healthz") {
       r.body = "ok\n";
     } else if (path == "/readyz") {
-      bool ready = !worker_.state.draining.load() && hooks.ready();
+      bool stopping = worker_.state.draining.load() || worker_.state.unready.load();
+      bool ready = !stopping && hooks.ready();
       r.status = ready ? 200 : 503;
-      r.body = ready ? "ok\n" : (worker_.state.draining.load() ? "draining\n" : "not ready: routes or key not loaded\n");
+      r.body = ready ? "ok\n" : (stopping ? "shutting down\n" : "not ready: routes or key not loaded\n");
     } else {
       r.headers.back().second = "text/plain; version=0.0.4; charset=utf-8";
       r.body = hooks.metricsText();
@@ -195,6 +196,11 @@ std::shared_ptr<UpstreamRequest> ClientSession::upstreamRequest(const ProxyReque
       forwardedFor = value;
       continue;
     }
+    if (beast::iequals(name, "host")) {
+      // The upstream gets its own name (a Service behind name-based routing needs it); the client's goes along.
+      out->set("X-Forwarded-Host", value);
+      continue;
+    }
     out->insert(name, value);
   }
   if (!peer_.empty()) out->set("X-Forwarded-For", forwardedFor.empty() ? peer_ : forwardedFor + ", " + peer_);
@@ -215,7 +221,12 @@ void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   if (!planRef->upstreamTarget.empty()) upstream->target(planRef->upstreamTarget);
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<ShadowJoin> join;
-  if (planRef->shadow) startShadow(*planRef, upstream, planRef, join);
+  if (planRef->shadow) {
+    auto copy = std::make_shared<UpstreamRequest>(*upstream);
+    copy->set(http::field::host, planRef->shadow->key());
+    startShadow(*planRef, std::move(copy), planRef, join);
+  }
+  upstream->set(http::field::host, planRef->primary.key());
   auto exchange = std::make_shared<UpstreamExchange>(
       worker_, planRef->primary, upstream, started + state.options.requestTimeout,
       [self = shared_from_this(), request, planRef, started, join](UpstreamResult result) {
@@ -262,6 +273,7 @@ void ClientSession::onPrimary(std::shared_ptr<ProxyRequest> request, std::shared
     hooks.stamp(*plan, *request, response);
   } else {
     hooks.upstreamFailed(*plan, *result.failure);
+    worker_.logUpstreamFailure(plan->primary.key(), *result.failure, result.detail);
     response.status = failureStatus(*result.failure);
     response.headers.emplace_back("Content-Type", "application/json");
     response.body = errorBody(result.detail);

@@ -43,6 +43,7 @@ struct ServerState {
   ProxyHooks& hooks;
   net::thread_pool feedbackPool;  // POST /v1/feedback runs here (it may wait on Redis)
   std::atomic<bool> draining{false};
+  std::atomic<bool> unready{false};  // /readyz 503 (shutting down), still serving
   std::atomic<std::size_t> activeConnections{0}, inFlight{0}, shadowInFlight{0};
   std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0};
   std::atomic<std::uint64_t> upstreamConnects{0}, upstreamReuses{0}, upstreamRetries{0};
@@ -97,6 +98,9 @@ struct Worker {
   }
   // Closes the sessions waiting for a request (drain); busy ones close after their answer.
   void closeIdleSessions();
+  // Logs a failed upstream exchange, at most once a second per worker (the rest are counted in the
+  // next line and always in the metrics): an upstream outage must not flood the log.
+  void logUpstreamFailure(std::string_view upstream, UpstreamFailure failure, std::string_view detail);
 
   ServerState& state;
   std::unordered_set<ClientSession*> sessions;  // declared before ioc: outlives the handlers that own sessions
@@ -104,6 +108,8 @@ struct Worker {
   // Declared after ioc: the pooled sockets are destroyed before their io_context.
   std::map<std::string, std::unique_ptr<UpstreamPool>> pools;
   std::thread thread;
+  SteadyTime lastFailureLog{};
+  std::uint64_t failuresNotLogged = 0;
 };
 
 // Hop-by-hop and framing headers never copied between client and upstream (RFC 9110 7.6.1; the

@@ -47,6 +47,18 @@ void Worker::closeIdleSessions() {
   for (auto* session : idle) session->close();
 }
 
+void Worker::logUpstreamFailure(std::string_view upstream, UpstreamFailure failure, std::string_view detail) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - lastFailureLog < std::chrono::seconds(1)) {
+    ++failuresNotLogged;
+    return;
+  }
+  logWarn("upstream request failed", {{"upstream", upstream}, {"failure", upstreamFailureName(failure)}, {"err", detail},
+                                      {"notLoggedSinceLast", failuresNotLogged}});
+  lastFailureLog = now;
+  failuresNotLogged = 0;
+}
+
 class ProxyServer::Impl {
  public:
   Impl(ProxyOptions options, ProxyHooks& hooks) : state(std::move(options), hooks) {
@@ -153,6 +165,7 @@ std::uint16_t ProxyServer::port() const { return impl_->boundPort; }
 bool ProxyServer::drain(std::chrono::milliseconds grace) { return impl_->drain(grace); }
 void ProxyServer::stop() { impl_->stop(); }
 bool ProxyServer::draining() const { return impl_->state.draining.load(); }
+void ProxyServer::setUnready() { impl_->state.unready.store(true); }
 
 ProxyStats ProxyServer::stats() const {
   const auto& s = impl_->state;

@@ -142,6 +142,7 @@ std::optional<std::pair<std::string, std::uint16_t>> parseHostPort(const std::st
   std::string host = address.substr(0, colon);
   if (host.front() == '[') {
     if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);  // a resolver takes the literal without brackets
   } else if (host.find(':') != std::string::npos || host.find('[') != std::string::npos) {
     return std::nullopt;
   }
@@ -172,6 +173,7 @@ Result<std::optional<ModelRoute>, SkippedModel> routeOf(const nlohmann::json& do
   route.name = name;
   route.model = md.spec.model.name.value_or(name);
   route.strategy = strategy.canary ? "canary" : "abTest";
+  route.createdAt = text(md.metadata, "creationTimestamp");
   applyGatewaySpec(route, *routing->gateway);
   auto problem = strategy.canary ? canaryBackends(route, md.status, resolved.servicePort, options)
                                  : abTestBackends(route, md.status, *strategy.abTest, resolved.servicePort, options);

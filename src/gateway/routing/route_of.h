@@ -17,7 +17,8 @@ namespace modelops::gateway::detail {
 // may list more than the gateway serves); a SkippedModel naming the problem when it cannot be routed.
 Result<std::optional<ModelRoute>, SkippedModel> routeOf(const nlohmann::json& doc, const RoutingOptions& options);
 
-// "host:port" (host a name, an IPv4 address or a bracketed IPv6 address; port 1..65535) split, or nullopt.
+// "host:port" (host a name, an IPv4 address or a bracketed IPv6 address, returned without its brackets; port
+// 1..65535) split, or nullopt.
 std::optional<std::pair<std::string, std::uint16_t>> parseHostPort(const std::string& text);
 
 }  // namespace modelops::gateway::detail

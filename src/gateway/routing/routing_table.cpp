@@ -3,11 +3,10 @@
 #include "modelops/gateway/routing/routing_table.h"
 
 #include <algorithm>
-#include <charconv>
+#include <functional>
+#include <tuple>
 
-#include "modelops/api/codec.h"
-#include "modelops/api/defaults.h"
-#include "modelops/api/validation.h"
+#include "modelops/api/gateway_routing.h"
 #include "route_of.h"
 
 namespace modelops::gateway {
@@ -44,9 +43,12 @@ RoutingTable RoutingTable::build(const std::vector<nlohmann::json>& modelDeploym
       table.skipped_.push_back(route.error());
     }
   }
-  // First by "<ns>/<name>" keeps a contested path, whatever order the informer listed the objects in.
-  std::sort(candidates.begin(), candidates.end(),
-            [](const ModelRoute& a, const ModelRoute& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
+  // The oldest keeps a contested path (then "<ns>/<name>"), whatever order the informer listed the objects in.
+  // An object without a creation time counts as the newest.
+  std::sort(candidates.begin(), candidates.end(), [](const ModelRoute& a, const ModelRoute& b) {
+    return std::make_tuple(a.createdAt.empty(), std::cref(a.createdAt), std::cref(a.ns), std::cref(a.name)) <
+           std::make_tuple(b.createdAt.empty(), std::cref(b.createdAt), std::cref(b.ns), std::cref(b.name));
+  });
   table.routes_ = std::move(candidates);
   std::map<std::string, std::size_t> prefixOwners;
   for (std::size_t i = 0; i < table.routes_.size(); ++i) {

@@ -241,7 +241,7 @@ TEST_F(GatewayTest, DrainsOnSigtermWithoutFailingInFlightRequests) {
   auto& stable = upstream("fraud-stable");
   upstream("fraud-canary");
   apply(canaryModel(), canaryStatus(0));
-  auto& gw = startGateway();
+  auto& gw = startGateway({"--drain-delay", "2s"});
   stable.hang();
   std::vector<std::future<int>> inFlight;
   for (int i = 0; i < 5; ++i)
@@ -251,6 +251,12 @@ TEST_F(GatewayTest, DrainsOnSigtermWithoutFailingInFlightRequests) {
     }));
   ASSERT_TRUE(testing::waitFor([&] { return stable.waiting() == 5; }, 5s));
   gw.process().signal(SIGTERM);
+  // First not ready, still serving (--drain-delay): load balancers stop sending before the listener closes.
+  ASSERT_TRUE(gw.process().waitForOutput([](const std::string& s) { return s.find("not ready, still serving") != std::string::npos; }, 5s));
+  auto readyz = gw.client(1s).Get("/readyz");
+  ASSERT_TRUE(readyz);
+  EXPECT_EQ(readyz->status, 503);
+  EXPECT_EQ(gw.client(1s).Get("/healthz")->status, 200) << "a new connection was refused during the drain delay";
   ASSERT_TRUE(gw.process().waitForOutput([](const std::string& s) { return s.find("\"msg\":\"draining\"") != std::string::npos; }, 5s));
   EXPECT_TRUE(testing::waitFor([&] { return !gw.client(1s).Get("/healthz"); }, 5s)) << "new connections still served";
   EXPECT_TRUE(gw.process().running()) << "exited with requests in flight";

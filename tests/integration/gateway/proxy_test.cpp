@@ -103,10 +103,28 @@ TEST_F(ProxyTest, ForwardsStampsAndKeepsUpstreamConnectionsAlive) {
   }
   EXPECT_EQ(upstream.requests(), 20);
   EXPECT_EQ(upstream.lastHeader("X-Forwarded-For"), "127.0.0.1");
+  EXPECT_EQ(upstream.lastHeader("Host"), upstream.address()) << "the upstream gets its own name as Host";
+  EXPECT_EQ(upstream.lastHeader("X-Forwarded-Host"), "127.0.0.1:" + std::to_string(proxy_->port()));
   auto stats = proxy_->stats();
   EXPECT_EQ(stats.upstreamConnects, 1u) << "the upstream connection was not kept alive";
   EXPECT_EQ(stats.upstreamReuses, 19u);
   EXPECT_EQ(hooks_.finishedCount.load(), 20);
+}
+
+TEST_F(ProxyTest, NeverSendsIntoAPooledConnectionTheUpstreamClosed) {
+  ClosingUpstream upstream;
+  hooks_.primary = {"127.0.0.1", static_cast<std::uint16_t>(upstream.port())};
+  ProxyOptions o;
+  o.ioThreads = 1;
+  startProxy(o);
+  auto c = client();
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.Get("/v1/models/m:predict");
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, 200) << "request " << i << ": " << r->body;
+  }
+  EXPECT_EQ(upstream.answered(), 20);
+  EXPECT_EQ(proxy_->stats().upstreamConnects, 20u);
 }
 
 TEST_F(ProxyTest, OwnEndpointsAndUnknownPaths) {

@@ -6,7 +6,10 @@
 #pragma once
 
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -104,6 +107,58 @@ class TestUpstream {
   std::atomic<std::size_t> filler_{0};
   httplib::Server server_;
   int port_ = 0;
+  std::thread thread_;
+};
+
+// ClosingUpstream: answers each request with a keep-alive answer (no "Connection: close") and then closes the
+// connection, as a model server does when its keep-alive timeout ends between two requests: a pooled connection
+// to it is dead by the next request. Plain sockets, one connection at a time, on 127.0.0.1:<free port>.
+class ClosingUpstream {
+ public:
+  ClosingUpstream() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 16) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("ClosingUpstream: cannot listen on 127.0.0.1");
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ClosingUpstream() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int answered() const { return answered_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::string in;
+      char buf[4096];
+      // The test's requests have no body: the header's end is the request's end.
+      while (in.find("\r\n\r\n") == std::string::npos) {
+        auto n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        in.append(buf, static_cast<std::size_t>(n));
+      }
+      if (in.find("\r\n\r\n") != std::string::npos) {
+        static const std::string answer =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 19\r\n\r\n{\"predictions\":[1]}";
+        if (::write(fd, answer.data(), answer.size()) == static_cast<ssize_t>(answer.size())) answered_.fetch_add(1);
+      }
+      ::close(fd);
+    }
+  }
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<int> answered_{0};
   std::thread thread_;
 };
 

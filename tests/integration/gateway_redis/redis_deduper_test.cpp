@@ -132,6 +132,29 @@ TEST_F(RedisFixture, OutageFallsBackToMemoryQuicklyAndRecovers) {
   }, 5s));
 }
 
+TEST_F(RedisFixture, AnErrorAnswerFallsBackToMemory) {
+  auto a = replica(metrics);
+  ASSERT_TRUE(a->markFirst("counted", kT0, 60'000));
+  const auto cli = [&](const std::string& value) {
+    return testing::run({"/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", std::to_string(port), "CONFIG", "SET",
+                         "maxmemory", value},
+                        {}, 10s);
+  };
+  ASSERT_EQ(cli("1").code, 0) << "redis-cli (package redis-tools, a dependency of redis-server)";
+  // Redis now refuses writes (OOM, noeviction): answered from this replica's window, counted as a fallback.
+  EXPECT_TRUE(a->markFirst("while-full", kT0, 60'000));
+  EXPECT_FALSE(a->markFirst("while-full", kT0, 60'000));
+  EXPECT_FALSE(a->markFirst("counted", kT0, 60'000));
+  EXPECT_FALSE(rendered(metrics, "modelops_feedback_dedupe_fallback_total 0\n"));
+  ASSERT_EQ(cli("0").code, 0);
+  auto b = replica(metrics);
+  int n = 0;
+  EXPECT_TRUE(testing::waitFor([&] {
+    const std::string key = "recovered-" + std::to_string(n++);
+    return a->markFirst(key, kT0, 60'000) && !b->markFirst(key, kT0, 60'000);
+  }, 5s));
+}
+
 TEST(RedisDeduperUnreachable, HangingOrAbsentRedisIsBoundedInTime) {
   GatewayMetrics metrics;
   LoopbackSocket hanging;  // accepts the TCP handshake (backlog) but never answers

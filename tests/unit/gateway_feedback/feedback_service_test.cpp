@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "fakes/fake_clock.h"
 #include "test_keys.h"
 
@@ -40,6 +43,8 @@ struct FeedbackFixture : ::testing::Test {
 };
 
 constexpr const char* kSeries = R"({class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="eu",version="v2"})";
+constexpr const char* kSeriesEuWest =
+    R"({class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="eu-west",version="v2"})";
 
 TEST_F(FeedbackFixture, SingleCorrectLabelIsCountedWithItsDelay) {
   const std::string id = idFor("8");
@@ -184,6 +189,47 @@ TEST_F(FeedbackFixture, RegressionCountsAbsoluteError) {
   const char* labels = R"({model="digits",namespace="shop",revision="7f9c2ab1",segment="eu",version="v2"})";
   EXPECT_TRUE(rendered(std::string("modelops_feedback_abs_error_sum") + labels + " 2.5"));
   EXPECT_TRUE(rendered(std::string("modelops_feedback_abs_error_count") + labels + " 2"));
+}
+
+}  // namespace
+}  // namespace modelops::gateway
+
+namespace modelops::gateway {
+namespace {
+
+// Several threads send the same labels at once (clients retrying on several connections): each counted once.
+TEST(FeedbackConcurrency, EachLabelCountedOnceAcrossThreads) {
+  testing::FakeClock clock;
+  GatewayMetrics metrics;
+  const auto keys = std::make_shared<KeyRingSource>(testkeys::ringA());
+  FeedbackService service(keys, std::make_shared<WindowDeduper>(), metrics, clock);
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+  std::vector<std::string> bodies;
+  for (int b = 0; b < 20; ++b) {
+    nlohmann::json batch = nlohmann::json::array();
+    for (int i = 0; i < 50; ++i) {
+      PredictionId id = testkeys::sampleId(now);
+      id.row = std::uint32_t(b * 50 + i);
+      batch.push_back({{"predictionId", encodePredictionId(id, testkeys::keyA())}, {"label", "8"}});
+    }
+    bodies.push_back(batch.dump());
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> counted{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (const auto& body : bodies) {
+        const auto answer = nlohmann::json::parse(service.handle(body, "application/json").body);
+        for (const auto& r : answer["results"]) counted += r["result"] == "correct" ? 1 : 0;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(counted.load(), 1000);
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(std::string("modelops_feedback_correct_total") + kSeriesEuWest + " 1000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("modelops_feedback_rejected_total{reason=\"duplicate\"} 3000\n"), std::string::npos);
 }
 
 }  // namespace

@@ -148,7 +148,7 @@ TEST(RoutingTableBuild, ServiceAddressOverridesAndClusterDomain) {
   const ModelRoute& fraud = table.routes()[0];
   EXPECT_EQ(fraud.backends[0].host, "127.0.0.1");
   EXPECT_EQ(fraud.backends[0].port, 18081);
-  EXPECT_EQ(fraud.backends[1].host, "[::1]");
+  EXPECT_EQ(fraud.backends[1].host, "::1");
   EXPECT_EQ(fraud.backends[1].port, 18082);
   EXPECT_EQ(table.routes()[1].backends[0].host, "reco-a.ml.svc.corp.example");
 }
@@ -161,6 +161,25 @@ TEST(RoutingTableBuild, BadOverrideSkipsOnlyThatModel) {
   EXPECT_EQ(table.routes()[0].name, "reco");
   EXPECT_NE(skippedReasons(table).find("ml/fraud: cannot route: service address override ml/fraud-stable=localhost"),
             std::string::npos) << skippedReasons(table);
+}
+
+TEST(RoutingTableBuild, EveryMalformedOverrideIsRefused) {
+  for (const char* bad : {"localhost", "host:", ":80", "host:0", "host:65536", "host:80x", "host:-1", "[::1:80", "::1:80",
+                          "[]:80", "a[b]:80", "host: 80"}) {
+    RoutingOptions options;
+    options.serviceAddresses = {{"ml/fraud-stable", bad}};
+    auto table = RoutingTable::build({canaryDeployment("ml", 10)}, options);
+    EXPECT_TRUE(table.routes().empty()) << bad;
+    ASSERT_EQ(table.skipped().size(), 1u) << bad;
+    EXPECT_NE(table.skipped()[0].reason.find("is not host:port"), std::string::npos) << table.skipped()[0].reason;
+  }
+  RoutingOptions good;
+  good.serviceAddresses = {{"ml/fraud-stable", "model.internal:65535"}, {"ml/fraud-canary", "10.0.0.7:1"}};
+  auto table = RoutingTable::build({canaryDeployment("ml", 10)}, good);
+  ASSERT_EQ(table.routes().size(), 1u) << skippedReasons(table);
+  EXPECT_EQ(table.routes()[0].backends[1].host, "model.internal");
+  EXPECT_EQ(table.routes()[0].backends[1].port, 65535);
+  EXPECT_EQ(table.routes()[0].backends[0].host, "10.0.0.7");
 }
 
 TEST(RoutingTableBuild, SkipsWhatItCannotRouteAndNeverThrows) {
@@ -290,7 +309,7 @@ TEST(RoutingTablePaths, LongestPrefixWins) {
   EXPECT_EQ(table.match("/models/other")->name, "fraud");
 }
 
-TEST(RoutingTablePaths, ConflictsGoToTheFirstByNamespaceAndName) {
+TEST(RoutingTablePaths, ConflictsBetweenEquallyOldGoToTheFirstByNamespaceAndName) {
   auto first = canaryDeployment("a-team", 10, {{"pathPrefix", "/fraud"}});
   auto second = canaryDeployment("b-team", 10, {{"pathPrefix", "/fraud"}});
   // Listed in reverse: the outcome must not depend on the informer's order.
@@ -303,6 +322,22 @@ TEST(RoutingTablePaths, ConflictsGoToTheFirstByNamespaceAndName) {
             std::string::npos) << reasons;
   EXPECT_NE(reasons.find("b-team/fraud: pathPrefix /fraud is already served by a-team/fraud"), std::string::npos)
       << reasons;
+}
+
+TEST(RoutingTablePaths, TheOldestKeepsAContestedPath) {
+  auto established = canaryDeployment("z-team", 10, {{"pathPrefix", "/fraud"}});
+  established["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  auto newcomer = canaryDeployment("a-team", 10, {{"pathPrefix", "/fraud"}});
+  newcomer["metadata"]["creationTimestamp"] = "2026-06-01T00:00:00Z";
+  auto undated = canaryDeployment("0-team", 10);
+  auto table = RoutingTable::build({newcomer, undated, established}, {});
+  ASSERT_EQ(table.routes().size(), 3u);
+  EXPECT_EQ(table.match("/fraud")->ns, "z-team");  // "a-team" sorts first by name, but came later
+  EXPECT_EQ(table.match("/v1/models/fraud-model:predict")->ns, "z-team");
+  auto reasons = skippedReasons(table);
+  EXPECT_NE(reasons.find("a-team/fraud: pathPrefix /fraud is already served by z-team/fraud"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("0-team/fraud: path /v1/models/fraud-model:predict is already served by z-team/fraud"),
+            std::string::npos) << reasons;
 }
 
 TEST(RoutingTablePaths, ModelPathPerProtocol) {

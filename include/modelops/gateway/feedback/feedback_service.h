@@ -28,7 +28,9 @@ struct FeedbackLimits {
   std::size_t maxBodyBytes = 1 << 20;             // 1 MiB
   std::size_t maxItems = 1000;                     // per request
   std::size_t maxLabelBytes = 128;                 // a label's text
-  std::int64_t maxIdAgeMs = 7LL * 24 * 3600 * 1000;  // ids older than this are 410 (and the dedupe window)
+  // Ids older than this are 410. The deduper must remember ids at least as long: give WindowDeduperOptions the
+  // same windowMs (Redis keys get the id's remaining validity as TTL). <= 0: no expiry (Redis TTL 30 days).
+  std::int64_t maxIdAgeMs = 7LL * 24 * 3600 * 1000;
 };
 
 struct FeedbackAnswer {

@@ -6,7 +6,7 @@
 //   payload = 0x01 | key id (4 bytes) | flags (1 byte: bit 0 regression) | issuedAtMs (varint) | row (varint)
 //             | ns | model | version | revision | segment | predictedClass   (each: varint length + bytes)
 //   tag     = the first 16 bytes of HMAC-SHA256(secret, payload)
-// A typical id is 70 to 100 characters. The key id is derived from the key bytes (keyIdOf), so a Secret holds
+// A typical id is 60 to 100 characters. The key id is derived from the key bytes (keyIdOf), so a Secret holds
 // only keys and rotation needs no bookkeeping: verification picks the key (current or previous) the id names.
 // Thread-safety: pure functions; KeyRing and PredictionId are plain values.
 #pragma once

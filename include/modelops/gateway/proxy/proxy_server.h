@@ -70,6 +70,9 @@ class ProxyServer {
   bool drain(std::chrono::milliseconds grace);
   void stop();  // immediate: closes everything, joins the threads; idempotent
   bool draining() const;
+  // /readyz answers 503 from now on while everything else is still served: the first step of a
+  // shutdown, so load balancers stop sending before the listener closes.
+  void setUnready();
   ProxyStats stats() const;
 
   class Impl;

@@ -18,7 +18,9 @@
 //     `trafficRouting.gateway.pathPrefix` when declared (a prefix covers "<prefix>" and "<prefix>/...", not
 //     "<prefix>x"; the longest matching prefix wins; validation keeps prefixes away from /v1 and /v2, so a
 //     prefix never shadows a model path). Two ModelDeployments claiming one model path or one prefix: the
-//     first by "<ns>/<name>" keeps it, the other is skipped for that path (a reason says which).
+//     oldest (metadata.creationTimestamp; then "<ns>/<name>") keeps it, as Gateway API resolves conflicting
+//     routes, so a newcomer in another served namespace cannot take over a path in use; the other is skipped
+//     for that path (a reason says which).
 // Thread-safety: build() is a pure function; a built table is immutable and safe to share between threads
 // (the proxy swaps whole tables through a shared_ptr).
 #pragma once
@@ -40,7 +42,7 @@ namespace modelops::gateway {
 struct Backend {
   std::string track;     // "stable", "canary" or the A/B variant's name
   std::string service;   // <md>-stable, <md>-canary, <md>-<variant>
-  std::string host;      // DNS name or the override's host
+  std::string host;      // DNS name or the override's host (an IPv6 literal without brackets: "::1")
   std::uint16_t port = 0;
   std::string version;   // status: the track's model version ("" when status has none)
   std::string revision;  // status: the track's revision number, as text (what {{revision}} renders in analysis queries)
@@ -74,6 +76,7 @@ struct ModelRoute {
   std::int64_t shadowPercent = 0;            // canary only: share of requests copied to the canary
   std::optional<std::size_t> shadowBackend;  // index of the canary backend, when status has a canary
   std::string pathPrefix;                    // "" when none is declared
+  std::string createdAt;                     // metadata.creationTimestamp (RFC 3339), "" when absent
   PredictionConfig prediction;               // protocol, class path, task, segment, id field
 };
 
