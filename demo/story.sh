@@ -44,6 +44,15 @@ say "the Secret whose key signs prediction ids (HMAC-SHA256; any gateway replica
 show kubectl create secret generic "$KEY_SECRET" -n "$NS" \
   --from-literal=current="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 
+section "Starting the team's webhook receiver"
+start_proc webhook "$PYTHON" "$REPO_DIR/demo/webhook-receiver/receiver.py" --port 0
+WEBHOOK_PORT=$(wait_line webhook 'ready port=[0-9]+' 20 | sed -E 's/.*port=([0-9]+).*/\1/')
+say "a webhook receiver on 127.0.0.1:$WEBHOOK_PORT prints every delivery (it stands for the team's chat or pager)"
+say "its URL goes into a Secret (never into the spec; never logged), labelled so the operator's Secret cache sees it:"
+show kubectl create secret generic demo-webhook -n "$NS" \
+  --from-literal=url="http://127.0.0.1:$WEBHOOK_PORT/hooks/modelops"
+show kubectl label secret demo-webhook -n "$NS" modelops.dev/provider-credentials=true
+
 section "Starting the operator"
 start_proc operator "$BIN/modelops-operator" --kubeconfig "$KUBECONFIG" \
   --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 --log-format text \
@@ -151,6 +160,35 @@ fi
 show kubectl get deployments -n "$NS" -l "modelops.dev/name=$NAME" -L modelops.dev/revision,modelops.dev/track
 show kubectl get events -n "$NS" --field-selector "involvedObject.name=$NAME" --sort-by=.lastTimestamp
 
+section "After promotion: 1.2 degrades in production"
+say "the world drifts: the model behind digits-stable now answers wrongly on about a third of the inputs"
+show curl -s --max-time 5 -w '\n' -X POST "http://127.0.0.1:$PORT_STABLE/admin/quality" -d '{"quality": "degraded"}'
+say "monitoring keeps judging 1.2 on the labels that keep coming; following it:"
+follow_degradation 1.2 1.0 "$STEP_TIMEOUT"
+DEGRADED_REASON=$(md_field '{.status.history[?(@.outcome=="Degraded")].reason}')
+echo
+say "${RED}${BOLD}1.2 was found degraded after promotion${RESET}; traffic is back on 1.0 (the last good version)"
+say "reason: ${DEGRADED_REASON:-$(md_field '{.status.message}')}"
+show_gateway_counts 1.2
+
+section "Retraining: a Job started by the degradation reports a candidate"
+wait_retraining_candidate "$STEP_TIMEOUT"
+show kubectl get jobs -n "$NS" -l "modelops.dev/name=$NAME" -L modelops.dev/retraining-run
+RUN=$(md_field '{.status.retraining.history[0].name}')
+say "the evidence the Job was given (its environment, set by the operator):"
+kubectl get job "$RUN" -n "$NS" -o jsonpath='{range .spec.template.spec.containers[0].env[*]}{.name}={.value}{"\n"}{end}' |
+  grep -E '^MODELOPS_(VERSION|TRIGGER|REASON|EVIDENCE_[A-Z]+)=' | indent
+CANDIDATE=$(md_field '{.status.retraining.candidate.version} {.status.retraining.candidate.uri}')
+say "${GREEN}candidate reported by $RUN: $CANDIDATE${RESET} (rollout: Manual, so modelops only says what to commit:)"
+kubectl get events -n "$NS" --field-selector "involvedObject.name=$NAME,reason=CandidateReady" \
+  -o jsonpath='{range .items[*]}{.message}{"\n"}{end}' | indent
+show_md
+
+section "What the team's webhook received"
+wait_webhook 'notification\.RetrainingFinished' 60
+say "one CloudEvent per decision (application/cloudevents+json; the full bodies are in webhook.out):"
+show_webhook_deliveries
+
 section "Summary"
 stop_proc driver
 say "the application: $(grep -m1 '^driver summary' "$TMP/driver.out" | sed 's/^driver summary: //')"
@@ -158,7 +196,9 @@ cat <<EOF
   1.0  deployed and Healthy.
   1.1  ROLLED BACK by the operator on class 8's floor, measured on real labels through the gateway:
          $RB_REASON
-  1.2  PROMOTED: stable 1.2 at 100% after passing the analysis at 25% and 50%.
+  1.2  PROMOTED: stable 1.2 at 100% after passing the analysis at 25% and 50%;
+       then DEGRADED in production: monitoring returned traffic to 1.0, started retraining run $RUN,
+       which reported candidate $CANDIDATE; the team's webhook was told at every step.
   Took $(($(date +%s) - DEMO_START)) s.
 
 Where to look next
@@ -171,4 +211,5 @@ Where to look next
   docs/plugin.md         kubectl modelops: get --watch, list, promote, abort, retry, history, undo, status --wait
 EOF
 echo
-printf '%sDEMO OK%s: 1.1 rolled back on class 8, 1.2 promoted.\n' "$GREEN$BOLD" "$RESET"
+printf '%sDEMO OK%s: 1.1 rolled back on class 8, 1.2 promoted, degraded, rolled back to 1.0, retrained (candidate %s).\n' \
+  "$GREEN$BOLD" "$RESET" "${CANDIDATE%% *}"

@@ -4,9 +4,11 @@
 # Prometheus scraping the gateway, and an application (demo/driver) that sends held-out rows through the
 # gateway and posts their true labels back to /v1/feedback two seconds later. It deploys digits 1.0, rolls out
 # 1.1 (as accurate overall, but trained with 90% of the 8s withheld) and watches the operator roll it back on
-# class 8's floor, then rolls out 1.2 (good) to promotion; then 1.2 degrades in production and monitoring
-# returns traffic to 1.0. Everything listens on 127.0.0.1 on ports chosen at run time; every process it starts
-# is stopped and its temporary directory removed at the end, on failure and on Ctrl-C.
+# class 8's floor, then rolls out 1.2 (good) to promotion; then 1.2 degrades in production: monitoring returns
+# traffic to 1.0 and starts a retraining Job (run by the dev server), which reports a candidate, and a local
+# webhook receiver prints the CloudEvents the operator sent at each step. Everything listens on 127.0.0.1 on
+# ports chosen at run time; every process it starts is stopped and its temporary directory removed at the end,
+# on failure and on Ctrl-C.
 #
 # Usage: bash scripts/run-demo.sh BUILD_DIR        (scripts/demo.sh builds, then runs this; docs/demo.md)
 # Exit status: 0 when the story happened; 1 when it did not (a timeout, an unexpected phase, a process that
@@ -158,6 +160,74 @@ show_gateway_counts() {
   awk -v v="$v" -v p="${preds:-0}" -v l="${labeled:-0}" -v c="${correct:-0}" -v l8="${l8:-0}" -v c8="${c8:-0}" 'BEGIN {
     printf "    version %-4s predictions %6d  labels %6d  accuracy %s  recall of 8 %s (n=%d)\n", v, p, l,
       (l > 0 ? sprintf("%.3f", c / l) : "n/a"), (l8 > 0 ? sprintf("%.3f", c8 / l8) : "n/a"), l8 }'
+}
+
+# follow_degradation BAD GOOD SECONDS: after BAD was promoted and started to fail, one line per change of status
+# until monitoring has declared it degraded and traffic is back on GOOD (phase Degraded, stable GOOD). When the
+# phase turns Degraded the pods of GOOD take the stable Service back: the demo's kubelet loads GOOD at once.
+follow_degradation() {
+  local bad=$1 good=$2 deadline=$(($(date +%s) + $3)) last='' loaded=0 state phase sv sw msg
+  while :; do
+    check_alive devserver operator gateway prometheus model-stable model-canary driver webhook
+    state=$(md_field '{.status.phase}|{.status.stable.version}|{.status.stable.weight}|{.status.message}')
+    IFS='|' read -r phase sv sw msg <<<"$state"
+    if [ -n "$state" ] && [ "$state" != "$last" ]; then
+      last=$state
+      printf '  %s[%s]%s %-12s %-30s %s\n' "$DIM" "$(stamp)" "$RESET" "${phase:-?}" "stable ${sv:-?} ${sw:-?}%" "$msg"
+    fi
+    if [ "$phase" = Degraded ]; then
+      [ "$loaded" = 1 ] || { kubelet stable "$good" good; loaded=1; }
+      [ "$sv" = "$good" ] && return 0
+    fi
+    case "$phase" in Failed | Invalid | Paused | RolledBack) fail "unexpected phase $phase while $bad degrades: $msg" ;; esac
+    [ "$(date +%s)" -lt "$deadline" ] || fail "monitoring did not find $bad degraded within $3 s (phase ${phase:-none}: ${msg:-no message})"
+    sleep 0.2
+  done
+}
+
+# wait_retraining_candidate SECONDS: one line per change of status.retraining until a run has reported a
+# candidate; fails when the run fails or at the deadline.
+wait_retraining_candidate() {
+  local deadline=$(($(date +%s) + $1)) last='' state current outcome message candidate
+  while :; do
+    check_alive devserver operator
+    state=$(md_field '{.status.retraining.current.name}|{.status.retraining.history[0].outcome}|{.status.retraining.history[0].message}|{.status.retraining.candidate.version}')
+    IFS='|' read -r current outcome message candidate <<<"$state"
+    if [ -n "$state" ] && [ "$state" != "$last" ]; then
+      last=$state
+      if [ -n "$current" ]; then
+        printf '  %s[%s]%s run %s in flight (%s)\n' "$DIM" "$(stamp)" "$RESET" "$current" \
+          "$(md_field '{.status.retraining.current.trigger}: {.status.retraining.current.reason}')"
+      elif [ -n "$outcome" ]; then
+        printf '  %s[%s]%s last run %s%s\n' "$DIM" "$(stamp)" "$RESET" "$outcome" "${message:+: $message}"
+      fi
+    fi
+    [ -n "$candidate" ] && return 0
+    [ "$outcome" != Failed ] || fail "the retraining run failed: $message"
+    [ "$(date +%s)" -lt "$deadline" ] || fail "no retraining candidate within $1 s (status.retraining: $state)"
+    sleep 0.5
+  done
+}
+
+# The receiver's lines, one per delivery, shortened: the CloudEvent type and the start of data.message.
+show_webhook_deliveries() {
+  local line type message
+  while IFS= read -r line; do
+    type=$(grep -oE ' type=[^ ]+' <<<"$line" | head -n 1 | sed 's/^ type=//')
+    message=$(grep -oE '"message":"([^"\\]|\\.)*"' <<<"$line" | head -n 1 | sed -E 's/^"message":"//; s/"$//')
+    [ ${#message} -le 110 ] || message="${message:0:107}..."
+    printf '    %-46s %s\n' "$type" "$message"
+  done < <(grep '^webhook received: ' "$TMP/webhook.out")
+}
+
+# wait_webhook REGEX SECONDS: until the webhook receiver has printed a delivery matching REGEX.
+wait_webhook() {
+  local deadline=$(($(date +%s) + $2))
+  until grep -qE "$1" "$TMP/webhook.out" 2>/dev/null; do
+    check_alive webhook operator
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the webhook receiver got no delivery matching '$1' within $2 s"
+    sleep 0.2
+  done
 }
 
 source "$REPO_DIR/demo/story.sh"

@@ -3,7 +3,9 @@
 # session and with its own TMPDIR, under a time limit, and checks what it printed, its exit status, that no
 # process of its session is left and that it left nothing in TMPDIR.
 #   demo_test.sh story       the demo must exit 0: 1.1 rolled back on class 8 with its measured accuracy, 1.2
-#                            promoted, every label the application sent accepted by the gateway
+#                            promoted, every label the application sent accepted by the gateway; 1.2 degraded,
+#                            traffic back on 1.0, a retraining Job with the evidence and its candidate, the
+#                            webhook told
 #   demo_test.sh unexpected  1.1 made good (MODELOPS_DEMO_BAD_QUALITY=good): it gets promoted, so the demo must
 #                            exit 1 and say why
 set -uo pipefail
@@ -84,6 +86,11 @@ if [ "$CASE" = story ]; then
   check "1.2 stable at 100%" has 'Healthy +stable 1\.2 100%'
   check "every label the application sent was accepted" \
     has 'the application: predictions=[0-9]+ ok=[0-9]+ errors=0 ids=[0-9]+ labels_posted=([0-9]+) accepted=\1 rejected=0 '
+  check "monitoring found 1.2 degraded and traffic went back to 1.0" has '^  \[[^]]*\] Degraded +stable 1\.0 100% +version 1\.2 was degraded after promotion'
+  check "a retraining Job got the evidence" has '^    MODELOPS_TRIGGER=Degraded$'
+  check "the Job reported candidate 1.3" has 'candidate reported by digits-retrain-1: 1\.3 s3://models/digits/1\.3'
+  check "the webhook got the degradation and the retraining" \
+    bash -c "grep -q 'dev\.modelops\.notification\.Degraded ' '$out' && grep -q 'dev\.modelops\.notification\.RetrainingFinished ' '$out'"
   check "the rollback comes before the promotion" \
     test "$(grep -n '1\.1 was rolled back' "$out" | head -n1 | cut -d: -f1)" \
          -lt "$(grep -n '1\.2 was promoted' "$out" | head -n1 | cut -d: -f1)"
