@@ -11,6 +11,7 @@ packages=(
   prometheus kubectl
   python3-kubernetes
   libhiredis-dev redis-server
+  python3-sklearn python3-fastapi python3-uvicorn
 )
 
 missing=()
