@@ -40,7 +40,7 @@ struct VersionLabels {
 
 class GatewayMetrics {
  public:
-  // clock: what "idle for an hour" is measured by (monotonic); null: the system clock.
+  // clock: what "idle for an hour" is measured by (monotonic); null: the system clock. It must outlive this.
   explicit GatewayMetrics(std::size_t maxSeriesPerFamily = 10'000, const Clock* clock = nullptr);
   ~GatewayMetrics();
   GatewayMetrics(const GatewayMetrics&) = delete;
