@@ -22,14 +22,20 @@ Notifier::Notifier(WebhookSender& sender, SecretLookup secrets, NotifierOptions 
 Notifier::~Notifier() { stop(); }
 
 void Notifier::stop() {
+  std::lock_guard stopLock(stopMu_);  // one stop() joins; a concurrent one waits for it
+  std::size_t dropped = 0;
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
+    dropped = queue_.size();
+    queue_.clear();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   drainedCv_.notify_all();
+  if (metrics_) {
+    for (std::size_t i = 0; i < dropped; ++i) metrics_->outcome("failed");
+  }
 }
 
 void Notifier::eventRecorded(const api::ModelDeployment& md, EventType type, const std::string& reason,

@@ -64,12 +64,10 @@ bool WebhookSender::enqueue(WebhookTarget target, std::string body, std::string 
   }
   const bool full = pending_.size() + inFlight_ >= options_.queueCapacity;
   if (stopping_ || full || body.size() > options_.maxBodyBytes || deliveryId.empty()) {
-    const std::string host = redactedUrl(target.url);
+    const char* why = stopping_ ? "stopping" : full ? "queue full" : "body too large or no id";
     lock.unlock();
     if (metrics_) metrics_->outcome("dropped");
-    logWarn("webhook delivery dropped", {{"destination", host},
-                                         {"delivery", deliveryId},
-                                         {"why", stopping_ ? "stopping" : full ? "queue full" : "body too large or no id"}});
+    logWarn("webhook delivery dropped", {{"destination", redactedUrl(target.url)}, {"delivery", deliveryId}, {"why", why}});
     return false;
   }
   active_.insert(deliveryId);
@@ -98,6 +96,7 @@ bool WebhookSender::idle(std::chrono::milliseconds timeout) const {
 }
 
 void WebhookSender::stop() {
+  std::lock_guard stopLock(stopMu_);  // one stop() joins; a concurrent one waits for it
   std::size_t dropped = 0;
   {
     std::lock_guard lock(mu_);

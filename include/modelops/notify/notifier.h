@@ -69,6 +69,7 @@ class Notifier final : public EventNotifier {
 
   // Waits (real time) until every event handed over so far was passed to the sender.
   bool drained(std::chrono::milliseconds timeout) const;
+  // Joins the thread; events still queued are dropped (counted "failed"). Idempotent.
   void stop();
 
  private:
@@ -91,6 +92,7 @@ class Notifier final : public EventNotifier {
   NotifierOptions options_;
   NotificationMetrics* metrics_;
 
+  std::mutex stopMu_;  // serialises stop()
   mutable std::mutex mu_;
   mutable std::condition_variable cv_, drainedCv_;
   std::deque<Pending> queue_;

@@ -150,6 +150,7 @@ class WebhookSender {
   std::function<double()> jitter_;
   CancelToken stopToken_;
 
+  std::mutex stopMu_;  // serialises stop()
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   mutable std::condition_variable idleCv_;

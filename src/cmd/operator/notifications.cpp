@@ -17,6 +17,7 @@ OperatorNotifications makeOperatorNotifications(const OperatorOptions& options, 
   senderOptions.queueCapacity = static_cast<std::size_t>(options.notificationQueueLength);
   senderOptions.maxAttempts = static_cast<int>(options.notificationMaxAttempts);
   senderOptions.attemptTimeout = options.notificationAttemptTimeout;
+  senderOptions.initialBackoff = options.notificationBackoff;
   // Jitter from a generator of the sender's own (called on its worker threads, one at a time per call).
   auto generator = std::make_shared<std::pair<std::mutex, std::mt19937_64>>();
   generator->second.seed(std::random_device{}());

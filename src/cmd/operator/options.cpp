@@ -122,7 +122,9 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
   flags.addInt("notification-queue-length", &o.notificationQueueLength,
                "Webhook deliveries queued or waiting for a retry; when full, a new one is dropped and counted.");
   flags.addInt("notification-max-attempts", &o.notificationMaxAttempts,
-               "Attempts per webhook delivery (the first included), with exponential backoff from 1s to 60s.");
+               "Attempts per webhook delivery (the first included), with exponential backoff (jittered) up to 60s.");
+  flags.addDuration("notification-backoff", &o.notificationBackoff,
+                    "Wait before a webhook delivery's first retry; it doubles for each further retry, up to 60s.");
   flags.addDuration("notification-attempt-timeout", &o.notificationAttemptTimeout,
                     "Cap on one webhook attempt (connect, send, answer).");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
@@ -148,6 +150,8 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
     return invalid("--notification-max-attempts must be between 1 and 20");
   if (o.notificationAttemptTimeout.count() <= 0 || o.notificationAttemptTimeout > std::chrono::minutes(5))
     return invalid("--notification-attempt-timeout must be positive and at most 5m");
+  if (o.notificationBackoff.count() <= 0 || o.notificationBackoff > std::chrono::minutes(1))
+    return invalid("--notification-backoff must be positive and at most 1m");
   if (!o.notificationsConfigMap.empty()) {
     const auto slash = o.notificationsConfigMap.find('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == o.notificationsConfigMap.size() ||

@@ -63,6 +63,7 @@ struct OperatorOptions {
   std::int64_t notificationQueueLength = 1000;
   std::int64_t notificationMaxAttempts = 5;
   std::chrono::milliseconds notificationAttemptTimeout{5000};
+  std::chrono::milliseconds notificationBackoff{1000};  // first retry's wait; doubles up to 60s
 
   bool showHelp = false;
   bool showVersion = false;

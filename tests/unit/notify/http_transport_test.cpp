@@ -91,6 +91,24 @@ TEST(HttpTransport, ClassifiesAnswersAndSendsHeadersBodyAndQuery) {
             AttemptResult::Kind::Permanent);
 }
 
+TEST(HttpTransport, MetadataAndLinkLocalDestinationsAreRefusedUnsentAndNamesConnectToTheCheckedAddress) {
+  Receiver receiver;
+  auto transport = makeHttpTransport();
+  CancelToken cancel;
+  for (const char* url : {"http://169.254.169.254/latest/meta-data", "http://[::ffff:169.254.169.254]/x",
+                          "http://0.0.0.0:1/x", "http://[fe80::1]:8080/x"}) {
+    auto r = transport->post({url, {}}, "{}", "application/json", milliseconds(2000), cancel);
+    EXPECT_EQ(r.kind, AttemptResult::Kind::Permanent) << url;
+    EXPECT_EQ(r.reason, "destination denied") << url;
+  }
+  // A host name is resolved once and the checked address used (Host header and path unchanged).
+  const std::string byName = "http://localhost:" + receiver.url("").substr(receiver.url("").rfind(':') + 1) + "/ok/secret";
+  auto r = transport->post({byName, {}}, "{}", "application/json", milliseconds(2000), cancel);
+  EXPECT_EQ(r.kind, AttemptResult::Kind::Success) << r.reason;
+  EXPECT_EQ(transport->post({"http://127.0.0.1:99999/x", {}}, "{}", "application/json", milliseconds(2000), cancel).kind,
+            AttemptResult::Kind::Permanent);  // port out of range: invalid url
+}
+
 TEST(HttpTransport, AReceiverThatNeverAnswersCostsAtMostTheAttemptTimeout) {
   Receiver receiver;
   auto transport = makeHttpTransport();
