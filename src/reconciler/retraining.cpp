@@ -329,7 +329,10 @@ RetrainingApplied applyRetraining(const api::ModelDeployment& md, const rollout:
   const Json patch = {{"metadata", {{"resourceVersion", md.resourceVersion()}}}, {"spec", {{"model", model}}}};
   auto written = client.patch(kube::resources::modelDeployments(), md.namespace_(), md.name(), kube::PatchType::Merge,
                               patch, {}, cancel);
-  if (!written) return {"write spec.model (retraining rollout Automatic): " + written.error().describe(), ""};
+  if (!written)
+    return {"write spec.model (retraining rollout Automatic): " + written.error().describe() +
+                (written.error().isForbidden() ? " (grant patch on modeldeployments: docs/operations.md)" : ""),
+            ""};
   return {"", written->value("metadata", Json::object()).value("resourceVersion", "")};
 }
 

@@ -198,7 +198,9 @@ std::optional<api::RetrainingRun> degradationTrigger(const Pass& p, const analys
   if (p.spec.analysis)
     for (const auto& m : p.spec.analysis->metrics)
       if (m.name == decision.metric) metric = &m;
-  const bool labelled = metric && metric->isAccuracy();
+  // Drift: a label-free (threshold) metric decided; anything else (an accuracy metric, no single metric) is
+  // a degradation.
+  const bool labelled = !metric || metric->isAccuracy();
   const bool wanted = labelled ? p.resolved.retraining->onDegraded : p.resolved.retraining->onDrift;
   if (!wanted) return std::nullopt;
   api::RetrainingRun run = runAboutStable(p, labelled ? trigger::kDegraded : trigger::kDrift, decision.reason);

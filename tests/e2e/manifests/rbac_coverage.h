@@ -32,7 +32,6 @@ inline const std::map<std::string, std::string>& unusedGrantsKept() {
       {"create batch/jobs", "a retraining run's Job: created only when spec.retraining starts a run (integration.retraining)"},
       {"get batch/jobs", "a retraining Job is read directly only while the Job cache has not synced"},
       {"list pods", "a finished retraining Job's Pods are listed for its termination message (integration.retraining)"},
-      {"patch modelops.dev/modeldeployments", "spec.model written only with spec.retraining.rollout Automatic"},
       {"update secrets", "the webhook's Role on its shared certificate Secret (manifests/webhook/rbac.yaml): updated "
                          "only when the self-managed certificate is renewed, long after a test run"},
   };

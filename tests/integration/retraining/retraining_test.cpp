@@ -178,7 +178,11 @@ TEST_F(RetrainingTest, ObjectTemplateCreatesACustomKindObject) {
                 {"versions",
                  {{{"name", "v1alpha1"}, {"served", true}, {"storage", true},
                    {"schema", {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}}}}}}};
-  cluster().create(res::customResourceDefinitions(), "", crd);
+  try {
+    cluster().create(res::customResourceDefinitions(), "", crd);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
   ASSERT_TRUE(waitFor([&] { return cluster().client().list(kWorkflows, kNs).ok(); }, 10s));
   Json action = {{"object",
                   {{"apiVersion", "argoproj.io/v1alpha1"},
@@ -195,6 +199,11 @@ TEST_F(RetrainingTest, ObjectTemplateCreatesACustomKindObject) {
   EXPECT_EQ(wf["metadata"]["annotations"].value("modelops.dev/retraining-version", ""), "1.0.0");
   ASSERT_EQ(wf["metadata"].value("ownerReferences", Json::array()).size(), 1u);
   EXPECT_EQ(retraining("argo")["current"].value("outcome", ""), "Running");
+  // One run at a time: the plugin refuses a second request while the Workflow runs, and writes nothing.
+  auto [code, text] = kubectlModelops({"retrain", "argo"});
+  EXPECT_EQ(code, 1) << text;
+  EXPECT_NE(text.find("retraining run argo-retrain-1 of argo is in flight"), std::string::npos) << text;
+  EXPECT_EQ(md("argo")["metadata"]["annotations"].value("modelops.dev/action-id", ""), "r1");
 
   // The workflow reports success and a candidate the way docs/operations.md describes.
   ASSERT_EQ(cluster().mergePatch(kWorkflows, kNs, "argo-retrain-1",

@@ -114,5 +114,24 @@ TEST(RetrainingApi, StatusRoundTrip) {
   EXPECT_EQ(encodeStatus(decoded), status);
 }
 
+TEST(RetrainingApi, StatusStaysWithinItsBudget) {
+  ModelDeploymentStatus st;
+  st.retraining = RetrainingStatus{};
+  for (int i = 0; i < 150; ++i) {
+    RetrainingRun run;
+    run.name = "fraud-retrain-" + std::to_string(150 - i);
+    run.reason = std::string(5000, 'r');
+    run.message = std::string(5000, 'm');
+    run.outcome = "Failed";
+    st.retraining->history.push_back(run);
+  }
+  auto encoded = encodeStatus(st);
+  EXPECT_LE(encoded.dump().size(), 64u * 1024u);
+  const auto& history = encoded["retraining"]["history"];
+  ASSERT_GE(history.size(), 1u);
+  EXPECT_LE(history.size(), 100u);
+  EXPECT_EQ(history[0]["name"], "fraud-retrain-150") << "the newest run (the cooldown counts from it) stays";
+}
+
 }  // namespace
 }  // namespace modelops::api
