@@ -20,6 +20,7 @@ Endpoints (the model name is --model; any other name is 404):
                                     canary) is told which version its Service's pods would run.
 Bounds: request body <= --max-body-bytes (413), rows per request <= --max-rows (400), each row exactly 64 finite
 numbers (400 naming the row). Errors are KServe-style {"error": "..."}.
+The /admin endpoints are unauthenticated: a demo and test server, bound to 127.0.0.1 by default; do not expose it.
 
 Prints one line on stdout when it serves: "modelops-model-server ready port=P model=M version=V quality=Q
 training_rows=N" (port 0 picks a free port; the line says which). SIGTERM/SIGINT: uvicorn finishes in-flight
