@@ -12,6 +12,7 @@ packages=(
   python3-kubernetes
   libhiredis-dev redis-server
   libboost-dev
+  python3-sklearn python3-fastapi python3-uvicorn
 )
 
 missing=()

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# The local demo of modelops, with no cluster: the dev API server, the operator, one simulated model server
-# per model version (standing in for the pods the operator's Deployments would run) and a real Prometheus
-# scraping them. It deploys fraud-detector 1.0, rolls out 1.1 (0.95 accurate overall but 0.70 in the
-# eu-west segment) and watches the operator roll it back on the measured accuracy, then rolls out 1.2 (good)
-# to promotion. Everything listens on 127.0.0.1 on ports chosen at run time; every process it starts is
-# stopped and its temporary directory removed at the end, on failure and on Ctrl-C.
+# The local demo of modelops, with no cluster: the dev API server, the operator, modelops-gateway, two real
+# scikit-learn model servers (demo/model-server: a digits classifier trained at start-up, KServe v1), a real
+# Prometheus scraping the gateway, and an application (demo/driver) that sends held-out rows through the
+# gateway and posts their true labels back to /v1/feedback two seconds later. It deploys digits 1.0, rolls out
+# 1.1 (as accurate overall, but trained with 90% of the 8s withheld) and watches the operator roll it back on
+# class 8's floor, then rolls out 1.2 (good) to promotion; then 1.2 degrades in production: monitoring returns
+# traffic to 1.0 and starts a retraining Job (run by the dev server), which reports a candidate, and a local
+# webhook receiver prints the CloudEvents the operator sent at each step. Everything listens on 127.0.0.1 on
+# ports chosen at run time; every process it starts is stopped and its temporary directory removed at the end,
+# on failure and on Ctrl-C.
 #
 # Usage: bash scripts/run-demo.sh BUILD_DIR        (scripts/demo.sh builds, then runs this; docs/demo.md)
-# Exit status: 0 when the story happened (1.1 rolled back, 1.2 promoted); 1 when it did not (a timeout, an
-# unexpected phase, a process that died); 2 for a usage or missing-program error; 130 on Ctrl-C.
+# Exit status: 0 when the story happened; 1 when it did not (a timeout, an unexpected phase, a process that
+# died); 2 for a usage or missing-program error; 130 on Ctrl-C.
 # Environment: MODELOPS_DEMO_STEP_TIMEOUT (seconds per wait, default 150), MODELOPS_DEMO_KEEP=1 (keep the
-# temporary directory with every log), NO_COLOR (no colour even on a terminal),
-# MODELOPS_DEMO_BAD_SEGMENT_ACCURACY (1.1's accuracy in eu-west, default 0.70; e2e.demo_unexpected sets
-# 0.95 to check that the demo fails when the bad version is not rolled back).
+# temporary directory with every log), NO_COLOR (no colour even on a terminal), MODELOPS_DEMO_BAD_QUALITY
+# (the model 1.1 really is: bad, the default, or good: e2e.demo_unexpected checks that the demo then fails),
+# MODELOPS_DEMO_RATE (predictions per second, default 100).
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "$0")/.." && pwd)
 readonly REPO_DIR
-readonly NAME=fraud-detector NS=ml
+readonly NAME=digits NS=ml KEY_SECRET=modelops-gateway-keys PYTHON=/usr/bin/python3
 readonly STEP_TIMEOUT=${MODELOPS_DEMO_STEP_TIMEOUT:-150}
-readonly BAD_SEGMENT_ACCURACY=${MODELOPS_DEMO_BAD_SEGMENT_ACCURACY:-0.70}
+readonly BAD_QUALITY=${MODELOPS_DEMO_BAD_QUALITY:-bad}
+readonly RATE=${MODELOPS_DEMO_RATE:-100}
 DEMO_START=$(date +%s)
 readonly DEMO_START
 
@@ -27,150 +32,14 @@ if [ $# -ne 1 ] || [ ! -d "$1" ]; then
   echo "usage: $0 BUILD_DIR   (the CMake build directory holding bin/modelops-operator ...)" >&2
   exit 2
 fi
+case "$BAD_QUALITY" in good | bad) ;; *) echo "MODELOPS_DEMO_BAD_QUALITY must be good or bad" >&2; exit 2 ;; esac
 BUILD_DIR=$(cd "$1" && pwd)
-readonly BIN=$BUILD_DIR/bin
-
-# ---------------------------------------------------------------------------------------------------- output
-if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
-  BOLD=$'\e[1m' DIM=$'\e[2m' RED=$'\e[31m' GREEN=$'\e[32m' RESET=$'\e[0m'
-else
-  BOLD='' DIM='' RED='' GREEN='' RESET=''
-fi
-stamp() { printf '%s +%ss' "$(date -u +%H:%M:%S)" "$(($(date +%s) - DEMO_START))"; }
-SECTION=0
-section() {
-  SECTION=$((SECTION + 1))
-  printf '\n%s== %d. %s%s  %s[%s]%s\n' "$BOLD" "$SECTION" "$1" "$RESET" "$DIM" "$(stamp)" "$RESET"
-}
-say() { printf '%s[%s]%s %s\n' "$DIM" "$(stamp)" "$RESET" "$*"; }
-indent() { sed 's/^/    /'; }
-# Runs a command, showing it first, its output indented; its failure is the demo's.
-show() {
-  printf '  %s$ %s%s\n' "$BOLD" "$*" "$RESET"
-  local rc=0
-  "$@" 2>&1 | indent || rc=$?
-  [ "$rc" = 0 ] || fail "'$*' failed (exit status $rc)"
-}
-fail() {
-  printf '\n%sDEMO FAILED%s [%s]: %s\n' "$RED$BOLD" "$RESET" "$(stamp)" "$*" >&2
-  exit 1
-}
-
-# ----------------------------------------------------------------------------------- processes and cleanup
+readonly BUILD_DIR BIN=$BUILD_DIR/bin
 TMP=''
-declare -a PROC_NAMES=()
-declare -A PROC_PID=()
-
-# stop_proc NAME: SIGTERM, then up to 10 s for it to exit, then SIGKILL.
-stop_proc() {
-  local name=$1 pid=${PROC_PID[$1]:-}
-  [ -n "$pid" ] || return 0
-  unset "PROC_PID[$name]"
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$(($(date +%s) + 10))
-  while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "  $name (pid $pid) did not stop in 10 s: SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  if [ $rc -eq 1 ] && [ -n "$TMP" ] && [ -d "$TMP" ]; then   # a failure of the story, not Ctrl-C
-    for log in operator.log devserver.log prometheus.log; do
-      if [ -s "$TMP/$log" ]; then
-        printf '\n--- last lines of %s ---\n' "$log" >&2
-        tail -n 15 "$TMP/$log" >&2
-      fi
-    done
-  fi
-  if [ ${#PROC_NAMES[@]} -gt 0 ]; then
-    printf '\n%s== cleanup%s  %s[%s]%s\n' "$BOLD" "$RESET" "$DIM" "$(stamp)" "$RESET"
-    local i
-    for ((i = ${#PROC_NAMES[@]} - 1; i >= 0; i--)); do   # reverse start order: the API server last
-      local name=${PROC_NAMES[$i]}
-      if [ -n "${PROC_PID[$name]:-}" ]; then
-        echo "  stopping $name (pid ${PROC_PID[$name]})"
-        stop_proc "$name"
-      fi
-    done
-  fi
-  if [ -n "$TMP" ] && [ -d "$TMP" ]; then
-    if [ "${MODELOPS_DEMO_KEEP:-}" = 1 ]; then
-      echo "  kept $TMP (logs, configuration, Prometheus data)"
-    else
-      rm -rf "$TMP"
-      echo "  removed $TMP"
-    fi
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'echo; echo "interrupted" >&2; exit 130' INT
-trap 'echo "terminated" >&2; exit 143' TERM
-
-# start_proc NAME CMD...: in the background, stdout to $TMP/NAME.out, stderr to $TMP/NAME.log.
-start_proc() {
-  local name=$1
-  shift
-  "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" </dev/null &
-  PROC_PID[$name]=$!
-  PROC_NAMES+=("$name")
-}
-
-# wait_line NAME REGEX SECONDS: prints the first line of NAME's stdout matching REGEX; fails if the process
-# exits or the deadline passes first.
-wait_line() {
-  local name=$1 regex=$2 deadline=$(($(date +%s) + $3)) line
-  while :; do
-    if line=$(grep -m1 -E "$regex" "$TMP/$name.out" 2>/dev/null); then
-      printf '%s\n' "$line"
-      return 0
-    fi
-    kill -0 "${PROC_PID[$name]}" 2>/dev/null || fail "$name exited before it was ready: $(tail -n 5 "$TMP/$name.log")"
-    [ "$(date +%s)" -lt "$deadline" ] || fail "$name not ready within $3 s"
-    sleep 0.1
-  done
-}
-
-# wait_http URL SECONDS NAME: until URL answers 2xx; fails if process NAME exits or the deadline passes.
-wait_http() {
-  local url=$1 deadline=$(($(date +%s) + $2)) name=$3
-  until curl -sf -o /dev/null --max-time 2 "$url"; do
-    kill -0 "${PROC_PID[$name]}" 2>/dev/null || fail "$name exited: $(tail -n 5 "$TMP/$name.log")"
-    [ "$(date +%s)" -lt "$deadline" ] || fail "$url did not answer within $2 s"
-    sleep 0.2
-  done
-}
-
-# A TCP port nobody listens on (checked in /proc/net), below Linux's ephemeral range. For Prometheus,
-# which cannot report the port it bound when given port 0; a lost race is retried by the caller.
-free_port() {
-  local used port hex
-  # Local address "0100007F:1F90" with state 0A (LISTEN): the port in hex (plain awk, not only gawk).
-  used=$(awk 'NR > 1 && $4 == "0A" { n = split($2, a, ":"); print a[n] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null || true)
-  while :; do
-    port=$((20000 + RANDOM % 12000))
-    hex=$(printf '%04X' "$port")
-    grep -qx "$hex" <<<"$used" || { echo "$port"; return; }
-  done
-}
+# shellcheck source=../demo/demo-lib.sh
+source "$REPO_DIR/demo/demo-lib.sh"
 
 # ------------------------------------------------------------------------------------------- the pieces
-# Fails at once when a program the story needs has died (rather than at the next deadline).
-check_alive() {
-  local name
-  for name in "$@"; do
-    [ -z "${PROC_PID[$name]:-}" ] || kill -0 "${PROC_PID[$name]}" 2>/dev/null ||
-      fail "$name exited unexpectedly: $(tail -n 5 "$TMP/$name.log" 2>/dev/null)"
-  done
-}
-
 md_field() { kubectl get md "$NAME" -n "$NS" -o jsonpath="$1" 2>/dev/null || true; }
 
 # The plugin's tree when it is built, else what kubectl alone shows.
@@ -185,44 +54,44 @@ show_md() {
   fi
 }
 
-show_route_weights() {
-  printf '  %sHTTPRoute %s/%s weights:%s ' "$BOLD" "$NS" "$NAME" "$RESET"
-  kubectl get httproute "$NAME" -n "$NS" \
-    -o jsonpath='{range .spec.rules[0].backendRefs[*]}{.name}={.weight}  {end}' 2>/dev/null || true
-  echo
+# start_model_server TRACK VERSION QUALITY: the pods behind Service digits-TRACK (one process stands for them);
+# wait_model_server TRACK: until it serves (it trains first: a few seconds), then sets PORT_<TRACK>.
+start_model_server() {
+  start_proc "model-$1" "$PYTHON" "$REPO_DIR/demo/model-server/server.py" --model "$NAME" \
+    --version "$2" --quality "$3" --port 0
+}
+wait_model_server() {
+  local track=$1 line port
+  line=$(wait_line "model-$track" 'ready port=[0-9]+' 60)
+  port=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$line")
+  printf -v "PORT_${track^^}" '%s' "$port"
+  say "Service $NAME-$track -> 127.0.0.1:$port: $(sed -E 's/.*(version=[^ ]+ quality=[^ ]+).*/\1/' <<<"$line")"
 }
 
-# start_model VERSION ACCURACY SEED [--segment-accuracy S:A]: one model-sim standing in for the pods of a
-# version, registered as a Prometheus target (file_sd); waits until Prometheus has scraped its counters.
-start_model() {
-  local version=$1 accuracy=$2 seed=$3
-  shift 3
-  local name="model-sim-$version" port
-  start_proc "$name" "$BIN/modelops-model-sim" --model "$NAME" --version "$version" \
-    --model-uri "s3://models/$NAME/$version" --port 0 --segments eu-west:1,us-east:4,ap-south:5 \
-    --accuracy "$accuracy" "$@" --rate 200 --label-ratio 0.5 --seed "$seed" --log-level warn
-  port=$(wait_line "$name" 'port=[0-9]+' 20 | sed -E 's/.*port=([0-9]+).*/\1/')
-  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$port" >"$TMP/targets/$name.json.tmp"
-  mv "$TMP/targets/$name.json.tmp" "$TMP/targets/$name.json"
-  say "model server for $version on 127.0.0.1:$port: $(curl -sf "http://127.0.0.1:$port/admin/accuracy")"
-  local deadline=$(($(date +%s) + 30)) q="model_feedback_labeled_total{model=\"$NAME\",version=\"$version\"}"
-  until curl -sf -G --max-time 2 "$PROM_URL/api/v1/query" --data-urlencode "query=$q" | grep -q '"result":\[{'; do
-    kill -0 "${PROC_PID[$name]}" 2>/dev/null || fail "$name exited: $(tail -n 5 "$TMP/$name.log")"
-    [ "$(date +%s)" -lt "$deadline" ] || fail "Prometheus did not scrape $name within 30 s"
-    sleep 0.5
-  done
-  say "Prometheus scrapes it (job model-servers, every 1s)"
+# kubelet TRACK VERSION QUALITY: the dev server runs no pods, so the demo plays the kubelet: the pods behind
+# Service digits-TRACK now run VERSION (the server trains that model and swaps it in).
+kubelet() {
+  local track=$1 version=$2 quality=$3 port
+  port=$(eval "echo \$PORT_${track^^}")
+  curl -sf --max-time 30 -X POST "http://127.0.0.1:$port/admin/load" \
+    -d "{\"version\": \"$version\", \"quality\": \"$quality\"}" >/dev/null ||
+    fail "the model server behind $NAME-$track did not load $version"
+  say "(kubelet) the pods behind Service $NAME-$track now run $version ($quality model)"
 }
 
-stop_model() {
-  rm -f "$TMP/targets/model-sim-$1.json"
-  stop_proc "model-sim-$1"
-  say "model server for $1 stopped (its Deployment has no replicas left)"
-}
-
-# The manifest as it would be committed to git for VERSION.
 render_md() {
   sed -e "s|__VERSION__|$1|g" -e "s|__PROMETHEUS_URL__|$PROM_URL|g" "$REPO_DIR/demo/modeldeployment.yaml"
+}
+
+# One held-out row of the digits data set as a KServe v1 body, and its true label.
+sample_request() {
+  "$PYTHON" - "$REPO_DIR/demo/model-server" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from digits_models import held_out_rows
+rows, labels = held_out_rows()
+print(labels[3], json.dumps({"instances": [rows[3]]}))
+PY
 }
 
 # follow UNTIL_PHASE VERSION SECONDS: prints one line per change of the rollout until the operator has
@@ -234,17 +103,15 @@ follow() {
   local fmt='{.metadata.generation}|{.status.observedGeneration}|{.status.phase}|{.status.stable.version}|{.status.stable.weight}|{.status.canary.version}|{.status.canary.weight}|{.status.message}'
   while :; do
     local state gen obs phase sv sw cv cw msg
-    check_alive devserver operator prometheus "model-sim-$version"
+    check_alive devserver operator gateway prometheus model-stable model-canary driver
     state=$(md_field "$fmt")
     IFS='|' read -r gen obs phase sv sw cv cw msg <<<"$state"
     if [ -n "$state" ] && [ "$state" != "$last" ]; then
       last=$state
-      local weights="stable ${sv:-?} ${sw:-?}%" route
+      local weights="stable ${sv:-?} ${sw:-?}%"
       [ -z "$cv" ] || weights+="  canary $cv ${cw:-0}%"
-      route=$(kubectl get httproute "$NAME" -n "$NS" -o jsonpath='{.spec.rules[0].backendRefs[*].weight}' 2>/dev/null | tr ' ' '/')
-      printf '  %s[%s]%s %-12s %-30s route %-7s %s\n' "$DIM" "$(stamp)" "$RESET" "${phase:-?}" "$weights" "$route" "$msg"
-      # Keep the latest measurement: after a rollback the status may no longer carry it.
-      local runs
+      printf '  %s[%s]%s %-12s %-30s %s\n' "$DIM" "$(stamp)" "$RESET" "${phase:-?}" "$weights" "$msg"
+      local runs  # keep the latest measurement: after a rollback the status may no longer carry it
       runs=$(md_field '{range .status.analysis.runs[*]}{.metric}|{.phase}|{.value}|{.lowerBound}|{.upperBound}|{.samples}{"\n"}{end}')
       [ -z "$runs" ] || LAST_RUNS=$runs
     fi
@@ -252,11 +119,12 @@ follow() {
       case "$want:$phase" in
         RolledBack:RolledBack) return 0 ;;
         Healthy:Healthy) [ "$sv" = "$version" ] && [ -z "$cv" ] && return 0 ;;
+        Degraded:Degraded) [ "$sv" != "$version" ] && return 0 ;;  # traffic is back on the last good version
+        Degraded:Healthy) ;;
         RolledBack:Healthy) [ "$sv" = "$version" ] && fail "version $version was promoted; the demo expected a rollback" ;;
         Healthy:RolledBack) fail "version $version was rolled back; the demo expected a promotion: $msg" ;;
         *:Failed | *:Invalid | *:Degraded | *:Paused) fail "unexpected phase $phase: $msg" ;;
       esac
-      # Once per rollout, the plugin's whole view while an analysis is running.
       if [ "$snapshot" = 0 ] && [ -n "$cv" ] && [[ "$msg" == *"analysis running"* ]]; then
         snapshot=1
         echo
@@ -265,160 +133,101 @@ follow() {
       fi
     fi
     [ "$(date +%s)" -lt "$deadline" ] || fail "no phase $want for version $version within $3 s (phase ${phase:-none}: ${msg:-no message})"
-    sleep 1
+    sleep 0.5
   done
 }
 
-# ============================================================================================== the story
-section "Checking the programs"
-for p in modelops-devserver modelops-operator modelops-model-sim; do
-  [ -x "$BIN/$p" ] || { echo "missing $BIN/$p: build it first (cmake --build $BUILD_DIR)" >&2; exit 2; }
-done
-for p in kubectl prometheus curl; do
-  command -v "$p" >/dev/null || { echo "missing $p on PATH (bash scripts/install-deps.sh installs it)" >&2; exit 2; }
-done
-export PATH="$BIN:$PATH"
-HAVE_PLUGIN=0
-if [ -x "$BIN/kubectl-modelops" ] && kubectl modelops version >/dev/null 2>&1; then HAVE_PLUGIN=1; fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/modelops-demo.XXXXXX")
-mkdir -p "$TMP/targets" "$TMP/prometheus-data"
-export KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
-say "build:      $BUILD_DIR"
-say "kubectl:    $(kubectl version --client 2>/dev/null | head -n 1)"
-say "prometheus: $(prometheus --version 2>&1 | head -n 1)"
-if [ "$HAVE_PLUGIN" = 1 ]; then
-  say "plugin:     kubectl modelops ($BIN/kubectl-modelops, $(kubectl modelops version 2>&1 | head -n 1))"
-else
-  say "plugin:     kubectl-modelops is not built; showing 'kubectl get md' instead"
-fi
-say "work dir:   $TMP"
+# The measurements behind the last verdict, overall and per class.
+show_measurements() {
+  local runs segments
+  runs=$(md_field '{range .status.analysis.runs[*]}{.metric}|{.phase}|{.value}|{.lowerBound}|{.upperBound}|{.samples}{"\n"}{end}')
+  [ -n "$runs" ] || runs=$LAST_RUNS
+  segments=$(md_field '{range .status.analysis.runs[*]}{range .segments[*]}{.segment}|{.phase}|{.value}|{.lowerBound}|{.upperBound}|{.samples}{"\n"}{end}{end}')
+  say "the measurements behind it (status.analysis.runs; one-sided 95% bounds, per class corrected for the number of classes):"
+  printf '%s\n%s\n' "$runs" "$segments" | awk -F'|' 'NF >= 6 && $3 != "" {
+    printf "    %-20s %-12s accuracy %.3f  bounds [%.3f, %.3f]  n=%d\n", $1, $2, $3, $4, $5, $6 }'
+}
 
-section "Starting the dev API server (a Kubernetes API on 127.0.0.1, no cluster)"
-TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-start_proc devserver "$BIN/modelops-devserver" --port 0 --tls --token "$TOKEN" \
-  --kubeconfig-out "$KUBECONFIG" --ready-delay-ms 200 --log-level warn
-READY_LINE=$(wait_line devserver '^modelops-devserver ready' 30)
-say "$READY_LINE"
-say "Deployments become available one replica per 200 ms (there are no real pods)"
+# The gateway's own counts for VERSION, from Prometheus: predictions, labels, accuracy, recall of class 8.
+show_gateway_counts() {
+  local v=$1 sel preds labeled correct l8 c8
+  sel="namespace=\"$NS\",model=\"$NAME\",version=\"$v\""
+  preds=$(prom_value "sum(modelops_predictions_total{$sel})")
+  labeled=$(prom_value "sum(modelops_feedback_labeled_total{$sel})")
+  correct=$(prom_value "sum(modelops_feedback_correct_total{$sel})")
+  l8=$(prom_value "sum(modelops_feedback_labeled_total{$sel,class=\"8\"})")
+  c8=$(prom_value "sum(modelops_feedback_correct_total{$sel,class=\"8\"})")
+  awk -v v="$v" -v p="${preds:-0}" -v l="${labeled:-0}" -v c="${correct:-0}" -v l8="${l8:-0}" -v c8="${c8:-0}" 'BEGIN {
+    printf "    version %-4s predictions %6d  labels %6d  accuracy %s  recall of 8 %s (n=%d)\n", v, p, l,
+      (l > 0 ? sprintf("%.3f", c / l) : "n/a"), (l8 > 0 ? sprintf("%.3f", c8 / l8) : "n/a"), l8 }'
+}
 
-section "Installing the CRDs, the namespace and the HTTPRoute"
-show kubectl apply -f "$REPO_DIR/crds/" -f "$REPO_DIR/crds/testing/"
-show kubectl apply -f "$REPO_DIR/examples/00-namespace.yaml"
-say "every example in examples/ is accepted by the API server (server-side dry run: nothing is created):"
-show kubectl apply --dry-run=server -f "$REPO_DIR/examples/"
-show kubectl apply -f "$REPO_DIR/demo/httproute.yaml"
-
-section "Starting the operator"
-start_proc operator "$BIN/modelops-operator" --kubeconfig "$KUBECONFIG" \
-  --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 --log-format text \
-  --webhook-bind-address 0
-deadline=$(($(date +%s) + 30))
-until OPERATOR_PORT=$(grep -m1 -oE 'serving port=[0-9]+' "$TMP/operator.log" | grep -oE '[0-9]+$'); do
-  kill -0 "${PROC_PID[operator]}" 2>/dev/null || fail "the operator exited: $(tail -n 5 "$TMP/operator.log")"
-  [ "$(date +%s)" -lt "$deadline" ] || fail "the operator did not start serving within 30 s"
-  sleep 0.1
-done
-wait_http "http://127.0.0.1:$OPERATOR_PORT/readyz" 30 operator
-say "modelops-operator ready: caches synced; /healthz, /readyz and /metrics on 127.0.0.1:$OPERATOR_PORT"
-
-section "Starting Prometheus (scrapes the simulated model servers every second)"
-sed "s|__TARGETS_DIR__|$TMP/targets|g" "$REPO_DIR/demo/prometheus.yml" >"$TMP/prometheus.yml"
-PROM_URL=''
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  start_proc prometheus prometheus --config.file="$TMP/prometheus.yml" \
-    --storage.tsdb.path="$TMP/prometheus-data" --storage.tsdb.retention.time=1h \
-    --web.listen-address="127.0.0.1:$port" --log.level=warn
-  deadline=$(($(date +%s) + 60))
-  while kill -0 "${PROC_PID[prometheus]}" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
-    # Ours, not another server that took the port: the flags name our data directory.
-    if curl -sf --max-time 2 "http://127.0.0.1:$port/-/ready" >/dev/null &&
-       curl -sf --max-time 2 "http://127.0.0.1:$port/api/v1/status/flags" | grep -qF "$TMP/prometheus-data"; then
-      PROM_URL="http://127.0.0.1:$port"
-      break
+# follow_degradation BAD GOOD SECONDS: after BAD was promoted and started to fail, one line per change of status
+# until monitoring has declared it degraded and traffic is back on GOOD (phase Degraded, stable GOOD). When the
+# phase turns Degraded the pods of GOOD take the stable Service back: the demo's kubelet loads GOOD at once.
+follow_degradation() {
+  local bad=$1 good=$2 deadline=$(($(date +%s) + $3)) last='' loaded=0 state phase sv sw msg
+  while :; do
+    check_alive devserver operator gateway prometheus model-stable model-canary driver webhook
+    state=$(md_field '{.status.phase}|{.status.stable.version}|{.status.stable.weight}|{.status.message}')
+    IFS='|' read -r phase sv sw msg <<<"$state"
+    if [ -n "$state" ] && [ "$state" != "$last" ]; then
+      last=$state
+      printf '  %s[%s]%s %-12s %-30s %s\n' "$DIM" "$(stamp)" "$RESET" "${phase:-?}" "stable ${sv:-?} ${sw:-?}%" "$msg"
     fi
+    if [ "$phase" = Degraded ]; then
+      [ "$loaded" = 1 ] || { kubelet stable "$good" good; loaded=1; }
+      [ "$sv" = "$good" ] && return 0
+    fi
+    case "$phase" in Failed | Invalid | Paused | RolledBack) fail "unexpected phase $phase while $bad degrades: $msg" ;; esac
+    [ "$(date +%s)" -lt "$deadline" ] || fail "monitoring did not find $bad degraded within $3 s (phase ${phase:-none}: ${msg:-no message})"
     sleep 0.2
   done
-  [ -z "$PROM_URL" ] || break
-  grep -q 'address already in use' "$TMP/prometheus.log" 2>/dev/null || fail "Prometheus did not start: $(tail -n 5 "$TMP/prometheus.log")"
-  stop_proc prometheus
-  say "port $port was taken; trying another"
-done
-[ -n "$PROM_URL" ] || fail "Prometheus could not find a free port"
-say "Prometheus ready at $PROM_URL (targets: file_sd in $TMP/targets)"
+}
 
-section "Version 1.0: the first deploy"
-start_model 1.0 0.95 10
-say "applying demo/modeldeployment.yaml with version 1.0 (Prometheus at $PROM_URL)"
-render_md 1.0 | show kubectl apply -f -
-follow Healthy 1.0 "$STEP_TIMEOUT"
-say "${GREEN}1.0 is Healthy${RESET}"
-show kubectl get md -n "$NS"
-show kubectl get deployments,services -n "$NS" -l "modelops.dev/name=$NAME"
-show_route_weights
-show_md
+# wait_retraining_candidate SECONDS: one line per change of status.retraining until a run has reported a
+# candidate; fails when the run fails or at the deadline.
+wait_retraining_candidate() {
+  local deadline=$(($(date +%s) + $1)) last='' state current outcome message candidate
+  while :; do
+    check_alive devserver operator
+    state=$(md_field '{.status.retraining.current.name}|{.status.retraining.history[0].outcome}|{.status.retraining.history[0].message}|{.status.retraining.candidate.version}')
+    IFS='|' read -r current outcome message candidate <<<"$state"
+    if [ -n "$state" ] && [ "$state" != "$last" ]; then
+      last=$state
+      if [ -n "$current" ]; then
+        printf '  %s[%s]%s run %s in flight (%s)\n' "$DIM" "$(stamp)" "$RESET" "$current" \
+          "$(md_field '{.status.retraining.current.trigger}: {.status.retraining.current.reason}')"
+      elif [ -n "$outcome" ]; then
+        printf '  %s[%s]%s last run %s%s\n' "$DIM" "$(stamp)" "$RESET" "$outcome" "${message:+: $message}"
+      fi
+    fi
+    [ -n "$candidate" ] && return 0
+    [ "$outcome" != Failed ] || fail "the retraining run failed: $message"
+    [ "$(date +%s)" -lt "$deadline" ] || fail "no retraining candidate within $1 s (status.retraining: $state)"
+    sleep 0.5
+  done
+}
 
-section "Version 1.1: a model that is 0.95 accurate overall but $BAD_SEGMENT_ACCURACY in eu-west"
-start_model 1.1 0.95 11 --segment-accuracy "eu-west:$BAD_SEGMENT_ACCURACY"
-say "the change, as a GitOps commit would make it (kubectl diff):"
-render_md 1.1 >"$TMP/md-1.1.yaml"
-printf '  %s$ kubectl diff -f md-1.1.yaml%s\n' "$BOLD" "$RESET"
-(kubectl diff -f "$TMP/md-1.1.yaml" 2>&1 || true) | grep -E '^[-+] ' | grep -vE 'generation|resourceVersion|managedFields|time:' | indent || true
-show kubectl apply -f "$TMP/md-1.1.yaml"
-say "following the rollout (one line per change of status; in another terminal, live:"
-say "  KUBECONFIG=$KUBECONFIG PATH=$BIN:\$PATH kubectl modelops get $NAME -n $NS --watch )"
-follow RolledBack 1.1 "$STEP_TIMEOUT"
-RB_VERSION=$(md_field '{.status.history[0].version}')
-RB_OUTCOME=$(md_field '{.status.history[0].outcome}')
-RB_REASON=$(md_field '{.status.history[0].reason}')
-[ "$RB_VERSION" = 1.1 ] && [ "$RB_OUTCOME" = RolledBack ] ||
-  fail "expected history[0] to be 1.1 RolledBack, got '$RB_VERSION' '$RB_OUTCOME'"
-echo
-say "${RED}${BOLD}1.1 was rolled back automatically${RESET}"
-say "status.history[0].reason: $RB_REASON"
-RUNS=$(md_field '{range .status.analysis.runs[*]}{.metric}|{.phase}|{.value}|{.lowerBound}|{.upperBound}|{.samples}{"\n"}{end}')
-[ -n "$RUNS" ] || RUNS=$LAST_RUNS
-SEGMENTS=$(md_field '{range .status.analysis.runs[*]}{range .segments[*]}{.segment}|{.phase}|{.value}|{.lowerBound}|{.upperBound}|{.samples}{"\n"}{end}{end}')
-say "the measurements behind it (status.analysis.runs; one-sided 95% Wilson bounds, per segment corrected for the number of segments):"
-printf '%s\n%s\n' "$RUNS" "$SEGMENTS" | awk -F'|' 'NF >= 6 && $3 != "" {
-  printf "    %-20s %-12s accuracy %.3f  bounds [%.3f, %.3f]  n=%d\n", $1, $2, $3, $4, $5, $6 }'
-show_md
-show_route_weights
-stop_model 1.1
+# The receiver's lines, one per delivery, shortened: the CloudEvent type and the start of data.message.
+show_webhook_deliveries() {
+  local line type message
+  while IFS= read -r line; do
+    type=$(grep -oE ' type=[^ ]+' <<<"$line" | head -n 1 | sed 's/^ type=//')
+    message=$(grep -oE '"message":"([^"\\]|\\.)*"' <<<"$line" | head -n 1 | sed -E 's/^"message":"//; s/"$//')
+    [ ${#message} -le 110 ] || message="${message:0:107}..."
+    printf '    %-46s %s\n' "$type" "$message"
+  done < <(grep '^webhook received: ' "$TMP/webhook.out")
+}
 
-section "Version 1.2: a good model"
-start_model 1.2 0.96 12
-render_md 1.2 >"$TMP/md-1.2.yaml"
-show kubectl apply -f "$TMP/md-1.2.yaml"
-follow Healthy 1.2 "$STEP_TIMEOUT"
-PASSED=$(md_field '{.status.conditions[?(@.type=="AccuracyHealthy")].message}')
-echo
-say "${GREEN}${BOLD}1.2 was promoted${RESET} after its last analysis passed: ${PASSED:-(no message)}"
-show_md
-show_route_weights
-if [ "$HAVE_PLUGIN" = 1 ]; then
-  show kubectl modelops history "$NAME" -n "$NS"
-fi
-show kubectl get deployments -n "$NS" -l "modelops.dev/name=$NAME" -L modelops.dev/revision,modelops.dev/track
-show kubectl get events -n "$NS" --field-selector "involvedObject.name=$NAME" --sort-by=.lastTimestamp
+# wait_webhook REGEX SECONDS: until the webhook receiver has printed a delivery matching REGEX.
+wait_webhook() {
+  local deadline=$(($(date +%s) + $2))
+  until grep -qE "$1" "$TMP/webhook.out" 2>/dev/null; do
+    check_alive webhook operator
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the webhook receiver got no delivery matching '$1' within $2 s"
+    sleep 0.2
+  done
+}
 
-section "Summary"
-cat <<EOF
-  1.0  deployed and Healthy.
-  1.1  ROLLED BACK by the operator on its measured accuracy:
-         $RB_REASON
-  1.2  PROMOTED: stable 1.2 at 100% after passing the analysis at 20% and 50%.
-  Took $(($(date +%s) - DEMO_START)) s.
-
-Where to look next
-  docs/demo.md           what this demo did, step by step, and how to change it
-  demo/                  the ModelDeployment, HTTPRoute and Prometheus configuration it used
-  examples/              ModelDeployments for canary with Prometheus, A/B tests, Gateway API, Istio
-  docs/statistics.md     how accuracy is judged: Wilson bounds, segments, the always-valid comparison with stable
-  docs/rollout.md        the canary and A/B state machines, rollback, monitoring, Events
-  docs/plugin.md         kubectl modelops: get --watch, list, promote, abort, retry, history, undo, status --wait
-  docs/install.md        installing the operator in a real cluster (Helm chart, kustomize)
-  Try it yourself: the dev server, Prometheus and model-sim commands are in docs/demo.md.
-EOF
-echo
-printf '%sDEMO OK%s: 1.1 rolled back on accuracy, 1.2 promoted.\n' "$GREEN$BOLD" "$RESET"
+source "$REPO_DIR/demo/story.sh"

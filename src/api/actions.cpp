@@ -26,7 +26,7 @@ std::optional<ActionRequest> parseActionRequest(const nlohmann::json& metadata) 
   r.action = value->substr(0, colon);
   if (colon != std::string::npos) r.argument = value->substr(colon + 1);
   for (std::string_view known : {kActionPromote, kActionPromoteFull, kActionAbort, kActionRetry, kActionPause,
-                                 kActionResume}) {
+                                 kActionResume, kActionRetrain}) {
     if (r.action == known) {
       r.id = annotationOf(metadata, kAnnotationActionId).value_or("");
       return r;

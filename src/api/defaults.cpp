@@ -2,6 +2,8 @@
 // Thread-safety: pure function on the caller's value.
 #include "modelops/api/defaults.h"
 
+#include <algorithm>
+
 #include <string>
 
 namespace modelops::api {
@@ -60,6 +62,18 @@ void defaultAnalysis(AnalysisSpec& a) {
   for (Metric& m : a.metrics) defaultMetric(m);
 }
 
+void defaultRetraining(RetrainingSpec& r) {
+  if (!r.triggers) r.triggers = RetrainingTriggers{};
+  fill(r.triggers->onDegraded, true);
+  fill(r.triggers->onDrift, false);
+  fill(r.cooldown, Duration::of(defaults::kRetrainingCooldown));
+  fill(r.historyLimit, defaults::kRetrainingHistoryLimit);
+  fill(r.maxAttempts, defaults::kRetrainingMaxAttempts);
+  fill(r.rollout, std::string(kRetrainingRolloutManual));
+  if (r.webhook && r.webhook->urlSecretRef) fill(r.webhook->urlSecretRef->key, std::string("url"));
+  if (r.webhook && r.webhook->tokenSecretRef) fill(r.webhook->tokenSecretRef->key, std::string("token"));
+}
+
 // Every default except model.name (which needs the object's name).
 void defaultSpec(ModelDeploymentSpec& s) {
   fill(s.replicas, defaults::kReplicas);
@@ -90,6 +104,7 @@ void defaultSpec(ModelDeploymentSpec& s) {
   fill(s.progressDeadlineSeconds, defaults::kProgressDeadlineSeconds);
   fill(s.revisionHistoryLimit, defaults::kRevisionHistoryLimit);
   fill(s.paused, false);
+  if (s.retraining) defaultRetraining(*s.retraining);
   defaultNotifications(s.notifications);
 }
 
@@ -129,6 +144,18 @@ ResolvedSpec resolvedOf(const ModelDeploymentSpec& s) {
   r.monitoring.onError = *m.onError;
   r.monitoring.interval = durationOr(m.interval, r.analysis ? r.analysis->interval : defaults::kAnalysisInterval);
   r.monitoring.expectedTimeToFalseAlarm = durationOr(m.expectedTimeToFalseAlarm, defaults::kExpectedTimeToFalseAlarm);
+  if (s.retraining) {
+    const auto& t = *s.retraining;
+    ResolvedRetraining rr;
+    rr.onDegraded = *t.triggers->onDegraded;
+    rr.onDrift = *t.triggers->onDrift;
+    rr.schedule = t.triggers->schedule.value_or("");
+    rr.cooldown = durationOr(t.cooldown, defaults::kRetrainingCooldown);
+    rr.historyLimit = std::clamp<std::int64_t>(*t.historyLimit, 1, defaults::kRetrainingHistoryLimitMax);
+    rr.maxAttempts = std::clamp<std::int64_t>(*t.maxAttempts, 1, defaults::kRetrainingMaxAttemptsMax);
+    rr.automatic = *t.rollout == kRetrainingRolloutAutomatic;
+    r.retraining = rr;
+  }
   r.notifications = resolveNotifications(s.notifications);
   return r;
 }

@@ -56,6 +56,23 @@ void boundRun(AnalysisRun& run) {
   }
 }
 
+void boundRetrainingRun(RetrainingRun& run) {
+  boundOptional(run.reason, text_limits::kVerdictReason);
+  boundOptional(run.message, text_limits::kStatusMessage);
+  if (run.evidence) {
+    boundOptional(run.evidence->metric, text_limits::kVerdictReason);
+    boundOptional(run.evidence->segment, text_limits::kVerdictReason);
+  }
+}
+
+// status.retraining: the texts of every run, and the history at most status_limits::kRetrainingHistory.
+void boundRetraining(RetrainingStatus& r) {
+  if (r.current) boundRetrainingRun(*r.current);
+  if (r.pending) boundRetrainingRun(*r.pending);
+  if (r.history.size() > status_limits::kRetrainingHistory) r.history.resize(status_limits::kRetrainingHistory);
+  for (auto& run : r.history) boundRetrainingRun(run);
+}
+
 void boundFields(ModelDeploymentStatus& s) {
   boundOptional(s.message, text_limits::kStatusMessage);
   if (s.conditions.size() > status_limits::kConditions) s.conditions.resize(status_limits::kConditions);
@@ -71,6 +88,7 @@ void boundFields(ModelDeploymentStatus& s) {
     forEachProgress(*s.analysis, boundProgress);
   }
   if (s.pendingAction) boundOptional(s.pendingAction->argument, text_limits::kVerdictReason);
+  if (s.retraining) boundRetraining(*s.retraining);
 }
 
 std::size_t encodedSize(const ModelDeploymentStatus& s) { return detail::encodeStatusUnbounded(s).dump().size(); }
@@ -90,6 +108,7 @@ void boundStatus(ModelDeploymentStatus& s) {
   }
   if (encodedSize(s) <= text_limits::kStatusBudget) return;
   if (s.history.size() > 5) s.history.resize(5);
+  if (s.retraining && s.retraining->history.size() > 5) s.retraining->history.resize(5);  // the newest: cooldown
   if (encodedSize(s) <= text_limits::kStatusBudget) return;
   if (s.analysis) {
     s.analysis->progress.reset();

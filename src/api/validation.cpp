@@ -248,6 +248,7 @@ FieldErrors validate(const ModelDeployment& md) {
   if (s.revisionHistoryLimit && *s.revisionHistoryLimit < 0) {
     errs.push_back({"spec.revisionHistoryLimit", "must be >= 0"});
   }
+  detail::validateRetraining(md, errs);  // spec.retraining (retraining_validation.cpp)
   return errs;
 }
 

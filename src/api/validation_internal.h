@@ -22,5 +22,7 @@ void checkEnum(const std::optional<std::string>& value, const std::string& path,
 void validateNames(const ModelDeployment& md, FieldErrors& errors);
 // spec.analysis rules (validation_analysis.cpp).
 void validateAnalysis(const ModelDeploymentSpec& spec, FieldErrors& errors);
+// spec.retraining rules (retraining_validation.cpp).
+void validateRetraining(const ModelDeployment& md, FieldErrors& errors);
 
 }  // namespace modelops::api::detail

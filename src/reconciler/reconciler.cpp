@@ -250,6 +250,8 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     for (const auto& d : deployments->byOwner(in.md.uid())) owned.push_back(*d);
     in.observed = observeDeployments(owned);
   }
+  in.retrainingRun = observeRetrainingRun(in.md, ctx.client, options_.retraining);
+  in.cronUtcOffset = options_.retraining.utcOffset;
   auto measured = measurementFor(request, ctx, in);
   if (measured.measurement) {
     in.measurement = std::move(measured.measurement);
@@ -284,6 +286,14 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
       apply.deletions();
     }
   }
+  // Retraining: the run starts (and, with rollout Automatic, spec.model is written) before the status
+  // that records it; a failure leaves status as it was, so the next pass starts the same run (same name).
+  std::string specResourceVersion;
+  if (apply.ok() && !plan.hold) {
+    auto retrained = applyRetraining(in.md, plan, ctx.client, ctx.cancel, options_.retraining);
+    apply.failure = retrained.failure;
+    specResourceVersion = retrained.specResourceVersion;
+  }
   if (!apply.ok()) {
     // The plan was not carried out: do not record its status (it would claim weights not written).
     logWarn("reconcile incomplete", {{"object", objectRef(request.ns, request.name)}, {"err", apply.failure}});
@@ -297,6 +307,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (newStatus != raw.value("status", Json::object())) {
     Json update = raw;
     update["status"] = newStatus;
+    if (!specResourceVersion.empty()) update["metadata"]["resourceVersion"] = specResourceVersion;
     auto written = ctx.client.updateStatus(kube::resources::modelDeployments(), request.ns, update, ctx.cancel);
     if (!written) {
       if (written.error().isConflict()) return ReconcileResult::after(std::chrono::milliseconds(0));

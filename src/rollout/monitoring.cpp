@@ -292,6 +292,7 @@ bool planMonitoring(Pass& p) {
   switch (decision.outcome) {
     case analysis::AnalysisOutcome::Failed:
     case analysis::AnalysisOutcome::Aborted:
+      p.retrainTrigger = degradationTrigger(p, decision);  // before holdDegraded moves the stable
       degrade(p, decision.reason);
       holdDegraded(p);
       return true;

@@ -40,6 +40,10 @@ struct Pass {
   bool actionIs(std::string_view name) const { return action && action->action == name; }
   // Hashes the A/B logic keeps live (variants): planOldRevisions leaves them alone.
   std::set<std::string> liveHashes;
+  // Retraining: what monitoring's verdict in this pass asks for (set by degrade()), and a human's
+  // "retrain" request (taken out of `action`, which the step logic reads).
+  std::optional<api::RetrainingRun> retrainTrigger;
+  std::optional<api::ActionRequest> retrainRequest;
   // Post-promotion rollback in progress: the last good revision's hash, scaled back to `replicas`.
   std::string restoreHash;
 
@@ -129,6 +133,11 @@ void planAbTest(Pass& p);
 // Post-promotion monitoring (monitoring.cpp), called by planSteady once the stable is available.
 // True when it decided the phase (Degraded, or a rollback to the last good revision).
 bool planMonitoring(Pass& p);
+// Retraining (retraining.cpp): finishes the run in flight, takes this pass's triggers, starts a run.
+void planRetraining(Pass& p);
+// The retraining trigger of a degradation decided by `decision` (Degraded: a labelled metric; Drift: a
+// label-free one: a threshold metric or a guard), nullopt when spec.retraining does not ask for it.
+std::optional<api::RetrainingRun> degradationTrigger(const Pass& p, const analysis::AnalysisDecision& decision);
 // Where monitoring's counts since the start begin (the stable's promotion, re-anchored every
 // kMonitoringCountsPeriod), nullopt when status does not say (monitoring.cpp).
 std::optional<WallTime> monitoringCountsStart(const api::ModelDeploymentStatus& st, WallTime now);

@@ -8,6 +8,8 @@
 #include "modelops/api/revision.h"
 #include "pass.h"
 
+#include <utility>
+
 namespace modelops::rollout {
 namespace {
 
@@ -72,9 +74,11 @@ Plan planBounded(const PlanInput& input) {
 
   auto hash = api::computeRevisionHash(input.md.spec);
   p.action = takeAction(p);
+  if (p.actionIs(api::kActionRetrain)) p.retrainRequest = std::exchange(p.action, std::nullopt);  // not a step action
   if (input.md.spec.strategy && input.md.spec.strategy->abTest) {
     detail::planAbTest(p);  // plans children and traffic itself
     detail::planOldRevisions(p);
+    detail::planRetraining(p);
     p.out.status = p.st;
     return std::move(p.out);
   }
@@ -91,6 +95,7 @@ Plan planBounded(const PlanInput& input) {
   if (!p.st.canary) p.st.pendingAction.reset();  // a pending promote belongs to a canary in flight
   detail::planTraffic(p);
   detail::planOldRevisions(p);
+  detail::planRetraining(p);
   p.out.status = p.st;
   return std::move(p.out);
 }

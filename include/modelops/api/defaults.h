@@ -8,7 +8,9 @@
 //   bearerTokenSecretRef.key "token", caSecretRef.key "ca.crt", tls.insecureSkipVerify false;
 //   monitoring {enabled false, onDegraded Rollback, onError Hold}; rollback.automatic true;
 //   (resolved, not written: monitoring.interval, monitoring.expectedTimeToFalseAlarm 8760h);
-//   progressDeadlineSeconds 600; revisionHistoryLimit 5; paused false.
+//   progressDeadlineSeconds 600; revisionHistoryLimit 5; paused false;
+//   retraining (when present): triggers {onDegraded true, onDrift false}, cooldown 1h, historyLimit 10,
+//   maxAttempts 3, rollout Manual, webhook urlSecretRef.key "url", tokenSecretRef.key "token".
 // Idempotent: applying twice equals applying once. Never overwrites a value that is present.
 //
 // The resolved spec: what the planner, the reconciler and the routers act on, every default applied and
@@ -46,6 +48,11 @@ inline constexpr std::chrono::milliseconds kProviderTimeout{10'000};
 // look-based bound (docs/statistics.md section 10) a model holding at min + 1 point alarms within any
 // 30 days with probability at most 30 / (2 * 365) = 4.1%, at any interval.
 inline constexpr std::chrono::milliseconds kExpectedTimeToFalseAlarm{std::chrono::hours(24 * 365)};
+inline constexpr std::chrono::milliseconds kRetrainingCooldown{std::chrono::hours(1)};
+inline constexpr std::int64_t kRetrainingHistoryLimit = 10;
+inline constexpr std::int64_t kRetrainingHistoryLimitMax = 100;
+inline constexpr std::int64_t kRetrainingMaxAttempts = 3;
+inline constexpr std::int64_t kRetrainingMaxAttemptsMax = 10;
 }  // namespace defaults
 
 // The limits of one metric of spec.analysis.
@@ -74,6 +81,18 @@ struct ResolvedMonitoring {
   bool operator==(const ResolvedMonitoring&) const = default;
 };
 
+// spec.retraining with every default applied.
+struct ResolvedRetraining {
+  bool onDegraded = false;
+  bool onDrift = false;
+  std::string schedule;  // "" when none
+  std::chrono::milliseconds cooldown{0};
+  std::int64_t historyLimit = 0;
+  std::int64_t maxAttempts = 0;
+  bool automatic = false;  // rollout: Automatic
+  bool operator==(const ResolvedRetraining&) const = default;
+};
+
 struct ResolvedSpec {
   std::int64_t replicas = 0;
   std::int64_t servicePort = 0;
@@ -86,6 +105,7 @@ struct ResolvedSpec {
   std::string winnerSelection;     // abTest.winnerSelection (kWinnerAuto without an A/B test)
   std::optional<ResolvedAnalysis> analysis;  // absent: the spec declares no analysis
   ResolvedMonitoring monitoring;
+  std::optional<ResolvedRetraining> retraining;  // absent: the spec declares no retraining
   std::vector<ResolvedNotification> notifications;  // spec.notifications (notifications.h)
   bool operator==(const ResolvedSpec&) const = default;
 };

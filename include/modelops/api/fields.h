@@ -189,6 +189,26 @@ void visitFields(V& v, S& s) {
 template <class V, FieldsOf<RollbackSpec> S>
 void visitFields(V& v, S& s) { v("automatic", s.automatic); }
 
+// spec.retraining (issue 17)
+template <class V, FieldsOf<RetrainingTriggers> S>
+void visitFields(V& v, S& s) { v("onDegraded", s.onDegraded); v("onDrift", s.onDrift); v("schedule", s.schedule); }
+
+template <class V, FieldsOf<RetrainingJobAction> S>
+void visitFields(V& v, S& s) { v("template", s.template_); }
+
+template <class V, FieldsOf<RetrainingObjectAction> S>
+void visitFields(V& v, S& s) { v("apiVersion", s.apiVersion); v("kind", s.kind); v("template", s.template_); }
+
+template <class V, FieldsOf<RetrainingWebhookAction> S>
+void visitFields(V& v, S& s) { v("urlSecretRef", s.urlSecretRef); v("tokenSecretRef", s.tokenSecretRef); }
+
+template <class V, FieldsOf<RetrainingSpec> S>
+void visitFields(V& v, S& s) {
+  v("triggers", s.triggers); v("job", s.job); v("object", s.object); v("webhook", s.webhook);
+  v("cooldown", s.cooldown); v("historyLimit", s.historyLimit); v("maxAttempts", s.maxAttempts);
+  v("rollout", s.rollout);
+}
+
 // spec.notifications (modelops/api/notifications.h)
 template <class V, FieldsOf<NotificationSecretRef> S>
 void visitFields(V& v, S& s) { v("name", s.name); v("key", s.key); }
@@ -204,7 +224,7 @@ void visitFields(V& v, S& s) {
   v("replicas", s.replicas); v("model", s.model); v("template", s.template_); v("service", s.service);
   v("strategy", s.strategy); v("analysis", s.analysis); v("monitoring", s.monitoring); v("rollback", s.rollback);
   v("progressDeadlineSeconds", s.progressDeadlineSeconds); v("revisionHistoryLimit", s.revisionHistoryLimit);
-  v("paused", s.paused);
+  v("paused", s.paused); v("retraining", s.retraining);
   v("notifications", s.notifications);
 }
 
@@ -296,6 +316,28 @@ void visitFields(V& v, S& s) {
   v("action", s.action); v("id", s.id); v("argument", s.argument); v("requestedAt", s.requestedAt);
 }
 
+// status.retraining (issue 17)
+template <class V, FieldsOf<RetrainingEvidence> S>
+void visitFields(V& v, S& s) {
+  v("metric", s.metric); v("value", s.value); v("bound", s.bound); v("samples", s.samples); v("segment", s.segment);
+}
+
+template <class V, FieldsOf<RetrainingCandidate> S>
+void visitFields(V& v, S& s) { v("version", s.version); v("uri", s.uri); v("run", s.run); v("reportedAt", s.reportedAt); }
+
+template <class V, FieldsOf<RetrainingRun> S>
+void visitFields(V& v, S& s) {
+  v("name", s.name); v("number", s.number); v("trigger", s.trigger); v("reason", s.reason); v("attempt", s.attempt);
+  v("version", s.version); v("revision", s.revision); v("evidence", s.evidence); v("startedAt", s.startedAt);
+  v("finishedAt", s.finishedAt); v("outcome", s.outcome); v("message", s.message); v("candidate", s.candidate);
+}
+
+template <class V, FieldsOf<RetrainingStatus> S>
+void visitFields(V& v, S& s) {
+  v("current", s.current); v("pending", s.pending); v("history", s.history); v("candidate", s.candidate);
+  v("runs", s.runs); v("lastScheduleTime", s.lastScheduleTime);
+}
+
 template <class V, FieldsOf<ModelDeploymentStatus> S>
 void visitFields(V& v, S& s) {
   v("observedGeneration", s.observedGeneration); v("phase", s.phase); v("message", s.message);
@@ -304,7 +346,7 @@ void visitFields(V& v, S& s) {
   v("rolloutStartedAt", s.rolloutStartedAt); v("variantsAvailableAt", s.variantsAvailableAt);
   v("analysis", s.analysis); v("conditions", s.conditions); v("history", s.history);
   v("lastGoodRevision", s.lastGoodRevision); v("pendingAction", s.pendingAction);
-  v("lastHandledActionId", s.lastHandledActionId);
+  v("lastHandledActionId", s.lastHandledActionId); v("retraining", s.retraining);
 }
 
 // ---------------------------------------------------------------- the object

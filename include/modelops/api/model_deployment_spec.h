@@ -300,6 +300,55 @@ struct RollbackSpec {
   bool operator==(const RollbackSpec&) const = default;
 };
 
+// ---------------------------------------------------------------- spec.retraining (issue 17)
+// What starts a retraining run and what the run is; see docs/reference.md (retraining).
+
+struct RetrainingTriggers {
+  std::optional<bool> onDegraded;       // defaulted: true. Monitoring degrades the stable on a labelled metric
+  std::optional<bool> onDrift;          // defaulted: false. Monitoring degrades it on a label-free metric
+  std::optional<std::string> schedule;  // 5-field cron in the operator's time zone (api/cron.h); absent: none
+  Json extra = Json::object();
+  bool operator==(const RetrainingTriggers&) const = default;
+};
+
+struct RetrainingJobAction {
+  std::optional<Json> template_;  // JSON "template": a batch/v1 JobTemplateSpec, verbatim (required)
+  Json extra = Json::object();
+  bool operator==(const RetrainingJobAction&) const = default;
+};
+
+// Any object (an Argo Workflow, a Tekton PipelineRun, a Kubeflow run): created with an owner reference.
+struct RetrainingObjectAction {
+  std::optional<std::string> apiVersion;  // required, e.g. argoproj.io/v1alpha1
+  std::optional<std::string> kind;        // required, e.g. Workflow
+  std::optional<Json> template_;          // JSON "template": {metadata?, spec?...}, verbatim (required)
+  Json extra = Json::object();
+  bool operator==(const RetrainingObjectAction&) const = default;
+};
+
+// A CloudEvents 1.0 POST; the URL (key defaulted "url") and the bearer token (key defaulted "token")
+// come from Secrets in the ModelDeployment's namespace and are never logged.
+struct RetrainingWebhookAction {
+  std::optional<SecretKeyRef> urlSecretRef;    // required
+  std::optional<SecretKeyRef> tokenSecretRef;  // optional
+  Json extra = Json::object();
+  bool operator==(const RetrainingWebhookAction&) const = default;
+};
+
+// Exactly one of job / object / webhook.
+struct RetrainingSpec {
+  std::optional<RetrainingTriggers> triggers;  // defaulted: {onDegraded: true, onDrift: false}
+  std::optional<RetrainingJobAction> job;
+  std::optional<RetrainingObjectAction> object;
+  std::optional<RetrainingWebhookAction> webhook;
+  std::optional<Duration> cooldown;            // defaulted: 1h; between the end of a run and the next start
+  std::optional<std::int64_t> historyLimit;    // defaulted: 10, in 1..100
+  std::optional<std::int64_t> maxAttempts;     // defaulted: 3, in 1..10: runs per trigger (failed runs retried)
+  std::optional<std::string> rollout;          // defaulted: "Manual" (or "Automatic": writes spec.model)
+  Json extra = Json::object();
+  bool operator==(const RetrainingSpec&) const = default;
+};
+
 struct ModelDeploymentSpec {
   std::optional<std::int64_t> replicas;  // defaulted: 1
   ModelSpec model;                       // JSON "model" (required; decode keeps absence as empty)
@@ -312,6 +361,7 @@ struct ModelDeploymentSpec {
   std::optional<std::int64_t> progressDeadlineSeconds;  // defaulted: 600
   std::optional<std::int64_t> revisionHistoryLimit;     // defaulted: 5
   std::optional<bool> paused;                           // defaulted: false
+  std::optional<RetrainingSpec> retraining;             // absent: no retraining
   std::vector<NotificationSpec> notifications;          // webhooks told about events (notifications.h)
   Json extra = Json::object();
   bool operator==(const ModelDeploymentSpec&) const = default;

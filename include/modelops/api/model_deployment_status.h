@@ -199,6 +199,58 @@ struct PendingAction {
   bool operator==(const PendingAction&) const = default;
 };
 
+// ---------------------------------------------------------------- status.retraining (issue 17)
+
+// What the trigger saw: the verdict that degraded the model (absent for schedule and manual runs).
+struct RetrainingEvidence {
+  std::optional<std::string> metric;
+  std::optional<double> value;
+  std::optional<double> bound;         // the confidence bound that decided (accuracy: the upper bound)
+  std::optional<double> samples;
+  std::optional<std::string> segment;  // the first failing segment, when a segment decided
+  Json extra = Json::object();
+  bool operator==(const RetrainingEvidence&) const = default;
+};
+
+// A model a finished run reported ({"version", "uri"} in the Job's termination message).
+struct RetrainingCandidate {
+  std::optional<std::string> version;
+  std::optional<std::string> uri;
+  std::optional<std::string> run;      // the run that produced it
+  std::optional<std::string> reportedAt;  // RFC 3339
+  Json extra = Json::object();
+  bool operator==(const RetrainingCandidate&) const = default;
+};
+
+struct RetrainingRun {
+  std::optional<std::string> name;     // "<md>-retrain-<number>": the Job / object / CloudEvent subject
+  std::optional<std::int64_t> number;
+  std::optional<std::string> trigger;  // retraining_trigger::*
+  std::optional<std::string> reason;
+  std::optional<std::int64_t> attempt; // 1 for the first run of a trigger
+  std::optional<std::string> version;  // the model version (and revision) the run was started about
+  std::optional<std::int64_t> revision;
+  std::optional<RetrainingEvidence> evidence;
+  std::optional<std::string> startedAt;   // RFC 3339
+  std::optional<std::string> finishedAt;  // RFC 3339
+  std::optional<std::string> outcome;     // retraining_outcome::*
+  std::optional<std::string> message;
+  std::optional<RetrainingCandidate> candidate;
+  Json extra = Json::object();
+  bool operator==(const RetrainingRun&) const = default;
+};
+
+struct RetrainingStatus {
+  std::optional<RetrainingRun> current;  // the run in flight (at most one)
+  std::optional<RetrainingRun> pending;  // a trigger waiting for the cooldown (no name/number yet)
+  std::vector<RetrainingRun> history;    // finished runs, newest first, at most spec.retraining.historyLimit
+  std::optional<RetrainingCandidate> candidate;  // the latest candidate reported
+  std::optional<std::int64_t> runs;      // runs started so far (numbers the next one)
+  std::optional<std::string> lastScheduleTime;  // RFC 3339: the schedule's last fire (or when it was first seen)
+  Json extra = Json::object();
+  bool operator==(const RetrainingStatus&) const = default;
+};
+
 struct ModelDeploymentStatus {
   std::optional<std::int64_t> observedGeneration;
   std::optional<std::string> phase;  // phase::*; absent while unknown
@@ -218,6 +270,7 @@ struct ModelDeploymentStatus {
   std::optional<std::int64_t> lastGoodRevision;
   std::optional<PendingAction> pendingAction;
   std::optional<std::string> lastHandledActionId;  // id of the last action request carried out
+  std::optional<RetrainingStatus> retraining;      // spec.retraining's runs (issue 17)
   Json extra = Json::object();
   bool operator==(const ModelDeploymentStatus&) const = default;
 };

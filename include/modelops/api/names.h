@@ -44,6 +44,9 @@ inline constexpr std::string_view kActionAbort = "abort";
 inline constexpr std::string_view kActionRetry = "retry";
 inline constexpr std::string_view kActionPause = "pause";
 inline constexpr std::string_view kActionResume = "resume";
+// "retrain" or "retrain:<reason>": start a retraining run now (spec.retraining; the cooldown does not
+// apply to a human's request, the single flight does).
+inline constexpr std::string_view kActionRetrain = "retrain";
 
 // status.phase (empty/absent while unknown).
 namespace phase {
@@ -100,5 +103,23 @@ inline constexpr std::string_view kOnErrorHold = "Hold";
 inline constexpr std::string_view kOnErrorIgnore = "Ignore";
 inline constexpr std::string_view kMethodGet = "GET";
 inline constexpr std::string_view kMethodPost = "POST";
+inline constexpr std::string_view kRetrainingRolloutManual = "Manual";
+inline constexpr std::string_view kRetrainingRolloutAutomatic = "Automatic";
+
+// status.retraining runs: what started them and how they ended.
+namespace retraining_trigger {
+inline constexpr std::string_view kDegraded = "Degraded";  // monitoring: a labelled metric failed
+inline constexpr std::string_view kDrift = "Drift";        // monitoring: a label-free metric failed
+inline constexpr std::string_view kSchedule = "Schedule";
+inline constexpr std::string_view kManual = "Manual";
+}  // namespace retraining_trigger
+namespace retraining_outcome {
+inline constexpr std::string_view kRunning = "Running";
+inline constexpr std::string_view kSucceeded = "Succeeded";
+inline constexpr std::string_view kFailed = "Failed";
+inline constexpr std::string_view kDispatched = "Dispatched";  // webhook: handed to the delivery queue
+}  // namespace retraining_outcome
+// Labels on objects a retraining run creates (besides kLabelName): the run's name.
+inline constexpr std::string_view kLabelRetrainingRun = "modelops.dev/retraining-run";
 
 }  // namespace modelops::api

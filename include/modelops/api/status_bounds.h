@@ -17,11 +17,12 @@ inline constexpr std::size_t kHistory = 20;          // status.history entries (
 inline constexpr std::size_t kRuns = 64;             // status.analysis.runs
 inline constexpr std::size_t kSegmentsPerRun = 20;   // runs[].segments and the progress' verdict segments
 inline constexpr std::size_t kConditions = 16;       // status.conditions
+inline constexpr std::size_t kRetrainingHistory = 100;  // status.retraining.history (historyLimit's maximum)
 }  // namespace status_limits
 
 // Caps every text the operator writes into status (messages, reasons, queries; UTF-8 safe, marked
 // "...[truncated]") and the lists above; then, if the encoded status is still over the budget, drops
-// detail in this order: segment results, history beyond the newest 5, the analysis bookkeeping
+// detail in this order: segment results, history (and status.retraining.history) beyond the newest 5, the analysis bookkeeping
 // (status.analysis.progress / progressByVariant, which restarts the analysis' counts), the runs.
 // Fields this version does not know (status.extra) are kept as they are.
 void boundStatus(ModelDeploymentStatus& status);

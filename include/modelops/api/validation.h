@@ -41,6 +41,11 @@
 //   on that field;
 // - monitoring.onDegraded Rollback or Alert; monitoring.interval > 0; enabled monitoring needs
 //   spec.analysis.
+// - retraining: exactly one of job / object / webhook; job.template a JobTemplateSpec whose
+//   spec.template.spec has containers (each with name and image) and restartPolicy Never or OnFailure
+//   when set; object.apiVersion, kind and template required; webhook.urlSecretRef (with name) required;
+//   triggers.schedule a valid cron expression (cron.h); cooldown >= 0; historyLimit 1..100; maxAttempts
+//   1..10; rollout Manual or Automatic; metadata.name at most 48 characters (runs are <name>-retrain-<n>).
 // Thread-safety: pure function.
 #pragma once
 

@@ -5,7 +5,8 @@
 // background and re-queues the key when done - a reconcile never waits on a metrics provider. It calls
 // the pure planner, and applies the Plan in the order planner.h prescribes: grow children, write traffic,
 // then shrink and delete, then status (through /status with the resourceVersion read; 409 requeues),
-// then Events. A reconcile that finds everything as desired makes no write. It never writes spec.
+// then Events. A reconcile that finds everything as desired makes no write. It never writes spec, except
+// spec.model with spec.retraining.rollout Automatic (retraining.h). Retraining runs start before status.
 // A reconcile whose cache does not yet show the status this process last wrote waits for it
 // (WrittenVersions: read-your-writes), so a stale read never undoes a recorded decision.
 // Thread-safety: reconcile() may run concurrently for different keys (the work queue guarantees one
@@ -18,6 +19,7 @@
 #include "modelops/reconciler/analysis_gauges.h"
 #include "modelops/reconciler/measurement_pool.h"
 #include "modelops/reconciler/measurer.h"
+#include "modelops/reconciler/retraining.h"
 #include "modelops/reconciler/rollout_outcomes.h"
 #include "modelops/reconciler/written_versions.h"
 #include "modelops/rollout/planner.h"
@@ -42,6 +44,8 @@ struct ReconcilerOptions {
   // The second event sink: each Event recorded goes to it too (notifications; it only enqueues). May be null.
   notify::EventNotifier* notifier = nullptr;
   RouterFactory routers = traffic::makeRouter;
+  // spec.retraining: the Job cache, the webhook sender, Secrets, the schedules' time zone (retraining.h).
+  RetrainingOptions retraining;
   // Requeue while waiting for children the informers will report anyway (a safety net, not a poll).
   std::chrono::milliseconds waitRequeue{std::chrono::seconds(10)};
   // Requeue while the cache has not shown our own status write yet (its watch event normally comes first).

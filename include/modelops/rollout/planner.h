@@ -25,6 +25,8 @@
 #include "modelops/api/model_deployment.h"
 #include "modelops/common/event_type.h"
 #include "modelops/common/time.h"
+#include "modelops/api/cron.h"
+#include "modelops/rollout/retraining.h"
 
 namespace modelops::rollout {
 
@@ -60,6 +62,10 @@ struct PlanInput {
   Observed observed;
   std::optional<Measurement> measurement;
   WallTime now;
+  // Retraining (retraining.h): the run in flight as observed (nullopt: not looked at; the run waits),
+  // and the time zone of spec.retraining.triggers.schedule (empty: UTC).
+  std::optional<ObservedRetrainingRun> retrainingRun{};
+  api::UtcOffsetAt cronUtcOffset{};
 };
 
 // A Deployment that should exist; the reconciler renders it with children.h.
@@ -109,6 +115,10 @@ struct Plan {
   api::ModelDeploymentStatus status;
   std::vector<PlannedEvent> events;
   std::optional<std::chrono::milliseconds> requeueAfter;
+  // Retraining: a run to start (applied before status), and, with rollout Automatic only, the model
+  // version and uri to write into spec.model (the one spec write modelops makes).
+  std::optional<RetrainingLaunch> retraining;
+  std::optional<api::ModelSpec> automaticModel;
 };
 
 Plan plan(const PlanInput& input);

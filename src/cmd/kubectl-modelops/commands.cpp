@@ -1,4 +1,4 @@
-// One-shot commands of kubectl-modelops: get, list, promote/abort/retry/pause/resume, history, undo;
+// One-shot commands of kubectl-modelops: get, list, promote/abort/retry/pause/resume/retrain, history, undo;
 // and the helpers shared with follow.cpp. See commands.h.
 // Thread-safety: one command per Session at a time.
 #include "commands.h"
@@ -46,6 +46,13 @@ std::string variantNames(const api::AbTestStrategy& ab) {
 std::optional<std::string> refuseAction(const api::ModelDeployment& md, const std::string& action,
                                         const std::string& argument) {
   const std::string name = md.name();
+  if (action == api::kActionRetrain) {  // the argument is the reason, for any strategy
+    if (!md.spec.retraining) return name + " has no spec.retraining: nothing to start";
+    if (md.status.retraining && md.status.retraining->current)
+      return "retraining run " + md.status.retraining->current->name.value_or("?") + " of " + name +
+             " is in flight (one run at a time)";
+    return std::nullopt;
+  }
   const bool promote = action == api::kActionPromote || action == api::kActionPromoteFull;
   const auto& strategy = md.spec.strategy;
   if (strategy && strategy->abTest) {

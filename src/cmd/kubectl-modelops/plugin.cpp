@@ -26,6 +26,7 @@ struct Options {
   std::int64_t toRevision = 0;
   bool wait = false;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+  std::string reason;  // retrain --reason
 };
 
 struct CommandInfo {
@@ -44,6 +45,8 @@ const CommandInfo kCommands[] = {
     {"retry", "NAME", "Ask the operator to retry an aborted or rolled-back rollout."},
     {"pause", "NAME", "Ask the operator to hold the rollout where it is."},
     {"resume", "NAME", "Ask the operator to continue a paused rollout."},
+    {"retrain", "NAME", "Ask the operator to start a retraining run now (spec.retraining; --reason R is passed "
+                        "to the run as MODELOPS_REASON)."},
     {"history", "NAME", "List the revisions of the model and their outcomes, newest first."},
     {"undo", "NAME", "Set spec.model back to a previous revision (default: the previous promoted one; "
                      "--to-revision N)."},
@@ -80,6 +83,9 @@ void addCommandFlags(FlagSet& f, Options& o, const std::string& command) {
     f.addBool("full", &o.full, "Promote to 100% at once, skipping the remaining steps.");
     f.addString("variant", &o.variant, "A/B test: the variant to promote.", "NAME");
   }
+  if (all || command == "retrain")
+    f.addString("reason", &o.reason, "Why retrain: passed to the run (MODELOPS_REASON), at most 256 characters.",
+                "TEXT");
   if (all || command == "undo")
     f.addInt("to-revision", &o.toRevision, "The history revision to go back to (0: the previous promoted one).");
   if (all || command == "status") {
@@ -160,6 +166,7 @@ int runPlugin(const std::vector<std::string>& args, PluginContext& ctx) {
   const std::string name = wanted ? rest.front() : "";
   if (o.full && !o.variant.empty()) return usageError(ctx, "--full and --variant cannot be used together");
   if (o.toRevision < 0) return usageError(ctx, "--to-revision must be a positive revision number");
+  if (o.reason.size() > 256) return usageError(ctx, "--reason is longer than 256 characters");
 
   if (command == "version") {
     ctx.out << "kubectl-modelops " << kVersion << "\n";
@@ -195,6 +202,7 @@ int runPlugin(const std::vector<std::string>& args, PluginContext& ctx) {
   }
   if (command == "abort" || command == "retry" || command == "pause" || command == "resume")
     return cmdAction(s, name, command, "");
+  if (command == "retrain") return cmdAction(s, name, std::string(api::kActionRetrain), o.reason);
   if (command == "history") return cmdHistory(s, name);
   if (command == "undo")
     return cmdUndo(s, name, o.toRevision > 0 ? std::optional<std::int64_t>(o.toRevision) : std::nullopt);

@@ -1,6 +1,7 @@
 // Renderers and rollout decisions of kubectl-modelops; see render.h.
 // Thread-safety: pure functions.
 #include "render.h"
+#include "render_retraining.h"
 #include "render_guards.h"
 
 #include <algorithm>
@@ -273,6 +274,7 @@ std::string renderTree(const json& doc, const std::vector<json>& events, WallTim
                       h.at ? formatAge(*h.at, now) : "-", h.reason.value_or("")});
     out << table(rows, "  ");
   }
+  out << renderRetraining(md, now, st);  // spec.retraining: runs and the candidate's change (render_retraining.h)
   if (!s.conditions.empty()) {
     out << st.bold("Conditions:") << "\n";
     std::vector<std::vector<std::string>> rows{{"TYPE", "STATUS", "REASON", "MESSAGE"}};

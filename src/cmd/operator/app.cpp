@@ -3,6 +3,7 @@
 // within --shutdown-timeout).
 #include "app.h"
 #include "notifications.h"
+#include "retraining.h"
 
 #include <unistd.h>
 
@@ -182,6 +183,16 @@ int runOperator(const OperatorOptions& options) {
         return *secret;
       });
   reconcilerOptions.notifier = notifications.notifier.get();
+  // Retraining (spec.retraining): Jobs from a cache informer set up below, webhook runs through the
+  // notifications' sender, Secrets from the same cache, schedules in this process's time zone (TZ).
+  runtime::Informer* retrainingJobs = nullptr;
+  reconcilerOptions.retraining = retrainingOptions(options, notifications.sender.get(), &retrainingJobs,
+      [&secretInformer](const std::string& ns, const std::string& name) -> std::optional<nlohmann::json> {
+        if (!secretInformer || !secretInformer->waitForSync(5s)) return std::nullopt;
+        auto secret = secretInformer->cache().get(ns, name);
+        if (!secret) return std::nullopt;
+        return *secret;
+      });
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
   runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
   measurements.setReadyCallback([&manager](const std::string& key) { manager.controller().enqueue(key); });
@@ -203,6 +214,10 @@ int runOperator(const OperatorOptions& options) {
     secretOptions.labelSelector = std::string(reconciler::kProviderCredentialsLabel) + "=true";
   secretInformer = &manager.watchCache(kube::resources::secrets(), secretOptions);
   watchNotificationsConfigMap(options, manager, *notifications.notifier);
+  // Jobs of retraining runs: a cache (a cluster without the Job RBAC still reconciles) whose changes
+  // re-queue the owning ModelDeployment.
+  retrainingJobs = &manager.watchCache(reconciler::jobsResource(), childOptions);
+  retrainingJobs->addHandler(manager.controller().ownerHandler());
 
   // Validating admission webhook: served on every replica (not only the leader), stopped after the manager.
   auto webhookAddress = parseAddress("--webhook-bind-address", options.webhookBindAddress);

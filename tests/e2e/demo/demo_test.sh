@@ -2,9 +2,12 @@
 # e2e.demo / e2e.demo_unexpected: runs scripts/run-demo.sh against the build in MODELOPS_BINARY_DIR, in its own
 # session and with its own TMPDIR, under a time limit, and checks what it printed, its exit status, that no
 # process of its session is left and that it left nothing in TMPDIR.
-#   demo_test.sh story       the demo must exit 0: 1.1 rolled back with its measured accuracy, 1.2 promoted
-#   demo_test.sh unexpected  1.1 made good (MODELOPS_DEMO_BAD_SEGMENT_ACCURACY=0.95): it gets promoted, so the
-#                            demo must exit 1 and say why
+#   demo_test.sh story       the demo must exit 0: 1.1 rolled back on class 8 with its measured accuracy, 1.2
+#                            promoted, every label the application sent accepted by the gateway; 1.2 degraded,
+#                            traffic back on 1.0, a retraining Job with the evidence and its candidate, the
+#                            webhook told
+#   demo_test.sh unexpected  1.1 made good (MODELOPS_DEMO_BAD_QUALITY=good): it gets promoted, so the demo must
+#                            exit 1 and say why
 set -uo pipefail
 : "${MODELOPS_SOURCE_DIR:?set by ctest}" "${MODELOPS_BINARY_DIR:?set by ctest}"
 readonly CASE=${1:-story} LIMIT=${MODELOPS_DEMO_TEST_LIMIT:-300}
@@ -20,7 +23,7 @@ check() {  # check DESCRIPTION COMMAND...
 has() { grep -Eq -- "$1" "$out"; }
 
 extra_env=()
-[ "$CASE" = unexpected ] && extra_env=(MODELOPS_DEMO_BAD_SEGMENT_ACCURACY=0.95 MODELOPS_DEMO_STEP_TIMEOUT=120)
+[ "$CASE" = unexpected ] && extra_env=(MODELOPS_DEMO_BAD_QUALITY=good MODELOPS_DEMO_STEP_TIMEOUT=120)
 
 # In a new session (setsid does not fork here: a background job is not a group leader), so its sid is $pid
 # and every process it starts can be found afterwards.
@@ -71,13 +74,23 @@ if [ "$CASE" = story ]; then
   check "exit status 0" test "$rc" = 0
   check "1.0 became Healthy" has '1\.0 is Healthy'
   check "1.1 rolled back" has '1\.1 was rolled back automatically'
-  check "the rollback reason carries a measured accuracy bound and n" \
-    has 'status\.history\[0\]\.reason: .*accuracy.* [0-9]\.[0-9]+ < 0\.[0-9]+( \([^)]*\))?, n=[0-9]+'
-  check "the measured accuracy with its confidence bounds is shown" \
-    has 'Failed +accuracy 0\.[0-9]{3} +bounds \[[01]\.[0-9]{3}, [01]\.[0-9]{3}\] +n=[0-9]+'
-  check "the canary's weight was moved to 20% on the HTTPRoute" has 'canary 1\.1 20% +route 80/20'
+  check "the rollback reason names class 8 with a measured bound and n" \
+    has 'status\.history\[0\]\.reason: .*class=8.* [0-9]\.[0-9]+ < 0\.[0-9]+( \([^)]*\))?, n=[0-9]+'
+  check "the measured accuracy of class 8 with its confidence bounds is shown" \
+    has 'class=8 +Failed +accuracy 0\.[0-9]{3} +bounds \[[01]\.[0-9]{3}, [01]\.[0-9]{3}\] +n=[0-9]+'
+  check "a prediction through the gateway carries X-Prediction-Id" has '^    [Xx]-[Pp]rediction-[Ii]d: [A-Za-z0-9_.~-]+'
+  check "a forged id is refused with 403" has '\(HTTP 403\)'
+  check "the gateway's counts show 1.1 poor on 8" has 'version 1\.1 +predictions +[0-9]+ +labels +[0-9]+ +accuracy 0\.[0-9]{3} +recall of 8 0\.[0-6]'
+  check "the canary's weight was moved to 25%" has 'canary 1\.1 25%'
   check "1.2 promoted" has '1\.2 was promoted'
-  check "1.2 stable at 100%" has 'Healthy +stable 1\.2 100% +route 100/0'
+  check "1.2 stable at 100%" has 'Healthy +stable 1\.2 100%'
+  check "every label the application sent was accepted" \
+    has 'the application: predictions=[0-9]+ ok=[0-9]+ errors=0 ids=[0-9]+ labels_posted=([0-9]+) accepted=\1 rejected=0 '
+  check "monitoring found 1.2 degraded and traffic went back to 1.0" has '^  \[[^]]*\] Degraded +stable 1\.0 100% +version 1\.2 was degraded after promotion'
+  check "a retraining Job got the evidence" has '^    MODELOPS_TRIGGER=Degraded$'
+  check "the Job reported candidate 1.3" has 'candidate reported by digits-retrain-1: 1\.3 s3://models/digits/1\.3'
+  check "the webhook got the degradation and the retraining" \
+    bash -c "grep -q 'dev\.modelops\.notification\.Degraded ' '$out' && grep -q 'dev\.modelops\.notification\.RetrainingFinished ' '$out'"
   check "the rollback comes before the promotion" \
     test "$(grep -n '1\.1 was rolled back' "$out" | head -n1 | cut -d: -f1)" \
          -lt "$(grep -n '1\.2 was promoted' "$out" | head -n1 | cut -d: -f1)"

@@ -29,6 +29,9 @@ inline const std::map<std::string, std::string>& unusedGrantsKept() {
        "where the OwnerReferencesPermissionEnforcement admission plugin is on; the dev server has no admission plugins"},
       {"patch events", "the event recorder patches the count of an Event repeated within its aggregation window; "
                        "whether a run repeats one depends on timing"},
+      {"create batch/jobs", "a retraining run's Job: created only when spec.retraining starts a run (integration.retraining)"},
+      {"get batch/jobs", "a retraining Job is read directly only while the Job cache has not synced"},
+      {"list pods", "a finished retraining Job's Pods are listed for its termination message (integration.retraining)"},
       {"update secrets", "the webhook's Role on its shared certificate Secret (manifests/webhook/rbac.yaml): updated "
                          "only when the self-managed certificate is renewed, long after a test run"},
   };

@@ -82,7 +82,8 @@ TEST(ModelDeploymentCrd, SchemaIsStructuralWithDescriptions) {
   json crd = modelDeploymentCrd();
   StructuralReport report = checkStructural(openApiSchema(crd));
   EXPECT_TRUE(report.problems.empty()) << ::testing::PrintToString(report.problems);
-  EXPECT_EQ(report.preservedPaths, std::vector<std::string>{"spec.template"});
+  EXPECT_EQ(report.preservedPaths, (std::vector<std::string>{"spec.retraining.job.template",
+                                                             "spec.retraining.object.template", "spec.template"}));
   const json* targetPort = schemaAt(openApiSchema(crd), "spec.service.targetPort");
   ASSERT_NE(targetPort, nullptr);
   EXPECT_EQ(targetPort->value("x-kubernetes-int-or-string", false), true);
@@ -102,7 +103,9 @@ TEST(ModelDeploymentCrd, TheStructuralCheckCatchesBrokenSchemas) {
   EXPECT_TRUE(std::any_of(problems.begin(), problems.end(), [](const std::string& p) {
     return p.rfind("spec.analysis.onTimeout: default is invalid", 0) == 0;
   }));
-  EXPECT_EQ(report.preservedPaths, (std::vector<std::string>{"spec.service", "spec.template"}));
+  EXPECT_EQ(report.preservedPaths, (std::vector<std::string>{"spec.retraining.job.template",
+                                                             "spec.retraining.object.template", "spec.service",
+                                                             "spec.template"}));
 }
 
 std::vector<std::string> strings(std::initializer_list<std::string_view> values) {
@@ -131,6 +134,12 @@ TEST(ModelDeploymentCrd, EnumerationsMatchTheApi) {
       {"spec.analysis.metrics[].provider.web.method", strings({kMethodGet, kMethodPost})},
       {"spec.strategy.canary.trafficRouting.gateway.protocol", strings({kProtocolKServeV1, kProtocolOpenInferenceV2})},
       {"spec.strategy.abTest.trafficRouting.gateway.prediction.task", strings({kTaskClassification, kTaskRegression})},
+      {"spec.retraining.rollout", strings({kRetrainingRolloutManual, kRetrainingRolloutAutomatic})},
+      {"status.retraining.current.trigger", strings({retraining_trigger::kDegraded, retraining_trigger::kDrift,
+                                                     retraining_trigger::kSchedule, retraining_trigger::kManual})},
+      {"status.retraining.history[].outcome",
+       strings({retraining_outcome::kRunning, retraining_outcome::kSucceeded, retraining_outcome::kFailed,
+                retraining_outcome::kDispatched})},
   };
   for (const auto& [path, values] : enums) {
     const json* node = schemaAt(schema, path);
@@ -173,6 +182,14 @@ TEST(ModelDeploymentCrd, DefaultsMatchTheApi) {
       {"spec.strategy.canary.trafficRouting.gateway.protocol", std::string(api::kProtocolKServeV1)},
       {"spec.strategy.canary.trafficRouting.gateway.prediction.task", std::string(api::kTaskClassification)},
       {"spec.strategy.abTest.trafficRouting.gateway.prediction.argmax", false},
+      {"spec.retraining.triggers.onDegraded", true},
+      {"spec.retraining.triggers.onDrift", false},
+      {"spec.retraining.cooldown", api::Duration::of(d::kRetrainingCooldown).text},
+      {"spec.retraining.historyLimit", d::kRetrainingHistoryLimit},
+      {"spec.retraining.maxAttempts", d::kRetrainingMaxAttempts},
+      {"spec.retraining.rollout", std::string(api::kRetrainingRolloutManual)},
+      {"spec.retraining.webhook.urlSecretRef.key", "url"},
+      {"spec.retraining.webhook.tokenSecretRef.key", "token"},
   };
   for (const auto& [path, value] : defaults) {
     const json* node = schemaAt(schema, path);

@@ -43,6 +43,7 @@ struct World {
   std::set<std::string> neverReady;  // hashes whose pods never become available
   std::vector<PlannedEvent> events;
   Plan last;
+  std::optional<ObservedRetrainingRun> retrainingRun;  // what the reconciler would observe of a run in flight
 
   api::ModelDeployment md() const {
     auto parsed = api::decodeModelDeployment(doc);
@@ -55,6 +56,7 @@ struct World {
   Plan step(std::optional<Measurement> measurement = std::nullopt) {
     PlanInput in{md(), {}, observed, std::move(measurement), now};
     in.invalid = api::validate(in.md);
+    in.retrainingRun = retrainingRun;
     last = plan(in);
     status = last.status;
     events.insert(events.end(), last.events.begin(), last.events.end());
