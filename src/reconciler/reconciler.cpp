@@ -293,6 +293,9 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
     auto retrained = applyRetraining(in.md, plan, ctx.client, ctx.cancel, options_.retraining);
     apply.failure = retrained.failure;
     specResourceVersion = retrained.specResourceVersion;
+    // Where people look: a run that cannot start (RBAC, an unusable Secret) says why (repeats are folded).
+    if (!retrained.failure.empty() && ctx.events)
+      ctx.events->record(runtime::ObjectReference::of(raw), EventType::Warning, "RetrainingNotStarted", retrained.failure);
   }
   if (!apply.ok()) {
     // The plan was not carried out: do not record its status (it would claim weights not written).

@@ -305,6 +305,18 @@ TEST_F(RetrainingTest, WebhookGetsOneCloudEventPerRunWithRetriesAndNoSecondRun) 
   EXPECT_EQ(logs.find("tok-123"), std::string::npos);
 }
 
+TEST_F(RetrainingTest, RunThatCannotStartIsSaidAndNotRecorded) {
+  Json action = {{"webhook", {{"urlSecretRef", {{"name", "absent"}}}}}};
+  ASSERT_NO_FATAL_FAILURE(deployHealthy("nohook", action));
+  ASSERT_EQ(requestRetrain("nohook", "r1"), "");
+  auto warnings = eventsWithReason("nohook", "RetrainingNotStarted", 20s);
+  ASSERT_FALSE(warnings.empty()) << status("nohook").dump(1) << logTail();
+  EXPECT_EQ(warnings[0].value("type", ""), "Warning");
+  EXPECT_NE(warnings[0].value("message", "").find("Secret absent is not usable"), std::string::npos) << warnings[0].dump();
+  EXPECT_FALSE(status("nohook").contains("retraining")) << "a run that did not start is not recorded";
+  EXPECT_TRUE(eventsWithReason("nohook", "RetrainingStarted", 0s).empty());
+}
+
 TEST_F(RetrainingTest, AutomaticRolloutSetsTheCandidateVersion) {
   prometheus_.set("1.0.0", 950, 1000);
   prometheus_.set("3.0.0", 950, 1000);
