@@ -11,6 +11,7 @@ packages=(
   prometheus kubectl
   python3-kubernetes
   nginx-light wrk
+  libhiredis-dev redis-server
 )
 
 missing=()
