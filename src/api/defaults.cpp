@@ -72,6 +72,10 @@ void defaultSpec(ModelDeploymentSpec& s) {
   if (!s.strategy->canary && !s.strategy->abTest) s.strategy->canary = CanaryStrategy{};
   if (s.strategy->canary) fill(s.strategy->canary->scaleDownDelaySeconds, defaults::kScaleDownDelaySeconds);
   if (s.strategy->abTest) fill(s.strategy->abTest->winnerSelection, std::string(kWinnerAuto));
+  for (auto* routing : {s.strategy->canary ? &s.strategy->canary->trafficRouting : nullptr,
+                        s.strategy->abTest ? &s.strategy->abTest->trafficRouting : nullptr}) {
+    if (routing && *routing && (*routing)->gateway) applyGatewayDefaults(*(*routing)->gateway);
+  }
 
   if (s.analysis) defaultAnalysis(*s.analysis);
 

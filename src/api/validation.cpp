@@ -54,8 +54,11 @@ bool isDns1123Label(const std::string& s) {
 
 bool blank(const std::optional<std::string>& s) { return !s || s->empty(); }
 
-void validateRouting(const TrafficRouting& t, const std::string& path, FieldErrors& errs) {
+void validateRouting(const TrafficRouting& t, const std::string& path, bool canary, FieldErrors& errs) {
   if (t.gatewayAPI && t.istio) errs.push_back({path, "gatewayAPI and istio are mutually exclusive"});
+  if (t.gateway && (t.gatewayAPI || t.istio)) {
+    errs.push_back({path, "gateway and " + std::string(t.gatewayAPI ? "gatewayAPI" : "istio") + " are mutually exclusive"});
+  }
   if (t.gatewayAPI) {
     const auto& g = *t.gatewayAPI;
     const std::string p = path + ".gatewayAPI";
@@ -64,6 +67,7 @@ void validateRouting(const TrafficRouting& t, const std::string& path, FieldErro
     if (g.port && (*g.port < 1 || *g.port > 65535)) errs.push_back({p + ".port", "must be between 1 and 65535"});
     if (g.ruleIndex && g.port) errs.push_back({p, "ruleIndex and port are mutually exclusive"});
   }
+  if (t.gateway) validateGatewayRouting(*t.gateway, path + ".gateway", canary, errs);
   if (t.istio) {
     const std::string p = path + ".istio.virtualService";
     if (!t.istio->virtualService) {
@@ -105,7 +109,7 @@ void validateCanary(const CanaryStrategy& c, bool hasAnalysis, FieldErrors& errs
   if (anyWeight && !anyPositiveWeight) {
     errs.push_back({path + ".steps", "no step sends traffic to the canary (every setWeight is 0)"});
   }
-  if (c.trafficRouting) validateRouting(*c.trafficRouting, path + ".trafficRouting", errs);
+  if (c.trafficRouting) validateRouting(*c.trafficRouting, path + ".trafficRouting", true, errs);
   if (c.scaleDownDelaySeconds && *c.scaleDownDelaySeconds < 0) {
     errs.push_back({path + ".scaleDownDelaySeconds", "must be >= 0"});
   }
@@ -155,13 +159,13 @@ void validateAbTest(const AbTestStrategy& a, const ModelDeploymentSpec& spec, Fi
       validateMatch(rule.cookie, mp + ".cookie", errs);
     }
     if (!v.match.empty() && !a.trafficRouting) {
-      errs.push_back({p + ".match", "header and cookie matches need trafficRouting (gatewayAPI or istio)"});
+      errs.push_back({p + ".match", "header and cookie matches need trafficRouting (gatewayAPI, istio or gateway)"});
     }
   }
   if (weightsValid && !a.variants.empty() && sum != 100) {
     errs.push_back({path + ".variants", "weights must sum to 100, got " + std::to_string(sum)});
   }
-  if (a.trafficRouting) validateRouting(*a.trafficRouting, path + ".trafficRouting", errs);
+  if (a.trafficRouting) validateRouting(*a.trafficRouting, path + ".trafficRouting", false, errs);
   checkDuration(a.duration, path + ".duration", ZeroDuration::Rejected, errs);
   checkEnum(a.winnerSelection, path + ".winnerSelection", {kWinnerAuto, kWinnerManual}, errs);
   if (a.winnerSelection == kWinnerAuto && !spec.analysis) {

@@ -117,7 +117,7 @@ bool Pass::replicaRatio() const {
   const std::optional<api::TrafficRouting>* routing = nullptr;
   if (s && s->canary) routing = &s->canary->trafficRouting;
   if (s && s->abTest) routing = &s->abTest->trafficRouting;
-  return !routing || !routing->has_value() || (!(*routing)->gatewayAPI && !(*routing)->istio);
+  return !routing || !routing->has_value() || (!(*routing)->gatewayAPI && !(*routing)->istio && !(*routing)->gateway);
 }
 
 bool Pass::userPaused() const {

@@ -119,6 +119,7 @@ class VirtualServiceRouter final : public ObjectRouter {
 std::unique_ptr<TrafficRouter> makeRouter(const api::ModelDeployment& md, kube::KubeClient& client) {
   const auto& routing = routingOf(md);
   if (routing && routing->gatewayAPI) return std::make_unique<HttpRouteRouter>(client, md, *routing->gatewayAPI);
+  if (routing && routing->gateway) return makeGatewayRouter();
   if (routing && routing->istio && routing->istio->virtualService)
     return std::make_unique<VirtualServiceRouter>(client, md, *routing->istio->virtualService);
   return std::make_unique<ReplicaRatioRouter>();

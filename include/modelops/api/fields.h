@@ -47,8 +47,29 @@ void visitFields(V& v, S& s) { v("name", s.name); v("routes", s.routes); }
 template <class V, FieldsOf<IstioRouting> S>
 void visitFields(V& v, S& s) { v("virtualService", s.virtualService); }
 
+// trafficRouting.gateway (modelops/api/gateway_routing.h)
+template <class V, FieldsOf<GatewayPrediction> S>
+void visitFields(V& v, S& s) {
+  v("classPath", s.classPath); v("argmax", s.argmax); v("task", s.task); v("idField", s.idField);
+}
+
+template <class V, FieldsOf<GatewaySegment> S>
+void visitFields(V& v, S& s) { v("header", s.header); v("jsonPath", s.jsonPath); }
+
+template <class V, FieldsOf<GatewaySticky> S>
+void visitFields(V& v, S& s) { v("header", s.header); v("cookie", s.cookie); }
+
+template <class V, FieldsOf<GatewayShadow> S>
+void visitFields(V& v, S& s) { v("percent", s.percent); }
+
+template <class V, FieldsOf<GatewayRouting> S>
+void visitFields(V& v, S& s) {
+  v("pathPrefix", s.pathPrefix); v("protocol", s.protocol); v("prediction", s.prediction); v("segment", s.segment);
+  v("sticky", s.sticky); v("shadow", s.shadow);
+}
+
 template <class V, FieldsOf<TrafficRouting> S>
-void visitFields(V& v, S& s) { v("gatewayAPI", s.gatewayAPI); v("istio", s.istio); }
+void visitFields(V& v, S& s) { v("gatewayAPI", s.gatewayAPI); v("istio", s.istio); v("gateway", s.gateway); }
 
 template <class V, FieldsOf<CanaryStrategy> S>
 void visitFields(V& v, S& s) {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelops/api/gateway_routing.h"
 #include "modelops/api/guards.h"
 #include "modelops/api/names.h"
 
@@ -107,6 +108,7 @@ struct IstioRouting {
 struct TrafficRouting {
   std::optional<GatewayApiRouting> gatewayAPI;
   std::optional<IstioRouting> istio;
+  std::optional<GatewayRouting> gateway;  // modelops-gateway (gateway_routing.h)
   Json extra = Json::object();
   bool operator==(const TrafficRouting&) const = default;
 };

@@ -4,7 +4,9 @@
 //     backendRefs use `port`, else rule 0) our backendRefs carry the split; every other backendRef, rule,
 //     match, filter and field of the user's route is left untouched;
 //   - Istio VirtualService (networking.istio.io/v1beta1): the same for the `route` destinations of the
-//     named http routes.
+//     named http routes;
+//   - modelops-gateway (trafficRouting.gateway): nothing to write, the gateway reads the weights from status
+//     and applies the A/B pins itself (makeGatewayRouter).
 // Which entries are ours, the weight they share and the namespace rule (a route of another namespace
 // only with its grant annotation) are in route_scope.h.
 // A/B header/cookie matches (Backend::match) of a backend with weight > 0:
@@ -70,5 +72,9 @@ class TrafficRouter {
 
 // The router for a ModelDeployment's strategy (canary or abTest trafficRouting).
 std::unique_ptr<TrafficRouter> makeRouter(const api::ModelDeployment& md, kube::KubeClient& client);
+
+// trafficRouting.gateway (gateway_router.cpp): modelops-gateway reads the weights from status, so this router
+// writes nothing; apply() refuses (InvalidRoute) a split whose weights are outside 0..100 or do not sum to 100.
+std::unique_ptr<TrafficRouter> makeGatewayRouter();
 
 }  // namespace modelops::traffic

@@ -170,7 +170,7 @@ TEST(Validation, AbTest) {
        [](json& d) { variants(d)[1]["match"][0]["cookie"] = {{"name", "n"}, {"value", "v"}}; },
        {{"spec.strategy.abTest.variants[1].match[0]", "must set exactly one of header, cookie"}}},
       {"match without a router", abtest, [](json& d) { d["spec"]["strategy"]["abTest"].erase("trafficRouting"); },
-       {{"spec.strategy.abTest.variants[1].match", "header and cookie matches need trafficRouting (gatewayAPI or istio)"}}},
+       {{"spec.strategy.abTest.variants[1].match", "header and cookie matches need trafficRouting (gatewayAPI, istio or gateway)"}}},
       {"bad duration", abtest, [](json& d) { d["spec"]["strategy"]["abTest"]["duration"] = "0s"; },
        {{"spec.strategy.abTest.duration", "must be greater than 0"}}},
       {"winnerSelection enum", abtest, [](json& d) { d["spec"]["strategy"]["abTest"]["winnerSelection"] = "Coin"; },

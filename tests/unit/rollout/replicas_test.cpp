@@ -77,5 +77,27 @@ TEST(ReplicaMath, RolloutAtZeroOneAndOddReplicaCounts) {
   }
 }
 
+// trafficRouting.gateway: the gateway carries the weights (it reads them from status), so pods are sized as
+// with any router, never by weight, and status holds the weights of each step.
+TEST(ReplicaMath, GatewayRoutingSizesPodsLikeARouter) {
+  auto w = worldFor({5, true, {}, {}});
+  w.doc["spec"]["strategy"]["canary"]["trafficRouting"] = {{"gateway", nlohmann::json::object()}};
+  w.settle();
+  ASSERT_EQ(w.status.phase, "Healthy") << *w.status.message;
+  const auto stable = *w.status.stable->hash;
+  w.setVersion("2.0.0");
+  w.settle();
+  ASSERT_TRUE(w.status.canary);
+  const auto canary = *w.status.canary->hash;
+  EXPECT_EQ(w.status.canary->weight, 10);
+  EXPECT_EQ(w.status.stable->weight, 90);
+  EXPECT_EQ(pods(w, stable, canary), (Pods{5, 1}));
+  w.request("promote", "p1");
+  w.settle();
+  EXPECT_EQ(w.status.canary->weight, 50);
+  EXPECT_EQ(w.status.stable->weight, 50);
+  EXPECT_EQ(pods(w, stable, canary), (Pods{5, 3}));
+}
+
 }  // namespace
 }  // namespace modelops::rollout::testing
