@@ -1,0 +1,117 @@
+// Internals of the proxy shared by its translation units (not public surface).
+// The io model is nginx's: one io_context per io thread (Worker), each single-threaded, so a client
+// connection, its upstream exchanges, its shadow copy and that worker's upstream connection pools are
+// only ever touched by one thread and need no locks or strands. The acceptor lives on worker 0 and
+// hands each accepted socket to the workers in turn. Only ServerState (atomics, the feedback thread
+// pool) is shared between threads.
+// Thread-safety: a Worker's members only on its own thread (after start); ServerState from any.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "modelops/gateway/proxy/proxy_hooks.h"
+#include "modelops/gateway/proxy/proxy_server.h"
+
+namespace modelops::gateway::proxy {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// What every worker shares.
+struct ServerState {
+  ServerState(ProxyOptions o, ProxyHooks& h) : options(std::move(o)), hooks(h), feedbackPool(poolSize(options)) {}
+  static std::size_t poolSize(const ProxyOptions& o) { return static_cast<std::size_t>(std::max(1, o.feedbackThreads)); }
+
+  const ProxyOptions options;
+  ProxyHooks& hooks;
+  net::thread_pool feedbackPool;  // POST /v1/feedback runs here (it may wait on Redis)
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> activeConnections{0}, inFlight{0}, shadowInFlight{0};
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0};
+  std::atomic<std::uint64_t> upstreamConnects{0}, upstreamReuses{0}, upstreamRetries{0};
+  std::atomic<std::uint64_t> shadowsSent{0}, shadowsDropped{0};
+  // Signalled when a client connection closes (drain waits on it).
+  std::mutex closedMu;
+  std::condition_variable closedCv;
+  void connectionClosed() {
+    { std::lock_guard lock(closedMu); activeConnections.fetch_sub(1); }
+    closedCv.notify_all();
+  }
+};
+
+// Idle keep-alive connections to one upstream address, on one worker. Bounded in idle count and in
+// open connections (idle plus in use).
+class UpstreamPool {
+ public:
+  struct Idle {
+    std::unique_ptr<beast::tcp_stream> stream;
+    SteadyTime since;
+  };
+  UpstreamPool(std::size_t maxIdle, std::size_t maxOpen, std::chrono::milliseconds idleTimeout)
+      : maxIdle_(maxIdle), maxOpen_(maxOpen), idleTimeout_(idleTimeout) {}
+  // The most recently used idle connection that is still open (nullptr if none). Dead or expired
+  // ones met on the way are closed.
+  std::unique_ptr<beast::tcp_stream> takeIdle(SteadyTime now);
+  // Claims a slot for a new connection; false when the upstream has maxOpen open.
+  bool reserve();
+  // Gives a connection back: kept idle when reusable and there is room, else closed. A null stream
+  // just frees its slot (a connection that failed).
+  void release(std::unique_ptr<beast::tcp_stream> stream, bool reusable, SteadyTime now);
+  std::size_t idle() const { return idle_.size(); }
+
+ private:
+  std::size_t maxIdle_, maxOpen_;
+  std::chrono::milliseconds idleTimeout_;
+  std::size_t open_ = 0;
+  std::deque<Idle> idle_;  // back: most recently returned
+};
+
+class ClientSession;
+
+struct Worker {
+  Worker(ServerState& s) : state(s), ioc(1) {}
+  UpstreamPool& pool(const std::string& key) {
+    auto it = pools.find(key);
+    if (it == pools.end())
+      it = pools.emplace(key, std::make_unique<UpstreamPool>(state.options.maxIdlePerUpstream,
+                                                             state.options.maxConnectionsPerUpstream,
+                                                             state.options.upstreamIdleTimeout)).first;
+    return *it->second;
+  }
+  // Closes the sessions waiting for a request (drain); busy ones close after their answer.
+  void closeIdleSessions();
+
+  ServerState& state;
+  std::unordered_set<ClientSession*> sessions;  // declared before ioc: outlives the handlers that own sessions
+  net::io_context ioc;
+  // Declared after ioc: the pooled sockets are destroyed before their io_context.
+  std::map<std::string, std::unique_ptr<UpstreamPool>> pools;
+  std::thread thread;
+};
+
+// Hop-by-hop and framing headers never copied between client and upstream (RFC 9110 7.6.1; the
+// length is recomputed).
+bool isHopByHopHeader(std::string_view name);
+// The path without the query string.
+std::string_view pathOf(std::string_view target);
+// A JSON error body {"error": message}.
+std::string errorBody(std::string_view message);
+
+}  // namespace modelops::gateway::proxy
