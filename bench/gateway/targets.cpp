@@ -208,7 +208,8 @@ GatewayProcess::GatewayProcess(const std::string& binary, const std::string& kub
                                    "--service-address",
                                    fixture.ns + "/" + fixture.stableService() + "=127.0.0.1:" + std::to_string(upstreamPort),
                                    "--key-secret", fixture.keySecret,
-                                   "--io-threads", std::to_string(ioThreads)};
+                                   "--io-threads", std::to_string(ioThreads),
+                                   "--log-level", "warn"};  // flags after these (extraArgs) win
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<testing::ChildProcess>(argv);
   if (!process_->started()) throw std::runtime_error("cannot start " + binary);
