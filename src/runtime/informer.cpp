@@ -117,6 +117,7 @@ bool Informer::listAndReplace() {
   std::string listRv;
   kube::ListOptions opts;
   opts.labelSelector = options_.labelSelector;
+  opts.fieldSelector = options_.fieldSelector;
   opts.limit = options_.pageSize;
   std::unordered_set<std::string> seen;
   for (int attempt = 0;; ++attempt) {
@@ -193,6 +194,7 @@ Informer::WatchEnd Informer::watchOnce(bool& sawEvents) {
   kube::WatchOptions opts;
   opts.resourceVersion = lastResourceVersion();
   opts.labelSelector = options_.labelSelector;
+  opts.fieldSelector = options_.fieldSelector;
   opts.allowBookmarks = true;
   opts.timeoutSeconds = options_.watchTimeoutSeconds;
   WatchEnd end = WatchEnd::Ended;

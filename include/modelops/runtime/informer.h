@@ -48,6 +48,7 @@ struct EventHandler {
 struct InformerOptions {
   std::string ns;  // empty: all namespaces (cluster-wide)
   std::string labelSelector;
+  std::string fieldSelector;  // e.g. "metadata.name=x": one object (RBAC by resourceNames allows list/watch of it)
   std::int64_t pageSize = 500;
   std::chrono::milliseconds resyncPeriod{0};  // 0: no periodic resync
   std::chrono::milliseconds backoffInitial{800};

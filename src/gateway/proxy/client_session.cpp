@@ -11,7 +11,7 @@ struct ShadowJoin {
   void complete() {
     if (!primaryDone || !shadowDone) return;
     if (!shadow) {
-      hooks.shadowDropped(*plan, "no shadow answer: " + shadowFailure);
+      hooks.shadowDropped(*plan, ShadowDrop::Failed, shadowFailure);
     } else if (primary) {
       hooks.shadowCompared(*plan, *primary, *shadow);
     }
@@ -211,6 +211,7 @@ void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   if (!plan) return respondError(status, message);
   auto planRef = std::make_shared<ForwardPlan>(std::move(*plan));
   auto upstream = upstreamRequest(*request);
+  if (!planRef->upstreamTarget.empty()) upstream->target(planRef->upstreamTarget);
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<ShadowJoin> join;
   if (planRef->shadow) startShadow(*planRef, upstream, planRef, join);
@@ -227,7 +228,7 @@ void ClientSession::startShadow(const ForwardPlan& plan, std::shared_ptr<const U
   auto& state = worker_.state;
   if (state.shadowInFlight.load() >= state.options.maxShadowInFlight) {
     state.shadowsDropped.fetch_add(1);
-    state.hooks.shadowDropped(plan, "too many shadow requests in flight");
+    state.hooks.shadowDropped(plan, ShadowDrop::Overload, "too many shadow requests in flight");
     return;
   }
   state.shadowInFlight.fetch_add(1);

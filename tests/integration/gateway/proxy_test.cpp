@@ -42,7 +42,7 @@ class ScriptedHooks : public ProxyHooks {
       message = "model empty has no backend with weight";
       return std::nullopt;
     }
-    return ForwardPlan{primary, shadow, nullptr};
+    return ForwardPlan{primary, shadow, nullptr, ""};
   }
   void stamp(const ForwardPlan&, const ProxyRequest&, ProxyResponse& response) override {
     stamped.fetch_add(1);
@@ -55,7 +55,7 @@ class ScriptedHooks : public ProxyHooks {
     auto cls = [](const ProxyResponse& r) { return nlohmann::json::parse(r.body)["predictions"][0]; };
     if (cls(p) == cls(s)) agreed.fetch_add(1);
   }
-  void shadowDropped(const ForwardPlan&, std::string_view) override { dropped.fetch_add(1); }
+  void shadowDropped(const ForwardPlan&, ShadowDrop, std::string_view) override { dropped.fetch_add(1); }
 };
 
 UpstreamAddress addressOf(const TestUpstream& u) { return {"127.0.0.1", static_cast<std::uint16_t>(u.port())}; }

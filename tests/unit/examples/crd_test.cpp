@@ -129,6 +129,8 @@ TEST(ModelDeploymentCrd, EnumerationsMatchTheApi) {
       {"spec.analysis.onTimeout", strings({kOnTimeoutRollback, kOnTimeoutHold, kOnTimeoutPromote})},
       {"spec.monitoring.onDegraded", strings({kOnDegradedRollback, kOnDegradedAlert})},
       {"spec.analysis.metrics[].provider.web.method", strings({kMethodGet, kMethodPost})},
+      {"spec.strategy.canary.trafficRouting.gateway.protocol", strings({kProtocolKServeV1, kProtocolOpenInferenceV2})},
+      {"spec.strategy.abTest.trafficRouting.gateway.prediction.task", strings({kTaskClassification, kTaskRegression})},
   };
   for (const auto& [path, values] : enums) {
     const json* node = schemaAt(schema, path);
@@ -168,6 +170,9 @@ TEST(ModelDeploymentCrd, DefaultsMatchTheApi) {
       {"spec.monitoring.enabled", false},
       {"spec.monitoring.onDegraded", std::string(api::kOnDegradedRollback)},
       {"spec.rollback.automatic", true},
+      {"spec.strategy.canary.trafficRouting.gateway.protocol", std::string(api::kProtocolKServeV1)},
+      {"spec.strategy.canary.trafficRouting.gateway.prediction.task", std::string(api::kTaskClassification)},
+      {"spec.strategy.abTest.trafficRouting.gateway.prediction.argmax", false},
   };
   for (const auto& [path, value] : defaults) {
     const json* node = schemaAt(schema, path);

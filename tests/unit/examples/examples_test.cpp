@@ -57,7 +57,8 @@ const json* findIn(const std::vector<ExampleDoc>& docs, const std::string& file,
 
 TEST(Examples, TheRequiredExamplesExistInNamespaceMl) {
   auto docs = allExampleDocuments();
-  for (const char* file : {"canary-prometheus.yaml", "ab-test.yaml", "canary-gateway-api.yaml", "canary-istio.yaml"}) {
+  for (const char* file : {"canary-prometheus.yaml", "ab-test.yaml", "canary-gateway-api.yaml", "canary-istio.yaml",
+                           "canary-gateway.yaml"}) {
     const json* md = findIn(docs, file, "ModelDeployment");
     ASSERT_NE(md, nullptr) << file;
     EXPECT_EQ((*md)["metadata"]["namespace"], "ml") << file;
@@ -178,6 +179,17 @@ TEST(Examples, EachExampleShowsWhatItIsFor) {
     std::set<std::string> routeNames;
     for (const json& h : (*vs)["spec"]["http"]) routeNames.insert(h.value("name", ""));
     for (const json& r : ref["routes"]) EXPECT_TRUE(routeNames.count(r.get<std::string>())) << r;
+  }
+  {
+    // The gateway's own counters feed the analysis, per true class.
+    const json& md = *findIn(docs, "canary-gateway.yaml", "ModelDeployment");
+    const json& gateway = md["spec"]["strategy"]["canary"]["trafficRouting"]["gateway"];
+    EXPECT_TRUE(gateway.contains("sticky"));
+    EXPECT_TRUE(gateway.contains("shadow"));
+    const json& metric = md["spec"]["analysis"]["metrics"][0];
+    EXPECT_NE(metric["successes"].get<std::string>().find("modelops_feedback_correct_total"), std::string::npos);
+    EXPECT_NE(metric["trials"].get<std::string>().find("modelops_feedback_labeled_total"), std::string::npos);
+    EXPECT_EQ(metric["segments"]["by"], "class");
   }
 }
 

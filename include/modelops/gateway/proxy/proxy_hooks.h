@@ -48,6 +48,7 @@ struct ForwardPlan {
   UpstreamAddress primary;
   std::optional<UpstreamAddress> shadow;
   std::shared_ptr<const void> context;
+  std::string upstreamTarget;  // path and query to send upstream; empty: the client's target unchanged
 };
 
 // The answer the proxy sends (or an upstream's answer on its way to the client).
@@ -67,6 +68,12 @@ enum class UpstreamFailure {
 };
 std::string_view upstreamFailureName(UpstreamFailure failure);
 
+// Why a shadow copy was not compared.
+enum class ShadowDrop {
+  Overload,  // maxShadowInFlight copies were already in flight: not sent
+  Failed,    // sent, but no answer (connect failure, timeout, too large, ...)
+};
+
 class ProxyHooks {
  public:
   virtual ~ProxyHooks() = default;
@@ -79,7 +86,7 @@ class ProxyHooks {
   virtual ProxyResponse feedback(const ProxyRequest& request) = 0;
 
   // A prediction request: the plan, or nullopt when no model route matches (404) or the route has no
-  // backend with weight (503, see noBackendStatus).
+  // backend with weight (the hooks set noRouteStatus, e.g. 503, and the message).
   virtual std::optional<ForwardPlan> plan(const ProxyRequest& request, int& noRouteStatus,
                                           std::string& noRouteMessage) = 0;
   // The upstream answered: stamp ids into `response` (headers and body) before it goes to the client.
@@ -91,7 +98,7 @@ class ProxyHooks {
   // Both the primary's and the shadow's answers are in (the shadow's body is discarded after this).
   virtual void shadowCompared(const ForwardPlan& plan, const ProxyResponse& primary, const ProxyResponse& shadow) = 0;
   // A shadow copy was not sent (too many in flight) or got no answer.
-  virtual void shadowDropped(const ForwardPlan& plan, std::string_view reason) = 0;
+  virtual void shadowDropped(const ForwardPlan& plan, ShadowDrop reason, std::string_view detail) = 0;
 };
 
 }  // namespace modelops::gateway::proxy

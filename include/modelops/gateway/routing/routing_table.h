@@ -42,7 +42,7 @@ struct Backend {
   std::string host;      // DNS name or the override's host
   std::uint16_t port = 0;
   std::string version;   // status: the track's model version ("" when status has none)
-  std::string revision;  // status: the track's revision number, as text
+  std::string revision;  // status: the track's revision number, as text (what {{revision}} renders in analysis queries)
   std::int64_t weight = 0;  // parts of 100, from status
 };
 

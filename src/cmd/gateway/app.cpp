@@ -1,0 +1,133 @@
+// modelops-gateway wiring; see app.h.
+#include "app.h"
+
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "modelops/common/logging.h"
+#include "modelops/gateway/feedback/feedback_service.h"
+#include "modelops/gateway/feedback/gateway_metrics.h"
+#include "modelops/gateway/feedback/label_deduper.h"
+#include "modelops/gateway/feedback/redis_deduper.h"
+#include "modelops/gateway/feedback/stamper.h"
+#include "modelops/gateway/proxy/gateway_hooks.h"
+#include "modelops/gateway/proxy/proxy_server.h"
+#include "modelops/kube/config.h"
+#include "modelops/kube/factory.h"
+#include "modelops/runtime/shutdown.h"
+#include "modelops/version.h"
+#include "route_watch.h"
+
+namespace modelops::cmd {
+namespace {
+
+// The label deduper: in memory per replica, or Redis (with the memory window as its fallback while
+// Redis is unreachable) when --redis-address is set.
+Result<std::shared_ptr<gateway::LabelDeduper>> makeDeduper(const GatewayOptions& o, gateway::GatewayMetrics& metrics) {
+  gateway::WindowDeduperOptions window;
+  window.windowMs = o.idMaxAge.count();
+  window.maxKeys = static_cast<std::size_t>(o.dedupeMaxKeys);
+  auto memory = std::make_shared<gateway::WindowDeduper>(window);
+  if (o.redisAddress.empty()) return std::shared_ptr<gateway::LabelDeduper>(memory);
+  auto redisOptions = gateway::parseRedisAddress(o.redisAddress);
+  if (!redisOptions) return Error{"InvalidFlag", "--redis-address: " + redisOptions.error()};
+  auto redis = gateway::makeRedisDeduper(*redisOptions, memory, metrics);
+  if (!redis) return Error{"RedisUnavailable", "--redis-address: " + redis.error()};
+  return *redis;
+}
+
+RouteWatchOptions watchOptions(const GatewayOptions& o, const kube::ClientConfig& config) {
+  RouteWatchOptions w;
+  w.namespaces = o.namespaces;
+  if (w.namespaces.empty()) w.namespaces.push_back(config.defaultNamespace.empty() ? "default" : config.defaultNamespace);
+  w.routing.namespaces = std::set<std::string>(w.namespaces.begin(), w.namespaces.end());
+  w.routing.clusterDomain = o.clusterDomain;
+  w.routing.serviceAddresses = o.serviceAddresses;
+  w.keyNamespace = o.keySecretNamespace.empty() ? w.namespaces.front() : o.keySecretNamespace;
+  w.keySecret = o.keySecret;
+  return w;
+}
+
+}  // namespace
+
+int runGateway(const GatewayOptions& options) {
+  // Signals first: threads started later inherit the blocked mask (see runtime/shutdown.h).
+  runtime::SignalWatcher signals;
+  auto format = parseLogFormat(options.logFormat);
+  if (!format) {
+    std::cerr << "modelops-gateway: --log-format: " << format.error().message << "\n";
+    return 2;
+  }
+  if (auto st = configureLogging(options.logLevel, *format); !st) {
+    std::cerr << "modelops-gateway: " << st.error().message << "\n";
+    return 2;
+  }
+  SystemClock clock;
+  RealSleeper sleeper;
+  kube::LoadOptions load;
+  load.kubeconfigPath = options.kubeconfig;
+  load.context = options.context;
+  auto config = kube::loadClientConfig(load);
+  if (!config) {
+    logError("cannot load the API server configuration", {{"err", config.error().message}});
+    return 1;
+  }
+  config->qps = options.qps;
+  config->burst = static_cast<int>(options.burst);
+  config->userAgent += " gateway";
+  auto client = kube::makeKubeClient(*config, clock);
+  if (!client) {
+    logError("cannot create the API client", {{"err", client.error().message}});
+    return 1;
+  }
+
+  gateway::GatewayMetrics metrics;
+  auto deduper = makeDeduper(options, metrics);
+  if (!deduper) {
+    logError("cannot set up label dedupe", {{"err", deduper.error().message}});
+    return 2;
+  }
+  auto keys = std::make_shared<gateway::KeyRingSource>();
+  gateway::PredictionStamper stamper(keys, metrics, clock);
+  gateway::FeedbackLimits limits;
+  limits.maxBodyBytes = options.proxy.maxFeedbackBodyBytes;
+  limits.maxItems = static_cast<std::size_t>(options.maxFeedbackItems);
+  limits.maxIdAgeMs = options.idMaxAge.count();
+  gateway::FeedbackService feedback(keys, *deduper, metrics, clock, limits);
+  gateway::proxy::RouteSource routes;
+  auto watch = watchOptions(options, *config);
+  logInfo("starting modelops-gateway",
+          {{"version", kVersion}, {"server", config->server}, {"namespaces", watch.namespaces},
+           {"keySecret", objectRef(watch.keyNamespace, watch.keySecret)},
+           {"dedupe", options.redisAddress.empty() ? "memory" : "redis"}, {"ioThreads", options.proxy.ioThreads}});
+  RouteWatch routeWatch(**client, clock, sleeper, watch, routes, *keys);
+
+  gateway::proxy::GatewayHooksDeps deps;
+  deps.routes = &routes;
+  deps.keys = keys;
+  deps.stamper = &stamper;
+  deps.feedback = &feedback;
+  deps.metrics = &metrics;
+  deps.routesSynced = [&routeWatch] { return routeWatch.synced(); };
+  gateway::proxy::GatewayHooks hooks(deps);
+  gateway::proxy::ProxyServer server(options.proxy, hooks);
+  if (auto st = server.start(); !st) {
+    logError("cannot serve", {{"err", st.error().message}});
+    return 1;
+  }
+  routeWatch.start();
+  logInfo("serving", {{"address", options.proxy.host}, {"port", server.port()}});
+
+  signals.token().waitFor(std::chrono::hours(24 * 365 * 100));
+  logInfo("draining", {{"signal", signals.signal()}, {"timeoutMs", options.drainTimeout.count()},
+                       {"inFlight", server.stats().inFlight}});
+  bool drained = server.drain(options.drainTimeout);
+  routeWatch.stop();
+  auto stats = server.stats();
+  logInfo(drained ? "drained" : "drain timed out; in-flight requests were cut",
+          {{"requests", stats.requests}, {"connections", stats.connectionsAccepted}});
+  return drained ? 0 : 1;
+}
+
+}  // namespace modelops::cmd
