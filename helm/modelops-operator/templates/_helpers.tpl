@@ -86,3 +86,44 @@ app.kubernetes.io/part-of: modelops
 {{- fail "rbac.scope must be cluster or namespace (Cluster, Namespace)" }}
 {{- end }}
 {{- end }}
+
+{{/* modelops-gateway (templates/gateway-*.yaml): its name, "<fullname>-gateway". */}}
+{{- define "modelops-operator.gatewayName" -}}
+{{- printf "%s-gateway" (include "modelops-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels that select the gateway's pods: a name of their own, so that neither the operator's Deployment nor its
+metrics Service ever selects them (and the gateway's never selects the operator's). */}}
+{{- define "modelops-operator.gatewaySelectorLabels" -}}
+app.kubernetes.io/name: {{ include "modelops-operator.name" . }}-gateway
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels on every gateway object. */}}
+{{- define "modelops-operator.gatewayLabels" -}}
+helm.sh/chart: {{ include "modelops-operator.chart" . }}
+{{ include "modelops-operator.gatewaySelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: modelops
+app.kubernetes.io/component: gateway
+{{- end }}
+
+{{/* The gateway's image, repository:tag, the tag defaulting to the chart's appVersion. */}}
+{{- define "modelops-operator.gatewayImage" -}}
+{{- printf "%s:%s" .Values.gateway.image.repository (default .Chart.AppVersion .Values.gateway.image.tag) }}
+{{- end }}
+
+{{/* The Secret of the gateway's signing keys: gateway.keySecret.name, else "<fullname>-gateway-keys". */}}
+{{- define "modelops-operator.gatewayKeySecret" -}}
+{{- default (printf "%s-keys" (include "modelops-operator.gatewayName" .)) .Values.gateway.keySecret.name }}
+{{- end }}
+
+{{/* The namespaces the gateway serves, comma-separated: gateway.namespaces, else the release namespace. */}}
+{{- define "modelops-operator.gatewayNamespaces" -}}
+{{- if .Values.gateway.namespaces }}
+{{- join "," (uniq .Values.gateway.namespaces) }}
+{{- else }}
+{{- .Release.Namespace }}
+{{- end }}
+{{- end }}

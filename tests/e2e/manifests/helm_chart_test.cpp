@@ -42,7 +42,8 @@ std::vector<fs::path> templates() {
 
 // Objects whose members are Kubernetes fields passed through with toYaml (documented as a whole).
 const std::set<std::string> kPassThrough = {"resources.requests", "resources.limits", "podSecurityContext",
-                                            "securityContext"};
+                                            "securityContext", "gateway.resources.requests",
+                                            "gateway.resources.limits"};
 
 void leafPaths(const json& v, const std::string& prefix, std::vector<std::string>* out) {
   if (!v.is_object() || v.empty() || kPassThrough.count(prefix)) {
@@ -182,6 +183,46 @@ TEST(HelmChart, RbacRulesMatchTheKustomizeBase) {
         << "include \"modelops-operator.namespaced\"";
   }
   EXPECT_NE(rbac.find("$namespaced := eq (include \"modelops-operator.namespaced\" .) \"true\""), std::string::npos);
+}
+
+// modelops-gateway (gateway.enabled, off by default): the same least-privilege rules as manifests/gateway/role.yaml
+// (ModelDeployments list/watch per served namespace; the key Secret by name only), its own selector labels (the
+// operator's Deployment and metrics Service must never select gateway pods), probes and hardening.
+TEST(HelmChart, GatewayIsOptionalLeastPrivilegeAndProbed) {
+  json values = loadOneYaml(chartDir() / "values.yaml");
+  EXPECT_EQ(values["gateway"]["enabled"], false);
+  for (const char* t : {"gateway-deployment.yaml", "gateway-service.yaml", "gateway-serviceaccount.yaml", "gateway-rbac.yaml",
+                        "gateway-secret.yaml"}) {
+    const std::string text = readFile(chartDir() / "templates" / t);
+    EXPECT_NE(text.find("{{- if .Values.gateway.enabled }}"), std::string::npos)
+        << t << " is not guarded by gateway.enabled";
+  }
+  std::string error;
+  const std::string rbac = readFile(chartDir() / "templates/gateway-rbac.yaml");
+  auto blocks = modelops::testing::helmRuleBlocks(rbac, &error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_EQ(blocks.size(), 2u) << "expected the ModelDeployments Role, then the key Secret Role";
+  json kustomize = loadOneYaml(sourceDir() / "manifests/gateway/role.yaml")["rules"];
+  ASSERT_EQ(kustomize.size(), 2u);
+  EXPECT_EQ(json::array({blocks[0][0]}), json::array({kustomize[0]}));
+  json keyRule = kustomize[1];
+  EXPECT_EQ(keyRule["resourceNames"], json::array({"modelops-gateway-keys"}));
+  keyRule.erase("resourceNames");  // the chart's line is templated (dropped by helmRuleBlocks): checked below
+  EXPECT_EQ(blocks[1], json::array({keyRule}));
+  EXPECT_NE(rbac.find("resourceNames: [{{ include \"modelops-operator.gatewayKeySecret\" . }}]"), std::string::npos);
+  EXPECT_EQ(rbac.find("ClusterRole"), std::string::npos) << "the gateway needs no cluster-wide rights";
+
+  const std::string dep = readFile(chartDir() / "templates/gateway-deployment.yaml");
+  for (const char* s : {"path: /healthz", "path: /readyz", "--listen-address=:", "--key-secret=", "--namespace=",
+                        "modelops-operator.gatewaySelectorLabels", "toYaml .Values.securityContext",
+                        "toYaml .Values.podSecurityContext", "toYaml .Values.gateway.resources"})
+    EXPECT_NE(dep.find(s), std::string::npos) << s;
+  const std::string helpers = readFile(chartDir() / "templates/_helpers.tpl");
+  auto selector = helpers.find("define \"modelops-operator.gatewaySelectorLabels\"");
+  ASSERT_NE(selector, std::string::npos);
+  EXPECT_NE(helpers.find("app.kubernetes.io/name: {{ include \"modelops-operator.name\" . }}-gateway", selector),
+            std::string::npos) << "gateway pods need a name label of their own";
+  EXPECT_TRUE(values["gateway"]["resources"]["limits"].contains("memory"));
 }
 
 }  // namespace

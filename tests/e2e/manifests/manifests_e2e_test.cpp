@@ -197,6 +197,52 @@ TEST_F(ManifestsE2E, ClusterRoleIsLeastPrivilege) {
   EXPECT_EQ((*le)["rules"][0]["verbs"], json::array({"get", "create", "update"}));
 }
 
+// manifests/gateway: modelops-gateway for one namespace, needing nothing cluster-scoped: a ServiceAccount, a Role
+// that lists/watches ModelDeployments and reads only its key Secret by name, its binding, a hardened Deployment
+// probed on /healthz and /readyz, and a Service on the same port as the metrics.
+TEST_F(ManifestsE2E, GatewayKustomizationIsNamespacedAndLeastPrivilege) {
+  auto r = kubectl({"kustomize", (source_ / "manifests/gateway").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto rendered = modelops::yaml::loadYamlDocuments(r.out, "kubectl kustomize manifests/gateway");
+  ASSERT_TRUE(rendered.ok()) << rendered.error().message;
+  const auto& docs = rendered.value();
+  std::vector<std::pair<std::string, std::string>> expected = {{"ServiceAccount", "modelops-gateway"},
+                                                               {"Role", "modelops-gateway"},
+                                                               {"RoleBinding", "modelops-gateway"},
+                                                               {"Deployment", "modelops-gateway"},
+                                                               {"Service", "modelops-gateway"}};
+  EXPECT_EQ(docs.size(), expected.size());
+  for (const auto& [kind, name] : expected) {
+    const json* o = findObject(docs, kind, name);
+    ASSERT_NE(o, nullptr) << kind << "/" << name << " missing";
+    EXPECT_EQ((*o)["metadata"].value("namespace", ""), "ml") << kind;
+  }
+  EXPECT_EQ((*findObject(docs, "Role", "modelops-gateway"))["rules"], json::parse(R"([
+      {"apiGroups": ["modelops.dev"], "resources": ["modeldeployments"], "verbs": ["list", "watch"]},
+      {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["modelops-gateway-keys"],
+       "verbs": ["get", "list", "watch"]}])"));
+  const json& binding = *findObject(docs, "RoleBinding", "modelops-gateway");
+  EXPECT_EQ(binding["subjects"][0]["name"], "modelops-gateway");
+  EXPECT_EQ(binding["subjects"][0]["namespace"], "ml");
+  const json& pod = (*findObject(docs, "Deployment", "modelops-gateway"))["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["serviceAccountName"], "modelops-gateway");
+  EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
+  ASSERT_EQ(pod["containers"].size(), 1u);
+  const json& c = pod["containers"][0];
+  EXPECT_EQ(c["image"], "ghcr.io/modelops/modelops-gateway:0.1.0");
+  EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"], "/healthz");
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"], "/readyz");
+  for (const char* a : {"--listen-address=:8080", "--key-secret=modelops-gateway-keys"}) EXPECT_TRUE(contains(c["args"], a)) << a;
+  EXPECT_EQ(c["ports"][0]["containerPort"], 8080);
+  const json& svc = *findObject(docs, "Service", "modelops-gateway");
+  EXPECT_EQ(svc["spec"]["ports"][0]["targetPort"], "http");
+  const json& podLabels = (*findObject(docs, "Deployment", "modelops-gateway"))["spec"]["template"]["metadata"]["labels"];
+  for (auto& [k, v] : svc["spec"]["selector"].items()) EXPECT_EQ(podLabels.value(k, ""), v.get<std::string>()) << k;
+  // A name of their own: no selector of the operator's objects picks gateway pods.
+  EXPECT_EQ(podLabels.value("app.kubernetes.io/name", ""), "modelops-gateway");
+}
+
 // The whole base applied to a modelops-devserver binary with kubectl, then read back.
 TEST_F(ManifestsE2E, ApplyKToTheDevServer) {
   std::string binary = envOr("MODELOPS_BINARY_DIR", ".") + "/bin/modelops-devserver";

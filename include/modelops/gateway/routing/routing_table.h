@@ -15,9 +15,10 @@
 //     else `<service>.<ns>.svc.<clusterDomain>` and spec.service.port (default 80).
 //   - Paths: `/v1/models/<spec.model.name>:predict` (KServe v1), `/v2/models/<spec.model.name>/infer`
 //     (Open Inference Protocol v2), both whatever the declared protocol, and every path under
-//     `trafficRouting.gateway.pathPrefix` when declared (the longest matching prefix wins over the model
-//     paths). Two ModelDeployments claiming one model path or one prefix: the first by "<ns>/<name>" keeps
-//     it, the other is skipped for that path (a reason says which).
+//     `trafficRouting.gateway.pathPrefix` when declared (a prefix covers "<prefix>" and "<prefix>/...", not
+//     "<prefix>x"; the longest matching prefix wins; validation keeps prefixes away from /v1 and /v2, so a
+//     prefix never shadows a model path). Two ModelDeployments claiming one model path or one prefix: the
+//     first by "<ns>/<name>" keeps it, the other is skipped for that path (a reason says which).
 // Thread-safety: build() is a pure function; a built table is immutable and safe to share between threads
 // (the proxy swaps whole tables through a shared_ptr).
 #pragma once
