@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <mutex>
 #include <unordered_map>
@@ -20,8 +21,31 @@ namespace {
 constexpr std::size_t kMaxLabelValueBytes = 128;
 using LabelList = std::initializer_list<std::pair<const char*, std::string_view>>;
 
-std::string_view bounded(std::string_view value) {
-  return value.size() > kMaxLabelValueBytes ? value.substr(0, kMaxLabelValueBytes) : value;
+// The length of a valid UTF-8 sequence starting at s[i], 0 when there is none.
+std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+// A label value as the text format needs it: valid UTF-8 (an invalid byte becomes '?'; a header or a label
+// may carry Latin-1, and one bad value would make Prometheus reject the whole scrape), at most 128 bytes, cut
+// at a character boundary.
+std::string bounded(std::string_view value) {
+  std::string out;
+  out.reserve(std::min(value.size(), kMaxLabelValueBytes));
+  for (std::size_t i = 0; i < value.size();) {
+    const std::size_t n = utf8SequenceLength(value, i);
+    if (out.size() + std::max<std::size_t>(n, 1) > kMaxLabelValueBytes) break;
+    if (n == 0) out.push_back('?');
+    else out.append(value.substr(i, n));
+    i += std::max<std::size_t>(n, 1);
+  }
+  return out;
 }
 
 }  // namespace
@@ -44,7 +68,7 @@ class CappedFamily {
       return nullptr;
     }
     std::map<std::string, std::string> labelMap;
-    for (const auto& [name, value] : labels) labelMap.emplace(name, std::string(bounded(value)));
+    for (const auto& [name, value] : labels) labelMap.emplace(name, bounded(value));
     Metric* metric = add(labelMap);
     series_.emplace(std::move(key), metric);
     return metric;

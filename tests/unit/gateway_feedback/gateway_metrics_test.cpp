@@ -69,5 +69,16 @@ TEST(GatewayMetrics, SeriesPerFamilyAreCappedAndLabelsBounded) {
   EXPECT_EQ(wide.render().find(std::string(129, 'x')), std::string::npos);
 }
 
+TEST(GatewayMetrics, LabelValuesAreValidUtf8CutAtACharacter) {
+  GatewayMetrics m;
+  const VersionLabels v{"shop", "digits", "v2", "abc"};
+  m.predicted(v, "caf\xe9-latin1", "\xc3\xa9t\xc3", std::nullopt);  // Latin-1 segment; a class cut mid-character
+  m.predicted(v, std::string(127, 'a') + "\xc3\xa9", "x", std::nullopt);  // 129 bytes: the last character goes whole
+  const std::string text = m.render();
+  EXPECT_NE(text.find("class=\"\xc3\xa9t?\""), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(segment="caf?-latin1")"), std::string::npos) << text;
+  EXPECT_NE(text.find("segment=\"" + std::string(127, 'a') + "\""), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace modelops::gateway

@@ -28,7 +28,8 @@
 namespace modelops::gateway {
 
 // The version a request or prediction belongs to. model is spec.model.name (the {{model}} of analysis
-// templates), version spec.model.version of that track, revision the revision hash.
+// templates), version spec.model.version of that track, revision the track's revision number as text (what
+// {{revision}} renders in analysis queries; routing's Backend::revision).
 struct VersionLabels {
   std::string ns, model, version, revision;
 };
