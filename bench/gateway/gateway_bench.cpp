@@ -236,8 +236,8 @@ int runBench(const Options& o, const std::string& dir) {
     printSoak(std::cout, *soaked);
     failed = failed || !soaked->load.ok;
   }
-  std::cout << "\n## Goals (round " << o.rounds << ")\n";
-  printGoals(std::cout, goals(rounds.back(), soaked));
+  std::cout << "\n## Goals (median of " << o.rounds << (o.rounds == 1 ? " round" : " rounds") << ")\n";
+  printGoals(std::cout, goals(rounds, soaked));
   printSpread(std::cout, rounds);
   if (gateway && !gateway->metrics().empty() && failed) std::cerr << "gateway log tail:\n" << gateway->logTail() << "\n";
   return failed ? 1 : 0;

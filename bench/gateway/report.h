@@ -46,7 +46,9 @@ struct Goal {
   bool pass = false;
 };
 
-std::vector<Goal> goals(const RoundFigures& r, const std::optional<SoakFigures>& soak);
+// Latency and throughput goals judge the median over rounds (one noisy round does not decide);
+// memory the highest round.
+std::vector<Goal> goals(const std::vector<RoundFigures>& rounds, const std::optional<SoakFigures>& soak);
 void printRound(std::ostream& out, const BenchSettings& s, const RoundFigures& r, int round);
 void printGoals(std::ostream& out, const std::vector<Goal>& g);
 // Min / max over rounds of the figures the goals rest on.
