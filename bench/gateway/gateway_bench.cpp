@@ -167,6 +167,41 @@ SoakFigures soak(const Options& o, const std::string& dir, const std::string& ur
   return figures;
 }
 
+// One round: every target at the fixed rate, then every target at saturation (warmed first in round 0).
+// Returns false when a run failed.
+bool measureRound(const Options& o, const std::string& dir, int round, std::vector<Target>& targets,
+                  const GatewayProcess* gateway, const std::string& path, RoundFigures& r) {
+  const auto& s = o.settings;
+  r.direct.name = "direct";
+  r.nginx.name = "nginx";
+  r.gateway.name = "gateway";
+  for (auto& t : targets) {
+    t.figures->measured = true;
+    if (round == 0) runWrk(o.wrk, dir, t.url, LoadSpec::of(s.saturationConnections, s.wrkThreads, 2, 0));  // warm-up
+  }
+  double before = 0;
+  if (gateway) {
+    r.predictionIdSample = probePredictionId(gateway->port(), path);
+    before = modelops::scale::MetricsSnapshot(gateway->metrics()).sum("modelops_predictions_total");
+  }
+  for (auto& t : targets) {
+    std::cerr << "round " << round + 1 << ": " << t.figures->name << " at " << s.rate << " req/s\n";
+    measureFixed(o, dir, t);
+    if (gateway && t.figures == &r.gateway) {
+      auto text = gateway->metrics();
+      if (!text.empty())
+        r.predictionsCounted = modelops::scale::MetricsSnapshot(text).sum("modelops_predictions_total") - before;
+    }
+  }
+  bool ok = true;
+  for (auto& t : targets) {
+    std::cerr << "round " << round + 1 << ": " << t.figures->name << " at saturation\n";
+    measureSaturation(o, dir, t);
+    ok = ok && t.figures->fixed.ok && t.figures->saturation.ok;
+  }
+  return ok;
+}
+
 int runBench(const Options& o, const std::string& dir) {
   const auto& s = o.settings;
   std::cout << "# modelops-gateway benchmark\n\nrate " << s.rate << " req/s (" << s.fixedConnections
@@ -194,40 +229,14 @@ int runBench(const Options& o, const std::string& dir) {
   bool failed = false;
   for (int round = 0; round < o.rounds; ++round) {
     RoundFigures& r = rounds[static_cast<std::size_t>(round)];
-    r.direct.name = "direct";
-    r.nginx.name = "nginx";
-    r.gateway.name = "gateway";
+    r.gateway.note = gatewayNote;
     std::vector<Target> targets = {
         {&r.direct, "http://127.0.0.1:" + std::to_string(upstream.port()) + path, nullptr},
         {&r.nginx, "http://127.0.0.1:" + std::to_string(nginx.port()) + path, [&] { return nginx.rssKiB(); }}};
     if (gateway)
       targets.push_back({&r.gateway, "http://127.0.0.1:" + std::to_string(gateway->port()) + path,
                          [&] { return rssKiB(gateway->pid()); }});
-    else
-      r.gateway.note = gatewayNote;
-    for (auto& t : targets) {
-      t.figures->measured = true;
-      if (round == 0) runWrk(o.wrk, dir, t.url, LoadSpec::of(s.saturationConnections, s.wrkThreads, 2, 0));  // warm-up
-    }
-    double before = 0;
-    if (gateway) {
-      r.predictionIdSample = probePredictionId(gateway->port(), path);
-      before = modelops::scale::MetricsSnapshot(gateway->metrics()).sum("modelops_predictions_total");
-    }
-    for (auto& t : targets) {
-      std::cerr << "round " << round + 1 << ": " << t.figures->name << " at " << s.rate << " req/s\n";
-      measureFixed(o, dir, t);
-      if (gateway && t.figures == &r.gateway) {
-        auto text = gateway->metrics();
-        if (!text.empty())
-          r.predictionsCounted = modelops::scale::MetricsSnapshot(text).sum("modelops_predictions_total") - before;
-      }
-    }
-    for (auto& t : targets) {
-      std::cerr << "round " << round + 1 << ": " << t.figures->name << " at saturation\n";
-      measureSaturation(o, dir, t);
-      failed = failed || !t.figures->fixed.ok || !t.figures->saturation.ok;
-    }
+    failed = !measureRound(o, dir, round, targets, gateway ? &*gateway : nullptr, path, r) || failed;
     printRound(std::cout, s, r, round + 1);
   }
   std::optional<SoakFigures> soaked;
