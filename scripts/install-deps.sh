@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev lua5.4
   prometheus kubectl
   python3-kubernetes
+  nginx-light wrk
   libhiredis-dev redis-server
   libboost-dev
   python3-sklearn python3-fastapi python3-uvicorn
