@@ -14,6 +14,7 @@
 #include "modelops/gateway/feedback/stamper.h"
 #include "modelops/gateway/proxy/gateway_hooks.h"
 #include "modelops/gateway/proxy/proxy_server.h"
+#include "modelops/gateway/sampling/payload_sampler.h"
 #include "modelops/kube/config.h"
 #include "modelops/kube/factory.h"
 #include "modelops/runtime/shutdown.h"
@@ -104,6 +105,18 @@ int runGateway(const GatewayOptions& options) {
            {"dedupe", options.redisAddress.empty() ? "memory" : "redis"}, {"ioThreads", options.proxy.ioThreads}});
   RouteWatch routeWatch(**client, clock, sleeper, watch, routes, *keys);
 
+  std::unique_ptr<gateway::PayloadSampler> sampler;  // the payload log, when --sample-rate or a model rate > 0
+  if (options.samplingEnabled()) {
+    auto made = gateway::PayloadSampler::create(options.sampling, clock);
+    if (!made) {
+      logError("cannot start payload sampling", {{"err", made.error().message}});
+      return 2;
+    }
+    sampler = std::move(*made);
+    logInfo("payload sampling on", {{"dir", options.sampling.dir}, {"rate", options.sampling.rate},
+                                    {"modelRates", options.sampling.modelRates.size()}});
+  }
+
   gateway::proxy::GatewayHooksDeps deps;
   deps.routes = &routes;
   deps.keys = keys;
@@ -111,6 +124,7 @@ int runGateway(const GatewayOptions& options) {
   deps.feedback = &feedback;
   deps.metrics = &metrics;
   deps.routesSynced = [&routeWatch] { return routeWatch.synced(); };
+  deps.sampler = sampler.get();
   gateway::proxy::GatewayHooks hooks(deps);
   gateway::proxy::ProxyServer server(options.proxy, hooks);
   if (auto st = server.start(); !st) {
@@ -132,6 +146,7 @@ int runGateway(const GatewayOptions& options) {
                        {"inFlight", server.stats().inFlight}});
   bool drained = server.drain(options.drainTimeout);
   routeWatch.stop();
+  if (sampler) sampler->stop();  // after the drain: the last requests' records are written and synced
   auto stats = server.stats();
   logInfo(drained ? "drained" : "drain timed out; in-flight requests were cut",
           {{"requests", stats.requests}, {"connections", stats.connectionsAccepted}});

@@ -11,6 +11,7 @@
 
 #include "modelops/common/result.h"
 #include "modelops/gateway/proxy/proxy_server.h"
+#include "modelops/gateway/sampling/payload_sampler.h"
 
 namespace modelops::cmd {
 
@@ -36,6 +37,9 @@ struct GatewayOptions {
   gateway::proxy::ProxyOptions proxy;  // host/port filled from listenAddress
   std::chrono::milliseconds drainTimeout{std::chrono::seconds(20)};
   std::chrono::milliseconds drainDelay{0};  // after SIGTERM: /readyz 503 but still serving, for this long
+  // Payload sampling (--sample-*): off unless --sample-rate or a --sample-model-rate is above 0.
+  gateway::PayloadSamplerOptions sampling;
+  bool samplingEnabled() const;
   // Logging.
   std::string logLevel = "info";
   std::string logFormat = "text";

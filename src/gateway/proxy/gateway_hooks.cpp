@@ -32,6 +32,23 @@ UpstreamAddress addressOf(const Backend& backend) { return {backend.host, backen
 
 bool isSuccess(int status) { return status >= 200 && status < 300; }
 
+// The payload log's view of one answered prediction (the client's answer: ids stamped).
+void recordSample(PayloadSampler& sampler, const ModelRoute& route, const Backend& backend, const ProxyRequest& request,
+                  const ProxyResponse& response, const std::vector<std::string>* ids) {
+  PayloadSample sample;
+  sample.ns = route.ns;
+  sample.deployment = route.name;
+  sample.model = route.model;
+  sample.version = backend.version;
+  sample.revision = backend.revision;
+  sample.track = backend.track;
+  sample.requestBody = request.body;
+  sample.responseBody = response.body;
+  sample.predictionIds = ids;
+  sample.status = response.status;
+  sampler.maybeRecord(sample);
+}
+
 }  // namespace
 
 GatewayHooks::GatewayHooks(GatewayHooksDeps deps) : deps_(std::move(deps)) {}
@@ -47,6 +64,7 @@ std::string GatewayHooks::metricsText() const {
           "# TYPE modelops_gateway_shadow_dropped_total counter\n";
   text += "modelops_gateway_shadow_dropped_total{reason=\"overload\"} " + std::to_string(shadowOverload_.load()) + "\n";
   text += "modelops_gateway_shadow_dropped_total{reason=\"failed\"} " + std::to_string(shadowFailed_.load()) + "\n";
+  if (deps_.sampler) text += deps_.sampler->metricsText();
   return text;
 }
 
@@ -94,6 +112,7 @@ void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, P
   auto labels = labelsOf(*r.route, *r.primary);
   if (!isSuccess(response.status)) {
     deps_.metrics->upstreamError(labels, response.status);
+    if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, nullptr);
     return;
   }
   StampRequest in;
@@ -103,6 +122,7 @@ void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, P
   auto result = deps_.stamper->stamp(StampRoute{labels, r.route->prediction}, in);
   if (!result.headerValue.empty()) response.headers.emplace_back("X-Prediction-Id", result.headerValue);
   if (result.body) response.body = std::move(*result.body);
+  if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, &result.ids);
 }
 
 void GatewayHooks::finished(const ForwardPlan& plan, int, std::chrono::nanoseconds elapsed) {

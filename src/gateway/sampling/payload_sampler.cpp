@@ -39,7 +39,7 @@ Status validatePayloadSamplerOptions(const PayloadSamplerOptions& o) {
   for (const auto& [key, rate] : o.modelRates) {
     auto slash = key.find('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == key.size() || key.find('/', slash + 1) != std::string::npos)
-      return invalidOption("model rate: expected NAMESPACE/MODEL, got \"" + key + "\"");
+      return invalidOption("model rate: expected NAMESPACE/MODELDEPLOYMENT, got \"" + key + "\"");
     if (!isFraction(rate)) return invalidOption("model rate of " + key + ": must be between 0 and 1");
   }
   if (o.maxFileBytes < 1024) return invalidOption("maxFileBytes: must be at least 1024");
@@ -153,19 +153,19 @@ PayloadSampler::PayloadSampler(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 
 PayloadSampler::~PayloadSampler() { stop(); }
 
-double PayloadSampler::rateFor(std::string_view ns, std::string_view model) const {
+double PayloadSampler::rateFor(std::string_view ns, std::string_view deployment) const {
   const auto& rates = impl_->options.modelRates;
   if (!rates.empty()) {
     std::string key;
-    key.reserve(ns.size() + 1 + model.size());
-    key.append(ns).append("/").append(model);
+    key.reserve(ns.size() + 1 + deployment.size());
+    key.append(ns).append("/").append(deployment);
     if (auto it = rates.find(key); it != rates.end()) return it->second;
   }
   return impl_->options.rate;
 }
 
 bool PayloadSampler::maybeRecord(const PayloadSample& sample) {
-  auto rate = rateFor(sample.ns, sample.model);
+  auto rate = rateFor(sample.ns, sample.deployment);
   if (rate <= 0) return false;
   if (rate < 1 && impl_->uniform() >= rate) return false;
   auto record = sampling_detail::makeRecord(sample, impl_->clock.now(), impl_->options.maxBodyBytes, impl_->options.maxIds);

@@ -35,7 +35,7 @@ void appendBody(std::string& line, std::string_view name, const std::string& bod
 }  // namespace
 
 std::size_t SampleRecord::memoryBytes() const {
-  std::size_t bytes = sizeof(SampleRecord) + request.size() + response.size() + ns.size() + model.size() +
+  std::size_t bytes = sizeof(SampleRecord) + request.size() + response.size() + ns.size() + deployment.size() + model.size() +
                       version.size() + revision.size() + track.size();
   for (const auto& id : predictionIds) bytes += id.size() + sizeof(std::string);
   return bytes;
@@ -44,6 +44,7 @@ std::size_t SampleRecord::memoryBytes() const {
 SampleRecord makeRecord(const PayloadSample& sample, Clock::WallTime now, std::size_t maxBodyBytes, std::size_t maxIds) {
   SampleRecord r;
   r.ns = sample.ns;
+  r.deployment = sample.deployment;
   r.model = sample.model;
   r.version = sample.version;
   r.revision = sample.revision;
@@ -65,6 +66,7 @@ SampleRecord makeRecord(const PayloadSample& sample, Clock::WallTime now, std::s
 std::string toJsonLine(const SampleRecord& r) {
   nlohmann::json head = {{"time", formatRfc3339Micro(r.time)},
                          {"namespace", r.ns},
+                         {"modelDeployment", r.deployment},
                          {"model", r.model},
                          {"version", r.version},
                          {"revision", r.revision},

@@ -69,6 +69,7 @@ PayloadSamplerOptions optionsIn(const fs::path& dir, double rate = 1) {
 PayloadSample sampleOf(std::string_view request, std::string_view response, const std::vector<std::string>* ids = nullptr) {
   PayloadSample s;
   s.ns = "prod";
+  s.deployment = "fraud-detector";
   s.model = "fraud";
   s.version = "v2";
   s.revision = "3";
@@ -118,9 +119,9 @@ TEST(PayloadSampler, ADrawBelowTheRateIsSampledAndRatesOfZeroOrOneDrawNothing) {
   for (int i = 0; i < 4; ++i) got.push_back((*sampler)->maybeRecord(sampleOf("{}", "{}")));
   EXPECT_EQ(got, (std::vector<bool>{true, false, true, false}));
   auto always = sampleOf("{}", "{}");
-  always.model = "always";
+  always.deployment = "always";
   auto never = sampleOf("{}", "{}");
-  never.model = "never";
+  never.deployment = "never";
   EXPECT_TRUE((*sampler)->maybeRecord(always));
   EXPECT_FALSE((*sampler)->maybeRecord(never));
   EXPECT_EQ(next.load(), 4u) << "a per-model rate of 1 or 0 needs no draw";
@@ -144,6 +145,7 @@ TEST(PayloadSampler, LinesParseBackWithRouteIdsStatusTimeAndBodies) {
   ASSERT_EQ(lines.size(), 2u);
   const auto& a = lines[0];
   EXPECT_EQ(a["namespace"], "prod");
+  EXPECT_EQ(a["modelDeployment"], "fraud-detector");
   EXPECT_EQ(a["model"], "fraud");
   EXPECT_EQ(a["version"], "v2");
   EXPECT_EQ(a["revision"], "3");
@@ -364,7 +366,7 @@ TEST(PayloadSampler, BadOptionsAreRefusedNamingTheOption) {
   refused(o, "prefix");
   o.prefix = "p";
   o.modelRates = {{"no-slash", 0.5}};
-  refused(o, "NAMESPACE/MODEL");
+  refused(o, "NAMESPACE/MODELDEPLOYMENT");
   o.modelRates = {{"ns/m", -0.1}};
   refused(o, "ns/m");
   o.modelRates.clear();

@@ -18,6 +18,7 @@
 #include "modelops/gateway/feedback/stamper.h"
 #include "modelops/gateway/proxy/proxy_hooks.h"
 #include "modelops/gateway/routing/routing_table.h"
+#include "modelops/gateway/sampling/payload_sampler.h"
 
 namespace modelops::gateway::proxy {
 
@@ -40,6 +41,7 @@ struct GatewayHooksDeps {
   const FeedbackService* feedback = nullptr;           // required
   GatewayMetrics* metrics = nullptr;                   // required
   std::function<bool()> routesSynced;                  // the ModelDeployment informers listed once
+  PayloadSampler* sampler = nullptr;                   // optional: the payload log (--sample-rate > 0)
 };
 
 class GatewayHooks : public ProxyHooks {

@@ -34,7 +34,7 @@ struct PayloadSamplerOptions {
   std::string dir;                             // created when missing
   std::string prefix = "payloads";             // files are <prefix>-<n>.jsonl, n counting up from 1
   double rate = 0;                             // fraction sampled, 0..1 (0: only models with their own rate)
-  std::map<std::string, double> modelRates;    // "namespace/model" -> fraction, instead of `rate`
+  std::map<std::string, double> modelRates;    // "namespace/ModelDeployment name" -> fraction, instead of `rate`
   std::uint64_t maxFileBytes = 64ull << 20;    // rotate before a line would take a file past this
   std::size_t maxFiles = 10;                   // files kept in dir (this prefix), the newest included
   std::size_t maxBodyBytes = 64u << 10;        // request and response bodies cut to this (truncated: true)
@@ -52,7 +52,8 @@ Status validatePayloadSamplerOptions(const PayloadSamplerOptions& options);
 
 // One answered prediction, as the gateway saw it. Views are read during maybeRecord() only.
 struct PayloadSample {
-  std::string_view ns, model, version, revision, track;
+  std::string_view ns, deployment;  // the ModelDeployment (per-model rates are keyed by it)
+  std::string_view model, version, revision, track;  // spec.model.name, the track's version and revision, its name
   std::string_view requestBody, responseBody;
   const std::vector<std::string>* predictionIds = nullptr;  // may be null (not stamped)
   int status = 0;
@@ -80,8 +81,8 @@ class PayloadSampler {
 
   // Draws whether this prediction is sampled and, if so, queues it. True when queued.
   bool maybeRecord(const PayloadSample& sample);
-  // The fraction sampled for a model (its own rate, else the default).
-  double rateFor(std::string_view ns, std::string_view model) const;
+  // The fraction sampled for a ModelDeployment (its own rate, else the default).
+  double rateFor(std::string_view ns, std::string_view deployment) const;
   // Blocks until every record queued before the call is written (or lost): for tests.
   void flush();
   // Writes what is queued, syncs and closes the file, joins the writer. Later maybeRecord() calls drop.
