@@ -12,6 +12,7 @@
 #include <map>
 
 #include "gateway/test_upstream.h"
+#include "options.h"
 #include "support/cluster.h"
 
 namespace modelops::itest {
@@ -156,6 +157,51 @@ TEST(GatewaySamplingTest, EveryPredictionIsWrittenWithItsRequestResponseAndIdAnd
   EXPECT_EQ(cut["truncated"], true);
   EXPECT_EQ(cut["requestBytes"], big.size());
   EXPECT_EQ(cut["request"], big.substr(0, 2048));
+}
+
+TEST(GatewaySamplingFlags, OffByDefaultAndParsed) {
+  auto o = cmd::parseGatewayOptions({});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_FALSE(o->samplingEnabled());
+  EXPECT_EQ(o->sampling.rate, 0);
+  o = cmd::parseGatewayOptions({"--sample-dir", "/var/lib/samples", "--sample-rate", "0.25", "--sample-model-rate",
+                                "ml/fraud=1", "--sample-max-file-bytes", "1048576", "--sample-max-files", "3",
+                                "--sample-max-body-bytes", "512"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->samplingEnabled());
+  EXPECT_EQ(o->sampling.dir, "/var/lib/samples");
+  EXPECT_DOUBLE_EQ(o->sampling.rate, 0.25);
+  EXPECT_DOUBLE_EQ(o->sampling.modelRates.at("ml/fraud"), 1.0);
+  EXPECT_EQ(o->sampling.maxFileBytes, 1048576u);
+  EXPECT_EQ(o->sampling.maxFiles, 3u);
+  EXPECT_EQ(o->sampling.maxBodyBytes, 512u);
+  o = cmd::parseGatewayOptions({"--sample-dir", "/d", "--sample-model-rate", "ml/fraud=0.5"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->samplingEnabled()) << "one model's rate turns sampling on";
+}
+
+TEST(GatewaySamplingFlags, BadValuesNameTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string flag;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"--sample-rate", "0.5"}, "--sample-dir"},
+           {{"--sample-model-rate", "ml/x=1"}, "--sample-dir"},
+           {{"--sample-dir", "/d", "--sample-rate", "1.5"}, "--sample-rate"},
+           {{"--sample-dir", "/d", "--sample-rate", "-0.1"}, "--sample-rate"},
+           {{"--sample-dir", "/d", "--sample-model-rate", "fraud=0.5"}, "--sample-model-rate"},
+           {{"--sample-dir", "/d", "--sample-model-rate", "ml/fraud=2"}, "--sample-model-rate"},
+           {{"--sample-dir", "/d", "--sample-model-rate", "ml/fraud=0.5x"}, "--sample-model-rate"},
+           {{"--sample-dir", "/d", "--sample-model-rate", "ml/a/b=0.5"}, "--sample-model-rate"},
+           {{"--sample-max-file-bytes", "100"}, "--sample-max-file-bytes"},
+           {{"--sample-max-files", "0"}, "--sample-max-files"},
+           {{"--sample-max-body-bytes", "0"}, "--sample-max-body-bytes"},
+       }) {
+    auto o = cmd::parseGatewayOptions(c.args);
+    ASSERT_FALSE(o) << c.flag;
+    EXPECT_NE(o.error().message.find(c.flag), std::string::npos) << o.error().message;
+  }
 }
 
 }  // namespace
