@@ -11,6 +11,7 @@ packages=(
   prometheus kubectl
   python3-kubernetes
   libhiredis-dev redis-server
+  libboost-dev
 )
 
 missing=()

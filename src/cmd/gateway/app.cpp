@@ -51,39 +51,80 @@ RouteWatchOptions watchOptions(const GatewayOptions& o, const kube::ClientConfig
   return w;
 }
 
+// The payload log (--sample-*), or null when sampling is off.
+Result<std::unique_ptr<gateway::PayloadSampler>> makeSampler(const GatewayOptions& o, const Clock& clock) {
+  if (!o.samplingEnabled()) return std::unique_ptr<gateway::PayloadSampler>();
+  auto sampler = gateway::PayloadSampler::create(o.sampling, clock);
+  if (!sampler) return sampler.error();
+  logInfo("payload sampling on",
+          {{"dir", o.sampling.dir}, {"rate", o.sampling.rate}, {"modelRates", o.sampling.modelRates.size()}});
+  return std::move(*sampler);
+}
+
+gateway::FeedbackLimits feedbackLimits(const GatewayOptions& o) {
+  gateway::FeedbackLimits limits;
+  limits.maxBodyBytes = o.proxy.maxFeedbackBodyBytes;
+  limits.maxItems = static_cast<std::size_t>(o.maxFeedbackItems);
+  limits.maxIdAgeMs = o.idMaxAge.count();
+  return limits;
+}
+
+// The API client from the flags; nullptr (logged) when the configuration is unusable.
+std::unique_ptr<kube::KubeClient> makeClient(const GatewayOptions& options, Clock& clock, kube::ClientConfig& config) {
+  kube::LoadOptions load;
+  load.kubeconfigPath = options.kubeconfig;
+  load.context = options.context;
+  auto loaded = kube::loadClientConfig(load);
+  if (!loaded) {
+    logError("cannot load the API server configuration", {{"err", loaded.error().message}});
+    return nullptr;
+  }
+  config = std::move(*loaded);
+  config.qps = options.qps;
+  config.burst = static_cast<int>(options.burst);
+  config.userAgent += " gateway";
+  auto client = kube::makeKubeClient(config, clock);
+  if (!client) {
+    logError("cannot create the API client", {{"err", client.error().message}});
+    return nullptr;
+  }
+  return std::move(*client);
+}
+
+// After SIGTERM/SIGINT: not ready (still serving) for --drain-delay, then the drain. True when every
+// in-flight request finished.
+bool shutDown(const GatewayOptions& options, gateway::proxy::ProxyServer& server, int signal) {
+  server.setUnready();
+  if (options.drainDelay.count() > 0) {
+    // Endpoints controllers and load balancers learn of the shutdown through /readyz; until they do,
+    // new requests still arrive and are served.
+    logInfo("shutting down: not ready, still serving", {{"delayMs", options.drainDelay.count()}});
+    std::this_thread::sleep_for(options.drainDelay);
+  }
+  logInfo("draining", {{"signal", signal}, {"timeoutMs", options.drainTimeout.count()}, {"inFlight", server.stats().inFlight}});
+  bool drained = server.drain(options.drainTimeout);
+  auto stats = server.stats();
+  logInfo(drained ? "drained" : "drain timed out; in-flight requests were cut",
+          {{"requests", stats.requests}, {"connections", stats.connectionsAccepted}});
+  return drained;
+}
+
 }  // namespace
 
 int runGateway(const GatewayOptions& options) {
   // Signals first: threads started later inherit the blocked mask (see runtime/shutdown.h).
   runtime::SignalWatcher signals;
   auto format = parseLogFormat(options.logFormat);
-  if (!format) {
-    std::cerr << "modelops-gateway: --log-format: " << format.error().message << "\n";
-    return 2;
-  }
-  if (auto st = configureLogging(options.logLevel, *format); !st) {
-    std::cerr << "modelops-gateway: " << st.error().message << "\n";
+  auto logging = format ? configureLogging(options.logLevel, *format) : Status(format.error());
+  if (!logging) {
+    std::cerr << "modelops-gateway: " << logging.error().message << "\n";
     return 2;
   }
   SystemClock clock;
   RealSleeper sleeper;
-  kube::LoadOptions load;
-  load.kubeconfigPath = options.kubeconfig;
-  load.context = options.context;
-  auto config = kube::loadClientConfig(load);
-  if (!config) {
-    logError("cannot load the API server configuration", {{"err", config.error().message}});
-    return 1;
-  }
-  config->qps = options.qps;
-  config->burst = static_cast<int>(options.burst);
-  config->userAgent += " gateway";
-  auto client = kube::makeKubeClient(*config, clock);
-  if (!client) {
-    logError("cannot create the API client", {{"err", client.error().message}});
-    return 1;
-  }
-
+  kube::ClientConfig config;
+  auto client = makeClient(options, clock, config);
+  if (!client) return 1;
   gateway::GatewayMetrics metrics;
   auto deduper = makeDeduper(options, metrics);
   if (!deduper) {
@@ -92,40 +133,21 @@ int runGateway(const GatewayOptions& options) {
   }
   auto keys = std::make_shared<gateway::KeyRingSource>();
   gateway::PredictionStamper stamper(keys, metrics, clock);
-  gateway::FeedbackLimits limits;
-  limits.maxBodyBytes = options.proxy.maxFeedbackBodyBytes;
-  limits.maxItems = static_cast<std::size_t>(options.maxFeedbackItems);
-  limits.maxIdAgeMs = options.idMaxAge.count();
-  gateway::FeedbackService feedback(keys, *deduper, metrics, clock, limits);
+  gateway::FeedbackService feedback(keys, *deduper, metrics, clock, feedbackLimits(options));
   gateway::proxy::RouteSource routes;
-  auto watch = watchOptions(options, *config);
+  auto watch = watchOptions(options, config);
   logInfo("starting modelops-gateway",
-          {{"version", kVersion}, {"server", config->server}, {"namespaces", watch.namespaces},
+          {{"version", kVersion}, {"server", config.server}, {"namespaces", watch.namespaces},
            {"keySecret", objectRef(watch.keyNamespace, watch.keySecret)},
            {"dedupe", options.redisAddress.empty() ? "memory" : "redis"}, {"ioThreads", options.proxy.ioThreads}});
-  RouteWatch routeWatch(**client, clock, sleeper, watch, routes, *keys);
-
-  std::unique_ptr<gateway::PayloadSampler> sampler;  // the payload log, when --sample-rate or a model rate > 0
-  if (options.samplingEnabled()) {
-    auto made = gateway::PayloadSampler::create(options.sampling, clock);
-    if (!made) {
-      logError("cannot start payload sampling", {{"err", made.error().message}});
-      return 2;
-    }
-    sampler = std::move(*made);
-    logInfo("payload sampling on", {{"dir", options.sampling.dir}, {"rate", options.sampling.rate},
-                                    {"modelRates", options.sampling.modelRates.size()}});
+  RouteWatch routeWatch(*client, clock, sleeper, watch, routes, *keys);
+  auto sampler = makeSampler(options, clock);
+  if (!sampler) {
+    logError("cannot start payload sampling", {{"err", sampler.error().message}});
+    return 2;
   }
-
-  gateway::proxy::GatewayHooksDeps deps;
-  deps.routes = &routes;
-  deps.keys = keys;
-  deps.stamper = &stamper;
-  deps.feedback = &feedback;
-  deps.metrics = &metrics;
-  deps.routesSynced = [&routeWatch] { return routeWatch.synced(); };
-  deps.sampler = sampler.get();
-  gateway::proxy::GatewayHooks hooks(deps);
+  gateway::proxy::GatewayHooks hooks(
+      {&routes, keys, &stamper, &feedback, &metrics, [&routeWatch] { return routeWatch.synced(); }, sampler->get()});
   gateway::proxy::ProxyServer server(options.proxy, hooks);
   if (auto st = server.start(); !st) {
     logError("cannot serve", {{"err", st.error().message}});
@@ -133,23 +155,10 @@ int runGateway(const GatewayOptions& options) {
   }
   routeWatch.start();
   logInfo("serving", {{"address", options.proxy.host}, {"port", server.port()}});
-
   signals.token().waitFor(std::chrono::hours(24 * 365 * 100));
-  server.setUnready();
-  if (options.drainDelay.count() > 0) {
-    // Endpoints controllers and load balancers learn of the shutdown through /readyz; until they do,
-    // new requests still arrive and are served.
-    logInfo("shutting down: not ready, still serving", {{"delayMs", options.drainDelay.count()}});
-    std::this_thread::sleep_for(options.drainDelay);
-  }
-  logInfo("draining", {{"signal", signals.signal()}, {"timeoutMs", options.drainTimeout.count()},
-                       {"inFlight", server.stats().inFlight}});
-  bool drained = server.drain(options.drainTimeout);
+  bool drained = shutDown(options, server, signals.signal());
   routeWatch.stop();
-  if (sampler) sampler->stop();  // after the drain: the last requests' records are written and synced
-  auto stats = server.stats();
-  logInfo(drained ? "drained" : "drain timed out; in-flight requests were cut",
-          {{"requests", stats.requests}, {"connections", stats.connectionsAccepted}});
+  if (*sampler) (*sampler)->stop();  // after the drain: the last requests' records are written and synced
   return drained ? 0 : 1;
 }
 

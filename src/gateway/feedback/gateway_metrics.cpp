@@ -9,7 +9,9 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <initializer_list>
+#include <list>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -50,41 +52,76 @@ std::string bounded(std::string_view value) {
 
 }  // namespace
 namespace metrics_detail {
-// One family with a cap on its series; get() returns nullptr (and counts the drop) beyond the cap.
+constexpr std::chrono::hours kIdleBeforeEviction{1};
+
+// What a family does beyond its cap: count drops and evictions, and the clock that says what is idle.
+struct Overflow {
+  prometheus::Counter& dropped;
+  prometheus::Counter& evicted;
+  const Clock& clock;
+};
+
+// One family with a cap on its series. A new label set beyond the cap takes the place of the least recently
+// used series when that one has been idle for kIdleBeforeEviction (a version long gone), else it is dropped
+// (counted): active series are never pushed out by a flood of new label sets. The metric is updated under
+// the family's lock, so an eviction never frees a series in use.
 template <class Metric>
 class CappedFamily {
  public:
-  CappedFamily(prometheus::Family<Metric>& family, std::size_t cap, prometheus::Counter& dropped,
+  CappedFamily(prometheus::Family<Metric>& family, std::size_t cap, const Overflow& overflow,
                prometheus::Histogram::BucketBoundaries buckets = {})
-      : family_(family), cap_(cap), dropped_(dropped), buckets_(std::move(buckets)) {}
+      : family_(family), cap_(cap), overflow_(overflow), buckets_(std::move(buckets)) {}
 
-  Metric* get(LabelList labels) {
+  template <class Update>
+  void with(LabelList labels, Update update) {
     std::string key;
     for (const auto& [name, value] : labels) key.append(bounded(value)).push_back('\x1f');
+    const auto now = overflow_.clock.monotonic();
     std::lock_guard lock(mutex_);
-    if (const auto it = series_.find(key); it != series_.end()) return it->second;
-    if (series_.size() >= cap_) {
-      dropped_.Increment();
-      return nullptr;
+    auto it = series_.find(key);
+    if (it == series_.end()) {
+      if (series_.size() >= cap_ && !evictIdleLocked(now)) {
+        overflow_.dropped.Increment();
+        return;
+      }
+      std::map<std::string, std::string> labelMap;
+      for (const auto& [name, value] : labels) labelMap.emplace(name, bounded(value));
+      lru_.push_front(key);
+      it = series_.emplace(std::move(key), Entry{add(labelMap), lru_.begin(), now}).first;
+    } else {
+      lru_.splice(lru_.begin(), lru_, it->second.position);
+      it->second.lastUse = now;
     }
-    std::map<std::string, std::string> labelMap;
-    for (const auto& [name, value] : labels) labelMap.emplace(name, bounded(value));
-    Metric* metric = add(labelMap);
-    series_.emplace(std::move(key), metric);
-    return metric;
+    update(*it->second.metric);
   }
 
  private:
+  struct Entry {
+    Metric* metric;
+    std::list<std::string>::iterator position;  // in lru_, most recent first
+    Clock::MonoTime lastUse;
+  };
+  bool evictIdleLocked(Clock::MonoTime now) {
+    if (lru_.empty()) return false;
+    const auto oldest = series_.find(lru_.back());
+    if (now - oldest->second.lastUse < kIdleBeforeEviction) return false;
+    family_.Remove(oldest->second.metric);
+    series_.erase(oldest);
+    lru_.pop_back();
+    overflow_.evicted.Increment();
+    return true;
+  }
   Metric* add(const std::map<std::string, std::string>& labels) {
     if constexpr (std::is_same_v<Metric, prometheus::Histogram>) return &family_.Add(labels, buckets_);
     else return &family_.Add(labels);
   }
   prometheus::Family<Metric>& family_;
   std::size_t cap_;
-  prometheus::Counter& dropped_;
+  const Overflow& overflow_;
   prometheus::Histogram::BucketBoundaries buckets_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Metric*> series_;
+  std::unordered_map<std::string, Entry> series_;
+  std::list<std::string> lru_;
 };
 
 }  // namespace metrics_detail
@@ -104,8 +141,16 @@ prometheus::Histogram::BucketBoundaries delayBuckets() {
   return {1, 10, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400};
 }
 
-void add(prometheus::Counter* c, double v = 1) {
-  if (c != nullptr) c->Increment(v);
+auto increment(double v = 1) {
+  return [v](prometheus::Counter& c) { c.Increment(v); };
+}
+auto observe(double v) {
+  return [v](prometheus::Histogram& h) { h.Observe(v); };
+}
+
+const Clock& systemClock() {
+  static const SystemClock clock;
+  return clock;
 }
 
 }  // namespace
@@ -116,44 +161,49 @@ constexpr std::size_t kFixedLabelSets = 64;
 struct GatewayMetrics::Impl {
   using C = metrics_detail::CappedFamily<prometheus::Counter>;
   using H = metrics_detail::CappedFamily<prometheus::Histogram>;
-  explicit Impl(std::size_t cap)
-      : dropped(counter(registry, "modelops_gateway_series_dropped_total",
-                        "Label sets not recorded because their family reached its series cap.").Add({})),
+  Impl(std::size_t cap, const Clock& clock)
+      : overflow{counter(registry, "modelops_gateway_series_dropped_total",
+                         "Label sets not recorded because their family reached its series cap.").Add({}),
+                 counter(registry, "modelops_gateway_series_evicted_total",
+                         "Series idle for an hour removed to make room for a new label set.").Add({}),
+                 clock},
         dedupeFallback(counter(registry, "modelops_feedback_dedupe_fallback_total",
                                "Labels deduplicated in memory because Redis was unreachable.").Add({})),
-        predictions(counter(registry, "modelops_predictions_total", "Predictions served, by predicted class."), cap, dropped),
+        predictions(counter(registry, "modelops_predictions_total", "Predictions served, by predicted class."), cap,
+                    overflow),
         probabilitySum(counter(registry, "modelops_prediction_probability_sum",
-                               "Sum of the predicted class's probability, by predicted class."), cap, dropped),
+                               "Sum of the predicted class's probability, by predicted class."), cap, overflow),
         probabilityCount(counter(registry, "modelops_prediction_probability_count",
-                                 "Predictions that carried a probability, by predicted class."), cap, dropped),
-        labeled(counter(registry, "modelops_feedback_labeled_total", "Labels counted, by true class."), cap, dropped),
+                                 "Predictions that carried a probability, by predicted class."), cap, overflow),
+        labeled(counter(registry, "modelops_feedback_labeled_total", "Labels counted, by true class."), cap, overflow),
         correct(counter(registry, "modelops_feedback_correct_total",
-                        "Labels equal to the predicted class, by true class."), cap, dropped),
+                        "Labels equal to the predicted class, by true class."), cap, overflow),
         absErrorSum(counter(registry, "modelops_feedback_abs_error_sum",
-                            "Regression: sum of |label - prediction|."), cap, dropped),
+                            "Regression: sum of |label - prediction|."), cap, overflow),
         absErrorCount(counter(registry, "modelops_feedback_abs_error_count",
-                              "Regression: labels counted."), cap, dropped),
+                              "Regression: labels counted."), cap, overflow),
         labelDelay(histogram(registry, "modelops_feedback_label_delay_seconds",
-                             "Time from prediction to its label."), cap, dropped, delayBuckets()),
+                             "Time from prediction to its label."), cap, overflow, delayBuckets()),
         rejected(counter(registry, "modelops_feedback_rejected_total", "Feedback items not counted, by reason."),
-                 kFixedLabelSets, dropped),
+                 kFixedLabelSets, overflow),
         requestDuration(histogram(registry, "modelops_gateway_request_duration_seconds",
-                                  "Prediction requests, from received to response sent."), cap, dropped,
+                                  "Prediction requests, from received to response sent."), cap, overflow,
                         requestBuckets()),
         upstreamErrors(counter(registry, "modelops_gateway_upstream_errors_total",
-                               "Upstream failures by HTTP status (0: connection failure or timeout)."), cap, dropped),
+                               "Upstream failures by HTTP status (0: connection failure or timeout)."), cap, overflow),
         unstamped(counter(registry, "modelops_gateway_unstamped_total",
-                          "Successful responses sent without prediction ids, by reason."), cap, dropped),
+                          "Successful responses sent without prediction ids, by reason."), cap, overflow),
         shadowCompared(counter(registry, "modelops_shadow_compared_total",
-                               "Shadow responses compared with the primary's."), cap, dropped),
+                               "Shadow responses compared with the primary's."), cap, overflow),
         shadowAgreed(counter(registry, "modelops_shadow_agreed_total",
-                             "Shadow responses predicting the primary's classes."), cap, dropped) {
-    for (const char* reason : {"malformed", "forged", "expired", "duplicate", "invalid_item", "invalid_label", "body", "no_key"}) {
-      rejected.get({{"reason", reason}});
+                             "Shadow responses predicting the primary's classes."), cap, overflow) {
+    for (const char* reason :
+         {"malformed", "forged", "expired", "duplicate", "invalid_item", "invalid_label", "body", "no_key"}) {
+      rejected.with({{"reason", reason}}, increment(0));
     }
   }
   prometheus::Registry registry;
-  prometheus::Counter& dropped;
+  metrics_detail::Overflow overflow;
   prometheus::Counter& dedupeFallback;
   C predictions, probabilitySum, probabilityCount, labeled, correct, absErrorSum, absErrorCount;
   H labelDelay;
@@ -162,7 +212,8 @@ struct GatewayMetrics::Impl {
   C upstreamErrors, unstamped, shadowCompared, shadowAgreed;
 };
 
-GatewayMetrics::GatewayMetrics(std::size_t maxSeriesPerFamily) : impl_(std::make_unique<Impl>(maxSeriesPerFamily)) {}
+GatewayMetrics::GatewayMetrics(std::size_t maxSeriesPerFamily, const Clock* clock)
+    : impl_(std::make_unique<Impl>(maxSeriesPerFamily, clock != nullptr ? *clock : systemClock())) {}
 GatewayMetrics::~GatewayMetrics() = default;
 
 std::string GatewayMetrics::render() const {
@@ -173,62 +224,61 @@ void GatewayMetrics::predicted(const VersionLabels& v, std::string_view segment,
                                std::optional<double> probability) {
   const LabelList labels{{"namespace", v.ns}, {"model", v.model}, {"version", v.version},
                          {"revision", v.revision}, {"segment", segment}, {"class", predictedClass}};
-  add(impl_->predictions.get(labels));
+  impl_->predictions.with(labels, increment());
   if (probability) {
-    add(impl_->probabilitySum.get(labels), *probability);
-    add(impl_->probabilityCount.get(labels));
+    impl_->probabilitySum.with(labels, increment(*probability));
+    impl_->probabilityCount.with(labels, increment());
   }
 }
 
 void GatewayMetrics::unstamped(const VersionLabels& v, std::string_view reason) {
-  add(impl_->unstamped.get({{"namespace", v.ns}, {"model", v.model}, {"version", v.version},
-                            {"revision", v.revision}, {"reason", reason}}));
+  impl_->unstamped.with({{"namespace", v.ns}, {"model", v.model}, {"version", v.version}, {"revision", v.revision},
+                         {"reason", reason}},
+                        increment());
 }
 
 void GatewayMetrics::labeled(const VersionLabels& v, std::string_view segment, std::string_view trueClass,
                              bool correct) {
   const LabelList labels{{"namespace", v.ns}, {"model", v.model}, {"version", v.version},
                          {"revision", v.revision}, {"segment", segment}, {"class", trueClass}};
-  auto* labeledSeries = impl_->labeled.get(labels);
-  auto* correctSeries = impl_->correct.get(labels);  // created at 0 too, so correct/labeled always has both sides
-  add(labeledSeries);
-  if (correct) add(correctSeries);
+  impl_->labeled.with(labels, increment());
+  impl_->correct.with(labels, increment(correct ? 1 : 0));  // created at 0 too: correct/labeled has both sides
 }
 
 void GatewayMetrics::regressionLabeled(const VersionLabels& v, std::string_view segment, double absError) {
   const LabelList labels{{"namespace", v.ns}, {"model", v.model}, {"version", v.version},
                          {"revision", v.revision}, {"segment", segment}};
-  add(impl_->absErrorSum.get(labels), absError);
-  add(impl_->absErrorCount.get(labels));
+  impl_->absErrorSum.with(labels, increment(absError));
+  impl_->absErrorCount.with(labels, increment());
 }
 
 void GatewayMetrics::labelDelay(std::string_view ns, std::string_view model, double seconds) {
-  if (auto* h = impl_->labelDelay.get({{"namespace", ns}, {"model", model}})) h->Observe(seconds);
+  impl_->labelDelay.with({{"namespace", ns}, {"model", model}}, observe(seconds));
 }
 
-void GatewayMetrics::feedbackRejected(std::string_view reason) { add(impl_->rejected.get({{"reason", reason}})); }
+void GatewayMetrics::feedbackRejected(std::string_view reason) {
+  impl_->rejected.with({{"reason", reason}}, increment());
+}
 
 void GatewayMetrics::dedupeFallback() { impl_->dedupeFallback.Increment(); }
 
 void GatewayMetrics::observeRequest(const VersionLabels& v, double seconds) {
-  if (auto* h = impl_->requestDuration.get(
-          {{"namespace", v.ns}, {"model", v.model}, {"version", v.version}, {"revision", v.revision}})) {
-    h->Observe(seconds);
-  }
+  impl_->requestDuration.with(
+      {{"namespace", v.ns}, {"model", v.model}, {"version", v.version}, {"revision", v.revision}}, observe(seconds));
 }
 
 void GatewayMetrics::upstreamError(const VersionLabels& v, int code) {
-  add(impl_->upstreamErrors.get({{"namespace", v.ns}, {"model", v.model}, {"version", v.version},
-                                 {"revision", v.revision}, {"code", std::to_string(code)}}));
+  const std::string codeText = std::to_string(code);
+  impl_->upstreamErrors.with({{"namespace", v.ns}, {"model", v.model}, {"version", v.version},
+                              {"revision", v.revision}, {"code", codeText}},
+                             increment());
 }
 
 void GatewayMetrics::shadowCompared(const VersionLabels& primary, const VersionLabels& shadow, bool agreed) {
   const LabelList labels{{"namespace", shadow.ns}, {"model", shadow.model}, {"version", shadow.version},
                          {"revision", shadow.revision}, {"primary_version", primary.version}};
-  auto* compared = impl_->shadowCompared.get(labels);
-  auto* agreedSeries = impl_->shadowAgreed.get(labels);
-  add(compared);
-  if (agreed) add(agreedSeries);
+  impl_->shadowCompared.with(labels, increment());
+  impl_->shadowAgreed.with(labels, increment(agreed ? 1 : 0));
 }
 
 }  // namespace modelops::gateway

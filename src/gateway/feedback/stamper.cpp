@@ -87,8 +87,12 @@ StampResult PredictionStamper::stamp(const StampRoute& route, const StampRequest
     result.headerValue.append(result.ids.back());
   }
   if (!config.idField.empty() && response.is_object()) {
-    response[config.idField] = result.ids.size() == 1 ? Json(result.ids.front()) : Json(result.ids);
-    result.body = response.dump();
+    // Read again keeping the member order (nlohmann::json sorts keys): the client gets its server's body with
+    // one field added (or replaced), not a reordered document.
+    auto ordered = nlohmann::ordered_json::parse(request.responseBody);
+    ordered[config.idField] = result.ids.size() == 1 ? nlohmann::ordered_json(result.ids.front())
+                                                     : nlohmann::ordered_json(result.ids);
+    result.body = ordered.dump();
   }
   return result;
 }

@@ -233,8 +233,11 @@ TEST_F(GatewayTest, AHangingShadowNeverDelaysThePrimary) {
   EXPECT_TRUE(testing::waitFor([&] { return canary.waiting() == 4; }, 5s)) << canary.waiting();
   EXPECT_EQ(sample(gw.metrics(), "modelops_gateway_shadow_dropped_total", "reason=\"overload\""), 26);
   canary.release();
-  EXPECT_TRUE(testing::waitFor([&] { return sample(gw.metrics(), "modelops_shadow_compared_total") == 4; }, 5s)) << gw.metrics();
-  EXPECT_EQ(sample(gw.metrics(), "modelops_shadow_agreed_total"), 4);
+  // Both counters of one comparison are not updated atomically together: wait for the pair.
+  EXPECT_TRUE(testing::waitFor([&] {
+    auto m = gw.metrics();
+    return sample(m, "modelops_shadow_compared_total") == 4 && sample(m, "modelops_shadow_agreed_total") == 4;
+  }, 5s)) << gw.metrics();
 }
 
 TEST_F(GatewayTest, DrainsOnSigtermWithoutFailingInFlightRequests) {

@@ -51,9 +51,10 @@ class ScriptedHooks : public ProxyHooks {
   void finished(const ForwardPlan&, int, std::chrono::nanoseconds) override { finishedCount.fetch_add(1); }
   void upstreamFailed(const ForwardPlan&, UpstreamFailure) override { failures.fetch_add(1); }
   void shadowCompared(const ForwardPlan&, const ProxyResponse& p, const ProxyResponse& s) override {
-    compared.fetch_add(1);
+    // agreed before compared: a test that waits for `compared` then reads `agreed` sees both.
     auto cls = [](const ProxyResponse& r) { return nlohmann::json::parse(r.body)["predictions"][0]; };
     if (cls(p) == cls(s)) agreed.fetch_add(1);
+    compared.fetch_add(1);
   }
   void shadowDropped(const ForwardPlan&, ShadowDrop, std::string_view) override { dropped.fetch_add(1); }
 };

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <regex>
 #include <set>
+
+#include "fakes/fake_clock.h"
 
 namespace modelops::gateway {
 namespace {
@@ -45,6 +49,7 @@ TEST(GatewayMetrics, EveryDocumentedFamilyWithItsLabels) {
       R"(modelops_shadow_compared_total{model="digits",namespace="shop",primary_version="v2",revision="def",version="v3"} 2)",
       R"(modelops_shadow_agreed_total{model="digits",namespace="shop",primary_version="v2",revision="def",version="v3"} 1)",
       R"(modelops_gateway_series_dropped_total 0)",
+      R"(modelops_gateway_series_evicted_total 0)",
   };
   for (const auto& line : expected) EXPECT_NE(text.find(line + "\n"), std::string::npos) << line << "\n" << text;
 }
@@ -67,6 +72,34 @@ TEST(GatewayMetrics, SeriesPerFamilyAreCappedAndLabelsBounded) {
   wide.labeled(v, "", std::string(1000, 'x'), false);
   EXPECT_NE(wide.render().find("class=\"" + std::string(128, 'x') + "\""), std::string::npos);
   EXPECT_EQ(wide.render().find(std::string(129, 'x')), std::string::npos);
+}
+
+std::set<std::string> labeledClasses(const std::string& text) {
+  std::set<std::string> classes;
+  const std::regex series(R"re(modelops_feedback_labeled_total\{class="([^"]*)")re");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), series); it != std::sregex_iterator(); ++it) {
+    classes.insert((*it)[1]);
+  }
+  return classes;
+}
+
+TEST(GatewayMetrics, AtTheCapASeriesIdleForAnHourMakesRoomActiveOnesNever) {
+  testing::FakeClock clock;
+  GatewayMetrics m(2, &clock);
+  const VersionLabels v{"shop", "digits", "v2", "abc"};
+  m.labeled(v, "", "a", true);
+  m.labeled(v, "", "b", true);
+  clock.advance(std::chrono::minutes(30));
+  m.labeled(v, "", "b", false);  // b used at 30 min, a last at 0
+  clock.advance(std::chrono::minutes(31));
+  m.labeled(v, "", "c", false);  // a idle 61 min: evicted (labeled and correct families)
+  m.labeled(v, "", "d", false);  // b idle 31 min: d is dropped instead
+  const std::string text = m.render();
+  EXPECT_EQ(labeledClasses(text), (std::set<std::string>{"b", "c"})) << text;
+  EXPECT_NE(text.find("modelops_gateway_series_evicted_total 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("modelops_gateway_series_dropped_total 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(modelops_feedback_labeled_total{class="b",model="digits",namespace="shop",revision="abc",segment="",version="v2"} 2)"),
+            std::string::npos);
 }
 
 TEST(GatewayMetrics, LabelValuesAreValidUtf8CutAtACharacter) {

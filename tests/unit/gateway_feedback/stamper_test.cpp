@@ -59,6 +59,12 @@ TEST_F(StamperFixture, IdFieldIsAddedToTheBody) {
   ASSERT_TRUE(one.body.has_value());
   EXPECT_EQ(Json::parse(*one.body)["predictionId"], one.ids[0]);
   EXPECT_EQ(one.segment, "ap-south");
+  request.responseBody = R"({"predictions":[1],"model_name":"digits","id":"req-7"})";
+  const StampResult ordered = stamper.stamp(StampRoute{version, config}, request);
+  ASSERT_TRUE(ordered.body.has_value());
+  EXPECT_EQ(*ordered.body, R"({"predictions":[1],"model_name":"digits","id":"req-7","predictionId":")" +
+                               ordered.ids[0] + "\"}")
+      << "members keep their order, the id field is added last";
   request.responseBody = R"({"predictions":[1,0]})";
   const StampResult batch = stamper.stamp(StampRoute{version, config}, request);
   ASSERT_TRUE(batch.body.has_value());

@@ -12,10 +12,12 @@
 //   modelops_gateway_unstamped_total{namespace,model,version,revision,reason}              counter
 //   modelops_shadow_compared_total / _agreed_total{namespace,model,version,revision,primary_version} counters
 //     (version and revision: the shadow's, primary_version: the version that answered the client)
-//   modelops_gateway_series_dropped_total                                                  counter
-// Label values are bounded (128 bytes, longer truncated) and the series per family are capped (maxSeries): a
-// label set beyond the cap is not recorded and counted in modelops_gateway_series_dropped_total, so a client
-// sending arbitrary labels cannot grow the process without bound.
+//   modelops_gateway_series_dropped_total, modelops_gateway_series_evicted_total          counters
+// Label values are valid UTF-8 of at most 128 bytes and the series per family are capped (maxSeriesPerFamily):
+// a new label set beyond the cap replaces the least recently used series if that one has been idle for an hour
+// (a version long gone; counted in modelops_gateway_series_evicted_total), else it is not recorded (counted in
+// modelops_gateway_series_dropped_total). So a client sending arbitrary labels cannot grow the process without
+// bound, and months of rollouts do not starve new versions of series.
 // Thread-safety: all members are safe to call from any thread.
 #pragma once
 
@@ -24,6 +26,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "modelops/common/clock.h"
 
 namespace modelops::gateway {
 
@@ -36,7 +40,8 @@ struct VersionLabels {
 
 class GatewayMetrics {
  public:
-  explicit GatewayMetrics(std::size_t maxSeriesPerFamily = 10'000);
+  // clock: what "idle for an hour" is measured by (monotonic); null: the system clock. It must outlive this.
+  explicit GatewayMetrics(std::size_t maxSeriesPerFamily = 10'000, const Clock* clock = nullptr);
   ~GatewayMetrics();
   GatewayMetrics(const GatewayMetrics&) = delete;
   GatewayMetrics& operator=(const GatewayMetrics&) = delete;
