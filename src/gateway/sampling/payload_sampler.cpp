@@ -115,7 +115,12 @@ void PayloadSampler::Impl::run() {
 
 void PayloadSampler::Impl::writeBatch(std::deque<SampleRecord>& batch) {
   for (auto& record : batch) {
-    auto st = files.append(sampling_detail::toJsonLine(record));
+    Status st;
+    try {
+      st = files.append(sampling_detail::toJsonLine(record));
+    } catch (const std::exception& e) {  // out of memory rendering a line: lose the record, keep the writer
+      st = Error{"SampleLost", e.what()};
+    }
     if (!st) {
       error.fetch_add(1, std::memory_order_relaxed);
       noteDiskError(st.error());
