@@ -34,7 +34,7 @@ bool isSuccess(int status) { return status >= 200 && status < 300; }
 
 // The payload log's view of one answered prediction (the client's answer: ids stamped).
 void recordSample(PayloadSampler& sampler, const ModelRoute& route, const Backend& backend, const ProxyRequest& request,
-                  const ProxyResponse& response, const std::vector<std::string>* ids) {
+                  const ProxyResponse& response, const StampResult* stamped) {
   PayloadSample sample;
   sample.ns = route.ns;
   sample.deployment = route.name;
@@ -44,7 +44,10 @@ void recordSample(PayloadSampler& sampler, const ModelRoute& route, const Backen
   sample.track = backend.track;
   sample.requestBody = request.body;
   sample.responseBody = response.body;
-  sample.predictionIds = ids;
+  if (stamped) {
+    sample.predictionIds = &stamped->ids;
+    sample.segment = stamped->segment;
+  }
   sample.status = response.status;
   sampler.maybeRecord(sample);
 }
@@ -122,7 +125,7 @@ void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, P
   auto result = deps_.stamper->stamp(StampRoute{labels, r.route->prediction}, in);
   if (!result.headerValue.empty()) response.headers.emplace_back("X-Prediction-Id", result.headerValue);
   if (result.body) response.body = std::move(*result.body);
-  if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, &result.ids);
+  if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, &result);
 }
 
 void GatewayHooks::finished(const ForwardPlan& plan, int, std::chrono::nanoseconds elapsed) {

@@ -36,7 +36,7 @@ void appendBody(std::string& line, std::string_view name, const std::string& bod
 
 std::size_t SampleRecord::memoryBytes() const {
   std::size_t bytes = sizeof(SampleRecord) + request.size() + response.size() + ns.size() + deployment.size() + model.size() +
-                      version.size() + revision.size() + track.size();
+                      version.size() + revision.size() + track.size() + segment.size();
   for (const auto& id : predictionIds) bytes += id.size() + sizeof(std::string);
   return bytes;
 }
@@ -49,6 +49,7 @@ SampleRecord makeRecord(const PayloadSample& sample, Clock::WallTime now, std::s
   r.version = sample.version;
   r.revision = sample.revision;
   r.track = sample.track;
+  r.segment = sample.segment;
   r.requestBytes = sample.requestBody.size();
   r.responseBytes = sample.responseBody.size();
   r.request = cut(sample.requestBody, maxBodyBytes, r.truncated);
@@ -71,6 +72,7 @@ std::string toJsonLine(const SampleRecord& r) {
                          {"version", r.version},
                          {"revision", r.revision},
                          {"track", r.track},
+                         {"segment", r.segment},
                          {"status", r.status},
                          {"predictionIds", r.predictionIds},
                          {"truncated", r.truncated},

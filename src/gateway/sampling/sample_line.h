@@ -12,7 +12,7 @@
 namespace modelops::gateway::sampling_detail {
 
 struct SampleRecord {
-  std::string ns, deployment, model, version, revision, track;
+  std::string ns, deployment, model, version, revision, track, segment;
   std::string request, response;             // at most maxBodyBytes each
   std::size_t requestBytes = 0, responseBytes = 0;  // the sizes before cutting
   std::vector<std::string> predictionIds;    // at most maxIds

@@ -7,6 +7,8 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <set>
@@ -296,6 +298,45 @@ TEST_F(GatewayTest, FeedbackIsCountedOnceAndForgedIdsAreRefused) {
   metrics = gw.metrics();
   EXPECT_EQ(sample(metrics, "modelops_feedback_labeled_total"), 1) << "a forged id was counted";
   EXPECT_GE(sample(metrics, "modelops_feedback_rejected_total"), 1);
+}
+
+TEST_F(GatewayTest, SamplesPayloadsIntoBoundedRotatedFiles) {
+  upstream("fraud-stable");
+  upstream("fraud-canary");
+  apply(canaryModel(), canaryStatus(0));
+  auto dir = cluster_->dir().file("payloads");
+  auto& gw = startGateway({"--sample-rate", "1", "--sample-dir", dir, "--sample-max-file-bytes", "4096",
+                           "--sample-max-files", "2"});
+  auto c = gw.client();
+  std::string lastId;
+  for (int i = 0; i < 60; ++i) {
+    auto r = c.Post("/v1/models/fraud:predict", R"({"instances": [[)" + std::to_string(i) + "]]}", "application/json");
+    ASSERT_EQ(r->status, 200);
+    lastId = r->get_header_value("X-Prediction-Id");
+  }
+  ASSERT_TRUE(testing::waitFor([&] { return sample(gw.metrics(), "modelops_payload_samples_total", "written") == 60; }, 5s))
+      << gw.metrics();
+  namespace fs = std::filesystem;
+  std::map<int, std::string> files;  // payloads-<n>.jsonl by n
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    auto name = entry.path().filename().string();
+    files[std::stoi(name.substr(std::string("payloads-").size()))] = entry.path().string();
+  }
+  ASSERT_EQ(files.size(), 2u) << "only 2 files are kept";
+  EXPECT_GT(files.rbegin()->first, 2) << "60 lines of ~400 bytes should have rotated 4096-byte files";
+  Json last;
+  for (const auto& [n, path] : files) {
+    EXPECT_LE(fs::file_size(path), 4096u) << path;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      last = Json::parse(line);
+      EXPECT_EQ(last["model"], "fraud");
+      EXPECT_EQ(last["version"], "v1");
+      EXPECT_EQ(last["response"]["predictions"][0], 1);
+    }
+  }
+  EXPECT_EQ(last["predictionIds"][0], lastId) << "the newest line carries the id the client got";
+  EXPECT_EQ(last["request"], Json::parse(R"({"instances": [[59]]})"));
 }
 
 }  // namespace

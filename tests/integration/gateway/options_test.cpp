@@ -47,6 +47,9 @@ TEST(GatewayOptions, BadValuesNameTheFlag) {
                                          {{"--request-timeout", "0s"}, "--request-timeout"},
                                          {{"--drain-delay", "1h"}, "--drain-delay"},
                                          {{"--key-secret", ""}, "--key-secret"},
+                                         {{"--sample-rate", "0.5"}, "--sample-dir"},
+                                         {{"--sample-rate", "2", "--sample-dir", "/tmp"}, "--sample-rate"},
+                                         {{"--sample-max-files", "0"}, "--sample-max-files"},
                                          {{"--no-such-flag"}, "no-such-flag"},
                                          {{"stray"}, "stray"}}) {
     auto o = parseGatewayOptions(c.args);

@@ -74,6 +74,7 @@ PayloadSample sampleOf(std::string_view request, std::string_view response, cons
   s.version = "v2";
   s.revision = "3";
   s.track = "canary";
+  s.segment = "eu";
   s.requestBody = request;
   s.responseBody = response;
   s.predictionIds = ids;
@@ -150,6 +151,7 @@ TEST(PayloadSampler, LinesParseBackWithRouteIdsStatusTimeAndBodies) {
   EXPECT_EQ(a["version"], "v2");
   EXPECT_EQ(a["revision"], "3");
   EXPECT_EQ(a["track"], "canary");
+  EXPECT_EQ(a["segment"], "eu");
   EXPECT_EQ(a["status"], 200);
   EXPECT_EQ(a["predictionIds"], json(ids));
   EXPECT_EQ(a["request"], json::parse(R"({"instances":[[1,2],[3,4]]})")) << "JSON bodies are embedded as JSON";

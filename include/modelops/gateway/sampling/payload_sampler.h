@@ -54,6 +54,7 @@ Status validatePayloadSamplerOptions(const PayloadSamplerOptions& options);
 struct PayloadSample {
   std::string_view ns, deployment;  // the ModelDeployment (per-model rates are keyed by it)
   std::string_view model, version, revision, track;  // spec.model.name, the track's version and revision, its name
+  std::string_view segment;  // the route's segment of this request (empty when none)
   std::string_view requestBody, responseBody;
   const std::vector<std::string>* predictionIds = nullptr;  // may be null (not stamped)
   int status = 0;
