@@ -95,13 +95,13 @@ UniformSource seeded(std::uint64_t seed) {
 TEST(PayloadSampler, SamplesTheConfiguredFractionOverManyDraws) {
   TempDir dir;
   testing::FakeClock clock;
-  auto o = optionsIn(dir.path(), 0.1);
+  auto o = optionsIn(dir.path(), 0.02);  // few lines to write: this suite runs under ASan at -O0 too
   o.queueRecords = 200000;
   auto sampler = PayloadSampler::create(o, clock, seeded(42));
   ASSERT_TRUE(sampler) << sampler.error().message;
   int sampled = 0;
   for (int i = 0; i < 100000; ++i) sampled += (*sampler)->maybeRecord(sampleOf("{}", "{}")) ? 1 : 0;
-  EXPECT_NEAR(sampled / 100000.0, 0.1, 0.005);
+  EXPECT_NEAR(sampled / 100000.0, 0.02, 0.002);  // about 4.5 standard deviations
   (*sampler)->flush();
   EXPECT_EQ(readLines(dir.path()).size(), static_cast<std::size_t>(sampled));
   EXPECT_EQ((*sampler)->counters().written, static_cast<std::uint64_t>(sampled));
@@ -339,13 +339,13 @@ TEST(PayloadSampler, ConcurrentCallersEachGetOneWholeLine) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 500; ++i)
+      for (int i = 0; i < 200; ++i)
         (*sampler)->maybeRecord(sampleOf("{}", "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}"));
     });
   for (auto& thread : threads) thread.join();
   (*sampler)->stop();
   auto c = (*sampler)->counters();
-  EXPECT_EQ(c.written + c.dropped, 2000u);
+  EXPECT_EQ(c.written + c.dropped, 800u);
   EXPECT_EQ(readLines(dir.path()).size(), c.written);
 }
 
