@@ -1,8 +1,10 @@
-# modelops_test(NAME SOURCES ... LIBS ... LABELS ... [TIMEOUT s])
-# One GoogleTest executable registered as one ctest test named NAME (e.g. unit.api).
+# modelops_test(NAME SOURCES ... LIBS ... LABELS ... [TIMEOUT s] [SHARDS n])
+# One GoogleTest executable registered as one ctest test named NAME (e.g. unit.api), or, with SHARDS n, as n
+# ctest tests NAME/0 .. NAME/n-1 running disjoint parts of it (GoogleTest's own GTEST_TOTAL_SHARDS and
+# GTEST_SHARD_INDEX), so that a long suite of independent tests does not end the ctest run alone.
 # Labels: unit (pure, also run under sanitizers), integration, e2e.
 function(modelops_test NAME)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;SHARDS" "SOURCES;LIBS;LABELS" ${ARGN})
   if(MODELOPS_UNIT_TESTS_ONLY AND NOT "unit" IN_LIST T_LABELS)
     return()
   endif()
@@ -10,10 +12,19 @@ function(modelops_test NAME)
   add_executable(${target} ${T_SOURCES})
   target_link_libraries(${target} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main Threads::Threads)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  add_test(NAME ${NAME} COMMAND ${target} --gtest_brief=1)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
-  set_tests_properties(${NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "MODELOPS_SOURCE_DIR=${PROJECT_SOURCE_DIR};MODELOPS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  set(env "MODELOPS_SOURCE_DIR=${PROJECT_SOURCE_DIR};MODELOPS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  if(NOT T_SHARDS OR T_SHARDS LESS 2)
+    add_test(NAME ${NAME} COMMAND ${target} --gtest_brief=1)
+    set_tests_properties(${NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${env}")
+    return()
+  endif()
+  math(EXPR last "${T_SHARDS} - 1")
+  foreach(index RANGE ${last})
+    add_test(NAME ${NAME}/${index} COMMAND ${target} --gtest_brief=1)
+    set_tests_properties(${NAME}/${index} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+      ENVIRONMENT "${env};GTEST_TOTAL_SHARDS=${T_SHARDS};GTEST_SHARD_INDEX=${index}")
+  endforeach()
 endfunction()

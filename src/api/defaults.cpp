@@ -90,6 +90,7 @@ void defaultSpec(ModelDeploymentSpec& s) {
   fill(s.progressDeadlineSeconds, defaults::kProgressDeadlineSeconds);
   fill(s.revisionHistoryLimit, defaults::kRevisionHistoryLimit);
   fill(s.paused, false);
+  defaultNotifications(s.notifications);
 }
 
 // A defaulted duration's value; an unparsable text (validate() rejects the spec) reads as `fallback`.
@@ -128,6 +129,7 @@ ResolvedSpec resolvedOf(const ModelDeploymentSpec& s) {
   r.monitoring.onError = *m.onError;
   r.monitoring.interval = durationOr(m.interval, r.analysis ? r.analysis->interval : defaults::kAnalysisInterval);
   r.monitoring.expectedTimeToFalseAlarm = durationOr(m.expectedTimeToFalseAlarm, defaults::kExpectedTimeToFalseAlarm);
+  r.notifications = resolveNotifications(s.notifications);
   return r;
 }
 

@@ -241,6 +241,7 @@ FieldErrors validate(const ModelDeployment& md) {
       errs.push_back({"spec.monitoring.enabled", "requires spec.analysis"});
     }
   }
+  validateNotifications(s.notifications, "spec.notifications", errs);
   if (s.progressDeadlineSeconds && *s.progressDeadlineSeconds <= 0) {
     errs.push_back({"spec.progressDeadlineSeconds", "must be > 0"});
   }

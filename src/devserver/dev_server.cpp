@@ -14,6 +14,7 @@
 #include "api_core.h"
 #include "controllers.h"
 #include "http_api.h"
+#include "jobs.h"
 #include "modelops/common/logging.h"
 #include "modelops/yaml/yaml.h"
 #include "persistence.h"
@@ -30,7 +31,8 @@ struct DevServer::Impl {
         faults(clock, o.seed),
         http(core, faults, audit, options),
         gc(core),
-        sim(core, o.readyDelay) {}
+        sim(core, o.readyDelay),
+        jobs(core) {}
 
   DevServerOptions options;
   SystemClock systemClock;
@@ -44,6 +46,7 @@ struct DevServer::Impl {
   HttpApi http;
   GarbageCollector gc;
   WorkloadSimulator sim;
+  JobSimulator jobs;
   std::unique_ptr<ValidatingWebhooks> webhooks;
   std::unique_ptr<httplib::Server> server;
   std::thread listener;
@@ -177,6 +180,7 @@ Result<std::unique_ptr<DevServer>> DevServer::start(const DevServerOptions& opti
   s.listener = std::thread([srv = s.server.get()] { srv->listen_after_bind(); });
   auto tick = std::clamp(options.readyDelay / 2, std::chrono::milliseconds(5), std::chrono::milliseconds(100));
   s.sim.start(tick);
+  s.jobs.start(tick);
   s.gc.start(std::chrono::seconds(2));  // deletions poke it at once; the period catches the rest
   logInfo("devserver listening", {{"url", (options.tls ? "https://" : "http://") + options.bindAddress + ":" +
                                                std::to_string(s.port)}});
@@ -224,6 +228,7 @@ void DevServer::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->sim.stop();
+  impl_->jobs.stop();
   impl_->gc.stop();
   impl_->http.shutdown();
   impl_->server->stop();

@@ -75,6 +75,9 @@ Registry::Registry() {
   addLocked(builtin("", "events", "event", "Event", true, {"ev"}, {}, false));
   addLocked(builtin("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, {}, false));
   addLocked(builtin("apps", "deployments", "deployment", "Deployment", true, {"deploy"}, {"all"}, true, true));
+  // Jobs and their Pods, run by the JobSimulator (jobs.h); Pods exist only as Jobs' pods.
+  addLocked(builtin("", "pods", "pod", "Pod", true, {"po"}, {"all"}, true));
+  addLocked(builtin("batch", "jobs", "job", "Job", true, {}, {"all"}, true));
   addLocked(builtin("events.k8s.io", "events", "event", "Event", true, {"ev"}, {}, false));
   // RBAC objects are stored and served (so that install manifests apply) but never enforced.
   addLocked(builtin("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, {}, {}, false));

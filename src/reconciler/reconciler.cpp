@@ -311,6 +311,7 @@ ReconcileResult ModelDeploymentReconciler::reconcile(const runtime::ReconcileReq
   if (options_.outcomes) options_.outcomes->countNew(request.ns, request.name, in.md.status.history, plan.status.history);
   for (const auto& e : plan.events) {
     if (ctx.events) ctx.events->record(runtime::ObjectReference::of(raw), e.type, e.reason, e.message);
+    if (options_.notifier) options_.notifier->eventRecorded(in.md, e.type, e.reason, e.message, in.now);
     logInfo(e.message, {{"object", objectRef(request.ns, request.name)},
                         {"reason", e.reason},
                         {"type", std::string(eventTypeName(e.type))}});

@@ -86,6 +86,7 @@ struct ResolvedSpec {
   std::string winnerSelection;     // abTest.winnerSelection (kWinnerAuto without an A/B test)
   std::optional<ResolvedAnalysis> analysis;  // absent: the spec declares no analysis
   ResolvedMonitoring monitoring;
+  std::vector<ResolvedNotification> notifications;  // spec.notifications (notifications.h)
   bool operator==(const ResolvedSpec&) const = default;
 };
 

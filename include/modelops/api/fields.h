@@ -189,12 +189,23 @@ void visitFields(V& v, S& s) {
 template <class V, FieldsOf<RollbackSpec> S>
 void visitFields(V& v, S& s) { v("automatic", s.automatic); }
 
+// spec.notifications (modelops/api/notifications.h)
+template <class V, FieldsOf<NotificationSecretRef> S>
+void visitFields(V& v, S& s) { v("name", s.name); v("key", s.key); }
+
+template <class V, FieldsOf<NotificationSpec> S>
+void visitFields(V& v, S& s) {
+  v("name", s.name); v("events", s.events); v("format", s.format); v("urlSecretRef", s.urlSecretRef);
+  v("tokenSecretRef", s.tokenSecretRef);
+}
+
 template <class V, FieldsOf<ModelDeploymentSpec> S>
 void visitFields(V& v, S& s) {
   v("replicas", s.replicas); v("model", s.model); v("template", s.template_); v("service", s.service);
   v("strategy", s.strategy); v("analysis", s.analysis); v("monitoring", s.monitoring); v("rollback", s.rollback);
   v("progressDeadlineSeconds", s.progressDeadlineSeconds); v("revisionHistoryLimit", s.revisionHistoryLimit);
   v("paused", s.paused);
+  v("notifications", s.notifications);
 }
 
 // ---------------------------------------------------------------- status

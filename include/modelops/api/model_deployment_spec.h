@@ -17,6 +17,7 @@
 #include "modelops/api/gateway_routing.h"
 #include "modelops/api/guards.h"
 #include "modelops/api/names.h"
+#include "modelops/api/notifications.h"
 
 namespace modelops::api {
 
@@ -311,6 +312,7 @@ struct ModelDeploymentSpec {
   std::optional<std::int64_t> progressDeadlineSeconds;  // defaulted: 600
   std::optional<std::int64_t> revisionHistoryLimit;     // defaulted: 5
   std::optional<bool> paused;                           // defaulted: false
+  std::vector<NotificationSpec> notifications;          // webhooks told about events (notifications.h)
   Json extra = Json::object();
   bool operator==(const ModelDeploymentSpec&) const = default;
 };

@@ -23,6 +23,7 @@
 #include "modelops/rollout/planner.h"
 #include "modelops/runtime/controller.h"
 #include "modelops/traffic/router.h"
+#include "modelops/notify/notifier.h"
 
 namespace modelops::reconciler {
 
@@ -38,6 +39,8 @@ struct ReconcilerOptions {
   std::chrono::milliseconds busyRequeue{std::chrono::seconds(2)};
   AnalysisGauges* gauges = nullptr;      // may be null
   RolloutOutcomes* outcomes = nullptr;   // may be null
+  // The second event sink: each Event recorded goes to it too (notifications; it only enqueues). May be null.
+  notify::EventNotifier* notifier = nullptr;
   RouterFactory routers = traffic::makeRouter;
   // Requeue while waiting for children the informers will report anyway (a safety net, not a poll).
   std::chrono::milliseconds waitRequeue{std::chrono::seconds(10)};

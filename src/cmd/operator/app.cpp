@@ -2,6 +2,7 @@
 // (which starts the parts in dependency order, waits for SIGTERM/SIGINT, and stops them in reverse
 // within --shutdown-timeout).
 #include "app.h"
+#include "notifications.h"
 
 #include <unistd.h>
 
@@ -171,6 +172,16 @@ int runOperator(const OperatorOptions& options) {
   reconcilerOptions.measurements = &measurements;
   reconcilerOptions.gauges = gauges.get();
   reconcilerOptions.outcomes = outcomes.get();
+  // Notifications: the reconciler's Events to webhooks, off its threads; Secrets from the same cache.
+  auto notifications = makeOperatorNotifications(
+      options, metrics.registry(), clock, sleeper,
+      [&secretInformer](const std::string& ns, const std::string& name) -> std::optional<nlohmann::json> {
+        if (!secretInformer || !secretInformer->waitForSync(5s)) return std::nullopt;
+        auto secret = secretInformer->cache().get(ns, name);
+        if (!secret) return std::nullopt;
+        return *secret;
+      });
+  reconcilerOptions.notifier = notifications.notifier.get();
   reconciler::ModelDeploymentReconciler reconciler(reconcilerOptions);
   runtime::Manager manager(managerOptions, reconciler, client, leaseClient, clock, sleeper, metrics);
   measurements.setReadyCallback([&manager](const std::string& key) { manager.controller().enqueue(key); });
@@ -191,6 +202,7 @@ int runOperator(const OperatorOptions& options) {
   if (options.providerCredentialsRequireLabel)
     secretOptions.labelSelector = std::string(reconciler::kProviderCredentialsLabel) + "=true";
   secretInformer = &manager.watchCache(kube::resources::secrets(), secretOptions);
+  watchNotificationsConfigMap(options, manager, *notifications.notifier);
 
   // Validating admission webhook: served on every replica (not only the leader), stopped after the manager.
   auto webhookAddress = parseAddress("--webhook-bind-address", options.webhookBindAddress);
@@ -220,6 +232,9 @@ int runOperator(const OperatorOptions& options) {
   }
 
   int exitCode = manager.run(signals.token());
+  // Before the manager (and the Secret cache the notifier reads) goes: queued deliveries are dropped.
+  notifications.notifier->stop();
+  notifications.sender->stop();
   if (webhook) webhook->stop();
   return exitCode;
 }

@@ -115,6 +115,18 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
                "Analysis measurements running at once against one provider (scheme://host:port).");
   flags.addInt("measurement-queue-length", &o.measurementQueueLength,
                "Analysis measurements waiting to run; when full, a reconcile asks again later.");
+  flags.addString("notifications-configmap", &o.notificationsConfigMap,
+                  "ConfigMap NAMESPACE/NAME whose data key \"notifications\" lists operator-wide notifications (the "
+                  "shape of spec.notifications; Secrets in that namespace). Watched. Default: none.",
+                  "NS/NAME");
+  flags.addInt("notification-queue-length", &o.notificationQueueLength,
+               "Webhook deliveries queued or waiting for a retry; when full, a new one is dropped and counted.");
+  flags.addInt("notification-max-attempts", &o.notificationMaxAttempts,
+               "Attempts per webhook delivery (the first included), with exponential backoff (jittered) up to 60s.");
+  flags.addDuration("notification-backoff", &o.notificationBackoff,
+                    "Wait before a webhook delivery's first retry; it doubles for each further retry, up to 60s.");
+  flags.addDuration("notification-attempt-timeout", &o.notificationAttemptTimeout,
+                    "Cap on one webhook attempt (connect, send, answer).");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
 
   if (auto st = flags.parse(args); !st) return st.error();
@@ -132,6 +144,20 @@ Result<OperatorOptions> parseOperatorOptions(const std::vector<std::string>& arg
   if (o.measurementQueueLength < 1 || o.measurementQueueLength > 100000)
     return invalid("--measurement-queue-length must be between 1 and 100000");
   if (o.logFormat != "text" && o.logFormat != "json") return invalid("--log-format must be text or json");
+  if (o.notificationQueueLength < 1 || o.notificationQueueLength > 100000)
+    return invalid("--notification-queue-length must be between 1 and 100000");
+  if (o.notificationMaxAttempts < 1 || o.notificationMaxAttempts > 20)
+    return invalid("--notification-max-attempts must be between 1 and 20");
+  if (o.notificationAttemptTimeout.count() <= 0 || o.notificationAttemptTimeout > std::chrono::minutes(5))
+    return invalid("--notification-attempt-timeout must be positive and at most 5m");
+  if (o.notificationBackoff.count() <= 0 || o.notificationBackoff > std::chrono::minutes(1))
+    return invalid("--notification-backoff must be positive and at most 1m");
+  if (!o.notificationsConfigMap.empty()) {
+    const auto slash = o.notificationsConfigMap.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == o.notificationsConfigMap.size() ||
+        o.notificationsConfigMap.find('/', slash + 1) != std::string::npos)
+      return invalid("--notifications-configmap must be NAMESPACE/NAME, got \"" + o.notificationsConfigMap + "\"");
+  }
   if (o.leaseDuration <= o.renewDeadline)
     return invalid("--leader-election-lease-duration must be greater than --leader-election-renew-deadline");
   if (o.renewDeadline <= o.retryPeriod)

@@ -58,6 +58,12 @@ struct OperatorOptions {
   std::int64_t measurementConcurrency = 8;
   std::int64_t measurementConcurrencyPerProvider = 2;
   std::int64_t measurementQueueLength = 256;
+  // Notifications (webhooks): operator-wide list, delivery queue and retries (docs/operations.md).
+  std::string notificationsConfigMap;  // "namespace/name"; empty: only spec.notifications
+  std::int64_t notificationQueueLength = 1000;
+  std::int64_t notificationMaxAttempts = 5;
+  std::chrono::milliseconds notificationAttemptTimeout{5000};
+  std::chrono::milliseconds notificationBackoff{1000};  // first retry's wait; doubles up to 60s
 
   bool showHelp = false;
   bool showVersion = false;

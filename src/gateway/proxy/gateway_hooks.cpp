@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include <boost/beast/core/string.hpp>
+
 #include "modelops/gateway/routing/pick.h"
 
 namespace modelops::gateway::proxy {
@@ -113,6 +115,8 @@ std::optional<ForwardPlan> GatewayHooks::plan(const ProxyRequest& request, int& 
 void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, ProxyResponse& response) {
   const auto& r = routed(plan);
   auto labels = labelsOf(*r.route, *r.primary);
+  // Only the gateway issues prediction ids: an upstream's header of that name never reaches the client.
+  std::erase_if(response.headers, [](const auto& h) { return boost::beast::iequals(h.first, "X-Prediction-Id"); });
   if (!isSuccess(response.status)) {
     deps_.metrics->upstreamError(labels, response.status);
     if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, nullptr);

@@ -280,6 +280,7 @@ TEST_F(GatewayTest, FeedbackIsCountedOnceAndForgedIdsAreRefused) {
   ASSERT_EQ(predicted->status, 200);
   auto id = predicted->get_header_value("X-Prediction-Id");
   ASSERT_FALSE(id.empty()) << gw.logs();
+  EXPECT_EQ(predicted->get_header_value_count("X-Prediction-Id"), 1u) << "the upstream's X-Prediction-Id was passed on";
   Json label = {{"predictionId", id}, {"label", 1}};
   auto first = c.Post("/v1/feedback", label.dump(), "application/json");
   EXPECT_EQ(first->status, 200) << first->body;

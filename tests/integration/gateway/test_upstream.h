@@ -95,6 +95,7 @@ class TestUpstream {
     nlohmann::json body = {{"predictions", nlohmann::json::array({std::stoi(predicted)})}, {"server", name_}};
     if (auto n = filler_.load()) body["filler"] = std::string(n, 'x');
     res.set_content(body.dump(), "application/json");
+    res.set_header("X-Prediction-Id", "set-by-upstream");  // the gateway must not pass it on
   }
 
   std::string name_;

@@ -139,5 +139,36 @@ TEST(OperatorOptions, MeasurementAndProviderCredentialFlags) {
   }
 }
 
+// Notification flags (issue 17): values, defaults and validation naming the flag.
+TEST(OperatorOptions, NotificationFlags) {
+  auto d = parseOperatorOptions({});
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->notificationsConfigMap.empty());
+  EXPECT_EQ(d->notificationQueueLength, 1000);
+  EXPECT_EQ(d->notificationMaxAttempts, 5);
+  EXPECT_EQ(d->notificationAttemptTimeout.count(), 5000);
+  EXPECT_EQ(d->notificationBackoff.count(), 1000);
+  auto o = parseOperatorOptions({"--notifications-configmap=modelops-system/notifications", "--notification-queue-length=10",
+                                 "--notification-max-attempts=2", "--notification-attempt-timeout=2s",
+                                 "--notification-backoff=250ms"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->notificationsConfigMap, "modelops-system/notifications");
+  EXPECT_EQ(o->notificationQueueLength, 10);
+  EXPECT_EQ(o->notificationMaxAttempts, 2);
+  EXPECT_EQ(o->notificationAttemptTimeout.count(), 2000);
+  EXPECT_EQ(o->notificationBackoff.count(), 250);
+  for (const auto& [arg, flag] : std::vector<std::pair<std::string, std::string>>{
+           {"--notifications-configmap=just-a-name", "--notifications-configmap"},
+           {"--notifications-configmap=a/b/c", "--notifications-configmap"},
+           {"--notification-queue-length=0", "--notification-queue-length"},
+           {"--notification-max-attempts=0", "--notification-max-attempts"},
+           {"--notification-attempt-timeout=0s", "--notification-attempt-timeout"},
+           {"--notification-backoff=0s", "--notification-backoff"}}) {
+    auto bad = parseOperatorOptions({arg});
+    ASSERT_FALSE(bad) << arg;
+    EXPECT_NE(bad.error().message.find(flag), std::string::npos) << bad.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace modelops::cmd
