@@ -120,8 +120,7 @@ void addSamplingFlags(FlagSet& flags, RawSampling& raw, gateway::PayloadSamplerO
                   "DIR");
   flags.addDouble("sample-rate", &s.rate, "Fraction of predictions written to the payload log, 0 to 1 (0: off).");
   flags.addStringList("sample-model-rate", &raw.modelRates,
-                      "Fraction for one ModelDeployment instead of --sample-rate, NAMESPACE/NAME=RATE (repeatable).",
-                      "RATE");
+                      "Fraction for one ModelDeployment instead of --sample-rate, NAMESPACE/NAME=RATE.", "NS/NAME=RATE");
   flags.addInt("sample-max-file-bytes", &raw.maxFileBytes, "Payload log files are rotated before they pass this size.");
   flags.addInt("sample-max-files", &raw.maxFiles, "Payload log files kept; the oldest are deleted.");
   flags.addInt("sample-max-body-bytes", &raw.maxBodyBytes,
