@@ -14,6 +14,7 @@
 #include "modelops/gateway/feedback/stamper.h"
 #include "modelops/gateway/proxy/gateway_hooks.h"
 #include "modelops/gateway/proxy/proxy_server.h"
+#include "modelops/gateway/sampling/payload_sampler.h"
 #include "modelops/kube/config.h"
 #include "modelops/kube/factory.h"
 #include "modelops/runtime/shutdown.h"
@@ -48,6 +49,16 @@ RouteWatchOptions watchOptions(const GatewayOptions& o, const kube::ClientConfig
   w.keyNamespace = o.keySecretNamespace.empty() ? w.namespaces.front() : o.keySecretNamespace;
   w.keySecret = o.keySecret;
   return w;
+}
+
+// The payload log (--sample-*), or null when sampling is off.
+Result<std::unique_ptr<gateway::PayloadSampler>> makeSampler(const GatewayOptions& o, const Clock& clock) {
+  if (!o.samplingEnabled()) return std::unique_ptr<gateway::PayloadSampler>();
+  auto sampler = gateway::PayloadSampler::create(o.sampling, clock);
+  if (!sampler) return sampler.error();
+  logInfo("payload sampling on",
+          {{"dir", o.sampling.dir}, {"rate", o.sampling.rate}, {"modelRates", o.sampling.modelRates.size()}});
+  return std::move(*sampler);
 }
 
 gateway::FeedbackLimits feedbackLimits(const GatewayOptions& o) {
@@ -129,19 +140,14 @@ int runGateway(const GatewayOptions& options) {
           {{"version", kVersion}, {"server", config.server}, {"namespaces", watch.namespaces},
            {"keySecret", objectRef(watch.keyNamespace, watch.keySecret)},
            {"dedupe", options.redisAddress.empty() ? "memory" : "redis"}, {"ioThreads", options.proxy.ioThreads}});
-  std::unique_ptr<gateway::proxy::PayloadSampler> sampler;
-  if (options.payloads.rate > 0) {
-    auto opened = gateway::proxy::PayloadSampler::open(options.payloads);
-    if (!opened) {
-      logError("cannot sample payloads", {{"err", opened.error().message}});
-      return 2;
-    }
-    sampler = std::move(*opened);
-    logInfo("sampling payloads", {{"rate", options.payloads.rate}, {"dir", options.payloads.dir}});
-  }
   RouteWatch routeWatch(*client, clock, sleeper, watch, routes, *keys);
+  auto sampler = makeSampler(options, clock);
+  if (!sampler) {
+    logError("cannot start payload sampling", {{"err", sampler.error().message}});
+    return 2;
+  }
   gateway::proxy::GatewayHooks hooks(
-      {&routes, keys, &stamper, &feedback, &metrics, [&routeWatch] { return routeWatch.synced(); }, sampler.get()});
+      {&routes, keys, &stamper, &feedback, &metrics, [&routeWatch] { return routeWatch.synced(); }, sampler->get()});
   gateway::proxy::ProxyServer server(options.proxy, hooks);
   if (auto st = server.start(); !st) {
     logError("cannot serve", {{"err", st.error().message}});
@@ -152,6 +158,7 @@ int runGateway(const GatewayOptions& options) {
   signals.token().waitFor(std::chrono::hours(24 * 365 * 100));
   bool drained = shutDown(options, server, signals.signal());
   routeWatch.stop();
+  if (*sampler) (*sampler)->stop();  // after the drain: the last requests' records are written and synced
   return drained ? 0 : 1;
 }
 

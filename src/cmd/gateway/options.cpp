@@ -1,6 +1,8 @@
 // Flag definitions and validation for modelops-gateway; see options.h.
 #include "options.h"
 
+#include <algorithm>
+
 #include "modelops/common/flags.h"
 
 namespace modelops::cmd {
@@ -106,11 +108,67 @@ Status applyLimits(const RawLimits& raw, gateway::proxy::ProxyOptions& p) {
   return {};
 }
 
+struct RawSampling {
+  std::int64_t maxFileBytes = 64 << 20, maxFiles = 10, maxBodyBytes = 64 << 10;
+  std::vector<std::string> modelRates;  // "ns/modeldeployment=rate"
+};
+
+void addSamplingFlags(FlagSet& flags, RawSampling& raw, gateway::PayloadSamplerOptions& s) {
+  flags.addString("sample-dir", &s.dir,
+                  "Directory of the payload log (JSON lines of request, response and ids; may hold personal data). "
+                  "Required when sampling is on.",
+                  "DIR");
+  flags.addDouble("sample-rate", &s.rate, "Fraction of predictions written to the payload log, 0 to 1 (0: off).");
+  flags.addStringList("sample-model-rate", &raw.modelRates,
+                      "Fraction for one ModelDeployment instead of --sample-rate, NAMESPACE/NAME=RATE.", "NS/NAME=RATE");
+  flags.addInt("sample-max-file-bytes", &raw.maxFileBytes, "Payload log files are rotated before they pass this size.");
+  flags.addInt("sample-max-files", &raw.maxFiles, "Payload log files kept; the oldest are deleted.");
+  flags.addInt("sample-max-body-bytes", &raw.maxBodyBytes,
+               "Request and response bodies in the payload log are cut to this size (\"truncated\": true).");
+}
+
+Status applySampling(const RawSampling& raw, gateway::PayloadSamplerOptions& s) {
+  if (!(s.rate >= 0 && s.rate <= 1)) return invalid("--sample-rate must be between 0 and 1");
+  for (const auto& entry : raw.modelRates) {
+    auto eq = entry.rfind('=');
+    auto slash = entry.find('/');
+    double rate = -1;
+    try {
+      std::size_t used = 0;
+      if (eq != std::string::npos) rate = std::stod(entry.substr(eq + 1), &used);
+      if (used == 0 || eq + 1 + used != entry.size()) rate = -1;
+    } catch (const std::exception&) {
+      rate = -1;
+    }
+    if (eq == std::string::npos || slash == std::string::npos || slash == 0 || slash + 1 >= eq ||
+        entry.find('/', slash + 1) < eq || !(rate >= 0 && rate <= 1))
+      return invalid("--sample-model-rate: expected NAMESPACE/NAME=RATE with RATE between 0 and 1, got \"" + entry + "\"");
+    s.modelRates[entry.substr(0, eq)] = rate;
+  }
+  constexpr std::int64_t kTiB = std::int64_t{1} << 40;
+  for (auto st : {inRange("sample-max-file-bytes", raw.maxFileBytes, 1024, kTiB),
+                  inRange("sample-max-files", raw.maxFiles, 1, 100000),
+                  inRange("sample-max-body-bytes", raw.maxBodyBytes, 1, 64 << 20)})
+    if (!st) return st;
+  s.maxFileBytes = static_cast<std::uint64_t>(raw.maxFileBytes);
+  s.maxFiles = static_cast<std::size_t>(raw.maxFiles);
+  s.maxBodyBytes = static_cast<std::size_t>(raw.maxBodyBytes);
+  bool on = s.rate > 0 || std::any_of(s.modelRates.begin(), s.modelRates.end(), [](const auto& r) { return r.second > 0; });
+  if (on && s.dir.empty()) return invalid("--sample-dir is required when --sample-rate or --sample-model-rate is above 0");
+  return {};
+}
+
 }  // namespace
+
+bool GatewayOptions::samplingEnabled() const {
+  return sampling.rate > 0 ||
+         std::any_of(sampling.modelRates.begin(), sampling.modelRates.end(), [](const auto& r) { return r.second > 0; });
+}
 
 Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args) {
   GatewayOptions o;
   RawLimits raw;
+  RawSampling rawSampling;
   std::vector<std::string> serviceAddresses;
   FlagSet flags("modelops-gateway",
                 "Routes prediction requests to the stable, canary or A/B variant Services of ModelDeployments with\n"
@@ -141,16 +199,11 @@ Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args)
   flags.addString("listen-address", &o.listenAddress,
                   "Address serving predictions, feedback, /healthz, /readyz and /metrics, HOST:PORT.", "ADDR");
   addLimitFlags(flags, raw, o.proxy);
-  std::int64_t payloadFileBytes = static_cast<std::int64_t>(o.payloads.maxFileBytes), payloadFiles = o.payloads.maxFiles;
-  flags.addDouble("payload-sample-rate", &o.payloads.rate,
-                  "Share (0..1) of successful predictions written with their ids to a JSON-lines payload log (0: off).");
-  flags.addString("payload-log-dir", &o.payloads.dir, "Directory of the payload log (payloads.jsonl and rotated files).", "DIR");
-  flags.addInt("payload-log-max-file-bytes", &payloadFileBytes, "Size at which the payload log rotates.");
-  flags.addInt("payload-log-max-files", &payloadFiles, "Payload log files kept (the current one included).");
   flags.addDuration("drain-delay", &o.drainDelay,
                     "On SIGTERM/SIGINT, keep serving this long with /readyz failing before the listener closes "
                     "(time for Service endpoints to drop the pod; e.g. 5s in a cluster).");
   flags.addDuration("drain-timeout", &o.drainTimeout, "On SIGTERM/SIGINT, how long in-flight requests may take.");
+  addSamplingFlags(flags, rawSampling, o.sampling);
   flags.addString("log-level", &o.logLevel, "Log level: trace, debug, info, warn, error.", "LEVEL");
   flags.addString("log-format", &o.logFormat, "Log format: text or json.", "FORMAT");
   flags.addBool("version", &o.showVersion, "Print the version and exit.");
@@ -161,18 +214,13 @@ Result<GatewayOptions> parseGatewayOptions(const std::vector<std::string>& args)
   if (auto st = parseListen(o.listenAddress, o.proxy); !st) return st.error();
   if (auto st = parseServiceAddresses(serviceAddresses, o.serviceAddresses); !st) return st.error();
   if (auto st = applyLimits(raw, o.proxy); !st) return st.error();
+  if (auto st = applySampling(rawSampling, o.sampling); !st) return st.error();
   if (auto st = inRange("dedupe-max-keys", o.dedupeMaxKeys, 1, 100000000); !st) return st.error();
   if (auto st = inRange("max-feedback-items", o.maxFeedbackItems, 1, 1000000); !st) return st.error();
   if (auto st = positive("id-max-age", o.idMaxAge); !st) return st.error();
   if (auto st = positive("drain-timeout", o.drainTimeout); !st) return st.error();
   if (o.drainDelay.count() < 0 || o.drainDelay > std::chrono::minutes(5)) return invalid("--drain-delay must be between 0 and 5m");
   if (o.keySecret.empty()) return invalid("--key-secret must name a Secret");
-  if (o.payloads.rate < 0 || o.payloads.rate > 1) return invalid("--payload-sample-rate must be between 0 and 1");
-  if (o.payloads.rate > 0 && o.payloads.dir.empty()) return invalid("--payload-sample-rate needs --payload-log-dir");
-  if (auto st = inRange("payload-log-max-file-bytes", payloadFileBytes, 4096, std::int64_t{1} << 40); !st) return st.error();
-  if (auto st = inRange("payload-log-max-files", payloadFiles, 1, 1000); !st) return st.error();
-  o.payloads.maxFileBytes = static_cast<std::size_t>(payloadFileBytes);
-  o.payloads.maxFiles = static_cast<int>(payloadFiles);
   return o;
 }
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "modelops/common/result.h"
-#include "modelops/gateway/proxy/payload_sampler.h"
 #include "modelops/gateway/proxy/proxy_server.h"
+#include "modelops/gateway/sampling/payload_sampler.h"
 
 namespace modelops::cmd {
 
@@ -32,13 +32,14 @@ struct GatewayOptions {
   std::int64_t dedupeMaxKeys = 200000;
   std::chrono::milliseconds idMaxAge{std::chrono::hours(24 * 7)};
   std::int64_t maxFeedbackItems = 1000;
-  // Payload sampling (off unless the rate is above 0).
-  gateway::proxy::PayloadSamplerOptions payloads;
   // The data plane.
   std::string listenAddress = ":8080";
   gateway::proxy::ProxyOptions proxy;  // host/port filled from listenAddress
   std::chrono::milliseconds drainTimeout{std::chrono::seconds(20)};
   std::chrono::milliseconds drainDelay{0};  // after SIGTERM: /readyz 503 but still serving, for this long
+  // Payload sampling (--sample-*): off unless --sample-rate or a --sample-model-rate is above 0.
+  gateway::PayloadSamplerOptions sampling;
+  bool samplingEnabled() const;
   // Logging.
   std::string logLevel = "info";
   std::string logFormat = "text";

@@ -34,6 +34,26 @@ UpstreamAddress addressOf(const Backend& backend) { return {backend.host, backen
 
 bool isSuccess(int status) { return status >= 200 && status < 300; }
 
+// The payload log's view of one answered prediction (the client's answer: ids stamped).
+void recordSample(PayloadSampler& sampler, const ModelRoute& route, const Backend& backend, const ProxyRequest& request,
+                  const ProxyResponse& response, const StampResult* stamped) {
+  PayloadSample sample;
+  sample.ns = route.ns;
+  sample.deployment = route.name;
+  sample.model = route.model;
+  sample.version = backend.version;
+  sample.revision = backend.revision;
+  sample.track = backend.track;
+  sample.requestBody = request.body;
+  sample.responseBody = response.body;
+  if (stamped) {
+    sample.predictionIds = &stamped->ids;
+    sample.segment = stamped->segment;
+  }
+  sample.status = response.status;
+  sampler.maybeRecord(sample);
+}
+
 }  // namespace
 
 GatewayHooks::GatewayHooks(GatewayHooksDeps deps) : deps_(std::move(deps)) {}
@@ -49,12 +69,7 @@ std::string GatewayHooks::metricsText() const {
           "# TYPE modelops_gateway_shadow_dropped_total counter\n";
   text += "modelops_gateway_shadow_dropped_total{reason=\"overload\"} " + std::to_string(shadowOverload_.load()) + "\n";
   text += "modelops_gateway_shadow_dropped_total{reason=\"failed\"} " + std::to_string(shadowFailed_.load()) + "\n";
-  if (deps_.sampler) {
-    text += "# HELP modelops_gateway_payload_samples_total Sampled prediction payloads written to the payload log, "
-            "or dropped (writer behind or write failed).\n# TYPE modelops_gateway_payload_samples_total counter\n";
-    text += "modelops_gateway_payload_samples_total{result=\"written\"} " + std::to_string(deps_.sampler->written()) + "\n";
-    text += "modelops_gateway_payload_samples_total{result=\"dropped\"} " + std::to_string(deps_.sampler->dropped()) + "\n";
-  }
+  if (deps_.sampler) text += deps_.sampler->metricsText();
   return text;
 }
 
@@ -104,6 +119,7 @@ void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, P
   std::erase_if(response.headers, [](const auto& h) { return boost::beast::iequals(h.first, "X-Prediction-Id"); });
   if (!isSuccess(response.status)) {
     deps_.metrics->upstreamError(labels, response.status);
+    if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, nullptr);
     return;
   }
   StampRequest in;
@@ -113,13 +129,7 @@ void GatewayHooks::stamp(const ForwardPlan& plan, const ProxyRequest& request, P
   auto result = deps_.stamper->stamp(StampRoute{labels, r.route->prediction}, in);
   if (!result.headerValue.empty()) response.headers.emplace_back("X-Prediction-Id", result.headerValue);
   if (result.body) response.body = std::move(*result.body);
-  if (deps_.sampler && deps_.sampler->sample()) {
-    deps_.sampler->record({{"ts", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch()).count()},
-                           {"namespace", labels.ns}, {"model", labels.model}, {"version", labels.version},
-                           {"revision", labels.revision}, {"segment", result.segment}, {"ids", result.ids},
-                           {"request", deps_.sampler->body(request.body)}, {"response", deps_.sampler->body(response.body)}});
-  }
+  if (deps_.sampler) recordSample(*deps_.sampler, *r.route, *r.primary, request, response, &result);
 }
 
 void GatewayHooks::finished(const ForwardPlan& plan, int, std::chrono::nanoseconds elapsed) {

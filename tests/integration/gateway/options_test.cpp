@@ -47,9 +47,9 @@ TEST(GatewayOptions, BadValuesNameTheFlag) {
                                          {{"--request-timeout", "0s"}, "--request-timeout"},
                                          {{"--drain-delay", "1h"}, "--drain-delay"},
                                          {{"--key-secret", ""}, "--key-secret"},
-                                         {{"--payload-sample-rate", "0.5"}, "--payload-log-dir"},
-                                         {{"--payload-sample-rate", "2", "--payload-log-dir", "/tmp"}, "--payload-sample-rate"},
-                                         {{"--payload-log-max-files", "0"}, "--payload-log-max-files"},
+                                         {{"--sample-rate", "0.5"}, "--sample-dir"},
+                                         {{"--sample-rate", "2", "--sample-dir", "/tmp"}, "--sample-rate"},
+                                         {{"--sample-max-files", "0"}, "--sample-max-files"},
                                          {{"--no-such-flag"}, "no-such-flag"},
                                          {{"stray"}, "stray"}}) {
     auto o = parseGatewayOptions(c.args);

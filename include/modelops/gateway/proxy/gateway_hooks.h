@@ -16,9 +16,9 @@
 #include "modelops/gateway/feedback/gateway_metrics.h"
 #include "modelops/gateway/feedback/key_ring_source.h"
 #include "modelops/gateway/feedback/stamper.h"
-#include "modelops/gateway/proxy/payload_sampler.h"
 #include "modelops/gateway/proxy/proxy_hooks.h"
 #include "modelops/gateway/routing/routing_table.h"
+#include "modelops/gateway/sampling/payload_sampler.h"
 
 namespace modelops::gateway::proxy {
 
@@ -41,7 +41,7 @@ struct GatewayHooksDeps {
   const FeedbackService* feedback = nullptr;           // required
   GatewayMetrics* metrics = nullptr;                   // required
   std::function<bool()> routesSynced;                  // the ModelDeployment informers listed once
-  PayloadSampler* sampler = nullptr;                   // optional: payload sampling off when null
+  PayloadSampler* sampler = nullptr;                   // optional: the payload log (--sample-rate > 0)
 };
 
 class GatewayHooks : public ProxyHooks {
