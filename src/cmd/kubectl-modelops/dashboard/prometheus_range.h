@@ -1,0 +1,69 @@
+// Accuracy over time from the Prometheus the analysis already names: the metric's own `successes` and
+// `trials` templates (rendered as the operator renders them, analysis/query_template.h) sent as range
+// queries (/api/v1/query_range) for the canary and the stable revision, turned into accuracy with the
+// two-sided Wilson interval at the metric's confidence. Used only for a plain provider (no Secret-held
+// credentials or CA: the dashboard never reads Secrets); otherwise, and on any error, the page falls back
+// to status (status_series.h) and says why.
+// Bounded: 5 s per request, 4 MiB per answer, at most 500 steps, answers cached for 10 s.
+// Thread-safety: parse/accuracy functions are pure; PrometheusRanges is internally locked.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chart.h"
+#include "modelops/api/model_deployment.h"
+#include "modelops/common/result.h"
+
+namespace modelops::plugin::dashboard {
+
+using Samples = std::vector<std::pair<double, double>>;  // (t, value), sorted by t
+
+// A query_range answer: every series' values summed per timestamp. Error message for people on a
+// non-success status, a non-matrix result or malformed JSON.
+Result<Samples> parseRangeResponse(const std::string& body);
+
+// Accuracy points where both series have a value at the same time and trials > 0, with the Wilson
+// interval (two-sided, `confidence`) as the band.
+std::vector<ChartPoint> accuracyPoints(const Samples& successes, const Samples& trials, double confidence);
+
+// Rates per second between consecutive samples of a counter-like series (resets give no point).
+std::vector<ChartPoint> ratePoints(const Samples& counts);
+
+struct RangeWindow {
+  double start = 0, end = 0, step = 15;  // seconds since the epoch; step in seconds
+};
+// From `since` (clamped to the last 24 h) to `now`, at most 240 steps and at least 5 s per step; with no
+// `since`, the last hour.
+RangeWindow rangeWindow(std::optional<double> since, double now);
+
+// The charts of one metric and where they came from.
+struct MetricSeries {
+  std::string source;  // "Prometheus http://..." or "" (not from Prometheus)
+  std::string why;     // why not Prometheus (shown on the page), "" when it was
+  std::vector<ChartSeries> series;
+};
+
+class PrometheusRanges {
+ public:
+  // Canary and stable accuracy of `metric` for this ModelDeployment, or `why` it cannot be had.
+  MetricSeries accuracy(const api::ModelDeployment& md, const api::Metric& metric, double now);
+  // Any PromQL against `address` over `window` (cached like the others).
+  Result<Samples> query(const std::string& address, const std::string& promql, const RangeWindow& window);
+
+ private:
+  struct Cached {
+    std::chrono::steady_clock::time_point at;
+    Result<Samples> result;
+  };
+  std::mutex mu_;
+  std::map<std::string, Cached> cache_;
+};
+
+}  // namespace modelops::plugin::dashboard

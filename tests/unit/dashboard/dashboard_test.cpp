@@ -1,0 +1,237 @@
+// unit.dashboard: see CMakeLists.txt.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "dashboard/actions.h"
+#include "dashboard/chart.h"
+#include "dashboard/html.h"
+#include "dashboard/pages.h"
+#include "dashboard/prometheus_range.h"
+#include "dashboard/session_guard.h"
+#include "dashboard/status_series.h"
+#include "modelops/analysis/statistics.h"
+#include "modelops/common/time.h"
+
+namespace modelops::plugin::dashboard {
+namespace {
+
+using nlohmann::json;
+
+TEST(DashboardHtml, EscapesMarkupQuotesAndControlCharacters) {
+  EXPECT_EQ(escapeHtml("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+  EXPECT_EQ(escapeHtml(std::string("a\x01" "b\x7f" "c\n")), "abc\n");
+  EXPECT_EQ(escapeHtml("größe"), "größe");  // UTF-8 passes
+  EXPECT_EQ(urlEncode("a b/c?"), "a%20b%2Fc%3F");
+}
+
+TEST(DashboardGuard, ConstantTimeEqualsComparesWholeValues) {
+  EXPECT_TRUE(constantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(constantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(constantTimeEquals("abc", "abcd"));
+  EXPECT_FALSE(constantTimeEquals("abcd", "abc"));
+  EXPECT_FALSE(constantTimeEquals("", ""));  // an empty token never matches
+}
+
+TEST(DashboardGuard, TokensAreLongRandomHex) {
+  std::string a = newSessionToken(), b = newSessionToken();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST(DashboardGuard, LoopbackAcceptsOnlyItsOwnHostsAndOrigins) {
+  SessionGuard g("t0ken", "127.0.0.1", 3100);
+  EXPECT_TRUE(g.hostAllowed("127.0.0.1:3100"));
+  EXPECT_TRUE(g.hostAllowed("localhost:3100"));
+  EXPECT_FALSE(g.hostAllowed("evil.example:3100"));  // DNS rebinding
+  EXPECT_FALSE(g.hostAllowed("127.0.0.1:3101"));
+  EXPECT_FALSE(g.hostAllowed(""));
+  EXPECT_TRUE(g.originAllowed("", "127.0.0.1:3100"));
+  EXPECT_TRUE(g.originAllowed("http://127.0.0.1:3100", "127.0.0.1:3100"));
+  EXPECT_FALSE(g.originAllowed("http://evil.example", "127.0.0.1:3100"));
+  EXPECT_FALSE(g.originAllowed("http://localhost:3100", "127.0.0.1:3100"));  // not the page's own origin
+  EXPECT_FALSE(g.originAllowed("null", "127.0.0.1:3100"));
+  EXPECT_TRUE(g.tokenMatches("t0ken"));
+  EXPECT_FALSE(g.tokenMatches("t0ke"));
+  SessionGuard open("t", "0.0.0.0", 80);
+  EXPECT_TRUE(open.hostAllowed("dash.example:80"));
+  EXPECT_TRUE(open.originAllowed("http://dash.example:80", "dash.example:80"));
+  EXPECT_FALSE(open.originAllowed("http://evil.example", "dash.example:80"));
+  EXPECT_TRUE(isLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(isLoopbackAddress("::1"));
+  EXPECT_FALSE(isLoopbackAddress("0.0.0.0"));
+}
+
+TEST(DashboardGuard, CookieValueFindsTheExactName) {
+  EXPECT_EQ(cookieValue("a=1; modelops_dashboard=xyz; b=2", "modelops_dashboard"), "xyz");
+  EXPECT_EQ(cookieValue("xmodelops_dashboard=no", "modelops_dashboard"), "");
+  EXPECT_EQ(cookieValue("", "modelops_dashboard"), "");
+}
+
+TEST(DashboardChart, ScaleMapsDomainToRangeAndDegenerateToMiddle) {
+  LinearScale y{0.0, 1.0, 200.0, 0.0};
+  EXPECT_DOUBLE_EQ(y(0.0), 200.0);
+  EXPECT_DOUBLE_EQ(y(0.25), 150.0);
+  LinearScale flat{5.0, 5.0, 0.0, 100.0};
+  EXPECT_DOUBLE_EQ(flat(5.0), 50.0);
+}
+
+TEST(DashboardChart, YRangeCoversBandsAndMinWithHeadroomClampedToRatio) {
+  ChartSpec spec{"acc", "", {{"c", "canary", {{0, 0.95, 0.90, 0.99}, {10, 0.96, 0.93, 0.985}}}}, 0.80, true};
+  YRange r = chartYRange(spec);
+  EXPECT_LE(r.lo, 0.80);
+  EXPECT_GE(r.lo, 0.0);
+  EXPECT_GE(r.hi, 0.99);
+  EXPECT_LE(r.hi, 1.0);
+  ChartSpec pinned{"p", "", {{"c", "canary", {{0, 1.0, 1.0, 1.0}}}}, std::nullopt, true};
+  YRange p = chartYRange(pinned);
+  EXPECT_DOUBLE_EQ(p.hi, 1.0);
+  EXPECT_NEAR(p.lo, 0.98, 1e-12);
+  EXPECT_DOUBLE_EQ(chartYRange(ChartSpec{}).lo, 0.0);
+}
+
+TEST(DashboardChart, BandGoesUpAlongUpperAndBackAlongLowerAndBreaksAtGaps) {
+  LinearScale x{0, 10, 0, 100}, y{0, 1, 100, 0};
+  std::vector<ChartPoint> pts{{0, 0.5, 0.4, 0.6}, {10, 0.5, 0.3, 0.7}};
+  EXPECT_EQ(bandPath(pts, x, y), "M0.0,40.0 L100.0,30.0 L100.0,70.0 L0.0,60.0 Z");
+  EXPECT_EQ(linePath(pts, x, y), "M0.0,50.0 L100.0,50.0");
+  std::vector<ChartPoint> gap{{0, 0.5, 0.4, 0.6}, {5, 0.5, std::nullopt, std::nullopt}, {10, 0.5, 0.4, 0.6}};
+  std::string d = bandPath(gap, x, y);
+  EXPECT_EQ(std::count(d.begin(), d.end(), 'Z'), 2);
+  std::vector<ChartPoint> none{{0, 0.5, std::nullopt, std::nullopt}};
+  EXPECT_EQ(bandPath(none, x, y), "");
+}
+
+TEST(DashboardChart, SvgEscapesTitlesAndDrawsMinLine) {
+  ChartSpec spec{"<b>acc</b>", "", {{"canary <v2>", "canary", {{100, 0.9, 0.85, 0.95}}}}, 0.8, true};
+  std::string svg = renderChart(spec);
+  EXPECT_EQ(svg.find("<b>"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;b&gt;acc"), std::string::npos);
+  EXPECT_NE(svg.find("canary &lt;v2&gt;"), std::string::npos);
+  EXPECT_NE(svg.find("class=\"min\""), std::string::npos);
+  EXPECT_NE(svg.find("min 0.800"), std::string::npos);
+  EXPECT_NE(svg.find("class=\"band canary\""), std::string::npos);
+  EXPECT_NE(renderChart(ChartSpec{"e", "", {}, std::nullopt, true}).find("no data yet"), std::string::npos);
+}
+
+TEST(DashboardPrometheus, RangeAnswersAreSummedPerTimestamp) {
+  auto r = parseRangeResponse(R"({"status":"success","data":{"resultType":"matrix","result":[
+      {"metric":{"a":"1"},"values":[[100,"3"],[115,"4"]]},
+      {"metric":{"a":"2"},"values":[[100,"1"],[115,"NaN"]]}]}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r.value().size(), 2u);
+  EXPECT_DOUBLE_EQ(r.value()[0].second, 4.0);
+  EXPECT_DOUBLE_EQ(r.value()[1].second, 4.0);
+  EXPECT_FALSE(parseRangeResponse(R"({"status":"error","error":"bad query"})").ok());
+  EXPECT_NE(parseRangeResponse(R"({"status":"error","error":"bad query"})").error().message.find("bad query"),
+            std::string::npos);
+  EXPECT_FALSE(parseRangeResponse(R"({"status":"success","data":{"resultType":"vector","result":[]}})").ok());
+  EXPECT_FALSE(parseRangeResponse("not json").ok());
+}
+
+TEST(DashboardPrometheus, AccuracyPointsUseTheWilsonIntervalAndSkipUnusableSamples) {
+  Samples s{{100, 90}, {115, 0}, {130, 5}}, n{{100, 100}, {115, 0}, {145, 10}};
+  auto pts = accuracyPoints(s, n, 0.95);
+  ASSERT_EQ(pts.size(), 1u);  // 115: no trials; 130 and 145: no common time
+  EXPECT_DOUBLE_EQ(pts[0].value, 0.9);
+  auto ci = analysis::wilsonTwoSided(90, 100, 0.95);
+  EXPECT_DOUBLE_EQ(*pts[0].lower, ci.lower);
+  EXPECT_DOUBLE_EQ(*pts[0].upper, ci.upper);
+  EXPECT_LT(*pts[0].lower, 0.9);
+  EXPECT_GT(*pts[0].upper, 0.9);
+}
+
+TEST(DashboardPrometheus, RatesAndWindowsAreBounded) {
+  auto rates = ratePoints({{0, 10}, {10, 30}, {20, 5}, {30, 15}});
+  ASSERT_EQ(rates.size(), 2u);  // the reset at 20 gives no point
+  EXPECT_DOUBLE_EQ(rates[0].value, 2.0);
+  EXPECT_DOUBLE_EQ(rates[1].value, 1.0);
+  RangeWindow w = rangeWindow(0.0, 1'000'000.0);  // started long ago: the last 24 h only
+  EXPECT_DOUBLE_EQ(w.start, 1'000'000.0 - 86400.0);
+  EXPECT_LE((w.end - w.start) / w.step, 240.0);
+  RangeWindow fresh = rangeWindow(999'990.0, 1'000'000.0);
+  EXPECT_DOUBLE_EQ(fresh.step, 5.0);
+  EXPECT_DOUBLE_EQ(rangeWindow(std::nullopt, 7200.0).start, 3600.0);
+}
+
+json rolloutDoc() {
+  return json::parse(R"({
+    "apiVersion":"modelops.dev/v1alpha1","kind":"ModelDeployment",
+    "metadata":{"name":"fraud","namespace":"ml","generation":2,"creationTimestamp":"2026-11-25T10:00:00Z"},
+    "spec":{"model":{"version":"v2"},"strategy":{"canary":{"steps":[{"setWeight":20},{"pause":{}},{"setWeight":50}]}},
+            "analysis":{"metrics":[{"name":"accuracy","provider":{"prometheus":{"address":"http://127.0.0.1:1"}},
+                        "successes":"s","trials":"t","accuracy":{"min":0.9}}]}},
+    "status":{"observedGeneration":2,"phase":"Paused","message":"<img src=x onerror=alert(1)> waiting",
+      "stable":{"revision":1,"version":"v1"},"canary":{"revision":2,"version":"v2","weight":20},
+      "currentStepIndex":1,
+      "analysis":{"runs":[{"metric":"accuracy","at":"2026-11-25T10:05:00Z","value":0.95,"lowerBound":0.91,
+                           "upperBound":0.97,"samples":400,"segments":[{"segment":"class=8","value":0.7,
+                           "lowerBound":0.6,"upperBound":0.8}]}],
+                  "progress":{"outcome":"Running","metrics":[{"metric":"accuracy","latestAt":"2026-11-25T10:06:00Z",
+                     "labelsPerSecond":2.5,"latest":{"phase":"Successful","value":0.953,"lowerBound":0.921,
+                     "upperBound":0.975,"samples":512,"stableValue":0.94}}]}},
+      "conditions":[{"type":"Progressing","status":"True","reason":"<i>r</i>","message":"m"}],
+      "history":[{"revision":1,"version":"v1","outcome":"Promoted","reason":"first <deploy>"}]}})");
+}
+
+TEST(DashboardStatusSeries, RunsAndLatestVerdictsBecomeTimedPoints) {
+  SeriesMap m = seriesFromStatus(rolloutDoc());
+  ASSERT_EQ(m["accuracy|canary"].size(), 2u);
+  EXPECT_DOUBLE_EQ(m["accuracy|canary"][0].value, 0.95);
+  EXPECT_DOUBLE_EQ(*m["accuracy|canary"][1].lower, 0.921);
+  EXPECT_DOUBLE_EQ(m["accuracy|stable"][0].value, 0.94);
+  EXPECT_DOUBLE_EQ(m["accuracy|labels"][0].value, 2.5);
+  EXPECT_DOUBLE_EQ(m["accuracy|segment|class=8"][0].value, 0.7);
+  EXPECT_EQ(measuredRevision(rolloutDoc()), 2);
+
+  StatusSeries store;
+  store.observe("ml/fraud", rolloutDoc());
+  store.observe("ml/fraud", rolloutDoc());  // the same times: replaced, not duplicated
+  EXPECT_EQ(store.get("ml/fraud", 2)["accuracy|canary"].size(), 2u);
+  store.forget("ml/fraud");
+  EXPECT_TRUE(store.get("ml/fraud", 2).empty());
+}
+
+TEST(DashboardPages, ListShowsStatusNumbersAndFilters) {
+  PageContext ctx{"tok", "namespace ml", "", false};
+  auto now = *parseRfc3339("2026-11-25T11:00:00Z");
+  std::string page = renderListPage({rolloutDoc()}, {}, now, ctx);
+  EXPECT_NE(page.find("data-phase=\"Paused\""), std::string::npos);
+  EXPECT_NE(page.find("0.953"), std::string::npos);  // value
+  EXPECT_NE(page.find("0.921"), std::string::npos);  // bound
+  EXPECT_NE(page.find("n=512"), std::string::npos);
+  EXPECT_NE(page.find("80/20"), std::string::npos);
+  EXPECT_NE(page.find(">60m<"), std::string::npos);
+  std::string filtered = renderListPage({rolloutDoc()}, {"", "Healthy"}, now, ctx);
+  EXPECT_EQ(filtered.find("data-name=\"fraud\""), std::string::npos);
+  EXPECT_NE(filtered.find("match the filter"), std::string::npos);
+}
+
+TEST(DashboardPages, DetailEscapesEverythingFromTheCluster) {
+  DetailInput in{rolloutDoc(), {json{{"type", "Normal"}, {"reason", "Step"}, {"message", "<script>x</script>"}}}, {},
+                 *parseRfc3339("2026-11-25T11:00:00Z"), ""};
+  std::string page = renderDetailPage(in, PageContext{"tok", "namespace ml", "", false});
+  EXPECT_EQ(page.find("<img src=x"), std::string::npos);
+  EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt; waiting"), std::string::npos);
+  EXPECT_EQ(page.find("<script>x"), std::string::npos);
+  EXPECT_EQ(page.find("<i>r</i>"), std::string::npos);
+  EXPECT_NE(page.find("first &lt;deploy&gt;"), std::string::npos);
+  EXPECT_NE(page.find("aria-current=\"step\""), std::string::npos);  // the pause step is current
+  EXPECT_NE(page.find("2. pause (until promoted)"), std::string::npos);
+  EXPECT_NE(page.find("<meta name=\"modelops-token\" content=\"tok\">"), std::string::npos);
+  std::string partial = renderDetailPage(in, PageContext{"tok", "", "", true});
+  EXPECT_EQ(partial.rfind("<main", 0), 0u);
+  EXPECT_EQ(partial.find("modelops-token"), std::string::npos);
+}
+
+TEST(DashboardActions, OnlyThePluginsActionsAreKnown) {
+  for (const char* a : {"promote", "promote-full", "abort", "retry", "pause", "resume", "undo"})
+    EXPECT_TRUE(isKnownAction(a)) << a;
+  EXPECT_FALSE(isKnownAction("delete"));
+  EXPECT_FALSE(isKnownAction(""));
+}
+
+}  // namespace
+}  // namespace modelops::plugin::dashboard
