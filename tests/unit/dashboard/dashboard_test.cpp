@@ -153,6 +153,7 @@ TEST(DashboardPrometheus, RatesAndWindowsAreBounded) {
   EXPECT_LE((w.end - w.start) / w.step, 240.0);
   RangeWindow fresh = rangeWindow(999'990.0, 1'000'000.0);
   EXPECT_DOUBLE_EQ(fresh.step, 5.0);
+  EXPECT_DOUBLE_EQ(fresh.start, 1'000'000.0 - 600.0);  // ten minutes of context
   EXPECT_DOUBLE_EQ(rangeWindow(std::nullopt, 7200.0).start, 3600.0);
 }
 

@@ -145,6 +145,7 @@ std::string eventsTable(std::vector<json> events) {
 std::string summary(const api::ModelDeployment& md, const json& doc, WallTime now) {
   const auto& s = md.status;
   const std::int64_t weight = s.canary && s.canary->weight ? *s.canary->weight : 0;
+  const std::int64_t stableWeight = s.stable && s.stable->weight ? *s.stable->weight : 100 - weight;
   std::string out = "<section class=\"summary\"><h1 id=\"md-name\">" + escapeHtml(md.name()) + " <small>" +
                     escapeHtml(md.namespace_()) + "</small> " + phaseBadge(s.phase.value_or("")) + "</h1>";
   out += "<p id=\"md-message\" class=\"message\">" + escapeHtml(s.message.value_or("")) + "</p><dl class=\"facts\">";
@@ -152,7 +153,7 @@ std::string summary(const api::ModelDeployment& md, const json& doc, WallTime no
          (s.stable ? " <small>r" + escapeHtml(optInt(s.stable->revision)) + "</small>" : "") + "</dd>";
   out += "<dt>Canary</dt><dd id=\"canary-version\">" + escapeHtml(s.canary ? optText(s.canary->version) : "-") +
          (s.canary ? " <small>r" + escapeHtml(optInt(s.canary->revision)) + "</small>" : "") + "</dd>";
-  out += "<dt>Weights</dt><dd><span id=\"stable-weight\">" + std::to_string(100 - weight) +
+  out += "<dt>Weights</dt><dd><span id=\"stable-weight\">" + std::to_string(stableWeight) +
          "</span>% stable / <span id=\"canary-weight\">" + std::to_string(weight) + "</span>% canary" +
          "<div class=\"bar\"><div style=\"width:" + std::to_string(std::clamp<std::int64_t>(weight, 0, 100)) +
          "%\"></div></div></dd>";

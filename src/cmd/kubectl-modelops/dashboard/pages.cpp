@@ -6,29 +6,25 @@
 
 #include "../render.h"
 #include "html.h"
+#include "json_view.h"
 
 namespace modelops::plugin::dashboard {
 namespace {
 
 using nlohmann::json;
 
-std::optional<double> numberAt(const json& o, const char* k) {
-  if (!o.is_object() || !o.contains(k) || !o[k].is_number()) return std::nullopt;
-  return o[k].get<double>();
-}
-
 std::string detailHref(const std::string& ns, const std::string& name) {
   return "/ns/" + urlEncode(ns) + "/md/" + urlEncode(name);
 }
 
+// "stable/canary" percentages as status gives them (stable's own weight when status has it).
 std::string weightText(const json& md) {
-  const json& w = md.contains("status") && md["status"].is_object() && md["status"].contains("canary")
-                      ? md["status"]["canary"] : json();
-  if (w.is_object() && w.contains("weight") && w["weight"].is_number_integer()) {
-    auto c = w["weight"].get<std::int64_t>();
-    return std::to_string(100 - c) + "/" + std::to_string(c);
-  }
-  return "100/0";
+  const json& status = child(md, "status");
+  const json& canary = child(child(status, "canary"), "weight");
+  const json& stable = child(child(status, "stable"), "weight");
+  if (!canary.is_number_integer()) return stable.is_number_integer() ? stable.dump() + "/0" : "100/0";
+  const auto c = canary.get<std::int64_t>();
+  return (stable.is_number_integer() ? stable.dump() : std::to_string(100 - c)) + "/" + std::to_string(c);
 }
 
 }  // namespace
@@ -43,23 +39,18 @@ std::string jsonString(const json& o, std::initializer_list<const char*> path) {
 }
 
 std::optional<Headline> headlineOf(const json& md) {
-  const json& status = md.value("status", json::object());
-  const json& analysis = status.is_object() ? status.value("analysis", json::object()) : json::object();
-  const json progress = analysis.is_object() ? analysis.value("progress", json::object()) : json::object();
-  if (progress.is_object())
-    for (const auto& m : progress.value("metrics", json::array())) {
-      if (!m.is_object() || m.value("metric", "").starts_with("guard:") || !m.contains("latest")) continue;
-      const json& l = m["latest"];
-      if (!l.is_object() || !l.contains("lowerBound")) continue;
-      return Headline{m.value("metric", ""), l.value("phase", ""), numberAt(l, "value"), numberAt(l, "lowerBound"),
-                      numberAt(l, "samples")};
-    }
-  if (analysis.is_object())
-    for (const auto& r : analysis.value("runs", json::array())) {
-      if (!r.is_object() || r.value("metric", "").starts_with("guard:") || !r.contains("lowerBound")) continue;
-      return Headline{r.value("metric", ""), r.value("phase", ""), numberAt(r, "value"), numberAt(r, "lowerBound"),
-                      numberAt(r, "samples")};
-    }
+  const json& analysis = child(child(md, "status"), "analysis");
+  for (const auto& m : arrayAt(child(analysis, "progress"), "metrics")) {
+    const json& l = child(m, "latest");
+    if (stringAt(m, "metric").starts_with("guard:") || !numberAt(l, "lowerBound")) continue;
+    return Headline{stringAt(m, "metric"), stringAt(l, "phase"), numberAt(l, "value"), numberAt(l, "lowerBound"),
+                    numberAt(l, "samples")};
+  }
+  for (const auto& r : arrayAt(analysis, "runs")) {
+    if (stringAt(r, "metric").starts_with("guard:") || !numberAt(r, "lowerBound")) continue;
+    return Headline{stringAt(r, "metric"), stringAt(r, "phase"), numberAt(r, "value"), numberAt(r, "lowerBound"),
+                    numberAt(r, "samples")};
+  }
   return std::nullopt;
 }
 

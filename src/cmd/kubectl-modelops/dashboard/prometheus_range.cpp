@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "json_view.h"
 #include "modelops/analysis/query_template.h"
 #include "modelops/analysis/statistics.h"
 #include "modelops/common/time.h"
@@ -63,11 +64,11 @@ Result<Samples> fetchRange(const std::string& address, const std::string& promql
 Result<Samples> parseRangeResponse(const std::string& body) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return promError("the answer is not JSON");
-  if (doc.value("status", "") != "success")
-    return promError("query failed: " + doc.value("error", std::string("status ") + doc.value("status", "?")));
-  const json& data = doc.contains("data") ? doc["data"] : json();
-  if (!data.is_object() || data.value("resultType", "") != "matrix" || !data.contains("result") ||
-      !data["result"].is_array())
+  if (stringAt(doc, "status") != "success")
+    return promError("query failed: " + (stringAt(doc, "error").empty() ? "status " + stringAt(doc, "status")
+                                                                         : stringAt(doc, "error")));
+  const json& data = child(doc, "data");
+  if (stringAt(data, "resultType") != "matrix" || !child(data, "result").is_array())
     return promError("the answer is not a range (matrix) result");
   std::map<double, double> sum;
   for (const auto& series : data["result"]) {
@@ -106,8 +107,8 @@ std::vector<ChartPoint> ratePoints(const Samples& counts) {
 }
 
 RangeWindow rangeWindow(std::optional<double> since, double now) {
-  double start = since ? std::max(*since, now - 86400.0) : now - 3600.0;
-  if (start >= now) start = now - 60;
+  // A rollout that started minutes ago still gets ten minutes of context (the stable version before it).
+  double start = since ? std::min(std::max(*since, now - 86400.0), now - 600.0) : now - 3600.0;
   double step = std::max(5.0, std::ceil((now - start) / 240.0));
   return {start, now, step};
 }

@@ -39,8 +39,8 @@ std::vector<ChartPoint> ratePoints(const Samples& counts);
 struct RangeWindow {
   double start = 0, end = 0, step = 15;  // seconds since the epoch; step in seconds
 };
-// From `since` (clamped to the last 24 h) to `now`, at most 240 steps and at least 5 s per step; with no
-// `since`, the last hour.
+// From `since` (clamped to the last 24 h, and at least 10 minutes back) to `now`, at most 240 steps and
+// at least 5 s per step; with no `since`, the last hour.
 RangeWindow rangeWindow(std::optional<double> since, double now);
 
 // The charts of one metric and where they came from.

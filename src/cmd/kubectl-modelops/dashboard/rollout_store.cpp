@@ -54,7 +54,12 @@ bool RolloutStore::relist(std::string* resourceVersion) {
       return false;
     }
     listRv = listed.value().resourceVersion;
-    for (auto& item : listed.value().items) fresh[objectKey(item)] = std::move(item);
+    for (auto& item : listed.value().items) {
+      // The key first: json's operator= takes its argument by value, and in C++17 the right-hand side
+      // (moving `item` out) is evaluated before the left (objectKey(item)).
+      std::string key = objectKey(item);
+      fresh[key] = std::move(item);
+    }
     if (listed.value().continueToken.empty()) break;
     opts.continueToken = listed.value().continueToken;
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "json_view.h"
 #include "modelops/common/time.h"
 
 namespace modelops::plugin::dashboard {
@@ -12,16 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<double> num(const json& o, const char* k) {
-  if (!o.is_object()) return std::nullopt;
-  auto it = o.find(k);
-  if (it == o.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
-}
+std::optional<double> num(const json& o, const char* k) { return numberAt(o, k); }
 
 std::optional<double> epochSeconds(const json& o, const char* k) {
-  if (!o.is_object() || !o.contains(k) || !o[k].is_string()) return std::nullopt;
-  auto t = parseRfc3339(o[k].get<std::string>());
+  auto t = parseRfc3339(stringAt(o, k));
   if (!t) return std::nullopt;
   return std::chrono::duration<double>(t->time_since_epoch()).count();
 }
@@ -33,12 +28,8 @@ void add(SeriesMap& out, const std::string& name, double t, std::optional<double
 }
 
 const json& at(const json& o, std::initializer_list<const char*> path) {
-  static const json null;
   const json* cur = &o;
-  for (const char* k : path) {
-    if (!cur->is_object() || !cur->contains(k)) return null;
-    cur = &(*cur)[k];
-  }
+  for (const char* k : path) cur = &child(*cur, k);
   return *cur;
 }
 
@@ -55,28 +46,26 @@ std::int64_t measuredRevision(const json& md) {
 SeriesMap seriesFromStatus(const json& md) {
   SeriesMap out;
   const json& analysis = at(md, {"status", "analysis"});
-  for (const auto& run : analysis.value("runs", json::array())) {
+  for (const auto& run : arrayAt(analysis, "runs")) {
     auto t = epochSeconds(run, "at");
-    if (!t || !run.is_object()) continue;
-    const std::string metric = run.value("metric", "");
+    if (!t) continue;
+    const std::string metric = stringAt(run, "metric");
     add(out, metric + "|canary", *t, num(run, "value"), num(run, "lowerBound"), num(run, "upperBound"));
-    for (const auto& seg : run.value("segments", json::array()))
-      if (seg.is_object())
-        add(out, metric + "|segment|" + seg.value("segment", "?"), *t, num(seg, "value"), num(seg, "lowerBound"),
-            num(seg, "upperBound"));
+    for (const auto& seg : arrayAt(run, "segments"))
+      add(out, metric + "|segment|" + stringAt(seg, "segment"), *t, num(seg, "value"), num(seg, "lowerBound"),
+          num(seg, "upperBound"));
   }
-  for (const auto& m : at(analysis, {"progress", "metrics"}).is_array() ? analysis["progress"]["metrics"] : json::array()) {
+  for (const auto& m : arrayAt(child(analysis, "progress"), "metrics")) {
     auto t = epochSeconds(m, "latestAt");
-    if (!t || !m.is_object()) continue;
-    const std::string metric = m.value("metric", "");
-    const json& latest = m.contains("latest") ? m["latest"] : json();
+    if (!t) continue;
+    const std::string metric = stringAt(m, "metric");
+    const json& latest = child(m, "latest");
     add(out, metric + "|canary", *t, num(latest, "value"), num(latest, "lowerBound"), num(latest, "upperBound"));
     add(out, metric + "|stable", *t, num(latest, "stableValue"), std::nullopt, std::nullopt);
     add(out, metric + "|labels", *t, num(m, "labelsPerSecond"), std::nullopt, std::nullopt);
-    for (const auto& seg : latest.is_object() ? latest.value("segments", json::array()) : json::array())
-      if (seg.is_object())
-        add(out, metric + "|segment|" + seg.value("segment", "?"), *t, num(seg, "value"), num(seg, "lowerBound"),
-            num(seg, "upperBound"));
+    for (const auto& seg : arrayAt(latest, "segments"))
+      add(out, metric + "|segment|" + stringAt(seg, "segment"), *t, num(seg, "value"), num(seg, "lowerBound"),
+          num(seg, "upperBound"));
   }
   return out;
 }
