@@ -99,6 +99,7 @@ DETAIL = """({
   charts: document.querySelectorAll('svg.chart').length,
   bands: document.querySelectorAll('svg.chart path.band').length,
   minLines: document.querySelectorAll('svg.chart line.min').length,
+  titles: Array.from(document.querySelectorAll('svg.chart .title')).map(t => t.textContent),
   sources: Array.from(document.querySelectorAll('figcaption.source')).map(f => f.textContent),
   history: document.querySelectorAll('#history tbody tr').length,
   conditions: document.querySelectorAll('#conditions tbody tr').length,

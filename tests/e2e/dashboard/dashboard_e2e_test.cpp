@@ -203,6 +203,8 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   EXPECT_GE(detail["minLines"].get<int>(), 1);
   EXPECT_NE(detail["sources"].dump().find("Prometheus " + prom.url()), std::string::npos) << detail["sources"].dump();
   EXPECT_GT(prom.rangeQueries(), 0);
+  EXPECT_NE(detail["titles"].dump().find("class 8 · accuracy (recall)"), std::string::npos) << detail["titles"].dump();
+  EXPECT_NE(detail["titles"].dump().find("predictions per second by predicted class"), std::string::npos);
   EXPECT_EQ(detail["live"], "live");
 
   // Without the token header the page's own request is refused; HTML in a message is text.

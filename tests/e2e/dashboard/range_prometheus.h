@@ -2,7 +2,9 @@
 // instant queries (/api/v1/query, the operator's analysis) and range queries (/api/v1/query_range, the
 // dashboard's charts) for series named `correct` and `labeled` with version="X", from counts the test
 // sets over time: a range query sees, at each step, the counts last set at or before that time (so a
-// rollout's accuracy has a history). Other queries (the gateway figures) answer an empty result.
+// rollout's accuracy has a history). Gateway queries grouped `by (class)` answer three classes: prediction
+// rates, and feedback counts split from the version's counts (class "8" of v2 right only 80% of the time).
+// Other queries (the remaining gateway figures) answer an empty result.
 // Combined queries (queryTogether) are answered part by part, each series tagged with its part.
 // Thread-safety: set()/rangeQueries() are safe from any thread while the server runs.
 #pragma once
@@ -10,7 +12,9 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -89,6 +93,33 @@ class RangePrometheus {
     res.set_content(nlohmann::json{{"status", "success"}, {"data", {{"resultType", "vector"}, {"result", result}}}}.dump(),
                     "application/json");
   }
+  // Counts of `version` for one class: shares 0.6/0.3/0.1 of the labels.
+  static std::pair<double, double> classCounts(const std::string& version, const std::string& cls,
+                                               std::pair<double, double> counts) {
+    const double share = cls == "0" ? 0.6 : cls == "3" ? 0.3 : 0.1;
+    const double labeled = std::floor(counts.second * share);
+    const double correct = cls == "8" && version == "v2" ? std::floor(labeled * 0.8)
+                                                         : std::min(labeled, std::floor(counts.first * share));
+    return {correct, labeled};
+  }
+  nlohmann::json byClass(const std::string& query, double start, double end, double step) const {
+    nlohmann::json result = nlohmann::json::array();
+    const std::string version = versionOf(query);
+    const bool labeled = query.find("labeled") != std::string::npos;
+    for (const std::string cls : {"0", "3", "8"}) {
+      nlohmann::json values = nlohmann::json::array();
+      for (double t = start; t <= end + 1e-9 && values.size() < 11000; t += step) {
+        if (query.find("modelops_predictions_total") != std::string::npos) {
+          values.push_back(nlohmann::json::array({t, cls == "0" ? "6" : cls == "3" ? "3" : "1"}));
+        } else if (auto counts = at(version, t)) {
+          auto c = classCounts(version, cls, *counts);
+          values.push_back(nlohmann::json::array({t, std::to_string(labeled ? c.second : c.first)}));
+        }
+      }
+      if (!values.empty()) result.push_back({{"metric", {{"class", cls}}}, {"values", values}});
+    }
+    return result;
+  }
   void answerRange(const httplib::Request& req, httplib::Response& res) {
     const std::string query = req.get_param_value("query");
     const double start = std::stod(req.get_param_value("start")), end = std::stod(req.get_param_value("end"));
@@ -96,6 +127,12 @@ class RangePrometheus {
     nlohmann::json values = nlohmann::json::array();
     std::lock_guard lock(mu_);
     ++rangeQueries_;
+    if (query.find("by (class)") != std::string::npos) {
+      nlohmann::json body = {{"status", "success"},
+                             {"data", {{"resultType", "matrix"}, {"result", byClass(query, start, end, step)}}}};
+      res.set_content(body.dump(), "application/json");
+      return;
+    }
     const std::string version = versionOf(query);
     const bool labeled = query.find("labeled") != std::string::npos;
     for (double t = start; t <= end + 1e-9 && values.size() < 11000; t += step)

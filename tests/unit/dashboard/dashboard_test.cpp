@@ -131,6 +131,19 @@ TEST(DashboardPrometheus, RangeAnswersAreSummedPerTimestamp) {
   EXPECT_FALSE(parseRangeResponse("not json").ok());
 }
 
+TEST(DashboardPrometheus, RangeAnswersGroupByALabel) {
+  auto r = parseRangeByLabel(R"({"status":"success","data":{"resultType":"matrix","result":[
+      {"metric":{"class":"8","pod":"a"},"values":[[100,"1"]]},
+      {"metric":{"class":"8","pod":"b"},"values":[[100,"2"]]},
+      {"metric":{"class":"3"},"values":[[100,"5"],[115,"6"]]},
+      {"metric":{},"values":[[100,"7"]]}]}})", "class");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r.value().size(), 3u);
+  EXPECT_DOUBLE_EQ(r.value().at("8")[0].second, 3.0);  // two pods summed
+  EXPECT_EQ(r.value().at("3").size(), 2u);
+  EXPECT_DOUBLE_EQ(r.value().at("")[0].second, 7.0);  // no class label
+}
+
 TEST(DashboardPrometheus, AccuracyPointsUseTheWilsonIntervalAndSkipUnusableSamples) {
   Samples s{{100, 90}, {115, 0}, {130, 5}}, n{{100, 100}, {115, 0}, {145, 10}};
   auto pts = accuracyPoints(s, n, 0.95);

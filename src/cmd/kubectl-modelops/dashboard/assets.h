@@ -41,7 +41,10 @@ svg.chart{width:100%;height:auto;display:block}svg .title{font-weight:600;font-s
 svg .axis,svg .legend,svg .empty,svg .min-label{font-size:10px;fill:var(--muted)}svg .grid{stroke:var(--grid)}
 svg .line{fill:none;stroke-width:2}svg .band{stroke:none;opacity:.18}svg .min{stroke:var(--bad);stroke-dasharray:5 4}
 svg .canary{stroke:var(--canary);fill:var(--canary)}svg .stable{stroke:var(--stable);fill:var(--stable)}
-svg .labels,svg .variant{stroke:var(--good);fill:var(--good)}svg path.line{fill:none}
+svg .labels,svg .variant{stroke:var(--good);fill:var(--good)}
+svg .c0{stroke:#2563eb;fill:#2563eb}svg .c1{stroke:#d97706;fill:#d97706}svg .c2{stroke:#059669;fill:#059669}
+svg .c3{stroke:#db2777;fill:#db2777}svg .c4{stroke:#7c3aed;fill:#7c3aed}svg .c5{stroke:#0891b2;fill:#0891b2}
+svg .c6{stroke:#65a30d;fill:#65a30d}svg .c7{stroke:#9ca3af;fill:#9ca3af}svg path.line{fill:none}
 .warn{border-left:3px solid var(--bad);padding:.3rem .6rem;background:var(--card)}
 .flash{border-left:3px solid var(--accent);padding:.3rem .6rem}.muted,.crumbs{color:var(--muted)}
 #toast{position:fixed;right:1rem;bottom:1rem;max-width:40rem;padding:.5rem .8rem;border-radius:6px;background:var(--card);

@@ -70,40 +70,6 @@ void guardCharts(const SeriesMap& recorded, std::vector<ChartBlock>& out) {
   }
 }
 
-// The gateway's own figures, when the analysis' Prometheus has them (names from docs/metrics.md).
-void gatewayCharts(const api::ModelDeployment& md, PrometheusRanges& prometheus, double now,
-                   std::vector<ChartBlock>& out) {
-  if (!md.spec.analysis) return;
-  std::string address;
-  for (const auto& m : md.spec.analysis->metrics)
-    if (m.provider && m.provider->prometheus && m.provider->prometheus->address && !m.provider->prometheus->auth &&
-        !m.provider->prometheus->tls && m.provider->prometheus->headers.empty()) {
-      address = *m.provider->prometheus->address;
-      break;
-    }
-  if (address.empty()) return;
-  const std::string sel = "namespace=\"" + analysis::escapePromQLString(md.namespace_()) + "\",name=\"" +
-                          analysis::escapePromQLString(md.name()) + "\"";
-  const RangeWindow w = rangeWindow(std::nullopt, now);
-  struct Figure {
-    std::string title, unit, query;
-  };
-  const Figure figures[] = {
-      {"gateway · predictions per second", "/s", "sum(rate(modelops_predictions_total{" + sel + "}[1m]))"},
-      {"gateway · shadow agreement per second", "/s", "sum(rate(modelops_shadow_agreed_total{" + sel + "}[1m]))"},
-      {"gateway · p95 latency", "s",
-       "histogram_quantile(0.95, sum by (le) (rate(modelops_gateway_request_duration_seconds_bucket{" + sel + "}[1m])))"},
-  };
-  for (const auto& f : figures) {
-    auto samples = prometheus.query(address, f.query, w);
-    if (!samples.ok() || samples.value().empty()) continue;  // not measured here: nothing to draw
-    std::vector<ChartPoint> points;
-    for (const auto& [t, v] : samples.value()) points.push_back({t, v, std::nullopt, std::nullopt});
-    ChartSpec spec{f.title, f.unit, {{"all versions", "stable", points}}, std::nullopt, false};
-    out.push_back({"Label-free signals", renderChart(spec), "Prometheus " + address + ": " + f.query});
-  }
-}
-
 }  // namespace
 
 std::vector<ChartBlock> buildDetailCharts(const json& doc, const StatusSeries& recorded, PrometheusRanges& prometheus,

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modelops/api/model_deployment.h"
 #include "pages.h"
 #include "prometheus_range.h"
 #include "status_series.h"
@@ -19,5 +20,13 @@ namespace modelops::plugin::dashboard {
 
 std::vector<ChartBlock> buildDetailCharts(const nlohmann::json& md, const StatusSeries& recorded,
                                           PrometheusRanges& prometheus, double now);
+
+// The gateway's figures (gateway_charts.cpp), from the first plain Prometheus the analysis names, with
+// the metric names and labels of docs/metrics.md ("Gateway metrics"): predictions per second by class,
+// accuracy by class (canary against stable, Wilson bands, the first accuracy metric's min), shadow
+// agreement, p95 latency, upstream errors and label arrival by version. A figure with no data is left out;
+// an unreachable Prometheus ends the list at the first query.
+void gatewayCharts(const api::ModelDeployment& md, PrometheusRanges& prometheus, double now,
+                   std::vector<ChartBlock>& out);
 
 }  // namespace modelops::plugin::dashboard

@@ -30,7 +30,7 @@ std::pair<std::string, std::string> splitAddress(const std::string& address) {
   return {address.substr(0, slash), prefix};
 }
 
-Result<Samples> fetchRange(const std::string& address, const std::string& promql, const RangeWindow& w) {
+Result<std::string> fetchRange(const std::string& address, const std::string& promql, const RangeWindow& w) {
   auto [base, prefix] = splitAddress(address);
   httplib::Client cli(base);
   if (!cli.is_valid()) return promError("cannot use the address " + address);
@@ -56,12 +56,12 @@ Result<Samples> fetchRange(const std::string& address, const std::string& promql
   if (!res) return promError("cannot reach " + address + ": " + httplib::to_string(res.error()));
   if (res->status != 200 && res->status != 400 && res->status != 422)
     return promError(address + " answered HTTP " + std::to_string(res->status));
-  return parseRangeResponse(body);
+  return body;
 }
 
 }  // namespace
 
-Result<Samples> parseRangeResponse(const std::string& body) {
+Result<SeriesByLabel> parseRangeByLabel(const std::string& body, const std::string& label) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return promError("the answer is not JSON");
   if (stringAt(doc, "status") != "success")
@@ -70,19 +70,29 @@ Result<Samples> parseRangeResponse(const std::string& body) {
   const json& data = child(doc, "data");
   if (stringAt(data, "resultType") != "matrix" || !child(data, "result").is_array())
     return promError("the answer is not a range (matrix) result");
-  std::map<double, double> sum;
-  for (const auto& series : data["result"]) {
-    if (!series.is_object() || !series.contains("values") || !series["values"].is_array()) continue;
-    for (const auto& pair : series["values"]) {
+  std::map<std::string, std::map<double, double>> sums;
+  for (const auto& series : child(data, "result")) {
+    const std::string key = label.empty() ? "" : stringAt(child(series, "metric"), label.c_str());
+    if (!sums.count(key) && sums.size() >= kMaxSeriesPerQuery) continue;
+    for (const auto& pair : arrayAt(series, "values")) {
       if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_string()) continue;
       char* end = nullptr;
       const std::string text = pair[1].get<std::string>();
       double v = std::strtod(text.c_str(), &end);
       if (end == text.c_str() || !std::isfinite(v)) continue;  // NaN/Inf samples carry no information
-      sum[pair[0].get<double>()] += v;
+      sums[key][pair[0].get<double>()] += v;
     }
   }
-  return Samples(sum.begin(), sum.end());
+  SeriesByLabel out;
+  for (const auto& [key, points] : sums) out[key] = Samples(points.begin(), points.end());
+  return out;
+}
+
+Result<Samples> parseRangeResponse(const std::string& body) {
+  auto bySeries = parseRangeByLabel(body, "");
+  if (!bySeries.ok()) return bySeries.error();
+  auto it = bySeries.value().find("");
+  return it == bySeries.value().end() ? Samples{} : it->second;
 }
 
 std::vector<ChartPoint> accuracyPoints(const Samples& successes, const Samples& trials, double confidence) {
@@ -113,22 +123,32 @@ RangeWindow rangeWindow(std::optional<double> since, double now) {
   return {start, now, step};
 }
 
-Result<Samples> PrometheusRanges::query(const std::string& address, const std::string& promql, const RangeWindow& w) {
+Result<SeriesByLabel> PrometheusRanges::queryByLabel(const std::string& address, const std::string& promql,
+                                                     const std::string& label, const RangeWindow& w) {
   // Cached by query and window rounded to the step, so a page re-rendered on every watch event does
   // not send a range query each time.
-  const std::string key = address + "\n" + promql + "\n" + std::to_string(static_cast<long long>(w.start / w.step)) +
-                          "\n" + std::to_string(static_cast<long long>(w.step));
+  const std::string key = address + "\n" + promql + "\n" + label + "\n" +
+                          std::to_string(static_cast<long long>(w.start / w.step)) + "\n" +
+                          std::to_string(static_cast<long long>(w.step));
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end() && std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(10))
       return it->second.result;
-    if (cache_.size() > 256) cache_.clear();
+    if (cache_.size() > 128) cache_.clear();
   }
-  auto result = fetchRange(address, promql, w);
+  auto body = fetchRange(address, promql, w);
+  Result<SeriesByLabel> result = body.ok() ? parseRangeByLabel(body.value(), label) : Result<SeriesByLabel>(body.error());
   std::lock_guard lock(mu_);
   cache_.insert_or_assign(key, Cached{std::chrono::steady_clock::now(), result});
   return result;
+}
+
+Result<Samples> PrometheusRanges::query(const std::string& address, const std::string& promql, const RangeWindow& w) {
+  auto bySeries = queryByLabel(address, promql, "", w);
+  if (!bySeries.ok()) return bySeries.error();
+  auto it = bySeries.value().find("");
+  return it == bySeries.value().end() ? Samples{} : it->second;
 }
 
 MetricSeries PrometheusRanges::accuracy(const api::ModelDeployment& md, const api::Metric& metric, double now) {

@@ -24,6 +24,12 @@
 namespace modelops::plugin::dashboard {
 
 using Samples = std::vector<std::pair<double, double>>;  // (t, value), sorted by t
+using SeriesByLabel = std::map<std::string, Samples>;     // label value -> samples
+inline constexpr std::size_t kMaxSeriesPerQuery = 50;     // label values kept per answer (the rest dropped)
+
+// A query_range answer grouped by the value of `label` (series with the same value summed; "" groups
+// everything). Error message for people on a non-success status, a non-matrix result or malformed JSON.
+Result<SeriesByLabel> parseRangeByLabel(const std::string& body, const std::string& label);
 
 // A query_range answer: every series' values summed per timestamp. Error message for people on a
 // non-success status, a non-matrix result or malformed JSON.
@@ -54,13 +60,16 @@ class PrometheusRanges {
  public:
   // Canary and stable accuracy of `metric` for this ModelDeployment, or `why` it cannot be had.
   MetricSeries accuracy(const api::ModelDeployment& md, const api::Metric& metric, double now);
-  // Any PromQL against `address` over `window` (cached like the others).
+  // Any PromQL against `address` over `window`, every series summed (cached for 10 s).
   Result<Samples> query(const std::string& address, const std::string& promql, const RangeWindow& window);
+  // The same grouped by `label`.
+  Result<SeriesByLabel> queryByLabel(const std::string& address, const std::string& promql, const std::string& label,
+                                     const RangeWindow& window);
 
  private:
   struct Cached {
     std::chrono::steady_clock::time_point at;
-    Result<Samples> result;
+    Result<SeriesByLabel> result;
   };
   std::mutex mu_;
   std::map<std::string, Cached> cache_;
