@@ -3,8 +3,12 @@
 // fuzzCheck is a bug in that code, not in the input.
 #include "targets.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +19,8 @@
 #include "modelops/api/defaults.h"
 #include "modelops/api/validation.h"
 #include "modelops/apimachinery/label_selector.h"
+#include "modelops/gateway/feedback/feedback_service.h"
+#include "modelops/gateway/feedback/prediction_id.h"
 #include "modelops/kube/config.h"
 #include "modelops/kube/watch_lines.h"
 #include "modelops/yaml/yaml.h"
@@ -196,11 +202,110 @@ void labelSelector(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+namespace {
+
+// Fixed time for the gateway targets: ids made at kFuzzNowMs are valid, "@ID@" ids included.
+constexpr std::int64_t kFuzzNowMs = 1'780'000'000'000;
+
+class FixedClock final : public Clock {
+ public:
+  WallTime now() const override { return WallTime(std::chrono::milliseconds(kFuzzNowMs)); }
+  MonoTime monotonic() const override { return MonoTime(); }
+};
+
+const gateway::KeyRing& fuzzKeys() {
+  static const gateway::KeyRing keys{gateway::signingKey(std::string(32, 'f')), gateway::signingKey(std::string(32, 'p'))};
+  return keys;
+}
+
+std::string withValidIds(std::string body) {
+  static const std::string id = gateway::encodePredictionId(
+      gateway::PredictionId{"ns", "model", "v1", "abc", "eu", "7", kFuzzNowMs - 1000, 0, false}, fuzzKeys().current);
+  for (std::size_t at = body.find("@ID@"); at != std::string::npos; at = body.find("@ID@", at + id.size())) {
+    body.replace(at, 4, id);
+  }
+  return body;
+}
+
+}  // namespace
+
+void feedbackBody(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return;
+  static const char* const kTypes[] = {"application/json", "application/x-ndjson", "", "text/plain"};
+  const char* contentType = kTypes[data[0] % 4];
+  const std::string body = withValidIds(std::string(text(data + 1, size - 1)));
+  FixedClock clock;
+  gateway::GatewayMetrics metrics;
+  gateway::FeedbackLimits limits;
+  limits.maxItems = 50;
+  gateway::FeedbackService service(std::make_shared<gateway::KeyRingSource>(fuzzKeys()),
+                                   std::make_shared<gateway::WindowDeduper>(), metrics, clock, limits);
+  const gateway::FeedbackAnswer answer = service.handle(body, contentType);
+  static const int kStatuses[] = {200, 400, 403, 410, 413, 415};
+  fuzzCheck(std::find(std::begin(kStatuses), std::end(kStatuses), answer.status) != std::end(kStatuses),
+            "feedback answers a documented status");
+  const json parsed = parseJson(answer.body);
+  fuzzCheck(parsed.is_object(), "the feedback answer is a JSON object");
+  if (parsed.contains("results")) {
+    const auto& results = parsed["results"];
+    fuzzCheck(results.is_array() && results.size() <= limits.maxItems, "a batch answers at most maxItems items");
+    fuzzCheck(parsed["accepted"].get<std::size_t>() + parsed["rejected"].get<std::size_t>() == results.size(),
+              "accepted + rejected = items");
+    for (const auto& item : results) {
+      fuzzCheck(item.contains("result") != item.contains("error"), "an item has a result or an error");
+    }
+  } else if (answer.status != 200) {
+    fuzzCheck(parsed.contains("error"), "a refusal names its reason");
+  }
+}
+
+void predictionId(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input = text(data, size);
+  if (auto id = gateway::verifyPredictionId(input, fuzzKeys(), kFuzzNowMs, 0)) {
+    const gateway::KeyRing& keys = fuzzKeys();
+    fuzzCheck(gateway::encodePredictionId(*id, keys.current) == input ||
+                  gateway::encodePredictionId(*id, *keys.previous) == input,
+              "an accepted id is the canonical encoding of what it carries");
+  }
+  // The input as fields: every field survives encode -> verify (truncated to kMaxIdFieldBytes).
+  gateway::PredictionId fields;
+  std::string* const parts[] = {&fields.ns, &fields.model, &fields.version, &fields.revision, &fields.segment,
+                                &fields.predictedClass};
+  std::size_t part = 0;
+  for (char c : input) {
+    if (c == '\x1f' && part + 1 < std::size(parts)) ++part;
+    else parts[part]->push_back(c);
+  }
+  fields.issuedAtMs = kFuzzNowMs - std::int64_t(size);
+  fields.row = std::uint32_t(size);
+  fields.regression = size % 2 == 1;
+  const std::string encoded = gateway::encodePredictionId(fields, fuzzKeys().current);
+  fuzzCheck(encoded.size() <= gateway::kMaxPredictionIdLength, "an issued id fits the verifier's length bound");
+  auto back = gateway::verifyPredictionId(encoded, fuzzKeys(), kFuzzNowMs, 24LL * 3600 * 1000);
+  fuzzCheck(back.ok(), "an issued id verifies");
+  for (std::size_t i = 0; i < std::size(parts); ++i) {
+    const std::string expected = parts[i]->substr(0, gateway::kMaxIdFieldBytes);
+    std::string* const got[] = {&back->ns, &back->model, &back->version, &back->revision, &back->segment,
+                                &back->predictedClass};
+    fuzzCheck(*got[i] == expected, "every field survives the round trip");
+  }
+  fuzzCheck(back->row == fields.row && back->regression == fields.regression && back->issuedAtMs == fields.issuedAtMs,
+            "row, task and time survive the round trip");
+  // One changed character (position and value from the input) is never accepted.
+  if (size >= 2) {
+    std::string tampered = encoded;
+    const std::size_t at = (std::size_t(data[0]) << 8 | data[1]) % tampered.size();
+    tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+    fuzzCheck(!gateway::verifyPredictionId(tampered, fuzzKeys(), kFuzzNowMs, 0).ok(), "a tampered id is rejected");
+  }
+}
+
 std::span<const Target> allTargets() {
   static const Target kTargets[] = {
       {"yaml_loader", yamlLoader},   {"api_decode", apiDecode},
       {"kubeconfig", kubeconfig},    {"watch_lines", watchLines},
       {"prometheus_response", prometheusResponse}, {"label_selector", labelSelector},
+      {"feedback_body", feedbackBody},             {"prediction_id", predictionId},
   };
   return kTargets;
 }

@@ -32,6 +32,12 @@ void watchLines(const std::uint8_t* data, std::size_t size);
 void prometheusResponse(const std::uint8_t* data, std::size_t size);
 // Label and field selector text (and the metav1.LabelSelector JSON form) -> selectors.
 void labelSelector(const std::uint8_t* data, std::size_t size);
+// POST /v1/feedback body -> per-item answers (modelops::gateway::FeedbackService). The first byte picks the
+// Content-Type (JSON, JSON lines, other); every "@ID@" in the rest is replaced by a valid prediction id (a
+// fixed key and time), so the fuzzer reaches verification, dedupe and counting, not only the parser.
+void feedbackBody(const std::uint8_t* data, std::size_t size);
+// Prediction id text -> verifyPredictionId; and the input cut into fields -> encode -> verify round trip.
+void predictionId(const std::uint8_t* data, std::size_t size);
 
 // Every target, in a fixed order.
 std::span<const Target> allTargets();

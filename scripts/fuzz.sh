@@ -17,7 +17,7 @@ fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 work="${FUZZ_WORK_DIR:-$(mktemp -d /tmp/modelops-fuzz.XXXXXX)}"
-targets="${FUZZ_TARGETS:-yaml_loader api_decode kubeconfig watch_lines prometheus_response label_selector}"
+targets="${FUZZ_TARGETS:-yaml_loader api_decode kubeconfig watch_lines prometheus_response label_selector feedback_body prediction_id}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 # A build directory already configured with MODELOPS_FUZZ=ON is reused as it is (scripts/test.sh builds the

@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev lua5.4
   prometheus kubectl
   python3-kubernetes
+  libhiredis-dev redis-server
 )
 
 missing=()

@@ -1,0 +1,114 @@
+#include "modelops/gateway/feedback/stamper.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_clock.h"
+#include "test_keys.h"
+
+namespace modelops::gateway {
+namespace {
+
+using Json = nlohmann::json;
+
+std::int64_t wallMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+}
+
+struct StamperFixture : ::testing::Test {
+  testing::FakeClock clock;
+  GatewayMetrics metrics;
+  std::shared_ptr<KeyRingSource> keys = std::make_shared<KeyRingSource>(testkeys::ringA());
+  PredictionStamper stamper{keys, metrics, clock};
+  VersionLabels version{"shop", "digits", "v2", "7f9c2ab1"};
+};
+
+TEST_F(StamperFixture, OneIdPerRowCarryingClassSegmentAndRow) {
+  PredictionConfig config;
+  config.segmentHeader = "X-Region";
+  StampRequest request{[](std::string_view name) -> std::optional<std::string_view> {
+                         if (name == "X-Region") return std::string_view("eu-west");
+                         return std::nullopt;
+                       },
+                       R"({"instances":[[1],[2]]})", R"({"predictions":[8,3]})"};
+  const StampResult result = stamper.stamp(StampRoute{version, config}, request);
+  ASSERT_EQ(result.ids.size(), 2u);
+  EXPECT_EQ(result.headerValue, result.ids[0] + "," + result.ids[1]);
+  EXPECT_FALSE(result.body.has_value()) << "no idField: the body is left alone";
+  EXPECT_EQ(result.predictedClasses, (std::vector<std::string>{"8", "3"}));
+  for (std::uint32_t row = 0; row < 2; ++row) {
+    auto id = verifyPredictionId(result.ids[row], testkeys::ringA(), wallMs(clock), 0);
+    ASSERT_TRUE(id.ok());
+    EXPECT_EQ(id->row, row);
+    EXPECT_EQ(id->segment, "eu-west");
+    EXPECT_EQ(id->predictedClass, row == 0 ? "8" : "3");
+    EXPECT_EQ(id->version, "v2");
+    EXPECT_EQ(id->issuedAtMs, wallMs(clock));
+  }
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(modelops_predictions_total{class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="eu-west",version="v2"} 1)"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(StamperFixture, IdFieldIsAddedToTheBody) {
+  PredictionConfig config;
+  config.idField = "predictionId";
+  config.segmentJsonPath = "$.customer.region";
+  StampRequest request{{}, R"({"customer":{"region":"ap-south"},"instances":[[1]]})", R"({"predictions":[1]})"};
+  const StampResult one = stamper.stamp(StampRoute{version, config}, request);
+  ASSERT_TRUE(one.body.has_value());
+  EXPECT_EQ(Json::parse(*one.body)["predictionId"], one.ids[0]);
+  EXPECT_EQ(one.segment, "ap-south");
+  request.responseBody = R"({"predictions":[1,0]})";
+  const StampResult batch = stamper.stamp(StampRoute{version, config}, request);
+  ASSERT_TRUE(batch.body.has_value());
+  EXPECT_EQ(Json::parse(*batch.body)["predictionId"], Json(batch.ids));
+}
+
+TEST_F(StamperFixture, ProbabilitySumIsRecorded) {
+  PredictionConfig config;
+  config.argmax = true;
+  (void)stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, R"({"predictions":[[0.2,0.8],[0.4,0.6]]})"});
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(modelops_prediction_probability_sum{class="1",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 1.4)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(modelops_prediction_probability_count{class="1",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 2)"),
+            std::string::npos);
+}
+
+TEST_F(StamperFixture, UnreadableResponsesAndMissingKeysAreCountedNotFailed) {
+  PredictionConfig config;
+  EXPECT_TRUE(stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, "not json"}).ids.empty());
+  EXPECT_TRUE(stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, R"({"other":1})"}).ids.empty());
+  keys->clear();
+  const StampResult noKey = stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, R"({"predictions":[1]})"});
+  EXPECT_TRUE(noKey.ids.empty());
+  EXPECT_EQ(noKey.predictedClasses, std::vector<std::string>{"1"}) << "label-free signals still count";
+  const std::string text = metrics.render();
+  for (const char* reason : {"unreadable_response", "no_prediction", "no_key"}) {
+    EXPECT_NE(text.find(std::string("reason=\"") + reason + "\",revision=\"7f9c2ab1\",version=\"v2\"} 1"), std::string::npos)
+        << reason << "\n" << text;
+  }
+}
+
+TEST_F(StamperFixture, RegressionKeepsValuesOutOfTheClassLabel) {
+  PredictionConfig config;
+  config.task = "Regression";
+  const StampResult r = stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, R"({"predictions":[12.5]})"});
+  ASSERT_EQ(r.ids.size(), 1u);
+  auto id = verifyPredictionId(r.ids[0], testkeys::ringA(), wallMs(clock), 0);
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE(id->regression);
+  EXPECT_EQ(id->predictedClass, "12.5");
+  EXPECT_EQ(metrics.render().find("class=\"12.5\""), std::string::npos);
+}
+
+TEST(PredictedClasses, ForShadowComparison) {
+  PredictionConfig config;
+  EXPECT_EQ(PredictionStamper::predictedClasses(config, R"({"predictions":[2,2]})"), (std::vector<std::string>{"2", "2"}));
+  EXPECT_TRUE(PredictionStamper::predictedClasses(config, "{").empty());
+}
+
+}  // namespace
+}  // namespace modelops::gateway
