@@ -66,6 +66,14 @@ class Page:
         self.call("Page.navigate", {"url": url})
         self.wait_until(f"document.readyState === 'complete' && !!({ready_expression})", what)
 
+    def clip(self, path, height, scale):
+        """The top `height` CSS pixels of the page at `scale` (the smaller images in docs/images/)."""
+        data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {
+            "x": 0, "y": 0, "width": 1280, "height": height, "scale": scale}})["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        return path
+
     def screenshot(self, path):
         height = self.evaluate("Math.min(4000, document.documentElement.scrollHeight)")
         self.call("Emulation.setDeviceMetricsOverride",
@@ -128,6 +136,7 @@ def view(page, a):
     page.wait_until("document.querySelector('#live').textContent === 'live'", "the live event stream")
     seen["list"] = page.evaluate(LIST_ROWS)
     seen["listScreenshot"] = page.screenshot(a.out + "/list.png")
+    page.clip(a.out + "/list-top.png", 400, 0.6)
 
     page.evaluate(f"document.querySelector(\"{row} a.name\").click()")
     page.wait_until("!!document.querySelector('#md-name') && document.querySelectorAll('svg.chart').length > 0",
@@ -135,8 +144,10 @@ def view(page, a):
     page.wait_until("document.querySelector('#live').textContent === 'live'", "the live event stream")
     seen["detail"] = page.evaluate(DETAIL)
     seen["detailScreenshot"] = page.screenshot(a.out + "/detail.png")
+    page.clip(a.out + "/detail-top.png", 1240, 0.6)
     page.call("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     seen["darkScreenshot"] = page.screenshot(a.out + "/detail-dark.png")
+    page.clip(a.out + "/detail-top-dark.png", 1240, 0.6)
     page.call("Emulation.setEmulatedMedia", {"features": []})
     # An action from the page without the session token header (the cookie alone is not enough).
     seen["tokenlessStatus"] = page.evaluate(

@@ -1,7 +1,11 @@
 // unit.dashboard: see CMakeLists.txt.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "dashboard/actions.h"
 #include "dashboard/chart.h"
@@ -245,6 +249,57 @@ TEST(DashboardActions, OnlyThePluginsActionsAreKnown) {
     EXPECT_TRUE(isKnownAction(a)) << a;
   EXPECT_FALSE(isKnownAction("delete"));
   EXPECT_FALSE(isKnownAction(""));
+}
+
+std::string sourceFile(const std::string& relative) {
+  const char* root = std::getenv("MODELOPS_SOURCE_DIR");
+  std::ifstream in(std::string(root && *root ? root : ".") + "/" + relative, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The Grafana dashboard ships twice (the chart can only read files inside itself): the copies are equal,
+// parse, and every metric a panel queries is one docs/metrics.md documents.
+TEST(DashboardGrafana, ChartAndDocsCopiesAreEqualAndQueryDocumentedMetrics) {
+  const std::string chart = sourceFile("helm/modelops-operator/dashboards/modelops.json");
+  ASSERT_FALSE(chart.empty());
+  EXPECT_EQ(chart, sourceFile("docs/grafana/modelops.json")) << "copy helm/modelops-operator/dashboards/modelops.json "
+                                                                 "to docs/grafana/";
+  json dash = json::parse(chart, nullptr, false);
+  ASSERT_FALSE(dash.is_discarded());
+  EXPECT_EQ(dash["uid"], "modelops-rollouts");
+  const std::string metricsDoc = sourceFile("docs/metrics.md");
+  const std::regex metric(R"((modelops|kube_customresource)_[a-z_]+)");
+  std::size_t queries = 0;
+  for (const auto& panel : dash["panels"]) {
+    for (const auto& target : panel.value("targets", json::array())) {
+      const std::string expr = target.value("expr", "");
+      ASSERT_FALSE(expr.empty()) << panel.dump();
+      ++queries;
+      for (std::sregex_iterator it(expr.begin(), expr.end(), metric), end; it != end; ++it) {
+        std::string name = it->str();
+        for (const char* suffix : {"_bucket", "_sum", "_count"})
+          if (name.ends_with(suffix) && metricsDoc.find("`" + name + "`") == std::string::npos)
+            name = name.substr(0, name.size() - std::string(suffix).size());
+        EXPECT_NE(metricsDoc.find(name), std::string::npos) << name << " (panel " << panel["title"] << ") is not in docs/metrics.md";
+      }
+    }
+  }
+  EXPECT_GE(queries, 15u);
+}
+
+// The chart's PrometheusRule carries exactly the example alerts of docs/metrics.md.
+TEST(DashboardGrafana, ChartAlertsAreTheDocumentedOnes) {
+  const std::string doc = sourceFile("docs/metrics.md");
+  const auto section = doc.find("## Example alerts");
+  ASSERT_NE(section, std::string::npos);
+  const auto start = doc.find("```yaml\n", section);
+  ASSERT_NE(start, std::string::npos);
+  const auto end = doc.find("```", start + 8);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(sourceFile("helm/modelops-operator/files/alerts.yaml"), doc.substr(start + 8, end - start - 8))
+      << "helm/modelops-operator/files/alerts.yaml differs from docs/metrics.md's example alerts";
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ std::string weightText(const json& md) {
   const json& status = child(md, "status");
   const json& canary = child(child(status, "canary"), "weight");
   const json& stable = child(child(status, "stable"), "weight");
-  if (!canary.is_number_integer()) return stable.is_number_integer() ? stable.dump() + "/0" : "100/0";
+  if (!canary.is_number_integer()) return stable.is_number_integer() ? stable.dump() + "/0" : "-";
   const auto c = canary.get<std::int64_t>();
   return (stable.is_number_integer() ? stable.dump() : std::to_string(100 - c)) + "/" + std::to_string(c);
 }
