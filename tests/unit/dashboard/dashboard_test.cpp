@@ -14,6 +14,8 @@
 #include "dashboard/prometheus_range.h"
 #include "dashboard/session_guard.h"
 #include "dashboard/status_series.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_kube_client.h"
 #include "modelops/analysis/statistics.h"
 #include "modelops/common/time.h"
 
@@ -245,10 +247,43 @@ TEST(DashboardPages, DetailEscapesEverythingFromTheCluster) {
 }
 
 TEST(DashboardActions, OnlyThePluginsActionsAreKnown) {
-  for (const char* a : {"promote", "promote-full", "abort", "retry", "pause", "resume", "undo"})
+  for (const char* a : {"promote", "promote-full", "abort", "retry", "pause", "resume", "undo", "retrain"})
     EXPECT_TRUE(isKnownAction(a)) << a;
   EXPECT_FALSE(isKnownAction("delete"));
   EXPECT_FALSE(isKnownAction(""));
+}
+
+// The same annotation write as `kubectl modelops promote`, the plugin's refusals, and the API's own
+// refusal (RBAC) passed on with its status and message.
+TEST(DashboardActions, RunTheCommandsAndPassTheApisRefusalOn) {
+  modelops::testing::FakeKubeClient client;
+  modelops::testing::FakeClock clock;
+  json md = rolloutDoc();
+  md.erase("status");
+  ASSERT_TRUE(client.create(kube::resources::modelDeployments(), "ml", md).ok());
+  json withStatus = client.get(kube::resources::modelDeployments(), "ml", "fraud").value();
+  withStatus["status"] = rolloutDoc()["status"];
+  ASSERT_TRUE(client.updateStatus(kube::resources::modelDeployments(), "ml", withStatus).ok());
+
+  ActionOutcome done = runAction(client, clock, "ml", "fraud", "promote", "");
+  EXPECT_EQ(done.httpStatus, 200) << done.message;
+  EXPECT_NE(done.message.find("promote requested"), std::string::npos);
+  json after = client.get(kube::resources::modelDeployments(), "ml", "fraud").value();
+  EXPECT_EQ(after["metadata"]["annotations"]["modelops.dev/action"], "promote");
+  EXPECT_EQ(after["spec"], withStatus["spec"]);  // metadata only
+
+  EXPECT_EQ(runAction(client, clock, "ml", "fraud", "promote", "b").httpStatus, 409);  // --variant on a canary
+  EXPECT_EQ(runAction(client, clock, "ml", "fraud", "delete", "").httpStatus, 400);
+  EXPECT_EQ(runAction(client, clock, "ml", "missing", "pause", "").httpStatus, 404);
+
+  client.setFault([](const modelops::testing::FakeKubeClient::Call& c) -> std::optional<kube::ApiError> {
+    if (c.verb != "patch") return std::nullopt;
+    return kube::ApiError{403, "Forbidden",
+                          "modeldeployments.modelops.dev \"fraud\" is forbidden: User \"dev\" cannot patch resource", {}, {}};
+  });
+  ActionOutcome refused = runAction(client, clock, "ml", "fraud", "pause", "");
+  EXPECT_EQ(refused.httpStatus, 403);
+  EXPECT_NE(refused.message.find("cannot patch resource"), std::string::npos) << refused.message;
 }
 
 std::string sourceFile(const std::string& relative) {

@@ -18,7 +18,7 @@ std::string trimmed(std::string s) {
 
 bool isKnownAction(const std::string& a) {
   return a == api::kActionPromote || a == api::kActionPromoteFull || a == api::kActionAbort || a == api::kActionRetry ||
-         a == api::kActionPause || a == api::kActionResume || a == "undo";
+         a == api::kActionPause || a == api::kActionResume || a == "undo" || a == kActionRetrain;
 }
 
 ActionOutcome runAction(kube::KubeClient& client, Clock& clock, const std::string& ns, const std::string& name,

@@ -18,7 +18,12 @@ struct ActionOutcome {
   std::string message;   // the command's output (or error) for people
 };
 
-// True for promote, promote-full, abort, retry, pause, resume, undo.
+// The retraining request of issue 17 (spec.retraining; api::kActionRetrain on that branch): written like
+// the other actions; an operator without retraining ignores it. The page offers it only to a
+// ModelDeployment whose spec has `retraining`.
+inline constexpr const char* kActionRetrain = "retrain";
+
+// True for promote, promote-full, abort, retry, pause, resume, undo, retrain.
 bool isKnownAction(const std::string& action);
 
 // Runs `action` (with `argument`: the variant for promote in an A/B test) on ns/name.

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "../render.h"
+#include "actions.h"
 #include "html.h"
+#include "json_view.h"
 #include "modelops/api/codec.h"
 #include "pages.h"
 
@@ -30,7 +32,7 @@ std::string actionButton(const std::string& action, const std::string& argument,
          (argument.empty() ? "" : "-" + escapeHtml(argument)) + "\">" + escapeHtml(label) + "</button>";
 }
 
-std::string actionsBar(const api::ModelDeployment& md) {
+std::string actionsBar(const api::ModelDeployment& md, const json& doc) {
   const std::string n = md.name();
   std::string out = "<div class=\"actions\" data-namespace=\"" + escapeHtml(md.namespace_()) + "\" data-name=\"" +
                     escapeHtml(n) + "\">";
@@ -48,6 +50,8 @@ std::string actionsBar(const api::ModelDeployment& md) {
   out += actionButton("abort", "", "Abort", "Abort " + n + "'s rollout and send all traffic back to stable?");
   out += actionButton("retry", "", "Retry", "Retry " + n + "'s aborted or rolled-back rollout?");
   out += actionButton("undo", "", "Undo", "Set " + n + "'s spec.model back to the previous promoted revision?");
+  if (child(child(doc, "spec"), "retraining").is_object())
+    out += actionButton(kActionRetrain, "", "Retrain", "Start a retraining run of " + n + " now (spec.retraining)?");
   out += "</div>";
   return out;
 }
@@ -163,7 +167,7 @@ std::string summary(const api::ModelDeployment& md, const json& doc, WallTime no
   out += "<dt>Spec</dt><dd>model " + escapeHtml(optText(md.spec.model.version)) + ", generation " +
          std::to_string(md.generation()) + " (observed " + optInt(s.observedGeneration) + ")</dd>";
   out += "<dt>Age</dt><dd>" + escapeHtml(formatAge(jsonString(doc, {"metadata", "creationTimestamp"}), now)) + "</dd>";
-  return out + "</dl>" + actionsBar(md) + "</section>";
+  return out + "</dl>" + actionsBar(md, doc) + "</section>";
 }
 
 }  // namespace
