@@ -41,6 +41,33 @@ std::string axisValue(double v, const std::string& unit) {
   return std::string(buf) + unit;
 }
 
+// Grid and axis labels: 4 horizontal lines with their values, the two ends of the time axis.
+std::string axes(const std::string& unit, const YRange& yr, const LinearScale& x, const LinearScale& y, int height) {
+  std::string svg;
+  for (int i = 0; i <= 4; ++i) {
+    double v = yr.lo + (yr.hi - yr.lo) * i / 4.0;
+    svg += "<line class=\"grid\" x1=\"" + fmt(x.r0) + "\" x2=\"" + fmt(x.r1) + "\" y1=\"" + fmt(y(v)) + "\" y2=\"" +
+           fmt(y(v)) + "\"/>";
+    svg += "<text class=\"axis\" x=\"" + fmt(x.r0 - 4) + "\" y=\"" + fmt(y(v) + 4) + "\" text-anchor=\"end\">" +
+           escapeHtml(axisValue(v, unit)) + "</text>";
+  }
+  svg += "<text class=\"axis\" x=\"" + fmt(x.r0) + "\" y=\"" + fmt(height - 6.0) + "\">" + clockLabel(x.d0) + "</text>";
+  svg += "<text class=\"axis\" x=\"" + fmt(x.r1) + "\" y=\"" + fmt(height - 6.0) + "\" text-anchor=\"end\">" +
+         clockLabel(x.d1) + " UTC</text>";
+  return svg;
+}
+
+// One swatch and label per series, from `lx` (right of the title).
+std::string legend(const ChartSpec& spec, double lx) {
+  std::string svg;
+  for (const auto& s : spec.series) {
+    svg += "<rect class=\"swatch " + escapeHtml(s.cssClass) + "\" x=\"" + fmt(lx) + "\" y=\"8\" width=\"10\" height=\"10\"/>";
+    svg += "<text class=\"legend\" x=\"" + fmt(lx + 14) + "\" y=\"17\">" + escapeHtml(s.label) + "</text>";
+    lx += 24 + 7.0 * static_cast<double>(s.label.size());
+  }
+  return svg;
+}
+
 }  // namespace
 
 double LinearScale::operator()(double v) const {
@@ -134,17 +161,7 @@ std::string renderChart(const ChartSpec& spec, int width, int height) {
   YRange yr = chartYRange(spec);
   LinearScale x{t0, t1, left, width - right};
   LinearScale y{yr.lo, yr.hi, height - bottom, top};
-  // Grid and axis labels: 4 horizontal lines, the two ends of the time axis.
-  for (int i = 0; i <= 4; ++i) {
-    double v = yr.lo + (yr.hi - yr.lo) * i / 4.0;
-    svg += "<line class=\"grid\" x1=\"" + fmt(left) + "\" x2=\"" + fmt(width - right) + "\" y1=\"" + fmt(y(v)) +
-           "\" y2=\"" + fmt(y(v)) + "\"/>";
-    svg += "<text class=\"axis\" x=\"" + fmt(left - 4) + "\" y=\"" + fmt(y(v) + 4) + "\" text-anchor=\"end\">" +
-           escapeHtml(axisValue(v, spec.unit)) + "</text>";
-  }
-  svg += "<text class=\"axis\" x=\"" + fmt(left) + "\" y=\"" + fmt(height - 6.0) + "\">" + clockLabel(t0) + "</text>";
-  svg += "<text class=\"axis\" x=\"" + fmt(width - right) + "\" y=\"" + fmt(height - 6.0) +
-         "\" text-anchor=\"end\">" + clockLabel(t1) + " UTC</text>";
+  svg += axes(spec.unit, yr, x, y, height);
   for (std::size_t i = 0; i < spec.series.size(); ++i) {
     const std::string cls = escapeHtml(spec.series[i].cssClass);
     if (auto band = bandPath(sorted[i], x, y); !band.empty())
@@ -159,14 +176,7 @@ std::string renderChart(const ChartSpec& spec, int width, int height) {
            "\" y2=\"" + fmt(my) + "\"/><text class=\"min-label\" x=\"" + fmt(width - right - 2) + "\" y=\"" +
            fmt(my - 3) + "\" text-anchor=\"end\">min " + escapeHtml(number3(*spec.minLine)) + "</text>";
   }
-  // Legend, right of the title.
-  double lx = left + 8.0 * static_cast<double>(spec.title.size()) + 16;
-  for (const auto& s : spec.series) {
-    svg += "<rect class=\"swatch " + escapeHtml(s.cssClass) + "\" x=\"" + fmt(lx) + "\" y=\"8\" width=\"10\" height=\"10\"/>";
-    svg += "<text class=\"legend\" x=\"" + fmt(lx + 14) + "\" y=\"17\">" + escapeHtml(s.label) + "</text>";
-    lx += 24 + 7.0 * static_cast<double>(s.label.size());
-  }
-  svg += "</svg>";
+  svg += legend(spec, left + 8.0 * static_cast<double>(spec.title.size()) + 16) + "</svg>";
   return svg;
 }
 
