@@ -130,7 +130,7 @@ std::string pluginHelp() {
       << "  --kubeconfig PATH    kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)\n"
       << "  --context NAME       kubeconfig context\n"
       << "  -n, --namespace NS   namespace (default: the context's namespace, else \"default\")\n"
-      << "  -A, --all-namespaces list: every namespace\n\n"
+      << "  -A, --all-namespaces list, dashboard: every namespace\n\n"
       << "Colour is used on a terminal unless NO_COLOR is set. `kubectl modelops COMMAND --help` shows a\n"
       << "command's flags.\n\n"
       << exitCodesText();

@@ -93,8 +93,9 @@ httplib::Server::HandlerResponse DashboardServer::guard(const httplib::Request& 
     return HR::Handled;
   }
   if (req.method != "GET" && req.method != "HEAD") {
-    std::string presented = req.get_header_value(SessionGuard::kHeader);
-    if (presented.empty() && req.has_param("token")) presented = req.get_param_value("token");
+    // The header only: a cross-site form can send a cookie (not with SameSite=Strict, but older browsers)
+    // and fields, never a custom header. (The guard runs before httplib reads a body.)
+    const std::string presented = req.get_header_value(SessionGuard::kHeader);
     if (!guard_->originAllowed(req.get_header_value("Origin"), req.get_header_value("Host")) ||
         !guard_->tokenMatches(presented)) {
       refuse(res, 403, "refused: an action needs the session token and this dashboard's origin");

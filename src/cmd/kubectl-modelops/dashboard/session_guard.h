@@ -2,7 +2,7 @@
 // web sites (cross-site requests, DNS rebinding) from driving a dashboard bound to the user's
 // credentials. Every request must carry the token (the URL printed at start-up sets it as a
 // SameSite=Strict, HttpOnly cookie); every action (POST) must also carry it in the X-Modelops-Token
-// header or a `token` form field, with an Origin (when the browser sends one) naming this server.
+// header, with an Origin (when the browser sends one) naming this server.
 // Thread-safety: SessionGuard is immutable after construction; the functions are pure.
 #pragma once
 
