@@ -214,6 +214,20 @@ TEST(DashboardStatusSeries, RunsAndLatestVerdictsBecomeTimedPoints) {
   EXPECT_TRUE(store.get("ml/fraud", 2).empty());
 }
 
+TEST(DashboardStatusSeries, AbTestVariantsHaveTheirOwnSeriesAndHeadline) {
+  json md = rolloutDoc();
+  md["status"]["analysis"] = json::parse(R"({"progressByVariant":{
+      "control":{"metrics":[{"metric":"accuracy","latestAt":"2026-11-25T10:06:00Z","latest":{"value":0.91,"lowerBound":0.88,"samples":300}}]},
+      "treatment":{"metrics":[{"metric":"accuracy","latestAt":"2026-11-25T10:06:00Z","latest":{"value":0.93,"lowerBound":0.9,"samples":310}}]}}})");
+  SeriesMap m = seriesFromStatus(md);
+  ASSERT_EQ(m["accuracy|variant|control"].size(), 1u);
+  EXPECT_DOUBLE_EQ(*m["accuracy|variant|treatment"][0].lower, 0.9);
+  auto h = headlineOf(md);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->metric, "accuracy (control)");
+  EXPECT_DOUBLE_EQ(*h->samples, 300);
+}
+
 TEST(DashboardPages, ListShowsStatusNumbersAndFilters) {
   PageContext ctx{"tok", "namespace ml", "", false};
   auto now = *parseRfc3339("2026-11-25T11:00:00Z");

@@ -34,6 +34,17 @@ void segmentAndLabelCharts(const std::string& metric, std::optional<double> min,
   }
 }
 
+// Canary and stable from status, or an A/B test's variants (coloured c0, c1, ...).
+std::vector<ChartSeries> statusAccuracySeries(const std::string& metric, const SeriesMap& recorded) {
+  std::vector<ChartSeries> out;
+  const std::string prefix = metric + "|variant|";
+  for (auto it = recorded.lower_bound(prefix); it != recorded.end() && it->first.starts_with(prefix); ++it)
+    if (out.size() < 8) out.push_back({it->first.substr(prefix.size()), "c" + std::to_string(out.size()), it->second});
+  if (!out.empty()) return out;
+  return {{"canary", "canary", seriesOr(recorded, metric + "|canary")},
+          {"stable", "stable", seriesOr(recorded, metric + "|stable")}};
+}
+
 void accuracyCharts(const api::ModelDeployment& md, const SeriesMap& recorded, PrometheusRanges& prometheus,
                     double now, std::vector<ChartBlock>& out) {
   if (!md.spec.analysis) return;
@@ -50,10 +61,7 @@ void accuracyCharts(const api::ModelDeployment& md, const SeriesMap& recorded, P
                      fromProm.source + " (range queries of the metric's successes/trials; band: Wilson, " +
                          "two-sided)"});
     } else {
-      ChartSpec spec{name + " · accuracy", "",
-                     {{"canary", "canary", seriesOr(recorded, name + "|canary")},
-                      {"stable", "stable", seriesOr(recorded, name + "|stable")}},
-                     min, true};
+      ChartSpec spec{name + " · accuracy", "", statusAccuracySeries(name, recorded), min, true};
       std::string why = fromProm.source.empty() ? fromProm.why : "Prometheus had no samples for these queries";
       out.push_back({"Accuracy", renderChart(spec), std::string(kStatusSource) + " · not Prometheus: " + why});
     }

@@ -54,24 +54,13 @@ std::vector<std::string> topClasses(const SeriesByLabel& rates) {
   return out;
 }
 
-struct Tracks {
-  std::vector<std::pair<std::string, std::string>> versions;  // (track, version): canary first
-};
-
-Tracks tracksOf(const api::ModelDeployment& md) {
-  Tracks t;
-  if (md.status.canary && md.status.canary->version) t.versions.emplace_back("canary", *md.status.canary->version);
-  if (md.status.stable && md.status.stable->version) t.versions.emplace_back("stable", *md.status.stable->version);
-  return t;
-}
-
 // Accuracy by class from the feedback counters (cumulative since the gateway started), canary against stable.
 void classAccuracy(const std::string& address, const std::string& sel, const std::vector<std::string>& classes,
-                   const Tracks& tracks, std::optional<double> min, double confidence, PrometheusRanges& prom,
+                   const std::vector<MeasuredTrack>& tracks, std::optional<double> min, double confidence, PrometheusRanges& prom,
                    const RangeWindow& w, std::vector<ChartBlock>& out) {
   std::map<std::string, std::vector<ChartSeries>> byClass;
-  for (const auto& [track, version] : tracks.versions) {
-    const std::string v = sel + ",version=\"" + analysis::escapePromQLString(version) + "\"";
+  for (const auto& t : tracks) {
+    const std::string v = sel + ",version=\"" + analysis::escapePromQLString(t.version) + "\"";
     auto correct = prom.queryByLabel(address, "sum by (class) (modelops_feedback_correct_total{" + v + "})", "class", w);
     auto labeled = prom.queryByLabel(address, "sum by (class) (modelops_feedback_labeled_total{" + v + "})", "class", w);
     if (!correct.ok() || !labeled.ok()) return;
@@ -79,7 +68,7 @@ void classAccuracy(const std::string& address, const std::string& sel, const std
       auto c = correct.value().find(cls);
       auto n = labeled.value().find(cls);
       if (c == correct.value().end() || n == labeled.value().end()) continue;
-      byClass[cls].push_back({track + " " + version, track, accuracyPoints(c->second, n->second, confidence)});
+      byClass[cls].push_back({t.track + " " + t.version, t.cssClass, accuracyPoints(c->second, n->second, confidence)});
     }
   }
   for (const auto& cls : classes) {
@@ -113,7 +102,7 @@ void gatewayCharts(const api::ModelDeployment& md, PrometheusRanges& prom, doubl
                    renderChart({"predictions per second by predicted class", "/s", labelled(top, "class "), std::nullopt,
                                 false}),
                    source});
-    classAccuracy(address, sel, topClasses(predictions.value()), tracksOf(md), min, confidence, prom, w, out);
+    classAccuracy(address, sel, topClasses(predictions.value()), measuredTracks(md), min, confidence, prom, w, out);
   }
   struct Figure {
     std::string title, unit, query, label;

@@ -46,6 +46,15 @@ std::optional<Headline> headlineOf(const json& md) {
     return Headline{stringAt(m, "metric"), stringAt(l, "phase"), numberAt(l, "value"), numberAt(l, "lowerBound"),
                     numberAt(l, "samples")};
   }
+  const json& byVariant = child(analysis, "progressByVariant");  // an A/B test: its first variant's
+  if (byVariant.is_object())
+    for (const auto& [variant, progress] : byVariant.items())
+      for (const auto& m : arrayAt(progress, "metrics")) {
+        const json& l = child(m, "latest");
+        if (stringAt(m, "metric").starts_with("guard:") || !numberAt(l, "lowerBound")) continue;
+        return Headline{stringAt(m, "metric") + " (" + variant + ")", stringAt(l, "phase"), numberAt(l, "value"),
+                        numberAt(l, "lowerBound"), numberAt(l, "samples")};
+      }
   for (const auto& r : arrayAt(analysis, "runs")) {
     if (stringAt(r, "metric").starts_with("guard:") || !numberAt(r, "lowerBound")) continue;
     return Headline{stringAt(r, "metric"), stringAt(r, "phase"), numberAt(r, "value"), numberAt(r, "lowerBound"),

@@ -151,6 +151,19 @@ Result<Samples> PrometheusRanges::query(const std::string& address, const std::s
   return it == bySeries.value().end() ? Samples{} : it->second;
 }
 
+std::vector<MeasuredTrack> measuredTracks(const api::ModelDeployment& md) {
+  std::vector<MeasuredTrack> out;
+  for (const auto& v : md.status.variants)  // an A/B test: every variant, coloured c0, c1, ...
+    if (v.version && out.size() < 8)
+      out.push_back({v.name.value_or("?"), *v.version, "c" + std::to_string(out.size()), v.revision.value_or(0)});
+  if (!out.empty()) return out;
+  if (md.status.canary && md.status.canary->version)
+    out.push_back({"canary", *md.status.canary->version, "canary", md.status.canary->revision.value_or(0)});
+  if (md.status.stable && md.status.stable->version)
+    out.push_back({"stable", *md.status.stable->version, "stable", md.status.stable->revision.value_or(0)});
+  return out;
+}
+
 MetricSeries PrometheusRanges::accuracy(const api::ModelDeployment& md, const api::Metric& metric, double now) {
   MetricSeries out;
   const auto& prov = metric.provider ? metric.provider->prometheus : std::nullopt;
@@ -172,19 +185,14 @@ MetricSeries PrometheusRanges::accuracy(const api::ModelDeployment& md, const ap
       since = std::chrono::duration<double>(t->time_since_epoch()).count();
   const RangeWindow w = rangeWindow(since, now);
   const double confidence = metric.accuracy && metric.accuracy->confidence ? *metric.accuracy->confidence : 0.95;
-  struct Track {
-    const char* name;
-    std::optional<api::TrackStatus> status;
-  };
-  for (const Track& track : {Track{"canary", md.status.canary}, Track{"stable", md.status.stable}}) {
-    if (!track.status || !track.status->version) continue;
+  for (const MeasuredTrack& track : measuredTracks(md)) {
     analysis::TemplateVars vars;
     vars.name = md.name();
     vars.ns = md.namespace_();
     vars.model = md.spec.model.name.value_or(md.name());
-    vars.version = *track.status->version;
-    vars.revision = std::to_string(track.status->revision.value_or(0));
-    vars.track = track.name;
+    vars.version = track.version;
+    vars.revision = std::to_string(track.revision);
+    vars.track = track.track;
     vars.args = metric.args;
     vars.analysisElapsed = analysis::analysisElapsedText(
         std::chrono::milliseconds(static_cast<long long>((now - w.start) * 1000)));
@@ -201,7 +209,7 @@ MetricSeries PrometheusRanges::accuracy(const api::ModelDeployment& md, const ap
       out.series.clear();
       return out;
     }
-    out.series.push_back(ChartSeries{std::string(track.name) + " " + *track.status->version, track.name,
+    out.series.push_back(ChartSeries{track.track + " " + track.version, track.cssClass,
                                      accuracyPoints(sv.value(), nv.value(), confidence)});
   }
   out.source = "Prometheus " + *prov->address;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,14 @@ struct RangeWindow {
 // From `since` (clamped to the last 24 h, and at least 10 minutes back) to `now`, at most 240 steps and
 // at least 5 s per step; with no `since`, the last hour.
 RangeWindow rangeWindow(std::optional<double> since, double now);
+
+// The revisions a rollout measures: the A/B test's variants (track = variant name, css c0..c7), else the
+// canary and the stable one (track "canary"/"stable", css the same), each with its version.
+struct MeasuredTrack {
+  std::string track, version, cssClass;
+  std::int64_t revision = 0;
+};
+std::vector<MeasuredTrack> measuredTracks(const api::ModelDeployment& md);
 
 // The charts of one metric and where they came from.
 struct MetricSeries {

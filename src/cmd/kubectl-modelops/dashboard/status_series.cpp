@@ -67,6 +67,16 @@ SeriesMap seriesFromStatus(const json& md) {
       add(out, metric + "|segment|" + stringAt(seg, "segment"), *t, num(seg, "value"), num(seg, "lowerBound"),
           num(seg, "upperBound"));
   }
+  // An A/B test: one progress per variant.
+  const json& byVariant = child(analysis, "progressByVariant");
+  if (byVariant.is_object())
+    for (const auto& [variant, progress] : byVariant.items())
+      for (const auto& m : arrayAt(progress, "metrics")) {
+        auto t = epochSeconds(m, "latestAt");
+        const json& latest = child(m, "latest");
+        if (t) add(out, stringAt(m, "metric") + "|variant|" + variant, *t, num(latest, "value"), num(latest, "lowerBound"),
+                   num(latest, "upperBound"));
+      }
   return out;
 }
 

@@ -19,7 +19,7 @@
 namespace modelops::plugin::dashboard {
 
 // Series names: "<metric>|canary", "<metric>|stable", "<metric>|segment|<segment>", "<metric>|labels"
-// (label arrival rate, labels/s). The revision measured prefixes the key in the store.
+// (label arrival rate, labels/s), "<metric>|variant|<name>" (an A/B test's variants). The revision measured prefixes the key in the store.
 using SeriesMap = std::map<std::string, std::vector<ChartPoint>>;
 
 // The points one version of a ModelDeployment (API JSON) holds: every analysis run and the latest
