@@ -1,6 +1,7 @@
 // unit.dashboard: see CMakeLists.txt.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -30,6 +31,10 @@ TEST(DashboardHtml, EscapesMarkupQuotesAndControlCharacters) {
   EXPECT_EQ(escapeHtml(std::string("a\x01" "b\x7f" "c\n")), "abc\n");
   EXPECT_EQ(escapeHtml("größe"), "größe");  // UTF-8 passes
   EXPECT_EQ(urlEncode("a b/c?"), "a%20b%2Fc%3F");
+  EXPECT_EQ(count(512.0), "512");
+  EXPECT_EQ(count(std::nan("")), "-");
+  EXPECT_EQ(count(1e300), "-");
+  EXPECT_EQ(number3(0.95049), "0.950");
 }
 
 TEST(DashboardGuard, ConstantTimeEqualsComparesWholeValues) {

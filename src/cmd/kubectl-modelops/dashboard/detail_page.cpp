@@ -87,12 +87,12 @@ std::string verdictTable(const api::ModelDeployment& md) {
     out += "<tr data-metric=\"" + escapeHtml(m.metric.value_or("")) + "\">" + cell(m.metric.value_or("-")) +
            cell(l.phase.value_or("-")) + "<td class=\"value\">" + number3(l.value) + "</td><td class=\"lower\">" +
            number3(l.lowerBound) + "</td><td class=\"upper\">" + number3(l.upperBound) + "</td><td class=\"samples\">" +
-           (l.samples ? std::to_string(static_cast<long long>(*l.samples)) : "-") + "</td><td>" + number3(l.stableValue) +
+           count(l.samples) + "</td><td>" + number3(l.stableValue) +
            "</td><td>" + number3(m.labelsPerSecond) + "</td>" + cell(l.reason.value_or("")) + "</tr>";
     for (const auto& s : l.segments)
       out += "<tr class=\"segment\"><td>↳ " + escapeHtml(s.segment.value_or("?")) + "</td>" + cell(s.phase.value_or("-")) +
              "<td>" + number3(s.value) + "</td><td>" + number3(s.lowerBound) + "</td><td>" + number3(s.upperBound) +
-             "</td><td>" + (s.samples ? std::to_string(static_cast<long long>(*s.samples)) : "-") +
+             "</td><td>" + count(s.samples) +
              "</td><td></td><td></td>" + cell(s.reason.value_or("")) + "</tr>";
   }
   return out + "</tbody></table></section>";

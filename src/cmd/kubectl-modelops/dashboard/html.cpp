@@ -50,6 +50,11 @@ std::string number3(std::optional<double> v) {
   return buf;
 }
 
+std::string count(std::optional<double> v) {
+  if (!v || !std::isfinite(*v) || *v < 0 || *v > 9e15) return "-";
+  return std::to_string(static_cast<long long>(*v));
+}
+
 std::string percent(std::optional<std::int64_t> v) { return v ? std::to_string(*v) + "%" : "-"; }
 
 }  // namespace modelops::plugin::dashboard

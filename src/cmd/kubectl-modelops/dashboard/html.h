@@ -19,6 +19,8 @@ std::string urlEncode(std::string_view text);
 
 // "0.941" (3 decimals), or "-" when absent or not finite.
 std::string number3(std::optional<double> v);
+// A count as a whole number ("512"), or "-" when absent, negative or not finite.
+std::string count(std::optional<double> v);
 // "12%" or "-".
 std::string percent(std::optional<std::int64_t> v);
 

@@ -125,7 +125,7 @@ std::string renderListPage(const std::vector<json>& items, const ListFilter& fil
     if (auto h = headlineOf(md))
       verdict = "<span class=\"verdict\" title=\"" + escapeHtml(h->metric + " " + h->phase) + "\">" +
                 number3(h->value) + " <small>≥ " + number3(h->bound) + " · n=" +
-                (h->samples ? std::to_string(static_cast<long long>(*h->samples)) : "-") + "</small></span>";
+                count(h->samples) + "</small></span>";
     out += "<tr data-name=\"" + escapeHtml(name) + "\" data-namespace=\"" + escapeHtml(ns) + "\"><td>" +
            escapeHtml(ns) + "</td><td><a class=\"name\" href=\"" + detailHref(ns, name) + "\">" + escapeHtml(name) +
            "</a></td><td>" + phaseBadge(phase) + "</td><td class=\"stable\">" +
