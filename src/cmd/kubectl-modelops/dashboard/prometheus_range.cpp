@@ -43,16 +43,23 @@ Result<std::string> fetchRange(const std::string& address, const std::string& pr
                          {"step", std::to_string(static_cast<long long>(w.step)) + "s"}};
   std::string path = prefix + "/api/v1/query_range?" + httplib::detail::params_to_query_str(params);
   std::string body;
-  bool tooBig = false;
+  bool tooBig = false, tooSlow = false;
+  // httplib's timeouts are per read: a body trickled in small pieces is also stopped at an overall deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   auto res = cli.Get(path, httplib::Headers{}, [&](const char* data, std::size_t len) {
     if (body.size() + len > kMaxAnswer) {
       tooBig = true;
+      return false;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      tooSlow = true;
       return false;
     }
     body.append(data, len);
     return true;
   });
   if (tooBig) return promError("the answer exceeded 4 MiB");
+  if (tooSlow) return promError("the answer took longer than 10 s");
   if (!res) return promError("cannot reach " + address + ": " + httplib::to_string(res.error()));
   if (res->status != 200 && res->status != 400 && res->status != 422)
     return promError(address + " answered HTTP " + std::to_string(res->status));

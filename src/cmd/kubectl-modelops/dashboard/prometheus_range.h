@@ -4,7 +4,8 @@
 // two-sided Wilson interval at the metric's confidence. Used only for a plain provider (no Secret-held
 // credentials or CA: the dashboard never reads Secrets); otherwise, and on any error, the page falls back
 // to status (status_series.h) and says why.
-// Bounded: 5 s per request, 4 MiB per answer, at most 500 steps, answers cached for 10 s.
+// Bounded: 5 s per connect/read, 10 s per answer body, 4 MiB per answer, at most 240 steps, answers cached
+// for 10 s.
 // Thread-safety: parse/accuracy functions are pure; PrometheusRanges is internally locked.
 #pragma once
 
