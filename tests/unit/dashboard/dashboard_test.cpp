@@ -243,6 +243,7 @@ TEST(DashboardPages, ListShowsStatusNumbersAndFilters) {
   EXPECT_NE(page.find("n=512"), std::string::npos);
   EXPECT_NE(page.find("80/20"), std::string::npos);
   EXPECT_NE(page.find(">60m<"), std::string::npos);
+  EXPECT_NE(renderListPage({}, {}, now, ctx).find("No ModelDeployments."), std::string::npos);
   std::string filtered = renderListPage({rolloutDoc()}, {"", "Healthy"}, now, ctx);
   EXPECT_EQ(filtered.find("data-name=\"fraud\""), std::string::npos);
   EXPECT_NE(filtered.find("match the filter"), std::string::npos);
