@@ -173,12 +173,36 @@ TEST(DashboardPrometheus, RatesAndWindowsAreBounded) {
   EXPECT_DOUBLE_EQ(rates[0].value, 2.0);
   EXPECT_DOUBLE_EQ(rates[1].value, 1.0);
   RangeWindow w = rangeWindow(0.0, 1'000'000.0);  // started long ago: the last 24 h only
-  EXPECT_DOUBLE_EQ(w.start, 1'000'000.0 - 86400.0);
+  EXPECT_LE(w.start, 1'000'000.0 - 86400.0);
+  EXPECT_GT(w.start, 1'000'000.0 - 86400.0 - w.step);
   EXPECT_LE((w.end - w.start) / w.step, 240.0);
   RangeWindow fresh = rangeWindow(999'990.0, 1'000'000.0);
   EXPECT_DOUBLE_EQ(fresh.step, 5.0);
   EXPECT_DOUBLE_EQ(fresh.start, 1'000'000.0 - 600.0);  // ten minutes of context
+  EXPECT_DOUBLE_EQ(fresh.end, 1'000'000.0);
   EXPECT_DOUBLE_EQ(rangeWindow(std::nullopt, 7200.0).start, 3600.0);
+}
+
+// Against a real Prometheus the successes of a chart could come from the 10 s cache and the trials from
+// a query sent seconds later: both windows must ask for the same timestamps, or accuracyPoints finds no
+// common time and the chart is empty. Windows are on the step's grid, and the newest time is inside.
+TEST(DashboardPrometheus, WindowsSecondsApartShareTheirTimestamps) {
+  const double since = 1'000'000.0;
+  for (double now : {1'000'300.0, 1'000'301.7, 1'000'303.2, 1'005'000.4, 1'090'000.9}) {
+    RangeWindow a = rangeWindow(since, now), b = rangeWindow(since, now + 3.1);
+    ASSERT_DOUBLE_EQ(a.step, b.step) << now;
+    EXPECT_DOUBLE_EQ(std::fmod(a.start, a.step), 0.0) << now;
+    EXPECT_DOUBLE_EQ(std::fmod(b.start - a.start, a.step), 0.0) << now;
+    EXPECT_GE(a.end, now) << "the newest scrape is inside the window";
+    EXPECT_LT(a.end - now, a.step);
+    EXPECT_LE((a.end - a.start) / a.step, 240.0) << now;
+  }
+  // The pair, as the cache can give it: successes on one window, trials on the other, same grid.
+  RangeWindow a = rangeWindow(since, 1'000'301.7), b = rangeWindow(since, 1'000'304.8);
+  Samples successes, trials;
+  for (double t = a.start; t <= a.end; t += a.step) successes.push_back({t, 90});
+  for (double t = b.start; t <= b.end; t += b.step) trials.push_back({t, 100});
+  EXPECT_FALSE(accuracyPoints(successes, trials, 0.95).empty());
 }
 
 json rolloutDoc() {

@@ -48,7 +48,9 @@ struct RangeWindow {
   double start = 0, end = 0, step = 15;  // seconds since the epoch; step in seconds
 };
 // From `since` (clamped to the last 24 h, and at least 10 minutes back) to `now`, at most 240 steps and
-// at least 5 s per step; with no `since`, the last hour.
+// at least 5 s per step; with no `since`, the last hour. Start and end lie on the step's grid (multiples
+// of the step since the epoch; start rounded down, end up), so every window with the same step asks
+// Prometheus for the same timestamps.
 RangeWindow rangeWindow(std::optional<double> since, double now);
 
 // The revisions a rollout measures: the A/B test's variants (track = variant name, css c0..c7), else the
