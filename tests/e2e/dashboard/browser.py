@@ -109,6 +109,8 @@ DETAIL = """({
   minLines: document.querySelectorAll('svg.chart line.min').length,
   titles: Array.from(document.querySelectorAll('svg.chart .title')).map(t => t.textContent),
   sources: Array.from(document.querySelectorAll('figcaption.source')).map(f => f.textContent),
+  firstChartBandVertices: Array.from(document.querySelectorAll('svg.chart')[0].querySelectorAll('path.band')).map(
+    p => (p.getAttribute('d').match(/[ML]/g) || []).length),
   history: document.querySelectorAll('#history tbody tr').length,
   conditions: document.querySelectorAll('#conditions tbody tr').length,
   events: document.querySelectorAll('#events tbody tr').length,

@@ -1,9 +1,11 @@
 // e2e.dashboard: `kubectl modelops dashboard` in a real browser (Debian's headless chromium, driven over
 // the DevTools protocol by browser.py) against the in-process dev API server, the real modelops-operator
-// and a Prometheus stand-in that answers the operator's instant queries and the dashboard's range
-// queries (range_prometheus.h; not a real Prometheus, to keep the suite to seconds). Checks: the
-// rendered list and detail pages show what status holds (names, phase, versions, weights, the verdict's
-// value, bound and n), charts come from Prometheus with bands and the min line, Promote + Confirm moves a
+// and a real prometheus scraping every second one modelops-model-sim per version and the gateway's metric
+// families (real_prometheus.h): the operator's analysis and the dashboard's range queries use the same
+// templates against it. Checks: the rendered list and detail pages show what status holds (names, phase,
+// versions, weights, the verdict's value, bound and n), the accuracy chart's source says Prometheus (range
+// queries of the metric's own templates, counted by prometheus itself) with bands and the min line, the
+// gateway's per-class charts are drawn, Promote + Confirm moves a
 // paused rollout on and the open page follows through the watch, an action without the token is refused
 // (403, from the page and from a plain client, as are a foreign Host and Origin), and HTML in a
 // ModelDeployment's message is shown as text. Screenshots of both pages stay in the build directory
@@ -15,8 +17,9 @@
 #include <regex>
 
 #include "dashboard/html.h"
+#include "dashboard/prometheus_range.h"
 #include "operator/operator_fixture.h"
-#include "range_prometheus.h"
+#include "real_prometheus.h"
 
 namespace modelops::itest {
 namespace {
@@ -27,16 +30,51 @@ double epochNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Ten minutes of history: stable v1 near 0.94 throughout, canary v2 from five minutes ago ending at
-// 57 of 60 right (fewer than minSamples: its analysis stays inconclusive until the test adds labels).
-void seedHistory(e2e::RangePrometheus& prom, double now) {
-  for (int i = 0; i <= 40; ++i) {
-    double t = now - 600 + i * 15.0;
-    double n1 = 200 + i * 40.0;
-    prom.set("v1", t, std::floor(n1 * (0.935 + 0.01 * std::sin(i / 3.0))), n1);
-    if (i >= 20 && i < 40) prom.set("v2", t, std::floor((i - 19) * 2.9), (i - 19) * 3.0);
-  }
-  prom.set("v2", now, 57, 60);
+// How many times of the dashboard's window (its step grid) have labels of `version` in prometheus: the
+// canary's accuracy is a line with a band only from two on.
+std::size_t labelledTimes(const e2e::RealPrometheus& prom, const std::string& version) {
+  const double now = epochNow();
+  const auto w = plugin::dashboard::rangeWindow(now, now);
+  auto samples = plugin::dashboard::parseRangeResponse(
+      prom.range(R"(sum(model_feedback_labeled_total{model="fraud",version=")" + version + R"("}))", w.start, w.end, w.step));
+  std::size_t n = 0;
+  if (samples.ok())
+    for (const auto& [t, v] : samples.value()) n += v > 0 ? 1 : 0;
+  return n;
+}
+
+// The rollout's metrics: stable v1 generates labelled traffic (20 labels/s, 94 % right); canary v2
+// (--rate 0, every prediction labelled) counts only the predictions the test sends, so its verdict's n is
+// exactly what the test made (60: fewer than minSamples, inconclusive while the browser looks).
+struct Metrics {
+  TempDir dir;
+  std::unique_ptr<e2e::ModelSim> v1, v2;
+  std::unique_ptr<e2e::GatewayExporter> gateway;
+  std::unique_ptr<e2e::RealPrometheus> prometheus;
+};
+
+std::unique_ptr<Metrics> startMetrics() {
+  auto m = std::make_unique<Metrics>();
+  const std::string sim = binaryDir() + "/bin/modelops-model-sim";
+  m->v1 = std::make_unique<e2e::ModelSim>(sim, "v1", std::vector<std::string>{"--rate", "40", "--label-ratio", "0.5",
+                                                                               "--accuracy", "0.94", "--seed", "1"},
+                                          m->dir.file("sim-v1.log"));
+  m->v2 = std::make_unique<e2e::ModelSim>(sim, "v2", std::vector<std::string>{"--rate", "0", "--label-ratio", "1",
+                                                                               "--accuracy", "0.98", "--seed", "2"},
+                                          m->dir.file("sim-v2.log"));
+  m->gateway = std::make_unique<e2e::GatewayExporter>(kNs, "fraud", "v1", "v2");
+  m->prometheus = std::make_unique<e2e::RealPrometheus>(
+      m->dir.path(), std::vector<int>{m->v1->port(), m->v2->port(), m->gateway->port()});
+  return m;
+}
+
+// The analysis' own templates over the simulators' counters ({{model}} is spec.model.name, the name).
+Json simAccuracyAnalysis(const std::string& prometheusUrl) {
+  Json analysis = accuracyAnalysis(prometheusUrl, 0.9, 100);
+  analysis["metrics"][0]["successes"] = R"(sum(model_feedback_correct_total{model="{{model}}",version="{{version}}"}))";
+  analysis["metrics"][0]["trials"] = R"(sum(model_feedback_labeled_total{model="{{model}}",version="{{version}}"}))";
+  analysis["metrics"][0]["inconclusiveLimit"] = 100;  // inconclusive while the test looks
+  return analysis;
 }
 
 struct Dashboard {
@@ -116,13 +154,12 @@ class DashboardE2E : public OperatorTest {};
 
 TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   if (!std::filesystem::exists("/usr/bin/chromium")) GTEST_SKIP() << "Debian package chromium is not installed";
-  e2e::RangePrometheus prom;
-  const double t0 = epochNow();
-  seedHistory(prom, t0);
+  if (!std::filesystem::exists("/usr/bin/prometheus")) GTEST_SKIP() << "Debian package prometheus is not installed";
+  auto metrics = startMetrics();
+  e2e::RealPrometheus& prom = *metrics->prometheus;
   startOperator({"--namespace", kNs});
   Json steps = Json::parse(R"([{"setWeight": 20}, {"analysis": {}}, {"pause": {}}, {"setWeight": 60}, {"pause": {}}])");
-  Json analysis = accuracyAnalysis(prom.url(), 0.9, 100);
-  analysis["metrics"][0]["inconclusiveLimit"] = 100;  // inconclusive while the test looks
+  Json analysis = simAccuracyAnalysis(prom.url());
   cluster().create(res::modelDeployments(), kNs, modelDeployment("fraud", "v1", 2, canaryStrategy(steps), analysis));
   ASSERT_TRUE(waitHealthyAt("fraud", "v1"));
   ASSERT_EQ(setVersion("fraud", "v2"), "");
@@ -153,8 +190,15 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   const std::string ws = wsUrlOf(chromium);
 
   // While the analysis step measures (inconclusive: too few labels), the page shows its numbers.
+  metrics->v2->predict(60);
   ASSERT_TRUE(waitFor([&] { return latestVerdict(status("fraud")).value("samples", 0.0) == 60.0; }, 30s))
-      << status("fraud").dump(1);
+      << status("fraud").dump(1) << "\nprometheus log:\n" << prom.log();
+  // Two scrapes of the gateway's counters at least, so its rates have points; the canary's labels at two
+  // times of the dashboard's 5 s grid (up to one step of waiting), so its chart is a line with a band.
+  ASSERT_TRUE(waitFor([&] { return prom.instant("sum(rate(modelops_predictions_total[5m]))").has_value(); }, 20s))
+      << prom.log();
+  ASSERT_TRUE(waitFor([&] { return labelledTimes(prom, "v2") >= 2 && labelledTimes(prom, "v1") >= 2; }, 20s))
+      << prom.log();
   const std::string out = artifacts;
   auto browser = [&](const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/usr/bin/python3", sourceDir() + "/tests/e2e/dashboard/browser.py", "--ws", ws,
@@ -200,9 +244,18 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   EXPECT_EQ(detail["verdicts"][0]["lower"], number3(latest["lowerBound"].get<double>()));
   EXPECT_EQ(detail["verdicts"][0]["samples"], std::to_string(latest["samples"].get<std::int64_t>()));
   EXPECT_GE(detail["bands"].get<int>(), 2) << "canary and stable bands";
+  // The accuracy chart's bands span time: each polygon has at least two points up and two back.
+  ASSERT_EQ(detail["firstChartBandVertices"].size(), 2u) << detail.dump();
+  for (const auto& vertices : detail["firstChartBandVertices"]) EXPECT_GE(vertices.get<int>(), 4) << detail.dump();
   EXPECT_GE(detail["minLines"].get<int>(), 1);
-  EXPECT_NE(detail["sources"].dump().find("Prometheus " + prom.url()), std::string::npos) << detail["sources"].dump();
-  EXPECT_GT(prom.rangeQueries(), 0);
+  // The accuracy chart's caption: Prometheus, the metric's own templates as range queries, which the
+  // real prometheus counts.
+  bool accuracyFromPrometheus = false;
+  for (const auto& source : detail["sources"])
+    accuracyFromPrometheus = accuracyFromPrometheus ||
+        source.get<std::string>().starts_with("Prometheus " + prom.url() + " (range queries of the metric's successes/trials");
+  EXPECT_TRUE(accuracyFromPrometheus) << detail["sources"].dump();
+  EXPECT_TRUE(waitFor([&] { return prom.rangeQueries() > 0; }, 10s)) << "prometheus answered no range query";
   EXPECT_NE(detail["titles"].dump().find("class 8 · accuracy (recall)"), std::string::npos) << detail["titles"].dump();
   EXPECT_NE(detail["titles"].dump().find("predictions per second by predicted class"), std::string::npos);
   EXPECT_EQ(detail["live"], "live");
@@ -216,7 +269,7 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
 
   // Enough labels: the analysis passes and the rollout pauses; Promote + Confirm moves it on, and the
   // open page follows it through the watch (browser.py waits for it).
-  prom.set("v2", epochNow(), 500, 520);
+  metrics->v2->predict(500);
   ASSERT_TRUE(waitFor([&] { return phase("fraud") == "Paused" && status("fraud").value("currentStepIndex", -1) == 2; }, 30s))
       << status("fraud").dump(1) << "\n" << logTail();
   run = browser({"--phase", "promote", "--expect-weight", "60"});
