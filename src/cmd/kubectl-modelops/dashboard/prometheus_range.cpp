@@ -126,14 +126,14 @@ std::vector<ChartPoint> ratePoints(const Samples& counts) {
 RangeWindow rangeWindow(std::optional<double> since, double now) {
   // A rollout that started minutes ago still gets ten minutes of context (the stable version before it).
   double start = since ? std::min(std::max(*since, now - 86400.0), now - 600.0) : now - 3600.0;
-  // 238: the alignment below adds up to two steps, and the answer stays within 240 steps.
-  double step = std::max(5.0, std::ceil((now - start) / 238.0));
-  // On the step's grid (as Grafana does): Prometheus evaluates a range query at start, start + step, ...,
-  // and accuracyPoints pairs successes with trials by timestamp. Windows computed a few seconds apart
-  // (one query answered from the 10 s cache, its partner fetched now) must share their timestamps, or
-  // the pair has no common point and the chart falls back to status. The end is rounded up so the
-  // newest scrape is inside the window (Prometheus answers a time just ahead of now with the latest sample).
-  return {std::floor(start / step) * step, std::ceil(now / step) * step, step};
+  // 239: the alignment below adds up to one step, and the answer stays within 240 steps.
+  double step = std::max(5.0, std::ceil((now - start) / 239.0));
+  // On the step's grid (as Grafana aligns its range queries): Prometheus evaluates a range query at start,
+  // start + step, ..., and accuracyPoints pairs successes with trials by timestamp. Windows computed a few
+  // seconds apart (one query answered from the 10 s cache, its partner fetched now) must share their
+  // timestamps, or the pair has no common point and the chart falls back to status. The end is rounded
+  // down: a point drawn ahead of now would show the latest sample at a time that has not come yet.
+  return {std::floor(start / step) * step, std::floor(now / step) * step, step};
 }
 
 Result<SeriesByLabel> PrometheusRanges::queryByLabel(const std::string& address, const std::string& promql,

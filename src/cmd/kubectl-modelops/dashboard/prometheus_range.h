@@ -49,8 +49,8 @@ struct RangeWindow {
 };
 // From `since` (clamped to the last 24 h, and at least 10 minutes back) to `now`, at most 240 steps and
 // at least 5 s per step; with no `since`, the last hour. Start and end lie on the step's grid (multiples
-// of the step since the epoch; start rounded down, end up), so every window with the same step asks
-// Prometheus for the same timestamps.
+// of the step since the epoch, both rounded down), so every window with the same step asks Prometheus
+// for the same timestamps; the newest point is at most one step old.
 RangeWindow rangeWindow(std::optional<double> since, double now);
 
 // The revisions a rollout measures: the A/B test's variants (track = variant name, css c0..c7), else the
