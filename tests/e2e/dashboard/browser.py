@@ -111,6 +111,8 @@ DETAIL = """({
   sources: Array.from(document.querySelectorAll('figcaption.source')).map(f => f.textContent),
   firstChartBandVertices: Array.from(document.querySelectorAll('svg.chart')[0].querySelectorAll('path.band')).map(
     p => (p.getAttribute('d').match(/[ML]/g) || []).length),
+  canaryLastDot: (dots => dots.length ? dots[dots.length - 1].textContent : '')(
+    document.querySelectorAll('svg.chart')[0].querySelectorAll('circle.dot.canary title')),
   history: document.querySelectorAll('#history tbody tr').length,
   conditions: document.querySelectorAll('#conditions tbody tr').length,
   events: document.querySelectorAll('#events tbody tr').length,

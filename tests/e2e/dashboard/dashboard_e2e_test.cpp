@@ -30,13 +30,12 @@ double epochNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// How many times of the dashboard's window (its step grid) have labels of `version` in prometheus: the
-// canary's accuracy is a line with a band only from two on.
-std::size_t labelledTimes(const e2e::RealPrometheus& prom, const std::string& version) {
+// How many times of the dashboard's window for a rollout started now (its 5 s step grid) have a positive
+// value of `promql` in prometheus: the canary's accuracy is a line with a band only from two on.
+std::size_t gridTimes(const e2e::RealPrometheus& prom, const std::string& promql) {
   const double now = epochNow();
   const auto w = plugin::dashboard::rangeWindow(now, now);
-  auto samples = plugin::dashboard::parseRangeResponse(
-      prom.range(R"(sum(model_feedback_labeled_total{model="fraud",version=")" + version + R"("}))", w.start, w.end, w.step));
+  auto samples = plugin::dashboard::parseRangeResponse(prom.range(promql, w.start, w.end, w.step));
   std::size_t n = 0;
   if (samples.ok())
     for (const auto& [t, v] : samples.value()) n += v > 0 ? 1 : 0;
@@ -195,12 +194,15 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   // While the analysis step measures (inconclusive: too few labels), the page shows its numbers.
   ASSERT_TRUE(waitFor([&] { return latestVerdict(status("fraud")).value("samples", 0.0) == 60.0; }, 30s))
       << status("fraud").dump(1) << "\nprometheus log:\n" << prom.log();
-  // Two scrapes of the gateway's counters at least, so its rates have points; the canary's labels at two
-  // times of the dashboard's 5 s grid, so its chart is a line with a band.
-  ASSERT_TRUE(waitFor([&] { return prom.instant("sum(rate(modelops_predictions_total[5m]))").has_value(); }, 20s))
-      << prom.log();
-  ASSERT_TRUE(waitFor([&] { return labelledTimes(prom, "v2") >= 2 && labelledTimes(prom, "v1") >= 2; }, 20s))
-      << prom.log();
+  // The gateway's prediction rate at one time of the dashboard's 5 s grid at least, so its charts are
+  // drawn; the canary's and the stable's labels at two, so their accuracy is a line with a band.
+  auto labelled = [](const std::string& version) {
+    return R"(sum(model_feedback_labeled_total{model="fraud",version=")" + version + R"("}))";
+  };
+  ASSERT_TRUE(waitFor([&] {
+    return gridTimes(prom, "sum(rate(modelops_predictions_total[5m]))") >= 1 && gridTimes(prom, labelled("v2")) >= 2 &&
+           gridTimes(prom, labelled("v1")) >= 2;
+  }, 30s)) << prom.log();
   const std::string out = artifacts;
   auto browser = [&](const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/usr/bin/python3", sourceDir() + "/tests/e2e/dashboard/browser.py", "--ws", ws,
@@ -249,6 +251,12 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   // The accuracy chart's bands span time: each polygon has at least two points up and two back.
   ASSERT_EQ(detail["firstChartBandVertices"].size(), 2u) << detail.dump();
   for (const auto& vertices : detail["firstChartBandVertices"]) EXPECT_GE(vertices.get<int>(), 4) << detail.dump();
+  // Its newest canary point is Prometheus' answer for the counts the verdict measured (they no longer
+  // change): the same accuracy as status.
+  EXPECT_NE(detail["canaryLastDot"].get<std::string>().find("canary v2 · "), std::string::npos) << detail.dump();
+  EXPECT_NE(detail["canaryLastDot"].get<std::string>().find(" · " + number3(latest["value"].get<double>()) + " ["),
+            std::string::npos)
+      << detail["canaryLastDot"] << " vs " << latest.dump();
   EXPECT_GE(detail["minLines"].get<int>(), 1);
   // The accuracy chart's caption: Prometheus, the metric's own templates as range queries, which the
   // real prometheus counts.

@@ -125,6 +125,9 @@ TEST(DashboardChart, SvgEscapesTitlesAndDrawsMinLine) {
   EXPECT_NE(svg.find("min 0.800"), std::string::npos);
   EXPECT_NE(svg.find("class=\"band canary\""), std::string::npos);
   EXPECT_NE(renderChart(ChartSpec{"e", "", {}, std::nullopt, true}).find("no data yet"), std::string::npos);
+  // Each dot's exact figures as its tooltip, escaped.
+  EXPECT_NE(svg.find("<title>canary &lt;v2&gt; · 00:01:40 UTC · 0.900 [0.850, 0.950]</title></circle>"), std::string::npos)
+      << svg;
 }
 
 TEST(DashboardPrometheus, RangeAnswersAreSummedPerTimestamp) {
@@ -205,6 +208,19 @@ TEST(DashboardPrometheus, WindowsSecondsApartShareTheirTimestamps) {
   for (double t = a.start; t <= a.end; t += a.step) successes.push_back({t, 90});
   for (double t = b.start; t <= b.end; t += b.step) trials.push_back({t, 100});
   EXPECT_FALSE(accuracyPoints(successes, trials, 0.95).empty());
+}
+
+// The accuracy and the gateway's charts share the rollout's window (since status.rolloutStartedAt).
+TEST(DashboardPrometheus, RolloutWindowStartsAtTheRollout) {
+  api::ModelDeployment md;
+  md.status.rolloutStartedAt = "2026-11-25T10:00:00Z";
+  const double started = 1'795'600'800.0;  // 2026-11-25T10:00:00Z
+  RangeWindow w = rolloutWindow(md, started + 3600);
+  EXPECT_DOUBLE_EQ(w.start, rangeWindow(started, started + 3600).start);
+  EXPECT_LE(w.start, started);
+  EXPECT_GT(w.start, started - w.step);
+  md.status.rolloutStartedAt.reset();
+  EXPECT_DOUBLE_EQ(rolloutWindow(md, started + 3600).start, rangeWindow(std::nullopt, started + 3600).start);
 }
 
 json rolloutDoc() {

@@ -35,6 +35,16 @@ std::string clockLabel(double t) {
   return buf;
 }
 
+// One dot with its figures as a tooltip (<title>): series, time, value and band, so a reader (and the
+// e2e test) can read the exact number behind a point. Escaped: the label comes from the cluster.
+std::string dot(const ChartPoint& p, const std::string& label, const std::string& unit, const std::string& cls,
+                const LinearScale& x, const LinearScale& y) {
+  std::string tip = label + " · " + clockLabel(p.t) + " UTC · " + number3(p.value) + unit;
+  if (p.lower && p.upper) tip += " [" + number3(*p.lower) + ", " + number3(*p.upper) + "]";
+  return "<circle class=\"dot " + cls + "\" cx=\"" + fmt(x(p.t)) + "\" cy=\"" + fmt(y(p.value)) +
+         "\" r=\"2.5\"><title>" + escapeHtml(tip) + "</title></circle>";
+}
+
 std::string axisValue(double v, const std::string& unit) {
   char buf[32];
   std::snprintf(buf, sizeof buf, std::fabs(v) >= 100 ? "%.0f" : "%.3f", v);
@@ -167,8 +177,7 @@ std::string renderChart(const ChartSpec& spec, int width, int height) {
     if (auto band = bandPath(sorted[i], x, y); !band.empty())
       svg += "<path class=\"band " + cls + "\" d=\"" + band + "\"/>";
     svg += "<path class=\"line " + cls + "\" d=\"" + linePath(sorted[i], x, y) + "\"/>";
-    for (const auto& p : sorted[i])
-      svg += "<circle class=\"dot " + cls + "\" cx=\"" + fmt(x(p.t)) + "\" cy=\"" + fmt(y(p.value)) + "\" r=\"2.5\"/>";
+    for (const auto& p : sorted[i]) svg += dot(p, spec.series[i].label, spec.unit, cls, x, y);
   }
   if (spec.minLine) {
     double my = y(*spec.minLine);

@@ -90,7 +90,7 @@ void gatewayCharts(const api::ModelDeployment& md, PrometheusRanges& prom, doubl
   if (address.empty()) return;
   const std::string sel = "namespace=\"" + analysis::escapePromQLString(md.namespace_()) + "\",model=\"" +
                           analysis::escapePromQLString(md.spec.model.name.value_or(md.name())) + "\"";
-  const RangeWindow w = rangeWindow(std::nullopt, now);
+  const RangeWindow w = rolloutWindow(md, now);
   const std::string source = "Prometheus " + address + " (gateway metrics, docs/metrics.md)";
   auto predictions =
       prom.queryByLabel(address, "sum by (class) (rate(modelops_predictions_total{" + sel + "}[5m]))", "class", w);

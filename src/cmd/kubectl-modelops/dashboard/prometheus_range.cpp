@@ -136,6 +136,14 @@ RangeWindow rangeWindow(std::optional<double> since, double now) {
   return {std::floor(start / step) * step, std::floor(now / step) * step, step};
 }
 
+RangeWindow rolloutWindow(const api::ModelDeployment& md, double now) {
+  std::optional<double> since;
+  if (md.status.rolloutStartedAt)
+    if (auto t = parseRfc3339(*md.status.rolloutStartedAt))
+      since = std::chrono::duration<double>(t->time_since_epoch()).count();
+  return rangeWindow(since, now);
+}
+
 Result<SeriesByLabel> PrometheusRanges::queryByLabel(const std::string& address, const std::string& promql,
                                                      const std::string& label, const RangeWindow& w) {
   // Cached by query and window rounded to the step, so a page re-rendered on every watch event does
@@ -192,11 +200,7 @@ MetricSeries PrometheusRanges::accuracy(const api::ModelDeployment& md, const ap
     out.why = "not an accuracy metric (no successes/trials)";
     return out;
   }
-  std::optional<double> since;
-  if (md.status.rolloutStartedAt)
-    if (auto t = parseRfc3339(*md.status.rolloutStartedAt))
-      since = std::chrono::duration<double>(t->time_since_epoch()).count();
-  const RangeWindow w = rangeWindow(since, now);
+  const RangeWindow w = rolloutWindow(md, now);
   const double confidence = metric.accuracy && metric.accuracy->confidence ? *metric.accuracy->confidence : 0.95;
   for (const MeasuredTrack& track : measuredTracks(md)) {
     analysis::TemplateVars vars;

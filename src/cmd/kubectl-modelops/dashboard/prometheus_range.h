@@ -52,6 +52,9 @@ struct RangeWindow {
 // of the step since the epoch, both rounded down), so every window with the same step asks Prometheus
 // for the same timestamps; the newest point is at most one step old.
 RangeWindow rangeWindow(std::optional<double> since, double now);
+// The window of a rollout's charts: rangeWindow from status.rolloutStartedAt (none: the last hour). The
+// accuracy and the gateway's charts share it, so their time axes and timestamps agree.
+RangeWindow rolloutWindow(const api::ModelDeployment& md, double now);
 
 // The revisions a rollout measures: the A/B test's variants (track = variant name, css c0..c7), else the
 // canary and the stable one (track "canary"/"stable", css the same), each with its version.
