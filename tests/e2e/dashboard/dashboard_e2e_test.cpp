@@ -149,6 +149,62 @@ Json latestVerdict(const Json& status) {
   return (*cur)[0]["latest"];
 }
 
+// The list row of `fraud` says what status says (phase, versions, weights, the verdict's numbers).
+void expectListRowEqualsStatus(const Json& list, const Json& before) {
+  const Json latest = latestVerdict(before);
+  bool found = false;
+  for (const auto& row : list) {
+    if (row["name"] != "fraud") continue;
+    found = true;
+    EXPECT_EQ(row["phase"], before.value("phase", "?"));
+    EXPECT_EQ(row["stable"], "v1");
+    EXPECT_EQ(row["canary"], "v2");
+    EXPECT_EQ(row["weights"], "80/20");
+    const std::string verdict = row["verdict"];
+    EXPECT_NE(verdict.find(number3(latest["value"].get<double>())), std::string::npos) << verdict;
+    EXPECT_NE(verdict.find(number3(latest["lowerBound"].get<double>())), std::string::npos) << verdict;
+    EXPECT_NE(verdict.find("n=" + std::to_string(latest["samples"].get<std::int64_t>())), std::string::npos) << verdict;
+  }
+  EXPECT_TRUE(found) << list.dump();
+}
+
+// The detail page: summary, verdict numbers equal to status, the accuracy chart from Prometheus (its
+// caption, bands spanning time, the newest canary point equal to status' value), the gateway's charts.
+void expectDetailEqualsStatus(const Json& detail, const Json& before, const Json& earlier, const std::string& promUrl) {
+  const Json latest = latestVerdict(before);
+  EXPECT_EQ(detail["name"], "fraud");
+  EXPECT_EQ(detail["phase"], before.value("phase", "?"));
+  EXPECT_TRUE(detail["message"] == before.value("message", "") || detail["message"] == earlier.value("message", ""))
+      << detail["message"] << " vs " << before.value("message", "");
+  EXPECT_EQ(detail["canaryWeight"], "20");
+  EXPECT_NE(detail["currentStep"].get<std::string>().find("2. analysis"), std::string::npos) << detail.dump();
+  ASSERT_FALSE(detail["verdicts"].empty()) << detail.dump();
+  EXPECT_EQ(detail["verdicts"][0]["value"], number3(latest["value"].get<double>()));
+  EXPECT_EQ(detail["verdicts"][0]["lower"], number3(latest["lowerBound"].get<double>()));
+  EXPECT_EQ(detail["verdicts"][0]["samples"], std::to_string(latest["samples"].get<std::int64_t>()));
+  EXPECT_GE(detail["bands"].get<int>(), 2) << "canary and stable bands";
+  // The accuracy chart's bands span time: each polygon has at least two points up and two back.
+  ASSERT_EQ(detail["firstChartBandVertices"].size(), 2u) << detail.dump();
+  for (const auto& vertices : detail["firstChartBandVertices"]) EXPECT_GE(vertices.get<int>(), 4) << detail.dump();
+  // Its newest canary point is Prometheus' answer for the counts the verdict measured (they no longer
+  // change): the same accuracy as status.
+  EXPECT_NE(detail["canaryLastDot"].get<std::string>().find("canary v2 · "), std::string::npos) << detail.dump();
+  EXPECT_NE(detail["canaryLastDot"].get<std::string>().find(" · " + number3(latest["value"].get<double>()) + " ["),
+            std::string::npos)
+      << detail["canaryLastDot"] << " vs " << latest.dump();
+  EXPECT_GE(detail["minLines"].get<int>(), 1);
+  // The accuracy chart's caption: Prometheus, the metric's own templates as range queries, which the
+  // real prometheus counts.
+  bool accuracyFromPrometheus = false;
+  for (const auto& source : detail["sources"])
+    accuracyFromPrometheus = accuracyFromPrometheus ||
+        source.get<std::string>().starts_with("Prometheus " + promUrl + " (range queries of the metric's successes/trials");
+  EXPECT_TRUE(accuracyFromPrometheus) << detail["sources"].dump();
+  EXPECT_NE(detail["titles"].dump().find("class 8 · accuracy (recall)"), std::string::npos) << detail["titles"].dump();
+  EXPECT_NE(detail["titles"].dump().find("predictions per second by predicted class"), std::string::npos);
+  EXPECT_EQ(detail["live"], "live");
+}
+
 class DashboardE2E : public OperatorTest {};
 
 TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
@@ -218,57 +274,9 @@ TEST_F(DashboardE2E, BrowserShowsTheLiveRolloutAndPromotesIt) {
   std::cout << "screenshots: " << seen.value("listScreenshot", "") << " " << seen.value("detailScreenshot", "") << " "
             << seen.value("darkScreenshot", "") << "\n";
 
-  // The list row says what status says.
-  const Json latest = latestVerdict(before);
-  bool found = false;
-  for (const auto& row : seen["list"]) {
-    if (row["name"] != "fraud") continue;
-    found = true;
-    EXPECT_EQ(row["phase"], before.value("phase", "?"));
-    EXPECT_EQ(row["stable"], "v1");
-    EXPECT_EQ(row["canary"], "v2");
-    EXPECT_EQ(row["weights"], "80/20");
-    const std::string verdict = row["verdict"];
-    EXPECT_NE(verdict.find(number3(latest["value"].get<double>())), std::string::npos) << verdict;
-    EXPECT_NE(verdict.find(number3(latest["lowerBound"].get<double>())), std::string::npos) << verdict;
-    EXPECT_NE(verdict.find("n=" + std::to_string(latest["samples"].get<std::int64_t>())), std::string::npos) << verdict;
-  }
-  EXPECT_TRUE(found) << seen["list"].dump();
-
-  // The detail page: summary, verdict numbers equal to status, charts from Prometheus with bands.
-  const Json detail = seen["detail"];
-  EXPECT_EQ(detail["name"], "fraud");
-  EXPECT_EQ(detail["phase"], before.value("phase", "?"));
-  EXPECT_TRUE(detail["message"] == before.value("message", "") || detail["message"] == earlier.value("message", ""))
-      << detail["message"] << " vs " << before.value("message", "");
-  EXPECT_EQ(detail["canaryWeight"], "20");
-  EXPECT_NE(detail["currentStep"].get<std::string>().find("2. analysis"), std::string::npos) << detail.dump();
-  ASSERT_FALSE(detail["verdicts"].empty());
-  EXPECT_EQ(detail["verdicts"][0]["value"], number3(latest["value"].get<double>()));
-  EXPECT_EQ(detail["verdicts"][0]["lower"], number3(latest["lowerBound"].get<double>()));
-  EXPECT_EQ(detail["verdicts"][0]["samples"], std::to_string(latest["samples"].get<std::int64_t>()));
-  EXPECT_GE(detail["bands"].get<int>(), 2) << "canary and stable bands";
-  // The accuracy chart's bands span time: each polygon has at least two points up and two back.
-  ASSERT_EQ(detail["firstChartBandVertices"].size(), 2u) << detail.dump();
-  for (const auto& vertices : detail["firstChartBandVertices"]) EXPECT_GE(vertices.get<int>(), 4) << detail.dump();
-  // Its newest canary point is Prometheus' answer for the counts the verdict measured (they no longer
-  // change): the same accuracy as status.
-  EXPECT_NE(detail["canaryLastDot"].get<std::string>().find("canary v2 · "), std::string::npos) << detail.dump();
-  EXPECT_NE(detail["canaryLastDot"].get<std::string>().find(" · " + number3(latest["value"].get<double>()) + " ["),
-            std::string::npos)
-      << detail["canaryLastDot"] << " vs " << latest.dump();
-  EXPECT_GE(detail["minLines"].get<int>(), 1);
-  // The accuracy chart's caption: Prometheus, the metric's own templates as range queries, which the
-  // real prometheus counts.
-  bool accuracyFromPrometheus = false;
-  for (const auto& source : detail["sources"])
-    accuracyFromPrometheus = accuracyFromPrometheus ||
-        source.get<std::string>().starts_with("Prometheus " + prom.url() + " (range queries of the metric's successes/trials");
-  EXPECT_TRUE(accuracyFromPrometheus) << detail["sources"].dump();
+  expectListRowEqualsStatus(seen["list"], before);
+  expectDetailEqualsStatus(seen["detail"], before, earlier, prom.url());
   EXPECT_TRUE(waitFor([&] { return prom.rangeQueries() > 0; }, 10s)) << "prometheus answered no range query";
-  EXPECT_NE(detail["titles"].dump().find("class 8 · accuracy (recall)"), std::string::npos) << detail["titles"].dump();
-  EXPECT_NE(detail["titles"].dump().find("predictions per second by predicted class"), std::string::npos);
-  EXPECT_EQ(detail["live"], "live");
 
   // Without the token header the page's own request is refused; HTML in a message is text.
   EXPECT_EQ(seen["tokenlessStatus"], 403);
