@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "dashboard/dashboard.h"
 #include "modelops/api/names.h"
 #include "modelops/common/flags.h"
 #include "modelops/kube/factory.h"
@@ -27,6 +28,7 @@ struct Options {
   bool wait = false;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   std::string reason;  // retrain --reason
+  DashboardOptions dashboard;
 };
 
 struct CommandInfo {
@@ -53,6 +55,8 @@ const CommandInfo kCommands[] = {
     {"status", "NAME", "Print whether the rollout is complete; --wait blocks until Healthy (exit 0) or failed "
                        "(exit 1), --timeout (exit 4)."},
     {"version", "", "Print the plugin's version."},
+    {"dashboard", "", "Serve a local web UI (list, charts, actions) on --address:--port (default 127.0.0.1:3100); "
+                      "-A: all namespaces."},
 };
 
 const CommandInfo* findCommand(const std::string& name) {
@@ -86,6 +90,15 @@ void addCommandFlags(FlagSet& f, Options& o, const std::string& command) {
   if (all || command == "retrain")
     f.addString("reason", &o.reason, "Why retrain: passed to the run (MODELOPS_REASON), at most 256 characters.",
                 "TEXT");
+  if (command == "dashboard") {
+    f.addBool("all-namespaces", &o.allNamespaces, "Show every namespace.");
+    f.addAlias('A', "all-namespaces");
+  }
+  if (all || command == "dashboard") {
+    f.addInt("port", &o.dashboard.port, "Dashboard: the port to listen on (0: any free port).");
+    f.addString("address", &o.dashboard.address, "Dashboard: the address to listen on (not loopback: a warning).",
+                "ADDRESS");
+  }
   if (all || command == "undo")
     f.addInt("to-revision", &o.toRevision, "The history revision to go back to (0: the previous promoted one).");
   if (all || command == "status") {
@@ -123,7 +136,7 @@ std::string pluginHelp() {
       << "  --kubeconfig PATH    kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)\n"
       << "  --context NAME       kubeconfig context\n"
       << "  -n, --namespace NS   namespace (default: the context's namespace, else \"default\")\n"
-      << "  -A, --all-namespaces list: every namespace\n\n"
+      << "  -A, --all-namespaces list, dashboard: every namespace\n\n"
       << "Colour is used on a terminal unless NO_COLOR is set. `kubectl modelops COMMAND --help` shows a\n"
       << "command's flags.\n\n"
       << exitCodesText();
@@ -167,6 +180,7 @@ int runPlugin(const std::vector<std::string>& args, PluginContext& ctx) {
   if (o.full && !o.variant.empty()) return usageError(ctx, "--full and --variant cannot be used together");
   if (o.toRevision < 0) return usageError(ctx, "--to-revision must be a positive revision number");
   if (o.reason.size() > 256) return usageError(ctx, "--reason is longer than 256 characters");
+  if (o.dashboard.port < 0 || o.dashboard.port > 65535) return usageError(ctx, "--port must be between 0 and 65535");
 
   if (command == "version") {
     ctx.out << "kubectl-modelops " << kVersion << "\n";
@@ -207,6 +221,7 @@ int runPlugin(const std::vector<std::string>& args, PluginContext& ctx) {
   if (command == "undo")
     return cmdUndo(s, name, o.toRevision > 0 ? std::optional<std::int64_t>(o.toRevision) : std::nullopt);
   if (command == "status") return cmdStatus(s, name, o.wait, o.timeout);
+  if (command == "dashboard") return cmdDashboard(s, o.dashboard);
   return usageError(ctx, "unknown command \"" + command + "\"");
 }
 

@@ -1,6 +1,7 @@
 // kubectl-modelops as a library: runPlugin(args, context) parses the command line, connects to the API
 // server as kubectl does (--kubeconfig, $KUBECONFIG, ~/.kube/config; --context; -n/--namespace, -A) and
-// runs one command (get, list, promote, abort, retry, pause, resume, history, undo, status, version).
+// runs one command (get, list, promote, abort, retry, pause, resume, history, undo, status, version,
+// dashboard: the local web UI of dashboard/dashboard.h, which runs until the cancel token fires).
 // main.cpp only wires the process's streams, environment and clock in; tests inject their own output
 // streams and cancel token, so `get --watch` and `status --wait` run in a thread and are stopped.
 // Exit codes (also in --help and docs/plugin.md) are the ExitCode values below.
