@@ -127,7 +127,8 @@ printf '  %s$ kubectl diff -f md-1.1.yaml%s\n' "$BOLD" "$RESET"
 (kubectl diff -f "$TMP/md-1.1.yaml" 2>&1 || true) | grep -E '^[-+] ' | grep -vE 'generation|resourceVersion|managedFields|time:' | indent || true
 show kubectl apply -f "$TMP/md-1.1.yaml"
 say "following the rollout (one line per change of status; in another terminal, live:"
-say "  KUBECONFIG=$KUBECONFIG PATH=$BIN:\$PATH kubectl modelops get $NAME -n $NS --watch )"
+say "  KUBECONFIG=$KUBECONFIG PATH=$BIN:\$PATH kubectl modelops get $NAME -n $NS --watch"
+say "  or in a browser: KUBECONFIG=$KUBECONFIG PATH=$BIN:\$PATH kubectl modelops dashboard -n $NS   (open the URL it prints) )"
 follow RolledBack 1.1 "$STEP_TIMEOUT"
 RB_VERSION=$(md_field '{.status.history[0].version}')
 RB_OUTCOME=$(md_field '{.status.history[0].outcome}')
@@ -209,6 +210,7 @@ Where to look next
   docs/statistics.md     how accuracy is judged: confidence bounds, segments, the always-valid comparison
   docs/rollout.md        the canary and A/B state machines, rollback, monitoring, Events
   docs/plugin.md         kubectl modelops: get --watch, list, promote, abort, retry, history, undo, status --wait
+  docs/dashboard.md      kubectl modelops dashboard: the rollouts, accuracy with confidence bands, one click to act
 EOF
 echo
 printf '%sDEMO OK%s: 1.1 rolled back on class 8, 1.2 promoted, degraded, rolled back to 1.0, retrained (candidate %s).\n' \

@@ -6,6 +6,8 @@
 // is thread-safe).
 #pragma once
 
+#include "modelops/api/names.h"
+
 #include <string>
 
 #include "modelops/common/clock.h"
@@ -18,10 +20,9 @@ struct ActionOutcome {
   std::string message;   // the command's output (or error) for people
 };
 
-// The retraining request of issue 17 (spec.retraining; api::kActionRetrain on that branch): written like
-// the other actions; an operator without retraining ignores it. The page offers it only to a
-// ModelDeployment whose spec has `retraining`.
-inline constexpr const char* kActionRetrain = "retrain";
+// The retraining request (api::kActionRetrain) is written like the other actions; the page offers it only
+// to a ModelDeployment whose spec has `retraining`.
+inline constexpr std::string_view kActionRetrain = api::kActionRetrain;
 
 // True for promote, promote-full, abort, retry, pause, resume, undo, retrain.
 bool isKnownAction(const std::string& action);

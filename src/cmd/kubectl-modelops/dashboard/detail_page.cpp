@@ -51,7 +51,7 @@ std::string actionsBar(const api::ModelDeployment& md, const json& doc) {
   out += actionButton("retry", "", "Retry", "Retry " + n + "'s aborted or rolled-back rollout?");
   out += actionButton("undo", "", "Undo", "Set " + n + "'s spec.model back to the previous promoted revision?");
   if (child(child(doc, "spec"), "retraining").is_object())
-    out += actionButton(kActionRetrain, "", "Retrain", "Start a retraining run of " + n + " now (spec.retraining)?");
+    out += actionButton(std::string(kActionRetrain), "", "Retrain", "Start a retraining run of " + n + " now (spec.retraining)?");
   out += "</div>";
   return out;
 }
