@@ -3,7 +3,8 @@
 // library `ldd` lists for the built binary belongs (per dpkg -S) to a Debian package the runtime stage
 // installs or that debian:bookworm-slim already has, and the runtime stage installs nothing else; the image
 // runs as the non-root user 65532 with the binary as its entrypoint and exposes its ports; the builder
-// installs the build packages the target needs and builds only that target, in Release, stripped; the
+// installs the build packages the target needs and builds only that target, in Release, stripped, and its
+// configure defines that target from exactly the files of the Docker build context (.dockerignore); the
 // image name the Helm chart and the kustomize base deploy is the one docs/install.md documents.
 // Thread-safety: gtest main thread only.
 #include <gmock/gmock.h>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e/manifests/docker_context.h"
 #include "e2e/manifests/files.h"
 #include "support/process.h"
 
@@ -30,6 +32,10 @@ using namespace std::chrono_literals;
 // tests/e2e/manifests/CMakeLists.txt): their absence is a failure, not a skip.
 #ifndef MODELOPS_IMAGE_BINARIES
 #define MODELOPS_IMAGE_BINARIES ""
+#endif
+// The cmake of this build, which configures the Docker build context's copy.
+#ifndef MODELOPS_CMAKE_COMMAND
+#define MODELOPS_CMAKE_COMMAND "/usr/bin/cmake"
 #endif
 
 namespace {
@@ -208,6 +214,62 @@ TEST_P(DockerImage, ChartKustomizeAndInstallDocsNameTheSameImage) {
   const std::string install = sourceFile("docs/install.md");
   EXPECT_THAT(install, ::testing::HasSubstr(image.chartRepository));
   EXPECT_THAT(install, ::testing::HasSubstr(image.dockerfile));
+}
+
+// The builder stage's configure, run on exactly the files `docker build .` sends (.dockerignore applied) with
+// the Dockerfile's own -D flags, must produce the image's target: a CMake file reading something the context
+// leaves out fails here, and so does a target CMake leaves out when a package is missing (the gateway
+// without Boost). Packages are this machine's, so the builder's install list is checked separately above.
+struct ConfiguredContext {
+  bool ok = false;
+  std::string log;      // the configure's output, for failure messages
+  std::string targets;  // `cmake --build --target help`
+};
+
+// Configures a copy of the build context with the builder's -D flags; the images share one configure when
+// their flags agree (a few seconds each on the CI machines).
+const ConfiguredContext& configureBuildContext(const std::string& dashDFlags) {
+  static std::map<std::string, ConfiguredContext> done;
+  if (auto it = done.find(dashDFlags); it != done.end()) return it->second;
+  const fs::path source = envOr("MODELOPS_SOURCE_DIR", ".");
+  const fs::path buildDir = envOr("MODELOPS_BINARY_DIR", ".");
+  const fs::path work = buildDir / "tests/e2e/manifests/docker-context";
+  auto rules = modelops::testing::parseDockerignore(readFile(source / ".dockerignore"));
+  modelops::testing::copyDockerContext(source, rules, work / "context", buildDir);
+  std::vector<std::string> configure = {MODELOPS_CMAKE_COMMAND, "-S", (work / "context").string(), "-B",
+                                        (work / "build").string()};
+  std::istringstream words(dashDFlags);
+  for (std::string w; words >> w;) configure.push_back(w);
+  const std::vector<std::string> env = {"PATH=" + envOr("PATH", "/usr/bin:/bin"), "LC_ALL=C"};
+  ConfiguredContext result;
+  auto configured = modelops::testing::run(configure, env, 120s);
+  result.log = configured.out + configured.err;
+  if (configured.code == 0) {
+    const std::vector<std::string> listTargets = {MODELOPS_CMAKE_COMMAND, "--build", (work / "build").string(),
+                                                  "--target", "help"};
+    auto help = modelops::testing::run(listTargets, env, 60s);
+    result.ok = help.code == 0;
+    result.targets = help.out;
+    if (!result.ok) result.log += help.err;
+  }
+  fs::remove_all(work);
+  return done.emplace(dashDFlags, std::move(result)).first->second;
+}
+
+// The builder stage's configure, run on exactly the files `docker build .` sends (.dockerignore applied) with
+// the Dockerfile's own -D flags, must define the image's target: a CMake file reading something the context
+// leaves out fails here, and so does a target CMake leaves out when a package is missing (the gateway
+// without Boost). Packages are this machine's, so the builder's install list is checked separately above.
+TEST_P(DockerImage, BuilderConfiguresItsTargetFromTheBuildContext) {
+  const ImageCase& image = GetParam();
+  const std::string builder = builderStage(sourceFile(image.dockerfile));
+  std::smatch flags;
+  ASSERT_TRUE(std::regex_search(builder, flags, std::regex(R"(cmake -S \. -B /build((?: -D\S+)+))")))
+      << image.dockerfile << ": no `cmake -S . -B /build -D...` in the builder";
+  const auto& context = configureBuildContext(flags[1].str());
+  ASSERT_TRUE(context.ok) << "configuring the build context failed:\n" << context.log;
+  EXPECT_THAT(context.targets, ::testing::HasSubstr(" " + image.target + "\n"))
+      << "configuring the build context does not define " << image.target << ":\n" << context.log;
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, DockerImage, ::testing::ValuesIn(images()),
