@@ -266,6 +266,8 @@ TEST_P(DockerImage, BuilderConfiguresItsTargetFromTheBuildContext) {
   std::smatch flags;
   ASSERT_TRUE(std::regex_search(builder, flags, std::regex(R"(cmake -S \. -B /build((?: -D\S+)+))")))
       << image.dockerfile << ": no `cmake -S . -B /build -D...` in the builder";
+  // Without the packages here, this machine cannot configure the target either (the gateway without Boost).
+  if (!configuredInThisBuild(image.binary)) GTEST_SKIP() << image.target << " is not part of this build configuration";
   const auto& context = configureBuildContext(flags[1].str());
   ASSERT_TRUE(context.ok) << "configuring the build context failed:\n" << context.log;
   EXPECT_THAT(context.targets, ::testing::HasSubstr(" " + image.target + "\n"))
