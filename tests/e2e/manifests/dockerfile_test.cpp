@@ -50,7 +50,7 @@ struct ImageCase {
   std::vector<std::string> buildPackages;
   // Runtime packages installed for a reason other than a linked library.
   std::set<std::string> nonLibraryPackages;
-  // Where the chart and kustomize base put the image: the values.yaml key prefix and the kustomization file.
+  // The image repository the chart's values.yaml and the kustomization (newName) deploy, and that file.
   std::string chartRepository;
   std::string kustomization;
 };
