@@ -1,4 +1,5 @@
 // Notifier: planner Events -> notification deliveries; see include/modelops/notify/notifier.h.
+#include "modelops/kube/secret_data.h"
 #include "modelops/notify/notifier.h"
 
 #include <algorithm>
@@ -152,20 +153,8 @@ std::optional<std::string> Notifier::secretValue(const std::string& ns, const st
                                                  const std::string& key) const {
   if (!secrets_ || name.empty()) return std::nullopt;
   auto secret = secrets_(ns, name);
-  if (!secret || !secret->is_object()) return std::nullopt;
-  if (!options_.requiredLabel.empty()) {
-    const auto meta = secret->value("metadata", nlohmann::json::object());
-    const auto labels = meta.is_object() ? meta.value("labels", nlohmann::json::object()) : nlohmann::json::object();
-    if (!labels.is_object() || labels.value(options_.requiredLabel, "") != "true") return std::nullopt;
-  }
-  const auto data = secret->value("data", nlohmann::json::object());
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return std::nullopt;
-  auto decoded = kube::decodeBase64(data[key].get<std::string>());
-  if (!decoded) return std::nullopt;
-  // A trailing newline is common in Secrets made from files (kubectl create secret --from-file).
-  while (!decoded->empty() && (decoded->back() == '\n' || decoded->back() == '\r')) decoded->pop_back();
-  if (decoded->empty()) return std::nullopt;
-  return *decoded;
+  if (!secret) return std::nullopt;
+  return kube::secretDataValue(*secret, key, {.requiredLabel = options_.requiredLabel, .trimTrailingNewlines = true});
 }
 
 }  // namespace modelops::notify

@@ -1,5 +1,6 @@
 // AnalysisMeasurer: one verdict per metric of spec.analysis for the requested revision; and the
 // provider addresses a measurement queries (for the pool's per-provider bound).
+#include "modelops/kube/secret_data.h"
 #include "modelops/reconciler/measurer.h"
 
 
@@ -40,18 +41,11 @@ Result<std::string> secretValue(const SecretLookup& lookup, bool requireLabel, c
                       " and hold that key)"};
   if (!lookup || name.empty()) return notUsable;
   auto secret = lookup(ns, name);
-  if (!secret || !secret->is_object()) return notUsable;
-  if (requireLabel) {
-    const auto& meta = secret->value("metadata", nlohmann::json::object());
-    const auto labels = meta.is_object() ? meta.value("labels", nlohmann::json::object()) : nlohmann::json::object();
-    auto label = labels.is_object() ? labels.find(std::string(kProviderCredentialsLabel)) : labels.end();
-    if (!labels.is_object() || label == labels.end() || *label != "true") return notUsable;
-  }
-  const auto data = secret->value("data", nlohmann::json::object());
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return notUsable;
-  auto decoded = kube::decodeBase64(data[key].get<std::string>());
-  if (!decoded) return notUsable;
-  return *decoded;
+  if (!secret) return notUsable;
+  auto value = kube::secretDataValue(
+      *secret, key, {.requiredLabel = requireLabel ? std::string_view(kProviderCredentialsLabel) : std::string_view()});
+  if (!value) return notUsable;
+  return *value;
 }
 
 Result<analysis::ProviderSecrets> resolveSecrets(const SecretLookup& lookup, bool requireLabel, const std::string& ns,

@@ -1,5 +1,6 @@
 // The reconciler's side of retraining; see include/modelops/reconciler/retraining.h.
 // Thread-safety: free functions (see the header).
+#include "modelops/kube/secret_data.h"
 #include "modelops/reconciler/retraining.h"
 
 #include <algorithm>
@@ -158,19 +159,9 @@ std::optional<std::string> secretValue(const RetrainingOptions& options, const s
                                        const api::SecretKeyRef& ref) {
   if (!options.secrets || !ref.name) return std::nullopt;
   auto secret = options.secrets(ns, *ref.name);
-  if (!secret || !secret->is_object()) return std::nullopt;
-  if (!options.requiredLabel.empty()) {
-    const auto labels = (*secret)["metadata"].value("labels", Json::object());
-    if (!labels.is_object() || labels.value(options.requiredLabel, "") != "true") return std::nullopt;
-  }
-  const auto data = secret->value("data", Json::object());
-  const std::string key = ref.key.value_or("");
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return std::nullopt;
-  auto decoded = kube::decodeBase64(data[key].get<std::string>());
-  if (!decoded) return std::nullopt;
-  while (!decoded->empty() && (decoded->back() == '\n' || decoded->back() == '\r')) decoded->pop_back();
-  if (decoded->empty()) return std::nullopt;
-  return *decoded;
+  if (!secret) return std::nullopt;
+  return kube::secretDataValue(*secret, ref.key.value_or(""),
+                               {.requiredLabel = options.requiredLabel, .trimTrailingNewlines = true});
 }
 
 Result<void, std::string> sendWebhook(const api::ModelDeployment& md, const rollout::RetrainingLaunch& launch,

@@ -198,7 +198,9 @@ TEST_F(RetrainingTest, ObjectTemplateCreatesACustomKindObject) {
   EXPECT_EQ(wf["metadata"]["annotations"].value("modelops.dev/retraining-trigger", ""), "Manual");
   EXPECT_EQ(wf["metadata"]["annotations"].value("modelops.dev/retraining-version", ""), "1.0.0");
   ASSERT_EQ(wf["metadata"].value("ownerReferences", Json::array()).size(), 1u);
-  EXPECT_EQ(retraining("argo")["current"].value("outcome", ""), "Running");
+  // The object is created before the status that records the run (reconciler/retraining.cpp): wait for it.
+  ASSERT_TRUE(waitFor([&] { return retraining("argo").value("current", Json::object()).value("outcome", "") == "Running"; }, 30s))
+      << retraining("argo").dump();
   // One run at a time: the plugin refuses a second request while the Workflow runs, and writes nothing.
   auto [code, text] = kubectlModelops({"retrain", "argo"});
   EXPECT_EQ(code, 1) << text;
