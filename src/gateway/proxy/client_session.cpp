@@ -3,6 +3,8 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <array>
+
 namespace modelops::gateway::proxy {
 
 // The two halves of a shadowed request: compared once both are in, on the worker's thread.
@@ -308,8 +310,14 @@ void ClientSession::respond(ProxyResponse response) {
   response_->prepare_payload();
   if (headRequest_) response_->body().clear();  // keeps the Content-Length a GET would get, sends no body
   stream_.expires_after(worker_.state.options.clientReadTimeout);
-  http::async_write(stream_, *response_,
-                    [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); });
+  auto written = [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); };
+  if (!writeUsesFlatHead(*response_)) {
+    http::async_write(stream_, *response_, std::move(written));
+    return;
+  }
+  serializeHead(*response_, responseHead_);
+  const std::array<net::const_buffer, 2> buffers{net::buffer(responseHead_), net::buffer(response_->body())};
+  net::async_write(stream_, buffers, std::move(written));
 }
 
 void ClientSession::onWritten(beast::error_code ec, bool closeAfter) {

@@ -46,6 +46,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  std::string responseHead_;  // response_'s start line and fields (serializeHead), reused between requests
   std::string peer_;
   bool busy_ = false;        // a request is being read past its header, handled or answered
   bool keepAlive_ = true;    // the client's wish for the current request

@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 namespace modelops::gateway::proxy {
@@ -147,9 +148,14 @@ void UpstreamExchange::connectFailed(const std::string& what) {
 
 void UpstreamExchange::send() {
   stream_->expires_at(deadline_);
-  http::async_write(*stream_, *request_, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-    self->onSent(ec, bytes);
-  });
+  auto sent = [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->onSent(ec, bytes); };
+  if (!writeUsesFlatHead(*request_)) {
+    http::async_write(*stream_, *request_, std::move(sent));
+    return;
+  }
+  if (head_.empty()) serializeHead(*request_, head_);  // a retry on another connection sends the same bytes
+  const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(request_->body())};
+  net::async_write(*stream_, buffers, std::move(sent));
 }
 
 void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {

@@ -53,6 +53,7 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
   bool slotHeld_ = false;  // a connection slot of the pool is ours (free it when the stream goes)
   int attempts_ = 0;
   tcp::resolver resolver_;
+  std::string head_;  // the request's start line and fields, serialized once (serializeHead)
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
 };
