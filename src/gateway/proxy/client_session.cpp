@@ -33,7 +33,7 @@ int failureStatus(UpstreamFailure failure) { return failure == UpstreamFailure::
 
 }  // namespace
 
-ClientSession::ClientSession(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+ClientSession::ClientSession(Worker& worker, Socket socket) : worker_(worker), stream_(std::move(socket)) {
   beast::error_code ec;
   auto peer = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = peer.address().to_string();

@@ -17,7 +17,7 @@ namespace modelops::gateway::proxy {
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
-  ClientSession(Worker& worker, tcp::socket socket);
+  ClientSession(Worker& worker, Socket socket);
   ~ClientSession();
   void start();
   bool busy() const { return busy_; }
@@ -42,7 +42,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::shared_ptr<UpstreamRequest> upstreamRequest(const ProxyRequest& request) const;
 
   Worker& worker_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;

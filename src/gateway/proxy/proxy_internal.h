@@ -33,6 +33,13 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using SteadyTime = std::chrono::steady_clock::time_point;
+// Concrete executor types: every object of a worker runs on that worker's io_context, so the type-erased
+// any_io_executor of tcp::socket and beast::tcp_stream (moved and copied on every asynchronous operation)
+// buys nothing and cost a few percent of the instructions per request.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Resolver = net::ip::basic_resolver<tcp, Executor>;
 
 // What every worker shares.
 struct ServerState {
@@ -62,19 +69,19 @@ struct ServerState {
 class UpstreamPool {
  public:
   struct Idle {
-    std::unique_ptr<beast::tcp_stream> stream;
+    std::unique_ptr<Stream> stream;
     SteadyTime since;
   };
   UpstreamPool(std::size_t maxIdle, std::size_t maxOpen, std::chrono::milliseconds idleTimeout)
       : maxIdle_(maxIdle), maxOpen_(maxOpen), idleTimeout_(idleTimeout) {}
   // The most recently used idle connection that is still open (nullptr if none). Dead or expired
   // ones met on the way are closed.
-  std::unique_ptr<beast::tcp_stream> takeIdle(SteadyTime now);
+  std::unique_ptr<Stream> takeIdle(SteadyTime now);
   // Claims a slot for a new connection; false when the upstream has maxOpen open.
   bool reserve();
   // Gives a connection back: kept idle when reusable and there is room, else closed. A null stream
   // just frees its slot (a connection that failed).
-  void release(std::unique_ptr<beast::tcp_stream> stream, bool reusable, SteadyTime now);
+  void release(std::unique_ptr<Stream> stream, bool reusable, SteadyTime now);
   std::size_t idle() const { return idle_.size(); }
 
  private:

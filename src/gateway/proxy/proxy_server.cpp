@@ -127,14 +127,14 @@ class ProxyServer::Impl {
 
   void accept() {
     auto& target = *workers[next++ % workers.size()];
-    acceptor->async_accept(target.ioc, [this, &target](beast::error_code ec, tcp::socket socket) {
+    acceptor->async_accept(target.ioc, [this, &target](beast::error_code ec, Socket socket) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
       if (!ec) admit(target, std::move(socket));
       accept();
     });
   }
 
-  void admit(Worker& target, tcp::socket socket) {
+  void admit(Worker& target, Socket socket) {
     if (state.draining.load() || state.activeConnections.load() >= state.options.maxConnections) {
       state.refused.fetch_add(1);
       beast::error_code ignored;
@@ -144,7 +144,7 @@ class ProxyServer::Impl {
     state.accepted.fetch_add(1);
     state.activeConnections.fetch_add(1);
     // The session is built and started on its own worker's thread (its registry is that thread's).
-    net::post(target.ioc, [&target, s = std::make_shared<tcp::socket>(std::move(socket))]() mutable {
+    net::post(target.ioc, [&target, s = std::make_shared<Socket>(std::move(socket))]() mutable {
       std::make_shared<ClientSession>(target, std::move(*s))->start();
     });
   }
