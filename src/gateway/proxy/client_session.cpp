@@ -122,25 +122,12 @@ void ClientSession::readBody() {
   // A small request's body usually arrives in the same segment as its header: parsed in place, it costs
   // no asynchronous read (a completion through the io_context) and no timer re-arm.
   beast::error_code ec;
-  if (parseBufferedBody(ec) || ec) {
+  if (parseBufferedBody(*parser_, buffer_, ec) || ec) {
     onBody(ec);
     return;
   }
   stream_.expires_after(worker_.state.options.clientReadTimeout);
   http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onBody(ec); });
-}
-
-bool ClientSession::parseBufferedBody(beast::error_code& ec) {
-  if (parser_->is_done()) return true;
-  const auto length = parser_->content_length();
-  if (!length || buffer_.size() < *length) return false;  // chunked, or not all here yet
-  while (!parser_->is_done()) {
-    const std::size_t used = parser_->put(buffer_.data(), ec);
-    buffer_.consume(used);
-    if (ec == http::error::need_more) ec = {};  // left to the asynchronous read
-    if (ec || used == 0) return false;
-  }
-  return true;
 }
 
 void ClientSession::onBody(beast::error_code ec) {

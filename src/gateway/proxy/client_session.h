@@ -27,8 +27,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void readHeader();
   void onHeader(beast::error_code ec);
   void readBody();
-  // Parses a body that arrived with its header from the buffer; false when more must be read.
-  bool parseBufferedBody(beast::error_code& ec);
   void onBody(beast::error_code ec);
   void dispatch();
   void answerFeedback(std::shared_ptr<ProxyRequest> request);

@@ -133,6 +133,23 @@ std::string errorBody(std::string_view message);
 // its fields (prepare_payload done, not chunked): writeUsesFlatHead says when.
 void serializeHead(const http::request<http::string_body>& message, std::string& out);
 void serializeHead(const http::response<http::string_body>& message, std::string& out);
+// After its header was read: parses a body of known length that is already whole in `buffer` (it usually
+// arrives in the header's segment), saving an asynchronous read. False (ec clear) when the body is chunked
+// or not all here: the caller reads on; ec set on a parse error.
+template <class Parser>
+bool parseBufferedBody(Parser& parser, beast::flat_buffer& buffer, beast::error_code& ec) {
+  if (parser.is_done()) return true;
+  const auto length = parser.content_length();
+  if (!length || buffer.size() < *length) return false;
+  while (!parser.is_done()) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) ec = {};  // left to the asynchronous read
+    if (ec || used == 0) return false;
+  }
+  return true;
+}
+
 template <class Message>
 bool writeUsesFlatHead(const Message& message) {
   return !message.chunked();

@@ -198,7 +198,9 @@ void UpstreamExchange::onHeader(beast::error_code ec) {
     auto length = parser_->content_length();
     if (length && *length > worker_.state.options.maxResponseBodyBytes) ec = http::error::body_limit;
   }
-  if (ec) {
+  // The body of a small answer usually came in the header's segment: parsed in place, without another
+  // asynchronous read.
+  if (ec || parseBufferedBody(*parser_, buffer_, ec)) {
     onRead(ec);
     return;
   }
