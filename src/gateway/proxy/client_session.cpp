@@ -308,23 +308,41 @@ void ClientSession::respond(ProxyResponse response) {
     worker_.state.inFlight.fetch_sub(1);
     return;
   }
+  const bool close = !keepAlive_ || worker_.state.draining.load();
+  auto written = [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); };
+  stream_.expires_after(worker_.state.options.clientReadTimeout);
+  if (writeFlatResponse(response, close)) {
+    const std::array<net::const_buffer, 2> buffers{net::buffer(responseHead_), net::buffer(responseBody_)};
+    net::async_write(stream_, buffers, std::move(written));
+    return;
+  }
   response_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
   for (auto& [name, value] : response.headers)
     if (!isHopByHopHeader(name)) response_->insert(name, value);
-  bool close = !keepAlive_ || worker_.state.draining.load();
   response_->keep_alive(!close);
   response_->body() = std::move(response.body);
   response_->prepare_payload();
   if (headRequest_) response_->body().clear();  // keeps the Content-Length a GET would get, sends no body
-  stream_.expires_after(worker_.state.options.clientReadTimeout);
-  auto written = [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); };
-  if (!writeUsesFlatHead(*response_)) {
-    http::async_write(stream_, *response_, std::move(written));
-    return;
-  }
-  serializeHead(*response_, responseHead_);
-  const std::array<net::const_buffer, 2> buffers{net::buffer(responseHead_), net::buffer(response_->body())};
-  net::async_write(stream_, buffers, std::move(written));
+  http::async_write(stream_, *response_, std::move(written));
+}
+
+bool ClientSession::writeFlatResponse(ProxyResponse& response, bool close) {
+  // What Beast's message + prepare_payload + serializer would send, without building the message (one
+  // allocation per header field). Statuses without a body (1xx, 204, 304) keep Beast's rules.
+  const int status = response.status;
+  if (status < 200 || status > 999 || status == 204 || status == 304) return false;
+  responseBody_ = std::move(response.body);
+  std::string& head = responseHead_;
+  head.clear();
+  head.reserve(512);
+  head.append("HTTP/1.1 ").append(std::to_string(status)).push_back(' ');
+  head.append(http::obsolete_reason(static_cast<http::status>(status))).append("\r\n");
+  for (const auto& [name, value] : response.headers)
+    if (!isHopByHopHeader(name)) head.append(name).append(": ").append(value).append("\r\n");
+  if (close) head.append("Connection: close\r\n");
+  head.append("Content-Length: ").append(std::to_string(responseBody_.size())).append("\r\n\r\n");
+  if (headRequest_) responseBody_.clear();  // keeps the Content-Length a GET would get, sends no body
+  return true;
 }
 
 void ClientSession::onWritten(beast::error_code ec, bool closeAfter) {

@@ -36,6 +36,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void startShadow(const ForwardPlan& plan, std::shared_ptr<const UpstreamRequest> upstreamRequest,
                    const std::shared_ptr<ForwardPlan>& planRef, std::shared_ptr<struct ShadowJoin>& join);
   void respond(ProxyResponse response);
+  // Builds responseHead_/responseBody_ for the usual answer; false for statuses left to Beast's serializer.
+  bool writeFlatResponse(ProxyResponse& response, bool close);
   void respondError(int status, std::string_view message);
   void onWritten(beast::error_code ec, bool close);
   std::shared_ptr<ProxyRequest> takeRequest();
@@ -46,7 +48,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
-  std::string responseHead_;  // response_'s start line and fields (serializeHead), reused between requests
+  std::string responseHead_;  // the answer's start line and fields, reused between requests
+  std::string responseBody_;  // the answer's body while it is written (writeFlatResponse)
   std::string peer_;
   bool busy_ = false;        // a request is being read past its header, handled or answered
   bool keepAlive_ = true;    // the client's wish for the current request

@@ -132,7 +132,7 @@ std::string errorBody(std::string_view message);
 // cost about a fifth of the gateway's instructions per request. Only for a message whose body length is in
 // its fields (prepare_payload done, not chunked): writeUsesFlatHead says when.
 void serializeHead(const http::request<http::string_body>& message, std::string& out);
-void serializeHead(const http::response<http::string_body>& message, std::string& out);
+
 // After its header was read: parses a body of known length that is already whole in `buffer` (it usually
 // arrives in the header's segment), saving an asynchronous read. False (ec clear) when the body is chunked
 // or not all here: the caller reads on; ec set on a parse error.

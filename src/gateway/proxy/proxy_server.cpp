@@ -67,20 +67,6 @@ void serializeHead(const http::request<http::string_body>& message, std::string&
   appendFields(message, out);
 }
 
-void serializeHead(const http::response<http::string_body>& message, std::string& out) {
-  out.clear();
-  out.reserve(kTypicalHeadBytes);
-  appendHttpVersion(message.version(), out);
-  const unsigned status = message.result_int();
-  out.push_back(' ');
-  out.push_back(char('0' + status / 100 % 10));
-  out.push_back(char('0' + status / 10 % 10));
-  out.push_back(char('0' + status % 10));
-  out.push_back(' ');
-  out.append(message.reason()).append("\r\n");
-  appendFields(message, out);
-}
-
 void Worker::closeIdleSessions() {
   std::vector<ClientSession*> idle;
   for (auto* session : sessions)
