@@ -151,8 +151,11 @@ AttemptResult sendTo(const Outgoing& out, const std::string& address, std::chron
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
   client.set_connection_timeout(seconds.count(), micros.count());
-  client.set_read_timeout(seconds.count(), micros.count());
-  client.set_write_timeout(seconds.count(), micros.count());
+  // The watchdog below ends the attempt at `timeout` and names it a timeout; the socket's own read and
+  // write limits sit one second later as a backstop, so they never race it (a read limit firing first
+  // was reported as "read failed").
+  client.set_read_timeout(seconds.count() + 1, micros.count());
+  client.set_write_timeout(seconds.count() + 1, micros.count());
   client.set_keep_alive(false);
   client.set_follow_location(false);
   client.set_decompress(false);
