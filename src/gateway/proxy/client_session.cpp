@@ -193,30 +193,47 @@ void ClientSession::answerFeedback(std::shared_ptr<ProxyRequest> request) {
   });
 }
 
-std::shared_ptr<UpstreamRequest> ClientSession::upstreamRequest(const ProxyRequest& request) const {
-  auto out = std::make_shared<UpstreamRequest>();
-  out->method_string(request.method);
-  out->target(request.target);
-  out->version(11);
-  std::string forwardedFor;
-  for (const auto& [name, value] : request.headers) {
-    if (isHopByHopHeader(name) || beast::iequals(name, "expect")) continue;
-    if (beast::iequals(name, "x-forwarded-for")) {
-      forwardedFor = value;
-      continue;
-    }
+void ClientSession::buildUpstreamHead(const ProxyRequest& request, std::string_view target, std::string_view host,
+                                      std::string& out) const {
+  // The bytes Beast's message (insert/set per field, keep_alive, prepare_payload) and serializer sent, written
+  // directly: the client's fields in order without hop-by-hop ones and Expect; X-Forwarded-Host where the last
+  // Host was (a set() there dropped any X-Forwarded-Host before it); X-Forwarded-For, Content-Length, Host last.
+  std::string_view forwardedFor;
+  std::size_t lastHost = request.headers.size();
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    const auto& name = request.headers[i].first;
+    if (beast::iequals(name, "x-forwarded-for")) forwardedFor = request.headers[i].second;
+    if (beast::iequals(name, "host")) lastHost = i;
+  }
+  out.clear();
+  out.reserve(kTypicalHeadBytes);
+  out.append(request.method).push_back(' ');
+  out.append(target).append(" HTTP/1.1\r\n");
+  const auto field = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    const auto& [name, value] = request.headers[i];
+    if (isHopByHopHeader(name) || beast::iequals(name, "expect") || beast::iequals(name, "x-forwarded-for")) continue;
     if (beast::iequals(name, "host")) {
       // The upstream gets its own name (a Service behind name-based routing needs it); the client's goes along.
-      out->set("X-Forwarded-Host", value);
+      if (i == lastHost) field("X-Forwarded-Host", value);
       continue;
     }
-    out->insert(name, value);
+    if (i < lastHost && lastHost != request.headers.size() && beast::iequals(name, "x-forwarded-host")) continue;
+    field(name, value);
   }
-  if (!peer_.empty()) out->set("X-Forwarded-For", forwardedFor.empty() ? peer_ : forwardedFor + ", " + peer_);
-  out->keep_alive(true);
-  out->body() = request.body;
-  out->prepare_payload();
-  return out;
+  if (!peer_.empty()) {
+    out.append("X-Forwarded-For: ");
+    if (!forwardedFor.empty()) out.append(forwardedFor).append(", ");
+    out.append(peer_).append("\r\n");
+  }
+  // prepare_payload's rule: an empty body announces its length only for the methods that carry one.
+  const bool announceLength = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                              request.method == "OPTIONS";
+  if (announceLength) field("Content-Length", std::to_string(request.body.size()));
+  field("Host", host);
+  out.append("\r\n");
 }
 
 void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
@@ -226,16 +243,18 @@ void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   auto plan = state.hooks.plan(*request, status, message);
   if (!plan) return respondError(status, message);
   auto planRef = std::make_shared<ForwardPlan>(std::move(*plan));
-  auto upstream = upstreamRequest(*request);
-  if (!planRef->upstreamTarget.empty()) upstream->target(planRef->upstreamTarget);
+  const std::string_view target = planRef->upstreamTarget.empty() ? std::string_view(request->target)
+                                                                    : std::string_view(planRef->upstreamTarget);
+  const bool headMethod = request->method == "HEAD";
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<ShadowJoin> join;
   if (planRef->shadow) {
-    auto copy = std::make_shared<UpstreamRequest>(*upstream);
-    copy->set(http::field::host, planRef->shadow->key());
+    auto copy = std::make_shared<UpstreamRequest>(UpstreamRequest{request, {}, headMethod});
+    buildUpstreamHead(*request, target, planRef->shadow->key(), copy->head);
     startShadow(*planRef, std::move(copy), planRef, join);
   }
-  upstream->set(http::field::host, planRef->primary.key());
+  auto upstream = std::make_shared<UpstreamRequest>(UpstreamRequest{request, {}, headMethod});
+  buildUpstreamHead(*request, target, planRef->primary.key(), upstream->head);
   auto exchange = std::make_shared<UpstreamExchange>(
       worker_, planRef->primary, upstream, started + state.options.requestTimeout,
       [self = shared_from_this(), request, planRef, started, join](UpstreamResult result) {

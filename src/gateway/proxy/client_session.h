@@ -41,7 +41,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void respondError(int status, std::string_view message);
   void onWritten(beast::error_code ec, bool close);
   std::shared_ptr<ProxyRequest> takeRequest();
-  std::shared_ptr<UpstreamRequest> upstreamRequest(const ProxyRequest& request) const;
+  // The upstream request's head, written straight from the client's parsed request into `out`.
+  void buildUpstreamHead(const ProxyRequest& request, std::string_view target, std::string_view host,
+                         std::string& out) const;
 
   Worker& worker_;
   Stream stream_;

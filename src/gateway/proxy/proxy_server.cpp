@@ -40,33 +40,6 @@ std::string_view pathOf(std::string_view target) { return target.substr(0, targe
 
 std::string errorBody(std::string_view message) { return nlohmann::json{{"error", message}}.dump() + "\n"; }
 
-namespace {
-void appendFields(const http::fields& fields, std::string& out) {
-  for (const auto& field : fields) {
-    out.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-  }
-  out.append("\r\n");
-}
-void appendHttpVersion(unsigned version, std::string& out) {
-  out.append("HTTP/").push_back(char('0' + version / 10));
-  out.push_back('.');
-  out.push_back(char('0' + version % 10));
-}
-}  // namespace
-
-// A head is typically 150 to 400 bytes: one allocation instead of growing the string field by field.
-constexpr std::size_t kTypicalHeadBytes = 512;
-
-void serializeHead(const http::request<http::string_body>& message, std::string& out) {
-  out.clear();
-  out.reserve(kTypicalHeadBytes);
-  out.append(message.method_string()).push_back(' ');
-  out.append(message.target()).push_back(' ');
-  appendHttpVersion(message.version(), out);
-  out.append("\r\n");
-  appendFields(message, out);
-}
-
 void Worker::closeIdleSessions() {
   std::vector<ClientSession*> idle;
   for (auto* session : sessions)

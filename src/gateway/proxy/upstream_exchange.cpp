@@ -148,14 +148,11 @@ void UpstreamExchange::connectFailed(const std::string& what) {
 
 void UpstreamExchange::send() {
   stream_->expires_at(deadline_);
-  auto sent = [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->onSent(ec, bytes); };
-  if (!writeUsesFlatHead(*request_)) {
-    http::async_write(*stream_, *request_, std::move(sent));
-    return;
-  }
-  if (head_.empty()) serializeHead(*request_, head_);  // a retry on another connection sends the same bytes
-  const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(request_->body())};
-  net::async_write(*stream_, buffers, std::move(sent));
+  // A retry on another connection sends the same bytes.
+  const std::array<net::const_buffer, 2> buffers{net::buffer(request_->head), net::buffer(request_->body())};
+  net::async_write(*stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+    self->onSent(ec, bytes);
+  });
 }
 
 void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
@@ -183,7 +180,7 @@ void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
     return;
   }
   parser_.emplace();
-  if (request_->method() == http::verb::head) parser_->skip(true);  // its Content-Length announces no body
+  if (request_->headMethod) parser_->skip(true);  // its Content-Length announces no body
   parser_->body_limit(worker_.state.options.maxResponseBodyBytes);
   parser_->header_limit(static_cast<std::uint32_t>(worker_.state.options.maxHeaderBytes));
   http::async_read_header(*stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {

@@ -14,7 +14,15 @@
 
 namespace modelops::gateway::proxy {
 
-using UpstreamRequest = http::request<http::string_body>;
+// What an exchange sends: the head (start line, fields, blank line) written once, straight from the client's
+// parsed request (buildUpstreamHead), and the body, which stays in the client's ProxyRequest (shared, not
+// copied). Always framed by Content-Length (the body is whole), never chunked.
+struct UpstreamRequest {
+  std::shared_ptr<const ProxyRequest> source;  // owns the body
+  std::string head;
+  bool headMethod = false;  // a HEAD request: the answer's Content-Length announces no body
+  std::string_view body() const { return source->body; }
+};
 
 struct UpstreamResult {
   std::optional<UpstreamFailure> failure;  // nullopt: `response` holds the upstream's answer
@@ -53,7 +61,6 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
   bool slotHeld_ = false;  // a connection slot of the pool is ours (free it when the stream goes)
   int attempts_ = 0;
   Resolver resolver_;
-  std::string head_;  // the request's start line and fields, serialized once (serializeHead)
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
 };
