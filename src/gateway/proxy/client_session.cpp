@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include <array>
+#include <iterator>
 
 namespace modelops::gateway::proxy {
 
@@ -150,7 +151,9 @@ std::shared_ptr<ProxyRequest> ClientSession::takeRequest() {
   auto request = std::make_shared<ProxyRequest>();
   request->method = std::string(message.method_string());
   request->target = std::string(message.target());
-  for (const auto& field : message) request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  // Sized once: growing the vector field by field reallocated and moved it three or four times per request.
+  request->headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message) request->headers.emplace_back(field.name_string(), field.value());
   request->body = std::move(message.body());
   return request;
 }

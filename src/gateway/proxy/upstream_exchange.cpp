@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <iterator>
 
 namespace modelops::gateway::proxy {
 namespace {
@@ -227,9 +228,9 @@ void UpstreamExchange::onRead(beast::error_code ec) {
   auto message = parser_->release();
   UpstreamResult result;
   result.response.status = static_cast<int>(message.result_int());
+  result.response.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message)
-    if (!isHopByHopHeader(field.name_string()))
-      result.response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (!isHopByHopHeader(field.name_string())) result.response.headers.emplace_back(field.name_string(), field.value());
   bool reusable = message.keep_alive() && buffer_.size() == 0;
   result.response.body = std::move(message.body());
   pool_.release(std::move(stream_), reusable, std::chrono::steady_clock::now());
