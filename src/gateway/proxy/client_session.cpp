@@ -3,6 +3,7 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 
@@ -31,6 +32,20 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 int failureStatus(UpstreamFailure failure) { return failure == UpstreamFailure::Timeout ? 504 : 502; }
+
+// "name: value\r\n" in one step: four appends of C strings cost a strlen and a capacity check each, for
+// every field of every request.
+void appendHeaderLine(std::string& out, std::string_view name, std::string_view value) {
+  const std::size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  p = std::copy(name.begin(), name.end(), p);
+  *p++ = ':';
+  *p++ = ' ';
+  p = std::copy(value.begin(), value.end(), p);
+  *p++ = '\r';
+  *p = '\n';
+}
 
 }  // namespace
 
@@ -212,9 +227,7 @@ void ClientSession::buildUpstreamHead(const ProxyRequest& request, std::string_v
   out.reserve(kTypicalHeadBytes);
   out.append(request.method).push_back(' ');
   out.append(target).append(" HTTP/1.1\r\n");
-  const auto field = [&out](std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
-  };
+  const auto field = [&out](std::string_view name, std::string_view value) { appendHeaderLine(out, name, value); };
   for (std::size_t i = 0; i < request.headers.size(); ++i) {
     const auto& [name, value] = request.headers[i];
     if (isHopByHopHeader(name) || beast::iequals(name, "expect") || beast::iequals(name, "x-forwarded-for")) continue;
@@ -242,9 +255,12 @@ void ClientSession::buildUpstreamHead(const ProxyRequest& request, std::string_v
 void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   auto& state = worker_.state;
   int status = 404;
-  std::string message = "no model is served at " + std::string(pathOf(request->target));
+  std::string message;  // the hooks set it for a route without backends; the 404 text is built only when needed
   auto plan = state.hooks.plan(*request, status, message);
-  if (!plan) return respondError(status, message);
+  if (!plan) {
+    if (message.empty()) message = "no model is served at " + std::string(pathOf(request->target));
+    return respondError(status, message);
+  }
   auto planRef = std::make_shared<ForwardPlan>(std::move(*plan));
   const std::string_view target = planRef->upstreamTarget.empty() ? std::string_view(request->target)
                                                                     : std::string_view(planRef->upstreamTarget);
@@ -360,7 +376,7 @@ bool ClientSession::writeFlatResponse(ProxyResponse& response, bool close) {
   head.append("HTTP/1.1 ").append(std::to_string(status)).push_back(' ');
   head.append(http::obsolete_reason(static_cast<http::status>(status))).append("\r\n");
   for (const auto& [name, value] : response.headers)
-    if (!isHopByHopHeader(name)) head.append(name).append(": ").append(value).append("\r\n");
+    if (!isHopByHopHeader(name)) appendHeaderLine(head, name, value);
   if (close) head.append("Connection: close\r\n");
   head.append("Content-Length: ").append(std::to_string(responseBody_.size())).append("\r\n\r\n");
   if (headRequest_) responseBody_.clear();  // keeps the Content-Length a GET would get, sends no body
