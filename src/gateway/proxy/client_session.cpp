@@ -11,7 +11,7 @@ namespace modelops::gateway::proxy {
 
 // The two halves of a shadowed request: compared once both are in, on the worker's thread.
 struct ShadowJoin {
-  ShadowJoin(ProxyHooks& h, std::shared_ptr<ForwardPlan> p) : hooks(h), plan(std::move(p)) {}
+  ShadowJoin(ServerState& s, std::shared_ptr<ForwardPlan> p) : state(s), hooks(s.hooks), plan(std::move(p)) {}
   void complete() {
     if (!primaryDone || !shadowDone) return;
     if (!shadow) {
@@ -20,6 +20,7 @@ struct ShadowJoin {
       hooks.shadowCompared(*plan, *primary, *shadow);
     }
   }
+  ServerState& state;
   ProxyHooks& hooks;
   std::shared_ptr<ForwardPlan> plan;
   std::optional<ProxyResponse> primary, shadow;
@@ -32,6 +33,20 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 int failureStatus(UpstreamFailure failure) { return failure == UpstreamFailure::Timeout ? 504 : 502; }
+
+// The shadow exchange's completion (an ExchangeDone whose owner is the ShadowJoin).
+void shadowExchangeDone(void* owner, UpstreamResult result) {
+  auto& join = *static_cast<ShadowJoin*>(owner);
+  join.state.shadowInFlight.fetch_sub(1);
+  join.shadowDone = true;
+  if (result.failure) {
+    join.state.shadowsDropped.fetch_add(1);
+    join.shadowFailure = result.detail;
+  } else {
+    join.shadow = std::move(result.response);
+  }
+  join.complete();
+}
 
 // "name: value\r\n" in one step: four appends of C strings cost a strlen and a capacity check each, for
 // every field of every request.
@@ -274,12 +289,19 @@ void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   }
   auto upstream = std::make_shared<UpstreamRequest>(UpstreamRequest{request, {}, headMethod});
   buildUpstreamHead(*request, target, planRef->primary.key(), upstream->head);
-  auto exchange = std::make_shared<UpstreamExchange>(
-      worker_, planRef->primary, upstream, started + state.options.requestTimeout,
-      [self = shared_from_this(), request, planRef, started, join](UpstreamResult result) {
-        self->onPrimary(request, planRef, started, std::move(result), join);
-      });
+  forwarding_ = {request, planRef, started, join};
+  auto exchange = std::make_shared<UpstreamExchange>(worker_, planRef->primary, upstream,
+                                                     started + state.options.requestTimeout,
+                                                     ExchangeDone{shared_from_this(), &ClientSession::primaryDone});
   exchange->start();
+}
+
+void ClientSession::primaryDone(void* session, UpstreamResult result) {
+  auto& self = *static_cast<ClientSession*>(session);
+  Forwarding forwarding = std::move(self.forwarding_);
+  self.forwarding_ = {};
+  self.onPrimary(std::move(forwarding.request), std::move(forwarding.plan), forwarding.started, std::move(result),
+                 std::move(forwarding.join));
 }
 
 void ClientSession::startShadow(const ForwardPlan& plan, std::shared_ptr<const UpstreamRequest> upstreamRequest,
@@ -292,21 +314,11 @@ void ClientSession::startShadow(const ForwardPlan& plan, std::shared_ptr<const U
   }
   state.shadowInFlight.fetch_add(1);
   state.shadowsSent.fetch_add(1);
-  join = std::make_shared<ShadowJoin>(state.hooks, planRef);
+  join = std::make_shared<ShadowJoin>(state, planRef);
   // Its own exchange and pooled connection, its own deadline; the session does not wait for it.
   auto exchange = std::make_shared<UpstreamExchange>(
       worker_, *plan.shadow, std::move(upstreamRequest), std::chrono::steady_clock::now() + state.options.requestTimeout,
-      [join, &state](UpstreamResult result) {
-        state.shadowInFlight.fetch_sub(1);
-        join->shadowDone = true;
-        if (result.failure) {
-          state.shadowsDropped.fetch_add(1);
-          join->shadowFailure = result.detail;
-        } else {
-          join->shadow = std::move(result.response);
-        }
-        join->complete();
-      });
+      ExchangeDone{join, &shadowExchangeDone});
   exchange->start();
 }
 

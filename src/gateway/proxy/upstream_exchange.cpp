@@ -254,8 +254,8 @@ void UpstreamExchange::fail(UpstreamFailure failure, std::string detail) {
 
 void UpstreamExchange::finish(UpstreamResult result) {
   auto done = std::move(done_);
-  done_ = nullptr;
-  if (done) done(std::move(result));
+  done_ = {};
+  if (done.call) done.call(done.owner.get(), std::move(result));
 }
 
 }  // namespace modelops::gateway::proxy

@@ -6,7 +6,6 @@
 // Thread-safety: lives on its worker's thread only.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 
@@ -30,9 +29,17 @@ struct UpstreamResult {
   ProxyResponse response;
 };
 
+// An exchange's completion: a plain function called with its owner, which the exchange keeps alive until
+// then. Not a std::function: the lambdas it held (the session and its request's context) did not fit its
+// small buffer and cost an allocation and a free per exchange.
+struct ExchangeDone {
+  std::shared_ptr<void> owner;
+  void (*call)(void* owner, UpstreamResult result) = nullptr;
+};
+
 class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
  public:
-  using Done = std::function<void(UpstreamResult)>;
+  using Done = ExchangeDone;
   UpstreamExchange(Worker& worker, UpstreamAddress address, std::shared_ptr<const UpstreamRequest> request,
                    SteadyTime deadline, Done done);
   void start();
