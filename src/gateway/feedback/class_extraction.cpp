@@ -22,37 +22,38 @@ struct PathStep {
 };
 
 Result<std::vector<PathStep>, std::string> parsePath(std::string_view path) {
-  const std::string where = "path " + std::string(path.substr(0, 64)) + ": ";
-  if (path.size() > kMaxPathLength) return where + "longer than 256 characters";
-  if (path.empty() || path[0] != '$') return where + "must start with $";
+  // The message's prefix is only built for an error (a valid path is parsed on every answer).
+  const auto where = [path] { return "path " + std::string(path.substr(0, 64)) + ": "; };
+  if (path.size() > kMaxPathLength) return where() + "longer than 256 characters";
+  if (path.empty() || path[0] != '$') return where() + "must start with $";
   std::vector<PathStep> steps;
   std::size_t i = 1;
   while (i < path.size()) {
     if (path[i] == '.') {
       const std::size_t start = ++i;
       while (i < path.size() && path[i] != '.' && path[i] != '[') ++i;
-      if (i == start) return where + "empty name at " + std::to_string(start);
+      if (i == start) return where() + "empty name at " + std::to_string(start);
       steps.push_back({PathStep::Field, std::string(path.substr(start, i - start))});
     } else if (path[i] == '[') {
       const std::size_t close = path.find(']', i);
-      if (close == std::string_view::npos) return where + "unclosed [ at " + std::to_string(i);
+      if (close == std::string_view::npos) return where() + "unclosed [ at " + std::to_string(i);
       const std::string_view inner = path.substr(i + 1, close - i - 1);
       if (inner == "*") {
         steps.push_back({PathStep::Wildcard, {}});
       } else if (inner.size() >= 2 && (inner.front() == '\'' || inner.front() == '"') && inner.back() == inner.front()) {
         steps.push_back({PathStep::Field, std::string(inner.substr(1, inner.size() - 2))});
       } else {
-        if (inner.empty() || inner.size() > 9) return where + "bad index at " + std::to_string(i);
+        if (inner.empty() || inner.size() > 9) return where() + "bad index at " + std::to_string(i);
         std::size_t n = 0;
         for (char c : inner) {
-          if (c < '0' || c > '9') return where + "bad index at " + std::to_string(i);
+          if (c < '0' || c > '9') return where() + "bad index at " + std::to_string(i);
           n = n * 10 + std::size_t(c - '0');
         }
         steps.push_back({PathStep::Index, {}, n});
       }
       i = close + 1;
     } else {
-      return where + "unexpected '" + std::string(1, path[i]) + "' at " + std::to_string(i);
+      return where() + "unexpected '" + std::string(1, path[i]) + "' at " + std::to_string(i);
     }
   }
   return steps;
@@ -63,6 +64,8 @@ std::optional<double> probabilityOf(double value) {
   return std::nullopt;  // a score or logit, not a probability
 }
 
+// Every error of argmaxRow and valueRow is `where` followed by its own text, so a caller may pass an empty
+// `where` and prepend the row's name to an error: the name is then built only when there is one.
 Result<PredictedRow, std::string> argmaxRow(const Json& values, std::string_view where) {
   if (!values.is_array() || values.empty()) return std::string(where) + ": expected a non-empty array of numbers";
   std::size_t best = 0;
@@ -108,8 +111,8 @@ RowsResult tensorRows(const Json& tensor, const PredictionConfig& config, std::s
     for (std::size_t r = 0; r < n; ++r) {
       Json row(Json::value_t::array);
       for (std::size_t c = 0; c < k; ++c) row.push_back((*data)[r * k + c]);
-      auto one = argmaxRow(row, std::string(where) + ".data row " + std::to_string(r));
-      if (!one) return one.error();
+      auto one = argmaxRow(row, {});
+      if (!one) return std::string(where) + ".data row " + std::to_string(r) + one.error();
       rows.push_back(std::move(one.value()));
     }
     return rows;
@@ -119,8 +122,8 @@ RowsResult tensorRows(const Json& tensor, const PredictionConfig& config, std::s
     return std::string(where) + ".shape: expected [N] or [N,1] matching data (or set argmax)";
   }
   for (std::size_t r = 0; r < data->size(); ++r) {
-    auto one = valueRow((*data)[r], config, std::string(where) + ".data[" + std::to_string(r) + "]");
-    if (!one) return one.error();
+    auto one = valueRow((*data)[r], config, {});
+    if (!one) return std::string(where) + ".data[" + std::to_string(r) + "]" + one.error();
     rows.push_back(std::move(one.value()));
   }
   return rows;
@@ -134,8 +137,8 @@ RowsResult rowsOfNode(const Json& node, const PredictionConfig& config, std::str
     if (!oneVector) {
       if (node.size() > kMaxRowsPerResponse) return std::string(where) + ": more than 1000 rows";
       for (std::size_t i = 0; i < node.size(); ++i) {
-        auto one = valueRow(node[i], config, std::string(where) + "[" + std::to_string(i) + "]");
-        if (!one) return one.error();
+        auto one = valueRow(node[i], config, {});
+        if (!one) return std::string(where) + "[" + std::to_string(i) + "]" + one.error();
         rows.push_back(std::move(one.value()));
       }
       if (rows.empty()) return std::string(where) + ": empty";
@@ -197,8 +200,8 @@ Result<std::vector<PredictedRow>, std::string> extractPredictions(const Json& re
   Rows rows;
   if (path.find("[*]") != std::string::npos) {
     for (std::size_t i = 0; i < nodes->size(); ++i) {
-      auto one = valueRow(*(*nodes)[i], config, path + " match " + std::to_string(i));
-      if (!one) return one.error();
+      auto one = valueRow(*(*nodes)[i], config, {});
+      if (!one) return std::string(path) + " match " + std::to_string(i) + one.error();
       rows.push_back(std::move(one.value()));
     }
   } else {

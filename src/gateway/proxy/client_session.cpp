@@ -3,13 +3,15 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 
 namespace modelops::gateway::proxy {
 
 // The two halves of a shadowed request: compared once both are in, on the worker's thread.
 struct ShadowJoin {
-  ShadowJoin(ProxyHooks& h, std::shared_ptr<ForwardPlan> p) : hooks(h), plan(std::move(p)) {}
+  ShadowJoin(ServerState& s, std::shared_ptr<ForwardPlan> p) : state(s), hooks(s.hooks), plan(std::move(p)) {}
   void complete() {
     if (!primaryDone || !shadowDone) return;
     if (!shadow) {
@@ -18,6 +20,7 @@ struct ShadowJoin {
       hooks.shadowCompared(*plan, *primary, *shadow);
     }
   }
+  ServerState& state;
   ProxyHooks& hooks;
   std::shared_ptr<ForwardPlan> plan;
   std::optional<ProxyResponse> primary, shadow;
@@ -30,6 +33,34 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 int failureStatus(UpstreamFailure failure) { return failure == UpstreamFailure::Timeout ? 504 : 502; }
+
+// The shadow exchange's completion (an ExchangeDone whose owner is the ShadowJoin).
+void shadowExchangeDone(void* owner, UpstreamResult result) {
+  auto& join = *static_cast<ShadowJoin*>(owner);
+  join.state.shadowInFlight.fetch_sub(1);
+  join.shadowDone = true;
+  if (result.failure) {
+    join.state.shadowsDropped.fetch_add(1);
+    join.shadowFailure = result.detail;
+  } else {
+    join.shadow = std::move(result.response);
+  }
+  join.complete();
+}
+
+// "name: value\r\n" in one step: four appends of C strings cost a strlen and a capacity check each, for
+// every field of every request.
+void appendHeaderLine(std::string& out, std::string_view name, std::string_view value) {
+  const std::size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  p = std::copy(name.begin(), name.end(), p);
+  *p++ = ':';
+  *p++ = ' ';
+  p = std::copy(value.begin(), value.end(), p);
+  *p++ = '\r';
+  *p = '\n';
+}
 
 }  // namespace
 
@@ -150,7 +181,9 @@ std::shared_ptr<ProxyRequest> ClientSession::takeRequest() {
   auto request = std::make_shared<ProxyRequest>();
   request->method = std::string(message.method_string());
   request->target = std::string(message.target());
-  for (const auto& field : message) request->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  // Sized once: growing the vector field by field reallocated and moved it three or four times per request.
+  request->headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message) request->headers.emplace_back(field.name_string(), field.value());
   request->body = std::move(message.body());
   return request;
 }
@@ -193,55 +226,82 @@ void ClientSession::answerFeedback(std::shared_ptr<ProxyRequest> request) {
   });
 }
 
-std::shared_ptr<UpstreamRequest> ClientSession::upstreamRequest(const ProxyRequest& request) const {
-  auto out = std::make_shared<UpstreamRequest>();
-  out->method_string(request.method);
-  out->target(request.target);
-  out->version(11);
-  std::string forwardedFor;
-  for (const auto& [name, value] : request.headers) {
-    if (isHopByHopHeader(name) || beast::iequals(name, "expect")) continue;
-    if (beast::iequals(name, "x-forwarded-for")) {
-      forwardedFor = value;
-      continue;
-    }
+void ClientSession::buildUpstreamHead(const ProxyRequest& request, std::string_view target, std::string_view host,
+                                      std::string& out) const {
+  // The bytes Beast's message (insert/set per field, keep_alive, prepare_payload) and serializer sent, written
+  // directly: the client's fields in order without hop-by-hop ones and Expect; X-Forwarded-Host where the last
+  // Host was (a set() there dropped any X-Forwarded-Host before it); X-Forwarded-For, Content-Length, Host last.
+  std::string_view forwardedFor;
+  std::size_t lastHost = request.headers.size();
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    const auto& name = request.headers[i].first;
+    if (beast::iequals(name, "x-forwarded-for")) forwardedFor = request.headers[i].second;
+    if (beast::iequals(name, "host")) lastHost = i;
+  }
+  out.clear();
+  out.reserve(kTypicalHeadBytes);
+  out.append(request.method).push_back(' ');
+  out.append(target).append(" HTTP/1.1\r\n");
+  const auto field = [&out](std::string_view name, std::string_view value) { appendHeaderLine(out, name, value); };
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    const auto& [name, value] = request.headers[i];
+    if (isHopByHopHeader(name) || beast::iequals(name, "expect") || beast::iequals(name, "x-forwarded-for")) continue;
     if (beast::iequals(name, "host")) {
       // The upstream gets its own name (a Service behind name-based routing needs it); the client's goes along.
-      out->set("X-Forwarded-Host", value);
+      if (i == lastHost) field("X-Forwarded-Host", value);
       continue;
     }
-    out->insert(name, value);
+    if (i < lastHost && lastHost != request.headers.size() && beast::iequals(name, "x-forwarded-host")) continue;
+    field(name, value);
   }
-  if (!peer_.empty()) out->set("X-Forwarded-For", forwardedFor.empty() ? peer_ : forwardedFor + ", " + peer_);
-  out->keep_alive(true);
-  out->body() = request.body;
-  out->prepare_payload();
-  return out;
+  if (!peer_.empty()) {
+    out.append("X-Forwarded-For: ");
+    if (!forwardedFor.empty()) out.append(forwardedFor).append(", ");
+    out.append(peer_).append("\r\n");
+  }
+  // prepare_payload's rule: an empty body announces its length only for the methods that carry one.
+  const bool announceLength = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                              request.method == "OPTIONS";
+  if (announceLength) field("Content-Length", std::to_string(request.body.size()));
+  field("Host", host);
+  out.append("\r\n");
 }
 
 void ClientSession::forward(std::shared_ptr<ProxyRequest> request) {
   auto& state = worker_.state;
   int status = 404;
-  std::string message = "no model is served at " + std::string(pathOf(request->target));
+  std::string message;  // the hooks set it for a route without backends; the 404 text is built only when needed
   auto plan = state.hooks.plan(*request, status, message);
-  if (!plan) return respondError(status, message);
+  if (!plan) {
+    if (message.empty()) message = "no model is served at " + std::string(pathOf(request->target));
+    return respondError(status, message);
+  }
   auto planRef = std::make_shared<ForwardPlan>(std::move(*plan));
-  auto upstream = upstreamRequest(*request);
-  if (!planRef->upstreamTarget.empty()) upstream->target(planRef->upstreamTarget);
+  const std::string_view target = planRef->upstreamTarget.empty() ? std::string_view(request->target)
+                                                                    : std::string_view(planRef->upstreamTarget);
+  const bool headMethod = request->method == "HEAD";
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<ShadowJoin> join;
   if (planRef->shadow) {
-    auto copy = std::make_shared<UpstreamRequest>(*upstream);
-    copy->set(http::field::host, planRef->shadow->key());
+    auto copy = std::make_shared<UpstreamRequest>(UpstreamRequest{request, {}, headMethod});
+    buildUpstreamHead(*request, target, planRef->shadow->key(), copy->head);
     startShadow(*planRef, std::move(copy), planRef, join);
   }
-  upstream->set(http::field::host, planRef->primary.key());
-  auto exchange = std::make_shared<UpstreamExchange>(
-      worker_, planRef->primary, upstream, started + state.options.requestTimeout,
-      [self = shared_from_this(), request, planRef, started, join](UpstreamResult result) {
-        self->onPrimary(request, planRef, started, std::move(result), join);
-      });
+  auto upstream = std::make_shared<UpstreamRequest>(UpstreamRequest{request, {}, headMethod});
+  buildUpstreamHead(*request, target, planRef->primary.key(), upstream->head);
+  forwarding_ = {request, planRef, started, join};
+  auto exchange = std::make_shared<UpstreamExchange>(worker_, planRef->primary, upstream,
+                                                     started + state.options.requestTimeout,
+                                                     ExchangeDone{shared_from_this(), &ClientSession::primaryDone});
   exchange->start();
+}
+
+void ClientSession::primaryDone(void* session, UpstreamResult result) {
+  auto& self = *static_cast<ClientSession*>(session);
+  Forwarding forwarding = std::move(self.forwarding_);
+  self.forwarding_ = {};
+  self.onPrimary(std::move(forwarding.request), std::move(forwarding.plan), forwarding.started, std::move(result),
+                 std::move(forwarding.join));
 }
 
 void ClientSession::startShadow(const ForwardPlan& plan, std::shared_ptr<const UpstreamRequest> upstreamRequest,
@@ -254,21 +314,11 @@ void ClientSession::startShadow(const ForwardPlan& plan, std::shared_ptr<const U
   }
   state.shadowInFlight.fetch_add(1);
   state.shadowsSent.fetch_add(1);
-  join = std::make_shared<ShadowJoin>(state.hooks, planRef);
+  join = std::make_shared<ShadowJoin>(state, planRef);
   // Its own exchange and pooled connection, its own deadline; the session does not wait for it.
   auto exchange = std::make_shared<UpstreamExchange>(
       worker_, *plan.shadow, std::move(upstreamRequest), std::chrono::steady_clock::now() + state.options.requestTimeout,
-      [join, &state](UpstreamResult result) {
-        state.shadowInFlight.fetch_sub(1);
-        join->shadowDone = true;
-        if (result.failure) {
-          state.shadowsDropped.fetch_add(1);
-          join->shadowFailure = result.detail;
-        } else {
-          join->shadow = std::move(result.response);
-        }
-        join->complete();
-      });
+      ExchangeDone{join, &shadowExchangeDone});
   exchange->start();
 }
 
@@ -338,7 +388,7 @@ bool ClientSession::writeFlatResponse(ProxyResponse& response, bool close) {
   head.append("HTTP/1.1 ").append(std::to_string(status)).push_back(' ');
   head.append(http::obsolete_reason(static_cast<http::status>(status))).append("\r\n");
   for (const auto& [name, value] : response.headers)
-    if (!isHopByHopHeader(name)) head.append(name).append(": ").append(value).append("\r\n");
+    if (!isHopByHopHeader(name)) appendHeaderLine(head, name, value);
   if (close) head.append("Connection: close\r\n");
   head.append("Content-Length: ").append(std::to_string(responseBody_.size())).append("\r\n\r\n");
   if (headRequest_) responseBody_.clear();  // keeps the Content-Length a GET would get, sends no body

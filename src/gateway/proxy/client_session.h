@@ -35,13 +35,17 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
                  UpstreamResult result, std::shared_ptr<struct ShadowJoin> join);
   void startShadow(const ForwardPlan& plan, std::shared_ptr<const UpstreamRequest> upstreamRequest,
                    const std::shared_ptr<ForwardPlan>& planRef, std::shared_ptr<struct ShadowJoin>& join);
+  // The primary exchange's completion (an ExchangeDone whose owner is the session).
+  static void primaryDone(void* session, UpstreamResult result);
   void respond(ProxyResponse response);
   // Builds responseHead_/responseBody_ for the usual answer; false for statuses left to Beast's serializer.
   bool writeFlatResponse(ProxyResponse& response, bool close);
   void respondError(int status, std::string_view message);
   void onWritten(beast::error_code ec, bool close);
   std::shared_ptr<ProxyRequest> takeRequest();
-  std::shared_ptr<UpstreamRequest> upstreamRequest(const ProxyRequest& request) const;
+  // The upstream request's head, written straight from the client's parsed request into `out`.
+  void buildUpstreamHead(const ProxyRequest& request, std::string_view target, std::string_view host,
+                         std::string& out) const;
 
   Worker& worker_;
   Stream stream_;
@@ -50,6 +54,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::shared_ptr<http::response<http::string_body>> response_;
   std::string responseHead_;  // the answer's start line and fields, reused between requests
   std::string responseBody_;  // the answer's body while it is written (writeFlatResponse)
+  // The forwarded request's context while its primary exchange runs (one request at a time per connection).
+  struct Forwarding {
+    std::shared_ptr<ProxyRequest> request;
+    std::shared_ptr<ForwardPlan> plan;
+    SteadyTime started;
+    std::shared_ptr<struct ShadowJoin> join;
+  };
+  Forwarding forwarding_;
   std::string peer_;
   bool busy_ = false;        // a request is being read past its header, handled or answered
   bool keepAlive_ = true;    // the client's wish for the current request

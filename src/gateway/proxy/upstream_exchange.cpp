@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <iterator>
 
 namespace modelops::gateway::proxy {
 namespace {
@@ -148,14 +149,11 @@ void UpstreamExchange::connectFailed(const std::string& what) {
 
 void UpstreamExchange::send() {
   stream_->expires_at(deadline_);
-  auto sent = [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->onSent(ec, bytes); };
-  if (!writeUsesFlatHead(*request_)) {
-    http::async_write(*stream_, *request_, std::move(sent));
-    return;
-  }
-  if (head_.empty()) serializeHead(*request_, head_);  // a retry on another connection sends the same bytes
-  const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(request_->body())};
-  net::async_write(*stream_, buffers, std::move(sent));
+  // A retry on another connection sends the same bytes.
+  const std::array<net::const_buffer, 2> buffers{net::buffer(request_->head), net::buffer(request_->body())};
+  net::async_write(*stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+    self->onSent(ec, bytes);
+  });
 }
 
 void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
@@ -183,7 +181,7 @@ void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
     return;
   }
   parser_.emplace();
-  if (request_->method() == http::verb::head) parser_->skip(true);  // its Content-Length announces no body
+  if (request_->headMethod) parser_->skip(true);  // its Content-Length announces no body
   parser_->body_limit(worker_.state.options.maxResponseBodyBytes);
   parser_->header_limit(static_cast<std::uint32_t>(worker_.state.options.maxHeaderBytes));
   http::async_read_header(*stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
@@ -230,9 +228,9 @@ void UpstreamExchange::onRead(beast::error_code ec) {
   auto message = parser_->release();
   UpstreamResult result;
   result.response.status = static_cast<int>(message.result_int());
+  result.response.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message)
-    if (!isHopByHopHeader(field.name_string()))
-      result.response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (!isHopByHopHeader(field.name_string())) result.response.headers.emplace_back(field.name_string(), field.value());
   bool reusable = message.keep_alive() && buffer_.size() == 0;
   result.response.body = std::move(message.body());
   pool_.release(std::move(stream_), reusable, std::chrono::steady_clock::now());
@@ -256,8 +254,8 @@ void UpstreamExchange::fail(UpstreamFailure failure, std::string detail) {
 
 void UpstreamExchange::finish(UpstreamResult result) {
   auto done = std::move(done_);
-  done_ = nullptr;
-  if (done) done(std::move(result));
+  done_ = {};
+  if (done.call) done.call(done.owner.get(), std::move(result));
 }
 
 }  // namespace modelops::gateway::proxy

@@ -6,7 +6,6 @@
 // Thread-safety: lives on its worker's thread only.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 
@@ -14,7 +13,15 @@
 
 namespace modelops::gateway::proxy {
 
-using UpstreamRequest = http::request<http::string_body>;
+// What an exchange sends: the head (start line, fields, blank line) written once, straight from the client's
+// parsed request (buildUpstreamHead), and the body, which stays in the client's ProxyRequest (shared, not
+// copied). Always framed by Content-Length (the body is whole), never chunked.
+struct UpstreamRequest {
+  std::shared_ptr<const ProxyRequest> source;  // owns the body
+  std::string head;
+  bool headMethod = false;  // a HEAD request: the answer's Content-Length announces no body
+  std::string_view body() const { return source->body; }
+};
 
 struct UpstreamResult {
   std::optional<UpstreamFailure> failure;  // nullopt: `response` holds the upstream's answer
@@ -22,9 +29,17 @@ struct UpstreamResult {
   ProxyResponse response;
 };
 
+// An exchange's completion: a plain function called with its owner, which the exchange keeps alive until
+// then. Not a std::function: the lambdas it held (the session and its request's context) did not fit its
+// small buffer and cost an allocation and a free per exchange.
+struct ExchangeDone {
+  std::shared_ptr<void> owner;
+  void (*call)(void* owner, UpstreamResult result) = nullptr;
+};
+
 class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
  public:
-  using Done = std::function<void(UpstreamResult)>;
+  using Done = ExchangeDone;
   UpstreamExchange(Worker& worker, UpstreamAddress address, std::shared_ptr<const UpstreamRequest> request,
                    SteadyTime deadline, Done done);
   void start();
@@ -53,7 +68,6 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
   bool slotHeld_ = false;  // a connection slot of the pool is ours (free it when the stream goes)
   int attempts_ = 0;
   Resolver resolver_;
-  std::string head_;  // the request's start line and fields, serialized once (serializeHead)
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
 };
