@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_clock.h"
+#include "modelops/gateway/feedback/feedback_service.h"
 #include "test_keys.h"
 
 namespace modelops::gateway {
@@ -108,6 +109,30 @@ TEST_F(StamperFixture, RegressionKeepsValuesOutOfTheClassLabel) {
   EXPECT_TRUE(id->regression);
   EXPECT_EQ(id->predictedClass, "12.5");
   EXPECT_EQ(metrics.render().find("class=\"12.5\""), std::string::npos);
+}
+
+// The bug this guards against: an id carried only facts (version, class, segment, ms, row), so two predictions
+// with the same facts in one millisecond got the same id and the second label was refused as a duplicate.
+TEST_F(StamperFixture, SameFactsInOneMillisecondGetDistinctIdsAndBothLabelsCount) {
+  PredictionConfig config;
+  const StampRequest request{{}, {}, R"({"predictions":[8]})"};
+  const StampResult first = stamper.stamp(StampRoute{version, config}, request);
+  const StampResult second = stamper.stamp(StampRoute{version, config}, request);  // the fake clock stands still
+  ASSERT_EQ(first.ids.size(), 1u);
+  ASSERT_EQ(second.ids.size(), 1u);
+  EXPECT_NE(first.ids[0], second.ids[0]);
+  EXPECT_NE(dedupeKeyOf(first.ids[0]), dedupeKeyOf(second.ids[0]));
+  FeedbackService feedback(keys, std::make_shared<WindowDeduper>(), metrics, clock);
+  for (const StampResult* stamped : {&first, &second}) {
+    const FeedbackAnswer answer =
+        feedback.handle(Json{{"predictionId", stamped->ids[0]}, {"label", 8}}.dump(), "application/json");
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(Json::parse(answer.body)["result"], "correct") << answer.body;
+  }
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(modelops_feedback_labeled_total{class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 2)"),
+            std::string::npos)
+      << text;
 }
 
 TEST(PredictedClasses, ForShadowComparison) {
