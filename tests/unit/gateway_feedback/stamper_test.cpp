@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+
 #include "fakes/fake_clock.h"
 #include "modelops/gateway/feedback/feedback_service.h"
 #include "test_keys.h"
@@ -133,6 +136,43 @@ TEST_F(StamperFixture, SameFactsInOneMillisecondGetDistinctIdsAndBothLabelsCount
   EXPECT_NE(text.find(R"(modelops_feedback_labeled_total{class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 2)"),
             std::string::npos)
       << text;
+}
+
+// Under load: many threads stamp the same facts while the clock stands still; every id is distinct and every
+// label of one batch is counted.
+TEST_F(StamperFixture, ConcurrentStampsOfTheSameFactsAllCount) {
+  PredictionConfig config;
+  constexpr int kThreads = 4, kPerThread = 250;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const StampResult r = stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, R"({"predictions":[8]})"});
+        if (r.ids.size() == 1) ids[t].push_back(r.ids[0]);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  Json batch = Json::array();
+  std::set<std::string> distinct;
+  for (const auto& perThread : ids) {
+    for (const auto& id : perThread) {
+      distinct.insert(id);
+      batch.push_back(Json{{"predictionId", id}, {"label", 8}});
+    }
+  }
+  ASSERT_EQ(batch.size(), std::size_t(kThreads * kPerThread));
+  EXPECT_EQ(distinct.size(), batch.size());
+  FeedbackService feedback(keys, std::make_shared<WindowDeduper>(), metrics, clock);
+  const FeedbackAnswer answer = feedback.handle(batch.dump(), "application/json");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  std::size_t correct = 0;
+  const Json parsed = Json::parse(answer.body);
+  for (const auto& item : parsed["results"]) correct += item.value("result", "") == "correct";
+  EXPECT_EQ(correct, batch.size()) << answer.body.substr(0, 400);
+  EXPECT_NE(metrics.render().find(R"(modelops_feedback_labeled_total{class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 1000)"),
+            std::string::npos);
 }
 
 TEST(PredictedClasses, ForShadowComparison) {
