@@ -37,16 +37,29 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
 // A label value as the text format needs it: valid UTF-8 (an invalid byte becomes '?'; a header or a label
 // may carry Latin-1, and one bad value would make Prometheus reject the whole scrape), at most 128 bytes, cut
 // at a character boundary.
-std::string bounded(std::string_view value) {
-  std::string out;
-  out.reserve(std::min(value.size(), kMaxLabelValueBytes));
+// Appends to `out` rather than returning a string: the series key is built on every update, and a temporary
+// per label was most of the cost of a lookup. Pure ASCII (the usual case) is copied in one go.
+void appendBounded(std::string& out, std::string_view value) {
+  const std::size_t start = out.size();
+  const std::size_t prefix = std::min(value.size(), kMaxLabelValueBytes);
+  if (std::all_of(value.begin(), value.begin() + std::ptrdiff_t(prefix),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    out.append(value.substr(0, prefix));
+    return;
+  }
   for (std::size_t i = 0; i < value.size();) {
     const std::size_t n = utf8SequenceLength(value, i);
-    if (out.size() + std::max<std::size_t>(n, 1) > kMaxLabelValueBytes) break;
+    if (out.size() - start + std::max<std::size_t>(n, 1) > kMaxLabelValueBytes) break;
     if (n == 0) out.push_back('?');
     else out.append(value.substr(i, n));
     i += std::max<std::size_t>(n, 1);
   }
+}
+
+std::string bounded(std::string_view value) {
+  std::string out;
+  out.reserve(std::min(value.size(), kMaxLabelValueBytes));
+  appendBounded(out, value);
   return out;
 }
 
@@ -74,8 +87,14 @@ class CappedFamily {
 
   template <class Update>
   void with(LabelList labels, Update update) {
+    std::size_t keyBytes = 0;
+    for (const auto& label : labels) keyBytes += std::min(label.second.size(), kMaxLabelValueBytes) + 1;
     std::string key;
-    for (const auto& [name, value] : labels) key.append(bounded(value)).push_back('\x1f');
+    key.reserve(keyBytes);
+    for (const auto& [name, value] : labels) {
+      appendBounded(key, value);
+      key.push_back('\x1f');
+    }
     const auto now = overflow_.clock.monotonic();
     std::lock_guard lock(mutex_);
     auto it = series_.find(key);

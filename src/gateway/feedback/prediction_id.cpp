@@ -1,14 +1,18 @@
 // Prediction id encoding and verification. See prediction_id.h for the format.
-// Thread-safety: pure functions (OpenSSL's one-shot HMAC and SHA-256 are reentrant).
+// Thread-safety: pure functions to callers. The HMAC contexts are cached per thread (thread_local), so no
+// lock is taken and no context is shared between threads.
 #include "modelops/gateway/feedback/prediction_id.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <array>
 #include <cstring>
+#include <vector>
 
 namespace modelops::gateway {
 
@@ -131,8 +135,75 @@ class PayloadReader {
   std::size_t pos_ = 0;
 };
 
+// HMAC-SHA256 with the implementation fetched once per thread and a keyed context per key. OpenSSL 3's one-shot
+// HMAC() fetches the HMAC and SHA-256 implementations by name on every call (about 20,000 instructions, several
+// times the hash itself); re-arming a keyed context (EVP_MAC_init with a null key keeps the key) costs a few
+// hundred. Bounded: kMaxCachedKeys contexts per thread (current and previous key, plus a rotation in flight);
+// the least recently added one goes first. Key copies are cleansed when dropped.
+class HmacContexts {
+ public:
+  HmacContexts() : mac_(EVP_MAC_fetch(nullptr, "HMAC", nullptr)) {}
+  HmacContexts(const HmacContexts&) = delete;
+  HmacContexts& operator=(const HmacContexts&) = delete;
+  ~HmacContexts() {
+    for (auto& entry : entries_) drop(entry);
+    EVP_MAC_free(mac_);
+  }
+
+  // False when OpenSSL could not give a context (then the caller falls back to the one-shot HMAC()).
+  bool sign(std::string_view key, std::string_view data, std::array<unsigned char, 32>& out) {
+    EVP_MAC_CTX* ctx = keyed(key);
+    if (ctx == nullptr) return false;
+    std::size_t len = 0;
+    return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+           EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+           EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size();
+  }
+
+ private:
+  static constexpr std::size_t kMaxCachedKeys = 4;
+  struct Entry {
+    std::string key;
+    EVP_MAC_CTX* ctx = nullptr;
+  };
+
+  static void drop(Entry& entry) {
+    EVP_MAC_CTX_free(entry.ctx);
+    OPENSSL_cleanse(entry.key.data(), entry.key.size());
+  }
+
+  EVP_MAC_CTX* keyed(std::string_view key) {
+    for (auto& entry : entries_) {
+      if (entry.key.size() == key.size() && CRYPTO_memcmp(entry.key.data(), key.data(), key.size()) == 0) {
+        return entry.ctx;
+      }
+    }
+    if (mac_ == nullptr) return nullptr;
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac_);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (ctx == nullptr ||
+        EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+      EVP_MAC_CTX_free(ctx);
+      return nullptr;
+    }
+    if (entries_.size() == kMaxCachedKeys) {
+      drop(entries_.front());
+      entries_.erase(entries_.begin());
+    }
+    entries_.push_back(Entry{std::string(key), ctx});
+    return ctx;
+  }
+
+  EVP_MAC* mac_;
+  std::vector<Entry> entries_;
+};
+
 std::array<unsigned char, 32> hmacSha256(std::string_view key, std::string_view data) {
+  thread_local HmacContexts contexts;
   std::array<unsigned char, 32> out{};
+  if (contexts.sign(key, data, out)) return out;
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
        out.data(), &len);

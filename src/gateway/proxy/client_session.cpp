@@ -3,6 +3,8 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <array>
+
 namespace modelops::gateway::proxy {
 
 // The two halves of a shadowed request: compared once both are in, on the worker's thread.
@@ -31,7 +33,7 @@ int failureStatus(UpstreamFailure failure) { return failure == UpstreamFailure::
 
 }  // namespace
 
-ClientSession::ClientSession(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+ClientSession::ClientSession(Worker& worker, Socket socket) : worker_(worker), stream_(std::move(socket)) {
   beast::error_code ec;
   auto peer = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = peer.address().to_string();
@@ -117,6 +119,13 @@ void ClientSession::onHeader(beast::error_code ec) {
 }
 
 void ClientSession::readBody() {
+  // A small request's body usually arrives in the same segment as its header: parsed in place, it costs
+  // no asynchronous read (a completion through the io_context) and no timer re-arm.
+  beast::error_code ec;
+  if (parseBufferedBody(*parser_, buffer_, ec) || ec) {
+    onBody(ec);
+    return;
+  }
   stream_.expires_after(worker_.state.options.clientReadTimeout);
   http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onBody(ec); });
 }
@@ -299,17 +308,41 @@ void ClientSession::respond(ProxyResponse response) {
     worker_.state.inFlight.fetch_sub(1);
     return;
   }
+  const bool close = !keepAlive_ || worker_.state.draining.load();
+  auto written = [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); };
+  stream_.expires_after(worker_.state.options.clientReadTimeout);
+  if (writeFlatResponse(response, close)) {
+    const std::array<net::const_buffer, 2> buffers{net::buffer(responseHead_), net::buffer(responseBody_)};
+    net::async_write(stream_, buffers, std::move(written));
+    return;
+  }
   response_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
   for (auto& [name, value] : response.headers)
     if (!isHopByHopHeader(name)) response_->insert(name, value);
-  bool close = !keepAlive_ || worker_.state.draining.load();
   response_->keep_alive(!close);
   response_->body() = std::move(response.body);
   response_->prepare_payload();
   if (headRequest_) response_->body().clear();  // keeps the Content-Length a GET would get, sends no body
-  stream_.expires_after(worker_.state.options.clientReadTimeout);
-  http::async_write(stream_, *response_,
-                    [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->onWritten(ec, close); });
+  http::async_write(stream_, *response_, std::move(written));
+}
+
+bool ClientSession::writeFlatResponse(ProxyResponse& response, bool close) {
+  // What Beast's message + prepare_payload + serializer would send, without building the message (one
+  // allocation per header field). Statuses without a body (1xx, 204, 304) keep Beast's rules.
+  const int status = response.status;
+  if (status < 200 || status > 999 || status == 204 || status == 304) return false;
+  responseBody_ = std::move(response.body);
+  std::string& head = responseHead_;
+  head.clear();
+  head.reserve(512);
+  head.append("HTTP/1.1 ").append(std::to_string(status)).push_back(' ');
+  head.append(http::obsolete_reason(static_cast<http::status>(status))).append("\r\n");
+  for (const auto& [name, value] : response.headers)
+    if (!isHopByHopHeader(name)) head.append(name).append(": ").append(value).append("\r\n");
+  if (close) head.append("Connection: close\r\n");
+  head.append("Content-Length: ").append(std::to_string(responseBody_.size())).append("\r\n\r\n");
+  if (headRequest_) responseBody_.clear();  // keeps the Content-Length a GET would get, sends no body
+  return true;
 }
 
 void ClientSession::onWritten(beast::error_code ec, bool closeAfter) {

@@ -17,7 +17,7 @@ namespace modelops::gateway::proxy {
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
-  ClientSession(Worker& worker, tcp::socket socket);
+  ClientSession(Worker& worker, Socket socket);
   ~ClientSession();
   void start();
   bool busy() const { return busy_; }
@@ -36,16 +36,20 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void startShadow(const ForwardPlan& plan, std::shared_ptr<const UpstreamRequest> upstreamRequest,
                    const std::shared_ptr<ForwardPlan>& planRef, std::shared_ptr<struct ShadowJoin>& join);
   void respond(ProxyResponse response);
+  // Builds responseHead_/responseBody_ for the usual answer; false for statuses left to Beast's serializer.
+  bool writeFlatResponse(ProxyResponse& response, bool close);
   void respondError(int status, std::string_view message);
   void onWritten(beast::error_code ec, bool close);
   std::shared_ptr<ProxyRequest> takeRequest();
   std::shared_ptr<UpstreamRequest> upstreamRequest(const ProxyRequest& request) const;
 
   Worker& worker_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  std::string responseHead_;  // the answer's start line and fields, reused between requests
+  std::string responseBody_;  // the answer's body while it is written (writeFlatResponse)
   std::string peer_;
   bool busy_ = false;        // a request is being read past its header, handled or answered
   bool keepAlive_ = true;    // the client's wish for the current request

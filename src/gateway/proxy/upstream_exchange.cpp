@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 namespace modelops::gateway::proxy {
@@ -11,7 +12,7 @@ namespace {
 // True when a pooled connection is still usable: nothing to read (no EOF from the upstream closing
 // it, no stray bytes). Checked before reuse so a request is not sent into a connection the upstream
 // already closed (its keep-alive timeout), which would cost the request or a retry.
-bool stillOpen(beast::tcp_stream& stream) {
+bool stillOpen(Stream& stream) {
   char byte;
   ssize_t n = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -25,7 +26,7 @@ bool isParseError(const beast::error_code& ec) {
 
 }  // namespace
 
-std::unique_ptr<beast::tcp_stream> UpstreamPool::takeIdle(SteadyTime now) {
+std::unique_ptr<Stream> UpstreamPool::takeIdle(SteadyTime now) {
   while (!idle_.empty()) {
     Idle entry = std::move(idle_.back());
     idle_.pop_back();
@@ -43,7 +44,7 @@ bool UpstreamPool::reserve() {
   return true;
 }
 
-void UpstreamPool::release(std::unique_ptr<beast::tcp_stream> stream, bool reusable, SteadyTime now) {
+void UpstreamPool::release(std::unique_ptr<Stream> stream, bool reusable, SteadyTime now) {
   // Expired idle connections at the front go first, so an upstream that is no longer called does not
   // keep its sockets until the next request.
   while (!idle_.empty() && now - idle_.front().since >= idleTimeout_) {
@@ -93,7 +94,7 @@ void UpstreamExchange::connect() {
   ++attempts_;
   reused_ = false;
   worker_.state.upstreamConnects.fetch_add(1);
-  stream_ = std::make_unique<beast::tcp_stream>(worker_.ioc);
+  stream_ = std::make_unique<Stream>(worker_.ioc);
   beast::error_code ec;
   auto ip = net::ip::make_address(address_.host, ec);
   if (!ec) {  // an address literal: no resolver round trip
@@ -103,12 +104,12 @@ void UpstreamExchange::connect() {
     return;
   }
   resolver_.async_resolve(address_.host, std::to_string(address_.port),
-                          [self = shared_from_this()](beast::error_code e, tcp::resolver::results_type r) {
+                          [self = shared_from_this()](beast::error_code e, Resolver::results_type r) {
                             self->onResolved(e, std::move(r));
                           });
 }
 
-void UpstreamExchange::onResolved(beast::error_code ec, tcp::resolver::results_type results) {
+void UpstreamExchange::onResolved(beast::error_code ec, Resolver::results_type results) {
   if (ec) {
     connectFailed("cannot resolve " + address_.host + ": " + ec.message());
     return;
@@ -147,9 +148,14 @@ void UpstreamExchange::connectFailed(const std::string& what) {
 
 void UpstreamExchange::send() {
   stream_->expires_at(deadline_);
-  http::async_write(*stream_, *request_, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-    self->onSent(ec, bytes);
-  });
+  auto sent = [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->onSent(ec, bytes); };
+  if (!writeUsesFlatHead(*request_)) {
+    http::async_write(*stream_, *request_, std::move(sent));
+    return;
+  }
+  if (head_.empty()) serializeHead(*request_, head_);  // a retry on another connection sends the same bytes
+  const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(request_->body())};
+  net::async_write(*stream_, buffers, std::move(sent));
 }
 
 void UpstreamExchange::onSent(beast::error_code ec, std::size_t bytes) {
@@ -192,7 +198,9 @@ void UpstreamExchange::onHeader(beast::error_code ec) {
     auto length = parser_->content_length();
     if (length && *length > worker_.state.options.maxResponseBodyBytes) ec = http::error::body_limit;
   }
-  if (ec) {
+  // The body of a small answer usually came in the header's segment: parsed in place, without another
+  // asynchronous read.
+  if (ec || parseBufferedBody(*parser_, buffer_, ec)) {
     onRead(ec);
     return;
   }

@@ -32,7 +32,7 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
  private:
   void acquire();
   void connect();
-  void onResolved(beast::error_code ec, tcp::resolver::results_type results);
+  void onResolved(beast::error_code ec, Resolver::results_type results);
   void onConnected(beast::error_code ec);
   void connectFailed(const std::string& what);
   void send();
@@ -48,11 +48,12 @@ class UpstreamExchange : public std::enable_shared_from_this<UpstreamExchange> {
   std::shared_ptr<const UpstreamRequest> request_;
   SteadyTime deadline_;
   Done done_;
-  std::unique_ptr<beast::tcp_stream> stream_;
+  std::unique_ptr<Stream> stream_;
   bool reused_ = false;
   bool slotHeld_ = false;  // a connection slot of the pool is ours (free it when the stream goes)
   int attempts_ = 0;
-  tcp::resolver resolver_;
+  Resolver resolver_;
+  std::string head_;  // the request's start line and fields, serialized once (serializeHead)
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
 };

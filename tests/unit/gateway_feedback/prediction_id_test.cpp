@@ -1,6 +1,8 @@
 #include "modelops/gateway/feedback/prediction_id.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <set>
 #include <thread>
@@ -33,6 +35,51 @@ std::string b64(std::string_view bytes) {
     out += {a[(v >> 18) & 63], a[(v >> 12) & 63], a[(v >> 6) & 63], '='};
   }
   return out;
+}
+
+// The raw bytes of an id (base64url without padding), decoded independently of the code under test.
+std::string idBytesOfText(std::string_view text) {
+  static const std::string a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    acc = (acc << 6) | unsigned(a.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(char((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// The tag must stay the first 16 bytes of HMAC-SHA256(secret, payload) computed the plain way, whatever caching
+// the implementation does (ids travel between gateway replicas of different builds): checked for more keys
+// than the per-thread context cache holds, revisited after eviction, and on two threads at once.
+TEST(PredictionId, TagIsTheHmacOfThePayloadForEveryKeyAndThread) {
+  std::vector<SigningKey> keys;
+  for (char c = 'c'; c < 'c' + 6; ++c) keys.push_back(signingKey(std::string(32 + (c - 'c'), c)));
+  auto check = [&](int round) {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const auto& key : keys) {
+        PredictionId id = sampleId(kNow + round);
+        id.predictedClass = key.id;
+        const std::string bytes = idBytesOfText(encodePredictionId(id, key));
+        ASSERT_GT(bytes.size(), 16u);
+        const std::string payload = bytes.substr(0, bytes.size() - 16);
+        unsigned char expected[32];
+        unsigned int len = 0;
+        HMAC(EVP_sha256(), key.secret.data(), int(key.secret.size()),
+             reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), expected, &len);
+        EXPECT_EQ(bytes.substr(bytes.size() - 16), std::string(reinterpret_cast<const char*>(expected), 16));
+        EXPECT_TRUE(verifyPredictionId(encodePredictionId(id, key), KeyRing{key, std::nullopt}, kNow, kDay).ok());
+      }
+    }
+  };
+  std::thread other([&] { check(1); });
+  check(2);
+  other.join();
 }
 
 TEST(PredictionId, RoundTripKeepsEveryField) {
