@@ -281,6 +281,7 @@ void predictionId(const std::uint8_t* data, std::size_t size) {
   fields.issuedAtMs = kFuzzNowMs - std::int64_t(size);
   fields.row = std::uint32_t(size);
   fields.regression = size % 2 == 1;
+  fields.nonce = size == 0 ? 0 : (std::uint64_t(data[0]) * 0x0101010101010101ULL) ^ (std::uint64_t(size) << 40);
   const std::string encoded = gateway::encodePredictionId(fields, fuzzKeys().current);
   fuzzCheck(encoded.size() <= gateway::kMaxPredictionIdLength, "an issued id fits the verifier's length bound");
   auto back = gateway::verifyPredictionId(encoded, fuzzKeys(), kFuzzNowMs, 24LL * 3600 * 1000);
@@ -293,6 +294,7 @@ void predictionId(const std::uint8_t* data, std::size_t size) {
   }
   fuzzCheck(back->row == fields.row && back->regression == fields.regression && back->issuedAtMs == fields.issuedAtMs,
             "row, task and time survive the round trip");
+  fuzzCheck(back->nonce == fields.nonce, "the nonce survives the round trip");
   // One changed character (position and value from the input) is never accepted.
   if (size >= 2) {
     std::string tampered = encoded;

@@ -18,10 +18,11 @@ namespace modelops::gateway {
 
 namespace {
 
-constexpr unsigned char kFormatVersion = 1;
+constexpr unsigned char kFormatVersion = 2;  // 1: no nonce (never accepted now, see prediction_id.h)
 constexpr std::size_t kKeyIdBytes = 4;
 constexpr std::size_t kTagBytes = 16;
-constexpr std::size_t kHeaderBytes = 1 + kKeyIdBytes + 1;  // version, key id, flags
+constexpr std::size_t kNonceBytes = 8;
+constexpr std::size_t kHeaderBytes = 1 + kKeyIdBytes + 1 + kNonceBytes;  // version, key id, flags, nonce
 constexpr unsigned char kFlagRegression = 1;
 constexpr const char* kB64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -86,6 +87,11 @@ void putVarint(std::string& out, std::uint64_t v) {
   out.push_back(char(v));
 }
 
+// Raw big-endian: a nonce is random, so a varint would take 10 bytes instead of 8.
+void putFixed64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(char((v >> shift) & 0xFF));
+}
+
 void putString(std::string& out, std::string_view s) {
   if (s.size() > kMaxIdFieldBytes) s = s.substr(0, kMaxIdFieldBytes);
   putVarint(out, s.size());
@@ -112,6 +118,12 @@ class PayloadReader {
     if (!varint(n) || n > kMaxIdFieldBytes || n > bytes_.size() - pos_) return false;
     s.assign(bytes_.substr(pos_, n));
     pos_ += n;
+    return true;
+  }
+  bool fixed64(std::uint64_t& v) {
+    if (bytes_.size() - pos_ < kNonceBytes) return false;
+    v = 0;
+    for (std::size_t i = 0; i < kNonceBytes; ++i) v = (v << 8) | std::uint8_t(bytes_[pos_++]);
     return true;
   }
   bool atEnd() const { return pos_ == bytes_.size(); }
@@ -247,7 +259,7 @@ Result<PredictionId, IdRejection> readPayload(std::string_view payload) {
   PredictionId id;
   id.regression = (flags & kFlagRegression) != 0;
   std::uint64_t issued = 0, row = 0;
-  if ((flags & ~kFlagRegression) != 0 || !reader.varint(issued) || !reader.varint(row) ||
+  if ((flags & ~kFlagRegression) != 0 || !reader.fixed64(id.nonce) || !reader.varint(issued) || !reader.varint(row) ||
       issued > std::uint64_t(INT64_MAX) || row > UINT32_MAX || !reader.string(id.ns) || !reader.string(id.model) ||
       !reader.string(id.version) || !reader.string(id.revision) || !reader.string(id.segment) ||
       !reader.string(id.predictedClass) || !reader.atEnd()) {
@@ -319,6 +331,7 @@ std::string encodePredictionId(const PredictionId& id, const SigningKey& key) {
   payload.push_back(char(kFormatVersion));
   payload.append(keyIdBytes(key.id));
   payload.push_back(char(id.regression ? kFlagRegression : 0));
+  putFixed64(payload, id.nonce);
   putVarint(payload, std::uint64_t(std::max<std::int64_t>(0, id.issuedAtMs)));
   putVarint(payload, id.row);
   for (const std::string* s : {&id.ns, &id.model, &id.version, &id.revision, &id.segment, &id.predictedClass}) {
@@ -351,7 +364,9 @@ Result<PredictionId, IdRejection> verifyPredictionId(std::string_view text, cons
   if (!bytes) return rejection(IdRejection::Malformed, "predictionId: not base64url text");
   if (bytes->size() < kHeaderBytes + kTagBytes) return rejection(IdRejection::Malformed, "predictionId: too short");
   if (std::uint8_t((*bytes)[0]) != kFormatVersion) {
-    return rejection(IdRejection::Malformed, "predictionId: unknown format version");
+    return rejection(IdRejection::Malformed, std::uint8_t((*bytes)[0]) == 1
+                                                 ? "predictionId: format version 1 is no longer accepted"
+                                                 : "predictionId: unknown format version");
   }
   const std::string_view all(*bytes);
   const std::string_view payload = all.substr(0, all.size() - kTagBytes);

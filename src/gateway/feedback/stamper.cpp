@@ -1,5 +1,6 @@
 // PredictionStamper. See stamper.h.
-// Thread-safety: no mutable state of its own; keys through KeyRingSource, counters through GatewayMetrics.
+// Thread-safety: its only mutable state is the atomic nonce generator; keys through KeyRingSource, counters
+// through GatewayMetrics.
 #include "modelops/gateway/feedback/stamper.h"
 
 #include <chrono>
@@ -82,6 +83,7 @@ StampResult PredictionStamper::stamp(const StampRoute& route, const StampRequest
   for (std::size_t i = 0; i < rows->size(); ++i) {
     id.predictedClass = (*rows)[i].predictedClass;
     id.row = std::uint32_t(i);
+    id.nonce = nonces_.next();
     result.ids.push_back(encodePredictionId(id, keys->current));
     if (i > 0) result.headerValue.push_back(',');
     result.headerValue.append(result.ids.back());

@@ -6,6 +6,9 @@
 
 #include <set>
 #include <thread>
+#include <vector>
+
+#include "modelops/gateway/feedback/id_nonce.h"
 
 #include "test_keys.h"
 
@@ -98,6 +101,28 @@ TEST(PredictionId, RoundTripKeepsEveryField) {
   EXPECT_EQ(back->issuedAtMs, kNow);
   EXPECT_EQ(back->row, 300u);
   EXPECT_TRUE(back->regression);
+  EXPECT_EQ(back->nonce, 0x0123456789abcdefULL);
+}
+
+TEST(PredictionId, SameFactsWithAnotherNonceAreAnotherId) {
+  PredictionId first = sampleId(kNow), second = sampleId(kNow);
+  first.nonce = 1;
+  second.nonce = 2;
+  const std::string a = encodePredictionId(first, keyA()), b = encodePredictionId(second, keyA());
+  EXPECT_NE(a, b);
+  EXPECT_NE(dedupeKeyOf(a), dedupeKeyOf(b));
+  auto back = verifyPredictionId(b, ringA(), kNow, kDay);
+  ASSERT_TRUE(back.ok()) << back.error().reason;
+  EXPECT_EQ(back->nonce, 2u);
+}
+
+TEST(PredictionId, VersionOneIdsAreMalformed) {
+  // A genuine version-1 id (no nonce), signed with a key of 32 'f' bytes: the format is retired, not forged.
+  const KeyRing ring{signingKey(std::string(32, 'f')), std::nullopt};
+  auto r = verifyPredictionId("AfrqK1oAmIiSguczAAJucwVtb2RlbAJ2MQNhYmMCZXUBN84KQkTOlUIS2ejaxH4JiFk", ring, kNow, 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, IdRejection::Malformed);
+  EXPECT_EQ(r.error().reason, "predictionId: format version 1 is no longer accepted");
 }
 
 TEST(PredictionId, LongFieldsAreTruncatedWhenIssued) {
@@ -230,6 +255,40 @@ TEST(PredictionId, DedupeKeyDiffersPerId) {
   const std::string b = encodePredictionId(sampleId(kNow + 1), keyA());
   EXPECT_NE(dedupeKeyOf(a), dedupeKeyOf(b));
   EXPECT_EQ(dedupeKeyOf(a), dedupeKeyOf(a));
+}
+
+TEST(IdNonceGenerator, ValuesAreDistinctAcrossThreads) {
+  IdNonceGenerator nonces;
+  constexpr int kThreads = 8, kPerThread = 20000;
+  std::vector<std::vector<std::uint64_t>> drawn(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&nonces, &out = drawn[t]] {
+      out.reserve(kPerThread);
+      for (int i = 0; i < kPerThread; ++i) out.push_back(nonces.next());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::uint64_t> all;
+  for (const auto& values : drawn) all.insert(values.begin(), values.end());
+  EXPECT_EQ(all.size(), std::size_t(kThreads) * kPerThread);
+}
+
+TEST(IdNonceGenerator, DistinctAcrossTheCounterWrapAndNotThePlainCounter) {
+  IdNonceGenerator nonces(UINT64_MAX - 2);
+  std::set<std::uint64_t> seen;
+  for (int i = 0; i < 6; ++i) seen.insert(nonces.next());
+  EXPECT_EQ(seen.size(), 6u);
+  IdNonceGenerator fromZero(41);
+  EXPECT_EQ(fromZero.next(), IdNonceGenerator::mix(41));
+  EXPECT_NE(IdNonceGenerator::mix(41), 41u);
+  EXPECT_NE(IdNonceGenerator::mix(42) - IdNonceGenerator::mix(41), 1u) << "consecutive ids do not count up";
+}
+
+TEST(IdNonceGenerator, TwoGeneratorsStartApart) {
+  // Two replicas: random starts (a clash here has probability 2^-64).
+  IdNonceGenerator a, b;
+  EXPECT_NE(a.next(), b.next());
 }
 
 }  // namespace

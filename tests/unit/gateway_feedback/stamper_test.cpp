@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+
 #include "fakes/fake_clock.h"
+#include "modelops/gateway/feedback/feedback_service.h"
 #include "test_keys.h"
 
 namespace modelops::gateway {
@@ -108,6 +112,67 @@ TEST_F(StamperFixture, RegressionKeepsValuesOutOfTheClassLabel) {
   EXPECT_TRUE(id->regression);
   EXPECT_EQ(id->predictedClass, "12.5");
   EXPECT_EQ(metrics.render().find("class=\"12.5\""), std::string::npos);
+}
+
+// The bug this guards against: an id carried only facts (version, class, segment, ms, row), so two predictions
+// with the same facts in one millisecond got the same id and the second label was refused as a duplicate.
+TEST_F(StamperFixture, SameFactsInOneMillisecondGetDistinctIdsAndBothLabelsCount) {
+  PredictionConfig config;
+  const StampRequest request{{}, {}, R"({"predictions":[8]})"};
+  const StampResult first = stamper.stamp(StampRoute{version, config}, request);
+  const StampResult second = stamper.stamp(StampRoute{version, config}, request);  // the fake clock stands still
+  ASSERT_EQ(first.ids.size(), 1u);
+  ASSERT_EQ(second.ids.size(), 1u);
+  EXPECT_NE(first.ids[0], second.ids[0]);
+  EXPECT_NE(dedupeKeyOf(first.ids[0]), dedupeKeyOf(second.ids[0]));
+  FeedbackService feedback(keys, std::make_shared<WindowDeduper>(), metrics, clock);
+  for (const StampResult* stamped : {&first, &second}) {
+    const FeedbackAnswer answer =
+        feedback.handle(Json{{"predictionId", stamped->ids[0]}, {"label", 8}}.dump(), "application/json");
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(Json::parse(answer.body)["result"], "correct") << answer.body;
+  }
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(modelops_feedback_labeled_total{class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 2)"),
+            std::string::npos)
+      << text;
+}
+
+// Under load: many threads stamp the same facts while the clock stands still; every id is distinct and every
+// label of one batch is counted.
+TEST_F(StamperFixture, ConcurrentStampsOfTheSameFactsAllCount) {
+  PredictionConfig config;
+  constexpr int kThreads = 4, kPerThread = 250;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const StampResult r = stamper.stamp(StampRoute{version, config}, StampRequest{{}, {}, R"({"predictions":[8]})"});
+        if (r.ids.size() == 1) ids[t].push_back(r.ids[0]);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  Json batch = Json::array();
+  std::set<std::string> distinct;
+  for (const auto& perThread : ids) {
+    for (const auto& id : perThread) {
+      distinct.insert(id);
+      batch.push_back(Json{{"predictionId", id}, {"label", 8}});
+    }
+  }
+  ASSERT_EQ(batch.size(), std::size_t(kThreads * kPerThread));
+  EXPECT_EQ(distinct.size(), batch.size());
+  FeedbackService feedback(keys, std::make_shared<WindowDeduper>(), metrics, clock);
+  const FeedbackAnswer answer = feedback.handle(batch.dump(), "application/json");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  std::size_t correct = 0;
+  const Json parsed = Json::parse(answer.body);
+  for (const auto& item : parsed["results"]) correct += item.value("result", "") == "correct";
+  EXPECT_EQ(correct, batch.size()) << answer.body.substr(0, 400);
+  EXPECT_NE(metrics.render().find(R"(modelops_feedback_labeled_total{class="8",model="digits",namespace="shop",revision="7f9c2ab1",segment="",version="v2"} 1000)"),
+            std::string::npos);
 }
 
 TEST(PredictedClasses, ForShadowComparison) {

@@ -12,7 +12,8 @@ inline SigningKey keyB() { return signingKey(std::string(40, 'b')); }
 inline KeyRing ringA() { return KeyRing{keyA(), std::nullopt}; }
 
 inline PredictionId sampleId(std::int64_t issuedAtMs) {
-  return PredictionId{"shop", "digits", "v2", "7f9c2ab1", "eu-west", "8", issuedAtMs, 0, false};
+  // A nonce with every byte distinct and non-zero, so a round trip shows byte order and position.
+  return PredictionId{"shop", "digits", "v2", "7f9c2ab1", "eu-west", "8", issuedAtMs, 0, false, 0x0123456789abcdefULL};
 }
 
 }  // namespace modelops::gateway::testkeys

@@ -1,13 +1,17 @@
 // Prediction ids that need no store: everything the feedback path needs to count a label (namespace, model,
 // version, revision, segment, predicted class, time, row of a batch, task) travels inside the id, authenticated
-// with HMAC-SHA256 under a key read from a Secret. Any gateway replica can verify any id.
+// with HMAC-SHA256 under a key read from a Secret. Any gateway replica can verify any id. A 64-bit nonce makes
+// every id unique, also for predictions with the same facts in the same millisecond (id_nonce.h).
 //
-// Format (version 1): base64url without padding of   payload || tag
-//   payload = 0x01 | key id (4 bytes) | flags (1 byte: bit 0 regression) | issuedAtMs (varint) | row (varint)
+// Format (version 2): base64url without padding of   payload || tag
+//   payload = 0x02 | key id (4 bytes) | flags (1 byte: bit 0 regression) | nonce (8 bytes, big-endian)
+//             | issuedAtMs (varint) | row (varint)
 //             | ns | model | version | revision | segment | predictedClass   (each: varint length + bytes)
 //   tag     = the first 16 bytes of HMAC-SHA256(secret, payload)
-// A typical id is 60 to 100 characters. The key id is derived from the key bytes (keyIdOf), so a Secret holds
+// A typical id is 70 to 110 characters. The key id is derived from the key bytes (keyIdOf), so a Secret holds
 // only keys and rotation needs no bookkeeping: verification picks the key (current or previous) the id names.
+// Version 1 (the same without the nonce) is rejected as malformed: it was never released, and accepting it
+// would keep accepting ids that collide.
 // Thread-safety: pure functions; KeyRing and PredictionId are plain values.
 #pragma once
 
@@ -27,6 +31,7 @@ struct PredictionId {
   std::int64_t issuedAtMs = 0;
   std::uint32_t row = 0;    // index of the row in a batch response (0 for a single prediction)
   bool regression = false;  // the model's task: a label is then a number, compared by absolute error
+  std::uint64_t nonce = 0;  // the unique part: IdNonceGenerator::next() when issuing (encoding stays pure)
 };
 
 struct SigningKey {

@@ -6,7 +6,9 @@
 // Ids go to the client as the X-Prediction-Id header: one id, or for a batch the ids of all rows in row order,
 // comma-separated (base64url never contains a comma). With idField set, the response body also gets that
 // top-level field: a string for a single-row response, an array of strings for a batch.
-// Thread-safety: stamp() is safe from any thread (keys are read through KeyRingSource, metrics are atomic).
+// Every id gets its own nonce (IdNonceGenerator), so equal facts in one millisecond still give distinct ids.
+// Thread-safety: stamp() is safe from any thread (keys are read through KeyRingSource, metrics and the nonce
+// generator are atomic).
 #pragma once
 
 #include <functional>
@@ -18,6 +20,7 @@
 
 #include "modelops/common/clock.h"
 #include "modelops/gateway/feedback/gateway_metrics.h"
+#include "modelops/gateway/feedback/id_nonce.h"
 #include "modelops/gateway/feedback/key_ring_source.h"
 #include "modelops/gateway/feedback/prediction_config.h"
 
@@ -57,6 +60,7 @@ class PredictionStamper {
   std::shared_ptr<const KeyRingSource> keys_;
   GatewayMetrics& metrics_;
   const Clock& clock_;
+  mutable IdNonceGenerator nonces_;  // mutable: next() is an atomic add, safe under const stamp() calls
 };
 
 }  // namespace modelops::gateway
