@@ -45,10 +45,11 @@ void setEnv(Json& container, const std::vector<std::pair<std::string, std::strin
   if (!container.is_object()) return;
   Json& list = container["env"];
   if (!list.is_array()) list = Json::array();
-  for (const auto& [name, value] : env) {
-    auto same = [&](const Json& e) { return e.is_object() && e.value("name", "") == name; };
+  for (const auto& entry : env) {
+    const std::string& name = entry.first;  // a named reference: clang 14 cannot capture a structured binding
+    auto same = [&name](const Json& e) { return e.is_object() && e.value("name", "") == name; };
     list.erase(std::remove_if(list.begin(), list.end(), same), list.end());
-    list.push_back({{"name", name}, {"value", value}});
+    list.push_back({{"name", name}, {"value", entry.second}});
   }
 }
 
